@@ -1,0 +1,3 @@
+export * from "./models/index.js";
+export * from "./operations.js";
+export * from "./version.js";
