@@ -1,3 +1,4 @@
+export * from "./client/errors.js";
 export * from "./models/index.js";
 export * from "./operations.js";
 export * from "./version.js";

@@ -1,0 +1,182 @@
+/**
+ * The exception hierarchy. Every error this library throws is an
+ * `OpenApiException`, so one `catch` with `instanceof` tells them apart.
+ */
+
+/** The base of every error this library throws. */
+export class OpenApiException extends Error {
+  override name = "OpenApiException";
+}
+
+/** Where in a value a problem was found, as a list of keys and indexes. */
+export type PathToItem = ReadonlyArray<string | number>;
+
+function withPath(msg: string, path?: PathToItem): string {
+  return path && path.length > 0 ? `${msg} (at ${renderPath(path)})` : msg;
+}
+
+/** Renders a path like `specs.interrupts[0].resume_payload`. */
+export function renderPath(path: PathToItem): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** A value of the wrong type was given. */
+export class ApiTypeError extends OpenApiException {
+  override name = "ApiTypeError";
+  constructor(
+    msg: string,
+    readonly pathToItem?: PathToItem,
+    readonly validClasses?: readonly string[],
+    readonly keyType?: boolean,
+  ) {
+    super(withPath(msg, pathToItem));
+  }
+}
+
+/** A value was not valid: a request argument, a response body or a streamed event. */
+export class ApiValueError extends OpenApiException {
+  override name = "ApiValueError";
+  constructor(
+    msg: string,
+    readonly pathToItem?: PathToItem,
+  ) {
+    super(withPath(msg, pathToItem));
+  }
+}
+
+/** A required key was missing. */
+export class ApiKeyError extends OpenApiException {
+  override name = "ApiKeyError";
+  constructor(
+    msg: string,
+    readonly pathToItem?: PathToItem,
+  ) {
+    super(withPath(msg, pathToItem));
+  }
+}
+
+/** An attribute could not be read or set. */
+export class ApiAttributeError extends OpenApiException {
+  override name = "ApiAttributeError";
+  constructor(
+    msg: string,
+    readonly pathToItem?: PathToItem,
+  ) {
+    super(withPath(msg, pathToItem));
+  }
+}
+
+/** What an `ApiException` is built from. */
+export interface ApiExceptionInit {
+  status?: number;
+  reason?: string;
+  headers?: Record<string, string>;
+  /** The response body as text. */
+  body?: string;
+  /** The response body parsed as JSON, when it was JSON. */
+  data?: unknown;
+  /** The operation that failed, for the message. */
+  operationId?: string;
+}
+
+/** The server answered with an error status. */
+export class ApiException extends OpenApiException {
+  override name = "ApiException";
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly data: unknown;
+  readonly operationId: string | undefined;
+
+  constructor(init: ApiExceptionInit = {}) {
+    const where = init.operationId ? `${init.operationId}: ` : "";
+    const status = init.status !== undefined ? `(${init.status})` : "";
+    const reason = init.reason ? ` ${init.reason}` : "";
+    const detail = typeof init.data === "string" ? init.data : init.body;
+    super(`${where}${status}${reason}${detail ? `: ${detail.slice(0, 500)}` : ""}`);
+    this.status = init.status;
+    this.reason = init.reason;
+    this.headers = init.headers ?? {};
+    this.body = init.body;
+    this.data = init.data;
+    this.operationId = init.operationId;
+  }
+
+  /** Builds the exception of the class that matches `init.status`. */
+  static fromResponse(init: ApiExceptionInit): ApiException {
+    const status = init.status ?? 0;
+    const cls = statusClasses[status] ?? (status >= 500 ? ServiceException : ApiException);
+    return new cls(init);
+  }
+}
+
+/** 400 Bad Request. */
+export class BadRequestException extends ApiException {
+  override name = "BadRequestException";
+}
+/** 401 Unauthorized: missing or wrong credentials. */
+export class UnauthorizedException extends ApiException {
+  override name = "UnauthorizedException";
+}
+/** 403 Forbidden. */
+export class ForbiddenException extends ApiException {
+  override name = "ForbiddenException";
+}
+/** 404 Not Found: no such agent, run or thread. */
+export class NotFoundException extends ApiException {
+  override name = "NotFoundException";
+}
+/** 409 Conflict: the thread is busy, or the thread already exists. */
+export class ConflictException extends ApiException {
+  override name = "ConflictException";
+}
+/** 422 Unprocessable Entity: the request did not match the spec or the agent's schemas. */
+export class UnprocessableEntityException extends ApiException {
+  override name = "UnprocessableEntityException";
+}
+/** 5xx: the server failed. */
+export class ServiceException extends ApiException {
+  override name = "ServiceException";
+}
+
+const statusClasses: Record<number, new (init: ApiExceptionInit) => ApiException> = {
+  400: BadRequestException,
+  401: UnauthorizedException,
+  403: ForbiddenException,
+  404: NotFoundException,
+  409: ConflictException,
+  422: UnprocessableEntityException,
+};
+
+/** A run ended in error; carries the server's `errcode` and `description`. */
+export class ACPRunException extends OpenApiException {
+  override name = "ACPRunException";
+  constructor(
+    readonly description: string,
+    readonly errcode?: number,
+    readonly runId?: string,
+  ) {
+    super(
+      `run${runId ? ` ${runId}` : ""} failed${errcode !== undefined ? ` (errcode ${errcode})` : ""}: ${description}`,
+    );
+  }
+}
+
+/** One problem found in a descriptor or manifest, with the JSON path where it is. */
+export interface DescriptorProblem {
+  path: string;
+  message: string;
+}
+
+/** An agent descriptor or manifest is not valid; lists every problem found. */
+export class ACPDescriptorValidationException extends OpenApiException {
+  override name = "ACPDescriptorValidationException";
+  constructor(readonly problems: readonly DescriptorProblem[]) {
+    super(
+      `invalid agent descriptor: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems
+        .map((p) => `  ${p.path || "(root)"}: ${p.message}`)
+        .join("\n")}`,
+    );
+  }
+}
