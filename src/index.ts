@@ -1,4 +1,11 @@
+export * from "./client/acp-client.js";
+export * from "./client/api-client.js";
+export * from "./client/configuration.js";
+export type { EnvSource } from "./client/env.js";
 export * from "./client/errors.js";
+export * from "./client/run-stream.js";
+export { decodeRunOutputEvent, readRunOutputStream, readSseMessages } from "./client/sse.js";
+export * from "./client/types.js";
 export * from "./models/index.js";
 export * from "./operations.js";
 export * from "./version.js";

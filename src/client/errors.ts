@@ -180,3 +180,47 @@ export class ACPDescriptorValidationException extends OpenApiException {
     );
   }
 }
+
+/** The request never got an answer: the connection failed or dropped, after any retries. */
+export class ApiConnectionError extends OpenApiException {
+  override name = "ApiConnectionError";
+  constructor(
+    message: string,
+    readonly operationId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(operationId ? `${operationId}: ${message}` : message, options);
+  }
+}
+
+/** The request did not finish within its timeout. */
+export class ApiTimeoutError extends ApiConnectionError {
+  override name = "ApiTimeoutError";
+}
+
+/** The caller aborted the request through its `AbortSignal`. */
+export class ApiAbortError extends OpenApiException {
+  override name = "ApiAbortError";
+  constructor(
+    readonly operationId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operationId ? `${operationId}: ` : ""}request aborted`, options);
+  }
+}
+
+/**
+ * An event stream dropped and could not be joined again: the server refused the
+ * re-join, or the attempts ran out. `lastEventId` says where the stream stopped.
+ */
+export class ApiStreamRejoinError extends ApiConnectionError {
+  override name = "ApiStreamRejoinError";
+  constructor(
+    message: string,
+    operationId: string | undefined,
+    readonly lastEventId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, operationId, options);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The ACP client: one method per operation of the table, in three flavours
+ * (parsed data, `...WithHttpInfo`, `...WithoutPreloadContent`), all generated.
+ */
+import type { z } from "zod";
+import type { AgentACPDescriptor, RunOutputStream } from "../models/index.js";
+import { type Operation, type OperationName, operations } from "../operations.js";
+import { ApiClient } from "./api-client.js";
+import { ApiClientConfiguration, type ApiClientConfigurationOptions } from "./configuration.js";
+import type { EnvSource } from "./env.js";
+import { RunEventStream, type StreamPosition } from "./run-stream.js";
+import type { ApiResponse, RequestOptions } from "./types.js";
+
+type Ops = typeof operations;
+type Args<K extends OperationName> = Parameters<Ops[K]["args"]>;
+type WithOptions<K extends OperationName> = [...Args<K>, options?: RequestOptions];
+type ResponseSchema<K extends OperationName> = Ops[K]["response"];
+/** What an operation's success carries: its model, or nothing for 204. */
+type Data<K extends OperationName> =
+  ResponseSchema<K> extends z.ZodType ? z.output<ResponseSchema<K>> : undefined;
+/** Operations whose success is a stream of `RunOutputStream` events. */
+type IsStream<K extends OperationName> =
+  ResponseSchema<K> extends z.ZodType<RunOutputStream> ? true : false;
+
+/** The plain methods: parsed data, or for streams an async iterable of events. */
+export type ACPClientDataMethods = {
+  [K in keyof Ops]: (
+    ...args: WithOptions<K>
+  ) => IsStream<K> extends true ? RunEventStream : Promise<Data<K>>;
+};
+/** The `...WithHttpInfo` methods: status, headers, parsed data and raw bytes. */
+export type ACPClientHttpInfoMethods = {
+  [K in keyof Ops as `${K}WithHttpInfo`]: (
+    ...args: WithOptions<K>
+  ) => Promise<ApiResponse<IsStream<K> extends true ? RunEventStream : Data<K>>>;
+};
+/** The `...WithoutPreloadContent` methods: the raw response of any status, body unread. */
+export type ACPClientRawMethods = {
+  [K in keyof Ops as `${K}WithoutPreloadContent`]: (...args: WithOptions<K>) => Promise<Response>;
+};
+/** Every generated method of {@link ACPClient}. */
+export type ACPClientMethods = ACPClientDataMethods &
+  ACPClientHttpInfoMethods &
+  ACPClientRawMethods;
+
+/** What {@link ACPClient} is built from. */
+export interface ACPClientOptions {
+  /** The transport to use; built from `configuration` when absent. */
+  apiClient?: ApiClient;
+  /** Settings for a new transport, when `apiClient` is absent. */
+  configuration?: ApiClientConfiguration | ApiClientConfigurationOptions;
+  /** The descriptor or manifest of the agent this client talks to, kept for callers. */
+  manifest?: AgentACPDescriptor;
+}
+
+/** The flavour a generated method returns. */
+type Flavour = "data" | "httpInfo" | "raw";
+
+export interface ACPClient extends ACPClientMethods {}
+
+/** A client for every operation of the Agent Connect Protocol. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods are generated onto the prototype below
+export class ACPClient {
+  /** The transport requests go through. */
+  readonly apiClient: ApiClient;
+  /** The agent's descriptor or manifest, when given. */
+  readonly manifest: AgentACPDescriptor | undefined;
+
+  /** Accepts `{ apiClient }`, `{ configuration }`, or an `ApiClient` as the reference does. */
+  constructor(options: ACPClientOptions | ApiClient = {}) {
+    const opts = options instanceof ApiClient ? { apiClient: options } : options;
+    this.apiClient = opts.apiClient ?? new ApiClient(opts.configuration);
+    this.manifest = opts.manifest;
+  }
+
+  /** A client on a new configuration made of `options`. */
+  static fromConfiguration(options: ApiClientConfigurationOptions = {}): ACPClient {
+    return new ACPClient({ configuration: new ApiClientConfiguration(options) });
+  }
+
+  /** A client configured from `<prefix>*` environment variables (see `ApiClientConfiguration.fromEnvPrefix`). */
+  static fromEnvPrefix(
+    prefix: string,
+    overrides: ApiClientConfigurationOptions = {},
+    env?: EnvSource,
+  ): ACPClient {
+    return new ACPClient({
+      configuration: ApiClientConfiguration.fromEnvPrefix(prefix, overrides, env),
+    });
+  }
+
+  /** Closes kept-open connections (see `ApiClient.close`). */
+  close(): Promise<void> {
+    return this.apiClient.close();
+  }
+
+  /**
+   * Calls the operation `name` with a method's arguments: the operation's
+   * positional arguments, then optionally `RequestOptions`.
+   */
+  call(name: OperationName, args: readonly unknown[], flavour: Flavour = "data"): unknown {
+    const operation: Operation = operations[name];
+    const count = operation.args.length;
+    const positional = args.slice(0, count);
+    const options = (args[count] as RequestOptions | undefined) ?? {};
+    const parts = operation.args(...positional);
+    const api = this.apiClient;
+    if (flavour === "raw") return api.call(operation, parts, options, "raw", positional);
+    if (!operation.stream) {
+      const response = api.call(operation, parts, options, "parsed", positional) as Promise<
+        ApiResponse<unknown>
+      >;
+      return flavour === "httpInfo" ? response : response.then((r) => r.data);
+    }
+    const open = () =>
+      api.call(operation, parts, options, "stream", positional) as Promise<Response>;
+    const source = {
+      operationId: operation.operationId,
+      open,
+      rejoin: (position: StreamPosition) => this.rejoin(operation, parts, options, position),
+      retries: api.configuration.retries,
+      signal: options.signal,
+      lastEventId: options.lastEventId,
+    };
+    if (flavour === "data") return new RunEventStream(source);
+    return open().then((response) => ({
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers.entries()),
+      data: new RunEventStream(source, response),
+      rawData: new Uint8Array(),
+    }));
+  }
+
+  /**
+   * Joins a stream again after a drop. A `GET` stream is requested again; a
+   * stream that created a run is joined through the `GET` stream of that run.
+   */
+  private rejoin(
+    operation: Operation,
+    parts: ReturnType<Operation["args"]>,
+    options: RequestOptions,
+    position: StreamPosition,
+  ): Promise<Response> | undefined {
+    const withId = { ...options, lastEventId: position.lastEventId };
+    if (operation.method === "GET") {
+      return this.apiClient.call(operation, parts, withId, "stream") as Promise<Response>;
+    }
+    const joinPath = operation.path.replace(/\/stream$/, "/{run_id}/stream");
+    const join = Object.values<Operation>(operations).find(
+      (o) => o.stream && o.method === "GET" && o.path === joinPath,
+    );
+    if (!join || position.runId === undefined) return undefined;
+    const path = { ...parts.path, run_id: position.runId };
+    return this.apiClient.call(join, { path }, withId, "stream") as Promise<Response>;
+  }
+}
+
+for (const name of Object.keys(operations) as OperationName[]) {
+  const define = (method: string, flavour: Flavour) =>
+    Object.defineProperty(ACPClient.prototype, method, {
+      value(this: ACPClient, ...args: unknown[]) {
+        return this.call(name, args, flavour);
+      },
+      writable: true,
+      configurable: true,
+    });
+  define(name, "data");
+  define(`${name}WithHttpInfo`, "httpInfo");
+  define(`${name}WithoutPreloadContent`, "raw");
+}
+
+/** The async client is the same class: every method already returns a promise or async iterable. */
+export const AsyncACPClient = ACPClient;
+/** The async client is the same class: every method already returns a promise or async iterable. */
+export type AsyncACPClient = ACPClient;

@@ -1,0 +1,454 @@
+/**
+ * The settings of an ACP client: where the server is, how to authenticate, and
+ * how to connect (TLS, proxy, retries, timeouts, logging).
+ */
+import { ACP_VERSION } from "../version.js";
+import { type EnvSource, readEnvOptions } from "./env.js";
+import { ApiValueError } from "./errors.js";
+import { redactUrl, SecretRedactor } from "./redact.js";
+
+/** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
+export type Timeout = number | { connect?: number; read?: number };
+
+/** Where a credential goes and what it is, as the transport applies it. */
+export interface AuthSetting {
+  type: "api_key" | "basic" | "bearer";
+  in: "header" | "query" | "cookie";
+  /** The header, query parameter or cookie name. */
+  key: string;
+  value: string;
+}
+
+/** A server the client may talk to, with the variables of its URL template. */
+export interface HostSetting {
+  url: string;
+  description?: string;
+  variables?: Record<
+    string,
+    { defaultValue: string; enumValues?: readonly string[]; description?: string }
+  >;
+}
+
+/** Where debug lines go; `console` fits. */
+export interface ApiLogger {
+  debug(message: string): void;
+}
+
+/** The options of {@link ApiClientConfiguration}; every one is optional. */
+export interface ApiClientConfigurationOptions {
+  /** The base URL of the ACP server, e.g. `http://127.0.0.1:8000`. */
+  host?: string;
+  /** API keys by security scheme name; each is sent as a header of that name (e.g. `x-api-key`). */
+  apiKey?: Record<string, string>;
+  /** A prefix per security scheme name, put before its key (e.g. `Bearer`). */
+  apiKeyPrefix?: Record<string, string>;
+  /** Username for HTTP basic authentication. */
+  username?: string;
+  /** Password for HTTP basic authentication. */
+  password?: string;
+  /** Token for HTTP bearer authentication. */
+  accessToken?: string;
+  /** Values for the variables of the host templates of {@link servers}. */
+  serverVariables?: Record<string, string>;
+  /** Host template variables per operationId, over {@link serverVariables}. */
+  serverOperationVariables?: Record<string, Record<string, string>>;
+  /** The host templates that `hostIndex` picks from. */
+  servers?: HostSetting[];
+  /** When set, the host is built from `servers[serverIndex]` instead of {@link host}. */
+  serverIndex?: number;
+  /** Path of a PEM file of CA certificates to trust (Node only). */
+  sslCaCert?: string;
+  /** CA certificates to trust, as PEM text or DER bytes (Node only). */
+  caCertData?: string | Uint8Array;
+  /** Path of a PEM client certificate for mutual TLS (Node only). */
+  certFile?: string;
+  /** Path of the PEM private key of {@link certFile} (Node only). */
+  keyFile?: string;
+  /** Verify the server's certificate; default true. Turn off only for local testing (Node only). */
+  verifySsl?: boolean;
+  /** The name to send in TLS SNI and to check the certificate against (Node only). */
+  tlsServerName?: string;
+  /** A proxy URL; requests are tunnelled through it (Node only). */
+  proxy?: string;
+  /** Headers to send to the proxy, e.g. `Proxy-Authorization` (Node only). */
+  proxyHeaders?: Record<string, string>;
+  /** How many times a failed request is retried, and a dropped stream re-joined; default 3. */
+  retries?: number;
+  /** The timeout of every request in milliseconds; none by default. */
+  timeout?: Timeout;
+  /** Log each request and response (credentials redacted). */
+  debug?: boolean;
+  /** Where debug lines go; default `console`. */
+  logger?: ApiLogger;
+  /** A file that debug lines are appended to instead of the logger (Node only). */
+  loggerFile?: string;
+  /** Shapes a debug line; default `<ISO time> acp DEBUG <message>`. */
+  loggerFormat?: (message: string, time: Date) => string;
+  /** Called before credentials are applied to a request, to refresh expired keys or tokens. */
+  refreshApiKeyHook?: (configuration: ApiClientConfiguration) => void | Promise<void>;
+}
+
+const secretKeys = ["apiKey", "password", "accessToken", "proxyHeaders"] as const;
+
+let defaultConfiguration: ApiClientConfiguration | undefined;
+
+/**
+ * All the settings of an ACP client. Credentials live in private fields, so
+ * printing, inspecting or serialising a configuration never shows them.
+ */
+export class ApiClientConfiguration {
+  #host: string;
+  #apiKey: Record<string, string>;
+  #password: string | undefined;
+  #accessToken: string | undefined;
+  #proxy: string | undefined;
+  #proxyHeaders: Record<string, string>;
+
+  apiKeyPrefix: Record<string, string>;
+  username: string | undefined;
+  serverVariables: Record<string, string>;
+  serverOperationVariables: Record<string, Record<string, string>>;
+  servers: HostSetting[];
+  serverIndex: number | undefined;
+  sslCaCert: string | undefined;
+  caCertData: string | Uint8Array | undefined;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  verifySsl: boolean;
+  tlsServerName: string | undefined;
+  retries: number;
+  timeout: Timeout | undefined;
+  debug: boolean;
+  logger: ApiLogger;
+  loggerFile: string | undefined;
+  loggerFormat: (message: string, time: Date) => string;
+  refreshApiKeyHook: ((configuration: ApiClientConfiguration) => void | Promise<void>) | undefined;
+
+  constructor(options: ApiClientConfigurationOptions = {}) {
+    this.#host = (options.host ?? "http://localhost").replace(/\/+$/, "");
+    this.#apiKey = { ...options.apiKey };
+    this.#password = options.password;
+    this.#accessToken = options.accessToken;
+    this.#proxy = options.proxy;
+    this.#proxyHeaders = { ...options.proxyHeaders };
+    this.apiKeyPrefix = { ...options.apiKeyPrefix };
+    this.username = options.username;
+    this.serverVariables = { ...options.serverVariables };
+    this.serverOperationVariables = { ...options.serverOperationVariables };
+    this.servers = options.servers ?? [];
+    this.serverIndex = options.serverIndex;
+    this.sslCaCert = options.sslCaCert;
+    this.caCertData = options.caCertData;
+    this.certFile = options.certFile;
+    this.keyFile = options.keyFile;
+    this.verifySsl = options.verifySsl ?? true;
+    this.tlsServerName = options.tlsServerName;
+    this.retries = checkRetries(options.retries ?? 3, "retries");
+    this.timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout);
+    this.debug = options.debug ?? false;
+    this.logger = options.logger ?? console;
+    this.loggerFile = options.loggerFile;
+    this.loggerFormat =
+      options.loggerFormat ?? ((message, time) => `${time.toISOString()} acp DEBUG ${message}`);
+    this.refreshApiKeyHook = options.refreshApiKeyHook;
+  }
+
+  /**
+   * A configuration whose unset options come from environment variables named
+   * `<prefix>HOST` (or `<prefix>ENDPOINT`), `<prefix>API_KEY` (a JSON map), and so on.
+   * A malformed variable is an `ApiValueError` that names it.
+   */
+  static fromEnvPrefix(
+    prefix: string,
+    overrides: ApiClientConfigurationOptions = {},
+    env?: EnvSource,
+  ): ApiClientConfiguration {
+    const fromEnv = readEnvOptions(prefix, env);
+    const defined = Object.fromEntries(
+      Object.entries(overrides).filter(([, value]) => value !== undefined),
+    );
+    return new ApiClientConfiguration({ ...fromEnv, ...defined });
+  }
+
+  /** The default configuration set by {@link setDefault}, copied; a fresh one when none is set. */
+  static getDefault(): ApiClientConfiguration {
+    return defaultConfiguration ? defaultConfiguration.copy() : new ApiClientConfiguration();
+  }
+
+  /** Makes `configuration` (copied) the one {@link getDefault} returns; `undefined` clears it. */
+  static setDefault(configuration: ApiClientConfiguration | undefined): void {
+    defaultConfiguration = configuration?.copy();
+  }
+
+  /** An independent copy with the same settings. */
+  copy(): ApiClientConfiguration {
+    return new ApiClientConfiguration(this.toOptions());
+  }
+
+  /** The settings as an options object, credentials included. */
+  toOptions(): ApiClientConfigurationOptions {
+    return {
+      host: this.#host,
+      apiKey: { ...this.#apiKey },
+      apiKeyPrefix: { ...this.apiKeyPrefix },
+      username: this.username,
+      password: this.#password,
+      accessToken: this.#accessToken,
+      serverVariables: { ...this.serverVariables },
+      serverOperationVariables: { ...this.serverOperationVariables },
+      servers: this.servers,
+      serverIndex: this.serverIndex,
+      sslCaCert: this.sslCaCert,
+      caCertData: this.caCertData,
+      certFile: this.certFile,
+      keyFile: this.keyFile,
+      verifySsl: this.verifySsl,
+      tlsServerName: this.tlsServerName,
+      proxy: this.#proxy,
+      proxyHeaders: { ...this.#proxyHeaders },
+      retries: this.retries,
+      timeout: this.timeout,
+      debug: this.debug,
+      logger: this.logger,
+      loggerFile: this.loggerFile,
+      loggerFormat: this.loggerFormat,
+      refreshApiKeyHook: this.refreshApiKeyHook,
+    };
+  }
+
+  /** The base URL requests go to: from `servers[serverIndex]` when set, else the host given. */
+  get host(): string {
+    return this.serverIndex === undefined
+      ? this.#host
+      : this.getHostFromSettings(this.serverIndex, this.serverVariables);
+  }
+  set host(value: string) {
+    this.#host = value.replace(/\/+$/, "");
+    this.serverIndex = undefined;
+  }
+
+  /** API keys by security scheme name. */
+  get apiKey(): Record<string, string> {
+    return this.#apiKey;
+  }
+  set apiKey(value: Record<string, string>) {
+    this.#apiKey = { ...value };
+  }
+  /** Password for HTTP basic authentication. */
+  get password(): string | undefined {
+    return this.#password;
+  }
+  set password(value: string | undefined) {
+    this.#password = value;
+  }
+  /** Token for HTTP bearer authentication. */
+  get accessToken(): string | undefined {
+    return this.#accessToken;
+  }
+  set accessToken(value: string | undefined) {
+    this.#accessToken = value;
+  }
+  /** The proxy URL; it may carry credentials. */
+  get proxy(): string | undefined {
+    return this.#proxy;
+  }
+  set proxy(value: string | undefined) {
+    this.#proxy = value;
+  }
+  /** Headers sent to the proxy. */
+  get proxyHeaders(): Record<string, string> {
+    return this.#proxyHeaders;
+  }
+  set proxyHeaders(value: Record<string, string>) {
+    this.#proxyHeaders = { ...value };
+  }
+
+  /** The API key of a security scheme with its prefix (`identifier`, else `alias`); undefined when not set. */
+  getApiKeyWithPrefix(identifier: string, alias?: string): string | undefined {
+    const key = this.#apiKey[identifier] ?? (alias === undefined ? undefined : this.#apiKey[alias]);
+    if (key === undefined) return undefined;
+    const prefix = this.apiKeyPrefix[identifier] ?? (alias ? this.apiKeyPrefix[alias] : undefined);
+    return prefix ? `${prefix} ${key}` : key;
+  }
+
+  /** The `Authorization` header value for HTTP basic authentication; undefined when neither part is set. */
+  getBasicAuthToken(): string | undefined {
+    if (this.username === undefined && this.#password === undefined) return undefined;
+    const pair = `${this.username ?? ""}:${this.#password ?? ""}`;
+    return `Basic ${base64(pair)}`;
+  }
+
+  /** The credentials to apply to each request, by name. */
+  authSettings(): Record<string, AuthSetting> {
+    const settings: Record<string, AuthSetting> = {};
+    for (const name of Object.keys(this.#apiKey)) {
+      const value = this.getApiKeyWithPrefix(name);
+      if (value !== undefined) settings[name] = { type: "api_key", in: "header", key: name, value };
+    }
+    const basic = this.getBasicAuthToken();
+    if (basic !== undefined) {
+      settings.basicAuth = { type: "basic", in: "header", key: "Authorization", value: basic };
+    }
+    if (this.#accessToken !== undefined) {
+      settings.bearerAuth = {
+        type: "bearer",
+        in: "header",
+        key: "Authorization",
+        value: `Bearer ${this.#accessToken}`,
+      };
+    }
+    return settings;
+  }
+
+  /** The host templates `hostIndex` picks from; the configured host when none were given. */
+  getHostSettings(): HostSetting[] {
+    return this.servers.length > 0
+      ? this.servers
+      : [{ url: this.#host, description: "The configured host" }];
+  }
+
+  /**
+   * The URL of `servers[index]` with its variables filled from `variables` or their
+   * defaults. `index` undefined gives the configured host.
+   */
+  getHostFromSettings(
+    index: number | undefined,
+    variables: Record<string, string> = {},
+    servers: HostSetting[] = this.getHostSettings(),
+  ): string {
+    if (index === undefined) return this.#host;
+    const server = servers[index];
+    if (!server) {
+      throw new ApiValueError(`invalid host index ${index}: must be less than ${servers.length}`, [
+        "hostIndex",
+      ]);
+    }
+    let url = server.url;
+    for (const [name, variable] of Object.entries(server.variables ?? {})) {
+      const value = variables[name] ?? variable.defaultValue;
+      if (variable.enumValues && !variable.enumValues.includes(value)) {
+        throw new ApiValueError(
+          `server variable ${name} is ${JSON.stringify(value)}; must be one of ${variable.enumValues.join(", ")}`,
+          ["serverVariables", name],
+        );
+      }
+      url = url.replaceAll(`{${name}}`, value);
+    }
+    return url.replace(/\/+$/, "");
+  }
+
+  /** Hides every credential of this configuration in `text`. */
+  redact(text: string): string {
+    return this.redactor().redact(text);
+  }
+
+  /** What is worth knowing when reporting a problem; credentials are redacted. */
+  toDebugReport(): string {
+    const runtime = globalThis.process?.versions?.node
+      ? `Node.js ${globalThis.process.versions.node} (${globalThis.process.platform})`
+      : (globalThis.navigator?.userAgent ?? "unknown runtime");
+    const lines = [
+      "agntcy-acp debug report",
+      `Runtime: ${runtime}`,
+      `ACP version: ${ACP_VERSION}`,
+      `Host: ${redactUrl(this.host)}`,
+      `Credentials: ${this.describeCredentials()}`,
+      `Retries: ${this.retries}`,
+      `Timeout: ${this.timeout === undefined ? "none" : JSON.stringify(this.timeout)}`,
+      `TLS: verify=${this.verifySsl}${this.sslCaCert ? ` caFile=${this.sslCaCert}` : ""}${
+        this.caCertData ? " caData=set" : ""
+      }${this.certFile ? ` certFile=${this.certFile}` : ""}${
+        this.tlsServerName ? ` serverName=${this.tlsServerName}` : ""
+      }`,
+      `Proxy: ${this.#proxy ? redactUrl(this.#proxy) : "none"}`,
+      `Debug: ${this.debug}${this.loggerFile ? ` (to ${this.loggerFile})` : ""}`,
+    ];
+    return this.redact(lines.join("\n"));
+  }
+
+  /** The settings without credentials, for `JSON.stringify`. */
+  toJSON(): Record<string, unknown> {
+    const { logger: _l, loggerFormat: _f, refreshApiKeyHook: _r, ...options } = this.toOptions();
+    const shown: Record<string, unknown> = { ...options, host: redactUrl(this.host) };
+    for (const key of secretKeys) {
+      const value = shown[key];
+      if (value === undefined) continue;
+      shown[key] =
+        typeof value === "object" && value !== null
+          ? Object.fromEntries(Object.keys(value).map((k) => [k, "<redacted>"]))
+          : "<redacted>";
+    }
+    if (this.#proxy) shown.proxy = redactUrl(this.#proxy);
+    return shown;
+  }
+
+  /** Node's `util.inspect` shows the same redacted view as `toJSON`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `ApiClientConfiguration ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /** A redactor that knows this configuration's current credentials. */
+  redactor(): SecretRedactor {
+    const secrets = [
+      ...Object.values(this.#apiKey),
+      ...Object.keys(this.#apiKey).map((name) => this.getApiKeyWithPrefix(name) ?? ""),
+      ...Object.values(this.#proxyHeaders),
+      this.#password,
+      this.#accessToken,
+      this.getBasicAuthToken(),
+      this.getBasicAuthToken()?.slice("Basic ".length),
+    ];
+    if (this.#proxy) {
+      const url = safeUrl(this.#proxy);
+      if (url?.password) secrets.push(decodeURIComponent(url.password), url.password);
+    }
+    return new SecretRedactor(secrets.filter((s): s is string => typeof s === "string"));
+  }
+
+  private describeCredentials(): string {
+    const kinds = [
+      ...Object.keys(this.#apiKey).map((name) => `api key "${name}"`),
+      ...(this.username !== undefined || this.#password !== undefined ? ["basic"] : []),
+      ...(this.#accessToken !== undefined ? ["bearer token"] : []),
+    ];
+    return kinds.length > 0 ? `${kinds.join(", ")} (values redacted)` : "none";
+  }
+}
+
+function checkRetries(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ApiValueError(`${name} must be a whole number >= 0, got ${value}`, [name]);
+  }
+  return value;
+}
+
+function checkTimeout(value: Timeout): Timeout {
+  const ok = (n: unknown) =>
+    n === undefined || (typeof n === "number" && n > 0 && Number.isFinite(n));
+  const valid =
+    typeof value === "number"
+      ? ok(value)
+      : typeof value === "object" && value !== null && ok(value.connect) && ok(value.read);
+  if (!valid) {
+    throw new ApiValueError(
+      "timeout must be a positive number of milliseconds, or { connect, read } of them",
+      ["timeout"],
+    );
+  }
+  return value;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,65 @@
+/** Small pieces of the transport: request timers, signals, headers, error codes. */
+import type { Timeout } from "./configuration.js";
+
+/** A timer that aborts a request when its time is up; knows whether it fired. */
+export class Deadline {
+  readonly ms: number | undefined;
+  readonly #controller = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  expired = false;
+
+  constructor(timeout: Timeout | undefined) {
+    this.ms =
+      typeof timeout === "number"
+        ? timeout
+        : timeout && (timeout.connect ?? 0) + (timeout.read ?? 0) > 0
+          ? (timeout.connect ?? 0) + (timeout.read ?? 0)
+          : undefined;
+    if (this.ms !== undefined) {
+      this.#timer = setTimeout(() => {
+        this.expired = true;
+        this.#controller.abort(new DOMException("request timed out", "TimeoutError"));
+      }, this.ms);
+    }
+  }
+
+  /** Aborts when the time is up; undefined when there is no timeout. */
+  get signal(): AbortSignal | undefined {
+    return this.ms === undefined ? undefined : this.#controller.signal;
+  }
+
+  /** Stops the timer: the request finished. */
+  clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+}
+
+/** One signal that fires when any of the given ones does. */
+export function anySignal(
+  signals: ReadonlyArray<AbortSignal | undefined>,
+): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/** Response headers as a plain object with lower-case names. */
+export function headersObject(headers: Headers): Record<string, string> {
+  return Object.fromEntries(headers.entries());
+}
+
+/** The system error code of a failed fetch (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), if any. */
+export function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) {
+      const inner = errors.map(errorCode).find((c) => c !== undefined);
+      if (inner) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

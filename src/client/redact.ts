@@ -1,0 +1,50 @@
+/** Keeps credentials out of messages, logs and reports. */
+
+const REDACTED = "<redacted>";
+
+/** Replaces every known secret value in a text. */
+export class SecretRedactor {
+  readonly #secrets: string[];
+
+  constructor(secrets: Iterable<string>) {
+    // Longest first, so a key that contains a shorter secret is hidden whole.
+    this.#secrets = [...new Set(secrets)]
+      .filter((s) => s.length > 0)
+      .sort((a, b) => b.length - a.length);
+  }
+
+  /** `text` with every secret replaced by `<redacted>`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.replaceAll(secret, REDACTED);
+    return out;
+  }
+}
+
+/** A URL with the password of its user part hidden; the text unchanged when it is not a URL. */
+export function redactUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (!url.password && !url.username) return text;
+    if (url.password) url.password = "redacted";
+    return url.toString().replace(/\/$/, text.endsWith("/") ? "/" : "");
+  } catch {
+    return text;
+  }
+}
+
+const sensitiveHeaders = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
+
+/** Headers fit for a log line: credentials and cookies hidden. */
+export function redactHeaders(
+  headers: Headers | Record<string, string>,
+  redactor: SecretRedactor,
+): Record<string, string> {
+  const entries = headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
+  return Object.fromEntries(
+    entries.map(([name, value]) => [
+      name,
+      sensitiveHeaders.has(name.toLowerCase()) ? REDACTED : redactor.redact(value),
+    ]),
+  );
+}

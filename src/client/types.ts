@@ -1,0 +1,33 @@
+/** The shapes the client's methods take and give besides the protocol's models. */
+import type { AuthSetting, Timeout } from "./configuration.js";
+
+/** Per-request settings: the last argument of every client method. */
+export interface RequestOptions {
+  /**
+   * Milliseconds for this request, over the configuration's timeout; `{ connect, read }`
+   * counts as their sum. For a stream it bounds the wait for the stream to start.
+   */
+  timeout?: Timeout;
+  /** Aborts the request, or closes the stream, when it fires. */
+  signal?: AbortSignal;
+  /** Extra headers; they win over default and auth headers of the same name. */
+  headers?: Record<string, string>;
+  /** Credentials for this request only, in place of the configuration's. */
+  auth?: AuthSetting;
+  /** The request's `Content-Type`; `application/json` by default. */
+  contentType?: string;
+  /** Sends the request to `servers[hostIndex]` of the configuration. */
+  hostIndex?: number;
+  /** For streams: join from after this event id (sent as `Last-Event-ID`). */
+  lastEventId?: string;
+}
+
+/** A response with its parsed body, as the `...WithHttpInfo` methods return it. */
+export interface ApiResponse<T> {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The body parsed with the operation's schema. */
+  data: T;
+  /** The body's bytes; empty for streams, whose events are read through `data`. */
+  rawData: Uint8Array;
+}

@@ -1,0 +1,193 @@
+import { inspect } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { ApiClientConfiguration, ApiValueError } from "../../src/index.js";
+
+const secret = "s3cr3t-key-value";
+
+describe("ApiClientConfiguration", () => {
+  afterEach(() => ApiClientConfiguration.setDefault(undefined));
+
+  it("builds auth settings of every kind from the options", () => {
+    const c = new ApiClientConfiguration({
+      apiKey: { "x-api-key": "k1", other: "k2" },
+      apiKeyPrefix: { other: "Token" },
+      username: "ann",
+      password: "pw",
+      accessToken: "tok",
+    });
+    expect(c.getApiKeyWithPrefix("x-api-key")).toBe("k1");
+    expect(c.getApiKeyWithPrefix("other")).toBe("Token k2");
+    expect(c.getApiKeyWithPrefix("missing", "x-api-key")).toBe("k1");
+    expect(c.getApiKeyWithPrefix("missing")).toBeUndefined();
+    expect(c.getBasicAuthToken()).toBe(`Basic ${Buffer.from("ann:pw").toString("base64")}`);
+    expect(c.authSettings()).toEqual({
+      "x-api-key": { type: "api_key", in: "header", key: "x-api-key", value: "k1" },
+      other: { type: "api_key", in: "header", key: "other", value: "Token k2" },
+      basicAuth: {
+        type: "basic",
+        in: "header",
+        key: "Authorization",
+        value: c.getBasicAuthToken(),
+      },
+      bearerAuth: { type: "bearer", in: "header", key: "Authorization", value: "Bearer tok" },
+    });
+  });
+
+  it("has no credentials and sensible defaults when given nothing", () => {
+    const c = new ApiClientConfiguration();
+    expect(c.authSettings()).toEqual({});
+    expect(c.getBasicAuthToken()).toBeUndefined();
+    expect(c.host).toBe("http://localhost");
+    expect(c.retries).toBe(3);
+    expect(c.verifySsl).toBe(true);
+  });
+
+  it("fills host templates and checks enum variables", () => {
+    const c = new ApiClientConfiguration({
+      host: "http://h/",
+      servers: [
+        {
+          url: "https://{region}.example.com/{base}",
+          variables: {
+            region: { defaultValue: "eu", enumValues: ["eu", "us"] },
+            base: { defaultValue: "v1" },
+          },
+        },
+      ],
+    });
+    expect(c.host).toBe("http://h");
+    expect(c.getHostFromSettings(undefined)).toBe("http://h");
+    expect(c.getHostFromSettings(0)).toBe("https://eu.example.com/v1");
+    expect(c.getHostFromSettings(0, { region: "us", base: "v2" })).toBe(
+      "https://us.example.com/v2",
+    );
+    expect(() => c.getHostFromSettings(0, { region: "mars" })).toThrow(/region.*eu, us/);
+    expect(() => c.getHostFromSettings(3)).toThrow(ApiValueError);
+    c.serverIndex = 0;
+    c.serverVariables = { region: "us" };
+    expect(c.host).toBe("https://us.example.com/v1");
+    expect(c.getHostSettings()).toHaveLength(1);
+  });
+
+  it("rejects bad retries and timeouts with errors that name the option", () => {
+    expect(() => new ApiClientConfiguration({ retries: -1 })).toThrow(/retries/);
+    expect(() => new ApiClientConfiguration({ timeout: 0 })).toThrow(/timeout/);
+    expect(() => new ApiClientConfiguration({ timeout: { connect: -5 } })).toThrow(/timeout/);
+    expect(new ApiClientConfiguration({ timeout: { connect: 5, read: 10 } }).timeout).toEqual({
+      connect: 5,
+      read: 10,
+    });
+  });
+
+  it("keeps a default that getDefault copies", () => {
+    ApiClientConfiguration.setDefault(new ApiClientConfiguration({ host: "http://d", retries: 1 }));
+    const a = ApiClientConfiguration.getDefault();
+    const b = ApiClientConfiguration.getDefault();
+    expect(a.host).toBe("http://d");
+    expect(a.retries).toBe(1);
+    a.retries = 5;
+    expect(b.retries).toBe(1);
+    ApiClientConfiguration.setDefault(undefined);
+    expect(ApiClientConfiguration.getDefault().host).toBe("http://localhost");
+  });
+
+  it("never shows credentials when printed, serialised or reported", () => {
+    const c = new ApiClientConfiguration({
+      host: "http://h",
+      apiKey: { "x-api-key": secret },
+      username: "ann",
+      password: `${secret}-pw`,
+      accessToken: `${secret}-tok`,
+      proxy: `http://user:${secret}-proxy@127.0.0.1:3128`,
+      proxyHeaders: { "Proxy-Authorization": `${secret}-ph` },
+    });
+    const shown = [
+      inspect(c),
+      JSON.stringify(c),
+      String(c.toDebugReport()),
+      inspect(c, { showHidden: true }),
+    ];
+    for (const text of shown) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(c.getBasicAuthToken()?.slice(6));
+    }
+    expect(c.toDebugReport()).toMatch(/api key "x-api-key".*basic.*bearer token/);
+    expect(c.toDebugReport()).toContain("ACP version: 0.2.3");
+    expect(c.redact(`a ${secret} b`)).toBe("a <redacted> b");
+    expect(c.copy().apiKey).toEqual({ "x-api-key": secret });
+  });
+});
+
+describe("ApiClientConfiguration.fromEnvPrefix", () => {
+  it("reads every variable", () => {
+    const c = ApiClientConfiguration.fromEnvPrefix(
+      "MY_",
+      {},
+      {
+        MY_HOST: "http://env-host:1",
+        MY_API_KEY: '{"x-api-key":"k"}',
+        MY_API_KEY_PREFIX: '{"x-api-key":"Key"}',
+        MY_USERNAME: "u",
+        MY_PASSWORD: "p",
+        MY_ACCESS_TOKEN: "t",
+        MY_SERVER_VARIABLES: '{"region":"us"}',
+        MY_SSL_CA_CERT: "ca.pem",
+        MY_CA_CERT_DATA: "-----BEGIN CERTIFICATE-----",
+        MY_RETRIES: "4",
+        MY_TIMEOUT: "2500",
+        MY_DEBUG: "true",
+      },
+    );
+    expect(c.host).toBe("http://env-host:1");
+    expect(c.getApiKeyWithPrefix("x-api-key")).toBe("Key k");
+    expect([c.username, c.password, c.accessToken]).toEqual(["u", "p", "t"]);
+    expect(c.serverVariables).toEqual({ region: "us" });
+    expect([c.sslCaCert, c.caCertData]).toEqual(["ca.pem", "-----BEGIN CERTIFICATE-----"]);
+    expect([c.retries, c.timeout, c.debug]).toEqual([4, 2500, true]);
+  });
+
+  it("takes ENDPOINT when HOST is unset, a connect/read timeout, and lets overrides win", () => {
+    const env = {
+      X_ENDPOINT: "http://endpoint",
+      X_TIMEOUT: '{"connect":100,"read":200}',
+      X_RETRIES: "1",
+    };
+    const c = ApiClientConfiguration.fromEnvPrefix("X_", { retries: 0, host: undefined }, env);
+    expect(c.host).toBe("http://endpoint");
+    expect(c.timeout).toEqual({ connect: 100, read: 200 });
+    expect(c.retries).toBe(0);
+  });
+
+  it("reads process.env by default", () => {
+    process.env.ACPTEST_HOST = "http://from-process";
+    try {
+      expect(ApiClientConfiguration.fromEnvPrefix("ACPTEST_").host).toBe("http://from-process");
+    } finally {
+      delete process.env.ACPTEST_HOST;
+    }
+  });
+
+  it.each([
+    ["MY_API_KEY", `not json ${secret}`],
+    ["MY_API_KEY", `["${secret}"]`],
+    ["MY_API_KEY", `{"x-api-key": 5}`],
+    ["MY_API_KEY_PREFIX", "nope"],
+    ["MY_SERVER_VARIABLES", "[1]"],
+    ["MY_RETRIES", "two"],
+    ["MY_RETRIES", "-1"],
+    ["MY_TIMEOUT", "soon"],
+    ["MY_TIMEOUT", '{"connect":-1}'],
+    ["MY_DEBUG", "maybe"],
+  ])("names %s when its value is bad, without echoing secrets", (name, value) => {
+    let error: unknown;
+    try {
+      ApiClientConfiguration.fromEnvPrefix("MY_", {}, { [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ApiValueError);
+    const message = (error as Error).message;
+    expect(message).toContain(name);
+    expect(message).not.toContain(secret);
+  });
+});
