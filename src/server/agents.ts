@@ -1,0 +1,96 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
+import { deriveAgentId, toDescriptor } from "./descriptor.js";
+import { notFound } from "./http-error.js";
+import { anyOfSchemas, compileSchema, type SchemaCheck } from "./json-schema.js";
+import type { ACPAgentOptions, ServableGraph } from "./options.js";
+
+/** An agent as the server runs it: descriptor, graph and compiled schema checks. */
+export interface RegisteredAgent {
+  agentId: string;
+  descriptor: AgentACPDescriptor;
+  /** The user's graph, using the server's checkpointer. */
+  graph: ServableGraph;
+  input: SchemaCheck;
+  config: SchemaCheck;
+  resume: SchemaCheck;
+  /** The stream modes its capabilities declare. */
+  streamModes: StreamingMode[];
+}
+
+/**
+ * The graph, bound to the server's checkpointer. The user's graph is left untouched:
+ * `withConfig` returns a copy and the copy gets the checkpointer. The server needs one
+ * checkpointer shared by all agents, because threads outlive runs, may be run by
+ * different agents, and are read and patched by the thread operations; so it replaces
+ * whatever checkpointer the graph was compiled with, and users can pass any compiled
+ * graph, with or without one.
+ */
+function bindCheckpointer(graph: ServableGraph, saver: BaseCheckpointSaver): ServableGraph {
+  const bound = graph.withConfig({});
+  bound.checkpointer = saver;
+  return bound;
+}
+
+/** The agents of one server, by id. */
+export class AgentRegistry {
+  private readonly byId = new Map<string, RegisteredAgent>();
+
+  constructor(agents: readonly ACPAgentOptions[], saver: BaseCheckpointSaver) {
+    if (agents.length === 0) throw new TypeError("an ACP server needs at least one agent");
+    agents.forEach((options, index) => {
+      const descriptor = toDescriptor(options.descriptor);
+      const { specs, metadata } = descriptor;
+      const agentId = options.agentId ?? deriveAgentId(metadata.ref.name, metadata.ref.version);
+      if (this.byId.has(agentId)) {
+        throw new TypeError(
+          `agents[${index}]: agent id ${agentId} (${metadata.ref.name} ${metadata.ref.version}) is already taken`,
+        );
+      }
+      const streaming = specs.capabilities.streaming ?? {};
+      this.byId.set(agentId, {
+        agentId,
+        descriptor,
+        graph: bindCheckpointer(options.graph, saver),
+        input: compileSchema(specs.input, "input"),
+        config: compileSchema(specs.config, "config"),
+        resume: anyOfSchemas(
+          (specs.interrupts ?? []).map((i) => compileSchema(i.resume_payload, "resume payload")),
+          "resume payload",
+        ),
+        streamModes: (["values", "custom"] as const).filter((m) => streaming[m] === true),
+      });
+    });
+  }
+
+  /** All agents, in the order they were given. */
+  all(): RegisteredAgent[] {
+    return [...this.byId.values()];
+  }
+
+  /** The agent with this id, or a 404. */
+  get(agentId: string): RegisteredAgent {
+    const agent = this.byId.get(agentId);
+    if (!agent) throw notFound(`agent ${agentId} not found`);
+    return agent;
+  }
+
+  /** The agent with this id, if any. */
+  find(agentId: string | undefined): RegisteredAgent | undefined {
+    return agentId === undefined ? undefined : this.byId.get(agentId);
+  }
+
+  /**
+   * The agent a run without `agent_id` uses: the spec's "default agent for this
+   * service", which is the first one given.
+   */
+  resolve(agentId: string | undefined): RegisteredAgent {
+    if (agentId === undefined) return this.all()[0] as RegisteredAgent;
+    return this.get(agentId);
+  }
+}
+
+/** The `Agent` object of the wire. */
+export function toAgent(agent: RegisteredAgent): Agent {
+  return { agent_id: agent.agentId, metadata: agent.descriptor.metadata };
+}

@@ -1,0 +1,86 @@
+import { MemorySaver } from "@langchain/langgraph";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { AgentRegistry } from "./agents.js";
+import { requireApiKey } from "./auth.js";
+import { agentHandlers } from "./handlers-agents.js";
+import { runHandlers } from "./handlers-runs.js";
+import { threadHandlers } from "./handlers-threads.js";
+import { ACPHttpError } from "./http-error.js";
+import type { ACPServerOptions } from "./options.js";
+import { registerOperations } from "./router.js";
+import { RunManager } from "./runs.js";
+import { ThreadStore } from "./thread-store.js";
+import { ThreadService } from "./threads.js";
+import { WebhookNotifier } from "./webhooks.js";
+
+/** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
+export interface ACPServer {
+  /** The Hono app; mount it in another app or serve it with any Hono adapter. */
+  readonly app: Hono;
+  /** Answers one request (the app's `fetch`). */
+  fetch(request: Request): Promise<Response>;
+  /** Stops accepting runs, stops the running ones and resolves once their streams have ended. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds an ACP server for `options.agents`. Every operation of the protocol is
+ * answered; runs execute in the background on the server's checkpointer.
+ */
+export function createACPServer(options: ACPServerOptions): ACPServer {
+  const saver = options.checkpointer ?? new MemorySaver();
+  const logger = options.logger ?? console;
+  const agents = new AgentRegistry(options.agents, saver);
+  const store = new ThreadStore(saver);
+  const runs = new RunManager({
+    agents,
+    saver,
+    threads: store,
+    webhooks: new WebhookNotifier(options.webhookRetries ?? 3, logger),
+    maxRetainedRuns: options.maxRetainedRuns ?? 10_000,
+    ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
+  });
+  const threads = new ThreadService(store, agents, runs);
+  const streams = new Set<Promise<void>>();
+  const track = (ended: Promise<void>) => {
+    streams.add(ended);
+    void ended.then(() => streams.delete(ended));
+  };
+
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof ACPHttpError) return c.json(err.message, err.status);
+    if (err instanceof HTTPException) {
+      return c.json(err.message || "the request was refused", err.status);
+    }
+    logger.warn(`${c.req.method} ${new URL(c.req.url).pathname} failed: ${messageOf(err)}`);
+    return c.json("internal server error", 500);
+  });
+  app.notFound((c) => c.json(`no operation ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
+  if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 10 * 1024 * 1024,
+      onError: (c) => c.json("the request body is too large", 413),
+    }),
+  );
+  registerOperations(app, {
+    ...agentHandlers(agents),
+    ...runHandlers({ runs, threads, track, keepAliveMs: options.keepAliveMs ?? 15_000 }),
+    ...threadHandlers(threads),
+  });
+
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+    async close() {
+      await runs.close();
+      await Promise.all([...streams]);
+    },
+  };
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,151 @@
+import type {
+  RunStateful,
+  RunStateless,
+  RunWaitResponseStateful,
+  RunWaitResponseStateless,
+} from "../models/index.js";
+import { unprocessable } from "./http-error.js";
+import type { Handlers } from "./router.js";
+import type { RunRecord } from "./run-record.js";
+import { toWireRun } from "./run-record.js";
+import type { RunManager } from "./runs.js";
+import { streamRun } from "./sse.js";
+import type { ThreadService } from "./threads.js";
+
+/** What the run handlers need. */
+export interface RunHandlerDeps {
+  runs: RunManager;
+  threads: ThreadService;
+  /** Told of each stream's end. */
+  track: (ended: Promise<void>) => void;
+  keepAliveMs: number;
+}
+
+type RunHandlers = Pick<
+  Handlers,
+  | "createStatelessRun"
+  | "searchStatelessRuns"
+  | "createAndStreamStatelessRunOutput"
+  | "createAndWaitForStatelessRunOutput"
+  | "waitForStatelessRunOutput"
+  | "getStatelessRun"
+  | "resumeStatelessRun"
+  | "deleteStatelessRun"
+  | "streamStatelessRunOutput"
+  | "cancelStatelessRun"
+  | "listThreadRuns"
+  | "createThreadRun"
+  | "createAndStreamThreadRunOutput"
+  | "createAndWaitForThreadRunOutput"
+  | "waitForThreadRunOutput"
+  | "getThreadRun"
+  | "resumeThreadRun"
+  | "deleteThreadRun"
+  | "streamThreadRunOutput"
+  | "cancelThreadRun"
+>;
+
+const stateless = (r: RunRecord) => toWireRun(r) as RunStateless;
+const stateful = (r: RunRecord) => toWireRun(r) as RunStateful;
+
+/** The `Last-Event-ID` a client resumes from; without one, only new events are sent. */
+function lastEventId(header: string | undefined, record: RunRecord): number {
+  if (header === undefined) return record.events.size;
+  if (!/^\d{1,15}$/.test(header.trim())) {
+    throw unprocessable(
+      "Last-Event-ID must be the id of an event of this run (a counter: 1, 2, ...)",
+    );
+  }
+  return Number(header.trim());
+}
+
+/** The handlers of the Stateless Runs and Thread Runs operations. */
+export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDeps): RunHandlers {
+  const serverOpen = () => !runs.closed;
+
+  /** Waits for a run; a client that leaves cancels it unless `on_disconnect` says continue. */
+  const waitFor = async (record: RunRecord, signal: AbortSignal, created: boolean) => {
+    await runs.wait(record, signal);
+    if (signal.aborted && created && record.creation.on_disconnect !== "continue") {
+      await runs.cancel(record, false, "interrupt");
+    }
+    return { run: toWireRun(record), ...(record.output ? { output: record.output } : {}) };
+  };
+  const waitStateless = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
+    (await waitFor(record, signal, created)) as RunWaitResponseStateless;
+  const waitStateful = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
+    (await waitFor(record, signal, created)) as RunWaitResponseStateful;
+
+  const streamNew = (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
+    streamRun(c, record, {
+      afterId: 0,
+      keepAliveMs,
+      serverOpen,
+      track,
+      onDisconnect:
+        record.creation.on_disconnect === "continue"
+          ? undefined
+          : () => void runs.cancel(record, false, "interrupt"),
+    });
+
+  const join = (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
+    streamRun(c, record, {
+      afterId: lastEventId(c.req.header("last-event-id"), record),
+      keepAliveMs,
+      serverOpen,
+      track,
+    });
+
+  return {
+    createStatelessRun: ({ body }) => stateless(runs.createStateless(body, false)),
+    searchStatelessRuns: ({ body }) => runs.search(body).map(stateless),
+    createAndStreamStatelessRunOutput: ({ body, context }) =>
+      streamNew(context, runs.createStateless(body, true)),
+    createAndWaitForStatelessRunOutput: ({ body, signal }) =>
+      waitStateless(runs.createStateless(body, false), signal, true),
+    waitForStatelessRunOutput: ({ path, signal }) =>
+      waitStateless(runs.getStateless(path.run_id), signal, false),
+    getStatelessRun: ({ path }) => stateless(runs.getStateless(path.run_id)),
+    resumeStatelessRun: ({ path, body }) =>
+      stateless(runs.resume(runs.getStateless(path.run_id), body)),
+    deleteStatelessRun: async ({ path }) => {
+      await runs.delete(runs.getStateless(path.run_id));
+      return undefined;
+    },
+    streamStatelessRunOutput: ({ path, context }) => join(context, runs.getStateless(path.run_id)),
+    cancelStatelessRun: async ({ path, query }) => {
+      const record = runs.getStateless(path.run_id);
+      await runs.cancel(record, query.wait ?? false, query.action ?? "interrupt");
+      return undefined;
+    },
+
+    listThreadRuns: async ({ path, query }) => {
+      await threads.record(path.thread_id);
+      return runs
+        .listThreadRuns(path.thread_id, query.limit ?? 10, query.offset ?? 0)
+        .map(stateful);
+    },
+    createThreadRun: async ({ path, body }) =>
+      stateful(await runs.createStateful(path.thread_id, body, false)),
+    createAndStreamThreadRunOutput: async ({ path, body, context }) =>
+      streamNew(context, await runs.createStateful(path.thread_id, body, true)),
+    createAndWaitForThreadRunOutput: async ({ path, body, signal }) =>
+      waitStateful(await runs.createStateful(path.thread_id, body, false), signal, true),
+    waitForThreadRunOutput: ({ path, signal }) =>
+      waitStateful(runs.getThreadRun(path.thread_id, path.run_id), signal, false),
+    getThreadRun: ({ path }) => stateful(runs.getThreadRun(path.thread_id, path.run_id)),
+    resumeThreadRun: ({ path, body }) =>
+      stateful(runs.resume(runs.getThreadRun(path.thread_id, path.run_id), body)),
+    deleteThreadRun: async ({ path }) => {
+      await runs.delete(runs.getThreadRun(path.thread_id, path.run_id));
+      return undefined;
+    },
+    streamThreadRunOutput: ({ path, context }) =>
+      join(context, runs.getThreadRun(path.thread_id, path.run_id)),
+    cancelThreadRun: async ({ path, query }) => {
+      const record = runs.getThreadRun(path.thread_id, path.run_id);
+      await runs.cancel(record, query.wait ?? false, query.action ?? "interrupt");
+      return undefined;
+    },
+  };
+}

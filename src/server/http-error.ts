@@ -1,0 +1,21 @@
+/**
+ * The error a request handler throws to answer with an error status. Its
+ * message becomes the body: the spec's `ErrorResponse` is a JSON string.
+ */
+export class ACPHttpError extends Error {
+  override name = "ACPHttpError";
+  constructor(
+    /** The HTTP status to answer with. */
+    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 422 | 500 | 503,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 404: no agent, run, thread or route by that name. */
+export const notFound = (message: string) => new ACPHttpError(404, message);
+/** 409: the thread is busy, or the run cannot do that in its state. */
+export const conflict = (message: string) => new ACPHttpError(409, message);
+/** 422: the request does not match the spec or the agent's schemas. */
+export const unprocessable = (message: string) => new ACPHttpError(422, message);

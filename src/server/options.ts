@@ -1,0 +1,54 @@
+import type { BaseCheckpointSaver, Pregel } from "@langchain/langgraph";
+import type { AgentACPDescriptor } from "../models/index.js";
+
+/** Any compiled LangGraph.js graph (a `CompiledStateGraph` or another `Pregel`). */
+// biome-ignore lint/suspicious/noExplicitAny: a server serves graphs of every node, channel and state type
+export type ServableGraph = Pregel<any, any, any, any, any, any, any, any, any, any, any>;
+
+/** One agent the server offers. */
+export interface ACPAgentOptions {
+  /** The compiled graph that runs the agent. */
+  graph: ServableGraph;
+  /** Its ACP descriptor, or an agent manifest that contains one. */
+  descriptor: AgentACPDescriptor | Record<string, unknown>;
+  /** Its id; by default a UUID derived from the descriptor's name and version. */
+  agentId?: string;
+}
+
+/** Where the server reports what it does; nothing secret is ever passed to it. */
+export interface ACPServerLogger {
+  warn(message: string): void;
+}
+
+/** How to build an ACP server. */
+export interface ACPServerOptions {
+  /** The agents to offer; at least one. */
+  agents: readonly ACPAgentOptions[];
+  /** When set, every request must carry it in `x-api-key`. */
+  apiKey?: string;
+  /**
+   * Where thread state, interrupted runs and thread records live. Defaults to an
+   * in-memory `MemorySaver`; pass a persistent one (e.g. `SqliteSaver`) to keep threads
+   * across restarts.
+   */
+  checkpointer?: BaseCheckpointSaver;
+  /** How often an idle stream sends a keep-alive comment, in ms. Default 15000. */
+  keepAliveMs?: number;
+  /**
+   * A run that executes longer than this (ms) before it ends or stops at an interrupt
+   * is stopped with status `timeout`; each resume starts the clock again. Off by default.
+   */
+  runTimeoutMs?: number;
+  /**
+   * How many runs are kept in memory for get, wait, search and stream replay. Beyond it
+   * the oldest finished runs are forgotten (runs waiting at an interrupt are kept).
+   * Default 10000.
+   */
+  maxRetainedRuns?: number;
+  /** How many times a failed webhook delivery is retried. Default 3. */
+  webhookRetries?: number;
+  /** The largest request body accepted, in bytes. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Where warnings go; defaults to `console`. */
+  logger?: ACPServerLogger;
+}

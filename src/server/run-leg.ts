@@ -1,0 +1,140 @@
+import type { OutputSchema, RunOutput, RunStatus } from "../models/index.js";
+import type { RegisteredAgent } from "./agents.js";
+import type { RunRecord } from "./run-record.js";
+import { toWire } from "./wire.js";
+
+/** How one leg of a run ended: the run's next status and output. */
+export interface LegOutcome {
+  status: Exclude<RunStatus, "pending">;
+  output: RunOutput;
+}
+
+/** Why a leg was stopped from outside. */
+export type StopReason = "cancel" | "timeout" | "shutdown";
+
+/** A wire value the spec accepts where an agent-defined value goes (never null). */
+const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A client's config without LangGraph's internal (`__`-prefixed) keys, which it must not set. */
+const publicKeys = (config: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(config).filter(([key]) => !key.startsWith("__")));
+
+/**
+ * Runs the graph once, from an input or a resume `Command`, to its end or its next
+ * interrupt, recording stream events on the way. A run is one leg, plus one per resume.
+ *
+ * Values events are held back by one: only when the next event arrives is a values
+ * event known not to be the last, so the final one can carry status `success`.
+ */
+export async function executeLeg(
+  record: RunRecord,
+  agent: RegisteredAgent,
+  input: unknown,
+  signal: AbortSignal,
+  stopReason: () => StopReason | undefined,
+): Promise<LegOutcome> {
+  const runId = record.run_id;
+  const wantValues = record.modes.includes("values");
+  const wantCustom = record.modes.includes("custom");
+  let held: { values: OutputSchema } | undefined;
+  let last: { values: OutputSchema } | undefined;
+  const flush = (status: RunStatus) => {
+    if (held && wantValues) {
+      record.events.append({ type: "values", run_id: runId, status, values: held.values });
+    }
+    held = undefined;
+  };
+  const threadConfig = { configurable: { thread_id: record.graphThreadId } };
+  try {
+    const config = record.creation.config;
+    const configurable = publicKeys(isObject(config?.configurable) ? config.configurable : {});
+    const stream = await agent.graph.stream(input, {
+      configurable: { ...configurable, ...threadConfig.configurable },
+      ...(config?.tags ? { tags: config.tags } : {}),
+      ...(config?.recursion_limit ? { recursionLimit: config.recursion_limit } : {}),
+      streamMode: ["values", "custom"],
+      signal,
+    });
+    for await (const chunk of stream as AsyncIterable<[string, unknown]>) {
+      const [mode, payload] = chunk;
+      if (mode === "values") {
+        if (isObject(payload) && "__interrupt__" in payload) continue;
+        flush("pending");
+        held = { values: asValue(toWire(payload)) };
+        last = held;
+      } else if (mode === "custom") {
+        flush("pending");
+        if (wantCustom) {
+          const update = toWire(payload);
+          record.events.append({
+            type: "custom",
+            run_id: runId,
+            status: "pending",
+            update: isObject(update) ? update : { value: update },
+          });
+        }
+      }
+    }
+    const state = await agent.graph.getState(threadConfig);
+    const interrupt = state.tasks.flatMap((t) => t.interrupts ?? [])[0];
+    if (interrupt) {
+      flush("pending");
+      const payload = asValue(toWire(interrupt.value));
+      const output = { type: "interrupt", interrupt: payload } as RunOutput;
+      record.events.append({
+        type: "interrupt",
+        run_id: runId,
+        status: "interrupted",
+        interrupt: payload,
+      });
+      return { status: "interrupted", output };
+    }
+    const values = last?.values ?? asValue(toWire(state.values));
+    if (held) flush("success");
+    else if (wantValues) {
+      record.events.append({ type: "values", run_id: runId, status: "success", values });
+    }
+    return { status: "success", output: { type: "result", values } };
+  } catch (err) {
+    flush("pending");
+    const outcome = failedOutcome(runId, err, stopReason());
+    if (outcome.output.type === "error") {
+      record.events.append({ ...outcome.output, status: outcome.status });
+    }
+    return outcome;
+  }
+}
+
+/** The outcome of a leg that threw, or was stopped for `stop`. */
+export function failedOutcome(
+  runId: string,
+  err: unknown,
+  stop: StopReason | undefined,
+): LegOutcome {
+  if (stop === "timeout") {
+    return errorOutcome("timeout", runId, 504, "the run took longer than the server allows");
+  }
+  if (stop === "cancel") return errorOutcome("interrupted", runId, 499, "the run was cancelled");
+  if (stop === "shutdown") {
+    return errorOutcome(
+      "interrupted",
+      runId,
+      503,
+      "the server shut down while the run was executing",
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return errorOutcome("error", runId, 500, message || "the agent failed");
+}
+
+function errorOutcome(
+  status: LegOutcome["status"],
+  runId: string,
+  errcode: number,
+  description: string,
+): LegOutcome {
+  return { status, output: { type: "error", run_id: runId, errcode, description } };
+}

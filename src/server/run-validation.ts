@@ -1,0 +1,61 @@
+import type { RunCreate, StreamingMode } from "../models/index.js";
+import type { RegisteredAgent } from "./agents.js";
+import { unprocessable } from "./http-error.js";
+
+/** The longest delay a timer can wait (about 24 days), in whole seconds. */
+const MAX_AFTER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+
+/**
+ * Checks a run's input and config against the agent's JSON Schemas and its webhook,
+ * and works out the stream modes to record: the requested ones, each of which the
+ * agent must declare, or all the agent declares. `streaming` is true for the
+ * operations that answer with a stream, which need at least one mode.
+ */
+export function validateRunCreate(
+  agent: RegisteredAgent,
+  body: RunCreate,
+  streaming: boolean,
+): StreamingMode[] {
+  if (body.input !== undefined) agent.input.assert(body.input, "input");
+  const configurable = body.config?.configurable;
+  if (configurable !== undefined) agent.config.assert(configurable, "config.configurable");
+  const after = body.after_seconds;
+  if (after !== undefined && (after < 0 || after > MAX_AFTER_SECONDS)) {
+    throw unprocessable(`after_seconds must be between 0 and ${MAX_AFTER_SECONDS}`);
+  }
+  if (body.webhook !== undefined && !isHttpUrl(body.webhook)) {
+    throw unprocessable("webhook must be an absolute http or https URL");
+  }
+  const requested =
+    body.stream_mode === undefined || body.stream_mode === null
+      ? undefined
+      : Array.isArray(body.stream_mode)
+        ? body.stream_mode
+        : [body.stream_mode];
+  const declared = agent.streamModes;
+  for (const mode of requested ?? []) {
+    if (!declared.includes(mode)) {
+      throw unprocessable(
+        `stream_mode "${mode}" is not supported by agent ${agent.agentId}: its descriptor declares ${
+          declared.length > 0 ? declared.map((m) => `"${m}"`).join(", ") : "no streaming mode"
+        } (specs.capabilities.streaming)`,
+      );
+    }
+  }
+  const modes = requested ?? declared;
+  if (streaming && modes.length === 0) {
+    throw unprocessable(
+      `agent ${agent.agentId} does not support streaming: specs.capabilities.streaming declares no mode`,
+    );
+  }
+  return [...new Set(modes)];
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
