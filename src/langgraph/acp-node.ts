@@ -1,0 +1,227 @@
+/**
+ * A remote ACP agent as a node of a LangGraph.js graph: it reads its input from the
+ * state, runs the agent, and writes the agent's output back into the state. The remote
+ * agent's interrupts pause the parent graph, and its stream events reach the parent's
+ * custom stream.
+ */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { ACPClient } from "../client/acp-client.js";
+import type {
+  ApiClientConfiguration,
+  ApiClientConfigurationOptions,
+} from "../client/configuration.js";
+import type {
+  AgentACPDescriptor,
+  ConfigSchema,
+  InputSchema,
+  StreamingMode,
+} from "../models/index.js";
+import { jsonSchemaType } from "./json-schema-type.js";
+import { NodeStateError } from "./node-errors.js";
+import { RemoteRuns } from "./remote-runs.js";
+import { RunDriver } from "./run-driver.js";
+import { StateNode } from "./state-node.js";
+import { type StateRecord, splitStatePath } from "./state-paths.js";
+import { answersGiven } from "./task-answers.js";
+import { nodePath, remoteThreadId, taskPlace, taskTag } from "./task-identity.js";
+
+/** The options of {@link ACPNode}. */
+export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
+  /** The node's name in the graph. */
+  name: string;
+  /** The remote agent's id. */
+  agentId: string;
+  /** Where the agent's server is and how to authenticate; needed unless `client` is given. */
+  clientConfig?: ApiClientConfiguration | ApiClientConfigurationOptions;
+  /** A client to share between nodes, in place of `clientConfig`. */
+  client?: ACPClient;
+  /** Dot path in the state of the agent's input. */
+  inputPath: string;
+  /** The input's type; anything is sent unchecked when absent. */
+  inputType?: z.ZodType<I>;
+  /** Dot path in the state where the agent's output is written. */
+  outputPath: string;
+  /** The output's type; anything is accepted when absent. */
+  outputType?: z.ZodType<O>;
+  /** Dot path in the parent's `config.configurable` of the agent's config. */
+  configPath?: string;
+  /** The config's type. */
+  configType?: z.ZodType<C>;
+  /** Headers sent with every request to the agent, e.g. `{ "x-api-key": key }`. */
+  authHeader?: Record<string, string>;
+  /**
+   * Run on a remote thread of this node and the parent's `thread_id`, so the agent keeps
+   * its state between calls; stateless runs otherwise.
+   */
+  useThreads?: boolean;
+  /**
+   * The stream modes to run the agent with; `[]` waits for the output instead. By default
+   * the modes the agent's descriptor declares (the descriptor is fetched when not given).
+   */
+  streamMode?: StreamingMode[];
+  /** The agent's ACP descriptor, when known. */
+  descriptor?: AgentACPDescriptor;
+}
+
+/** The options of {@link ACPNode.fromDescriptor}: the types come from the descriptor. */
+export type ACPNodeFromDescriptorOptions = Omit<
+  ACPNodeOptions,
+  "name" | "inputType" | "outputType" | "configType" | "descriptor"
+> & {
+  descriptor: AgentACPDescriptor;
+  /** The node's name; the descriptor's `metadata.ref.name` by default. */
+  name?: string;
+};
+
+/**
+ * A LangGraph node that runs a remote ACP agent:
+ * `builder.addNode(node.getName(), node)`.
+ *
+ * The input at `inputPath` is checked with `inputType` and sent; the result is checked
+ * with `outputType` and written at `outputPath` (a nested path updates a copy of its
+ * parent, siblings kept). When the remote run interrupts, the node calls LangGraph's
+ * `interrupt()` with the remote payload, and `graph.invoke(new Command({ resume }))`
+ * resumes that same remote run (see `run-driver.ts` for how it is found again). When
+ * the parent graph is streamed with `custom`, every remote event appears there as an
+ * {@link ACPNodeStreamEvent}. The parent's `AbortSignal` cancels the remote run.
+ */
+export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I, O> {
+  /** The remote agent's id. */
+  readonly agentId: string;
+  /** Dot path in `config.configurable` of the agent's config, when there is one. */
+  readonly configPath: string | undefined;
+  /** The config's type. */
+  readonly configType: z.ZodType<C>;
+  /** Whether runs go to a remote thread of the parent's thread. */
+  readonly useThreads: boolean;
+  /** The agent's descriptor, when it was given or built from. */
+  readonly descriptor: AgentACPDescriptor | undefined;
+  /** The client the node talks to the agent with. */
+  readonly client: ACPClient;
+  readonly #headers: Record<string, string> | undefined;
+  readonly #streamMode: StreamingMode[] | undefined;
+  #modes: Promise<StreamingMode[]> | undefined;
+  readonly #lastEventIds = new Map<string, string>();
+
+  constructor(options: ACPNodeOptions<I, O, C>) {
+    super({
+      name: options.name,
+      inputPath: options.inputPath,
+      outputPath: options.outputPath,
+      inputType: options.inputType ?? (z.unknown() as z.ZodType<I>),
+      outputType: options.outputType ?? (z.unknown() as z.ZodType<O>),
+    });
+    if (typeof options.agentId !== "string" || options.agentId === "") {
+      throw new TypeError(`node "${options.name}": agentId is required`);
+    }
+    if (!options.client && !options.clientConfig) {
+      throw new TypeError(`node "${options.name}": clientConfig (or client) is required`);
+    }
+    if (options.configPath !== undefined) splitStatePath(options.configPath);
+    this.agentId = options.agentId;
+    this.configPath = options.configPath;
+    this.configType = options.configType ?? (z.unknown() as z.ZodType<C>);
+    this.useThreads = options.useThreads ?? false;
+    this.descriptor = options.descriptor;
+    this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
+    this.#headers = options.authHeader;
+    this.#streamMode = options.streamMode;
+  }
+
+  /**
+   * A node whose input, output and config types are the JSON Schemas of the agent's
+   * descriptor (checked with ajv), so no hand-written types are needed.
+   */
+  static fromDescriptor(options: ACPNodeFromDescriptorOptions): ACPNode {
+    const { descriptor } = options;
+    return new ACPNode({
+      ...options,
+      name: options.name ?? descriptor.metadata.ref.name,
+      inputType: jsonSchemaType(descriptor.specs.input, "specs.input"),
+      outputType: jsonSchemaType(descriptor.specs.output, "specs.output"),
+      configType: jsonSchemaType(descriptor.specs.config, "specs.config"),
+    });
+  }
+
+  /** Fetches the agent's descriptor from its server, then builds as {@link fromDescriptor}. */
+  static async fromAgent(
+    options: Omit<ACPNodeFromDescriptorOptions, "descriptor">,
+  ): Promise<ACPNode> {
+    const client = options.client ?? new ACPClient({ configuration: options.clientConfig });
+    const descriptor = await client.getAcpDescriptorById(options.agentId, {
+      headers: options.authHeader,
+    });
+    return ACPNode.fromDescriptor({ ...options, client, descriptor });
+  }
+
+  protected override async execute(
+    input: I,
+    _state: StateRecord,
+    config: LangGraphRunnableConfig,
+  ): Promise<unknown> {
+    const agentConfig =
+      this.configPath === undefined
+        ? undefined
+        : await this.checkValue(
+            "config",
+            this.configPath,
+            this.configType,
+            config.configurable ?? {},
+          );
+    const place = taskPlace(config);
+    const driver = new RunDriver({
+      node: this.getName(),
+      runs: new RemoteRuns(this.client, this.agentId, await this.threadFor(config), this.#headers),
+      tag: await taskTag(place),
+      modes: await this.modes(),
+      answersGiven: answersGiven(config),
+      signal: config.signal,
+      writer: config.writer,
+      lastEventIds: this.#lastEventIds,
+    });
+    // The node's own types stand in for the protocol's loose `InputSchema`/`ConfigSchema`.
+    return driver.execute({
+      input: input as InputSchema,
+      ...(agentConfig !== undefined
+        ? { config: { configurable: agentConfig as ConfigSchema } }
+        : {}),
+    });
+  }
+
+  /** The remote thread for this execution, or undefined for stateless runs. */
+  private async threadFor(config: LangGraphRunnableConfig): Promise<string | undefined> {
+    if (!this.useThreads) return undefined;
+    const place = taskPlace(config);
+    if (place.threadId === undefined) {
+      throw new NodeStateError(
+        this.getName(),
+        "config",
+        "configurable.thread_id",
+        "is missing: useThreads ties the remote thread to the parent graph's thread",
+      );
+    }
+    return remoteThreadId(place.threadId, nodePath(place.checkpointNs, this.getName()));
+  }
+
+  /** The stream modes to create runs with: given, or what the agent declares. */
+  private modes(): Promise<StreamingMode[]> {
+    if (this.#streamMode) return Promise.resolve(this.#streamMode);
+    this.#modes ??= this.declaredModes().catch((err: unknown) => {
+      this.#modes = undefined;
+      throw err;
+    });
+    return this.#modes;
+  }
+
+  private async declaredModes(): Promise<StreamingMode[]> {
+    const descriptor =
+      this.descriptor ??
+      (await this.client.getAcpDescriptorById(this.agentId, { headers: this.#headers }));
+    const streaming = descriptor.specs.capabilities.streaming;
+    const modes: StreamingMode[] = [];
+    if (streaming?.values === true) modes.push("values");
+    if (streaming?.custom === true) modes.push("custom");
+    return modes;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * A node that asks a REST API in natural language through an API bridge agent: the
+ * bridge turns the query into the API call and answers with the API's response.
+ */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import ky, { HTTPError, TimeoutError } from "ky";
+import { z } from "zod";
+import {
+  ApiAbortError,
+  ApiConnectionError,
+  ApiException,
+  ApiTimeoutError,
+} from "../client/errors.js";
+import { redactHeaders, redactUrl, SecretRedactor } from "../client/redact.js";
+import { StateNode } from "./state-node.js";
+
+/** What the API bridge agent is asked. */
+export const APIBridgeInput = z.object({
+  query: z.string().describe("Query for the API bridge agent in natural language"),
+});
+/** What the API bridge agent is asked: `{ query }`. */
+export type APIBridgeInput = z.infer<typeof APIBridgeInput>;
+
+/** What the API bridge agent answered. */
+export const APIBridgeOutput = z.object({
+  result: z.string().describe("API response from API bridge agent"),
+});
+/** What the API bridge agent answered: `{ result }`. */
+export type APIBridgeOutput = z.infer<typeof APIBridgeOutput>;
+
+/** The options of {@link APIBridgeAgentNode}. */
+export interface APIBridgeAgentNodeOptions<
+  I extends APIBridgeInput = APIBridgeInput,
+  O extends APIBridgeOutput = APIBridgeOutput,
+> {
+  /** The node's name in the graph. */
+  name: string;
+  /** The base URL of the API bridge, e.g. `http://127.0.0.1:8080`. */
+  hostname: string;
+  /** The service behind the bridge; a trailing `/` is added when missing. */
+  serviceName: string;
+  /** Dot path in the state of the {@link APIBridgeInput}. */
+  inputPath: string;
+  /** Dot path in the state where the {@link APIBridgeOutput} is written. */
+  outputPath: string;
+  /** The service's key, sent as `Authorization: Bearer <key>`. */
+  serviceApiKey: string;
+  /** The input's type; it must have the `query` string. */
+  inputType?: z.ZodType<I>;
+  /** The output's type; it must accept `{ result }`. */
+  outputType?: z.ZodType<O>;
+  /** The bridge's own key, sent as `x-api-key` when set. */
+  apikey?: string;
+  /** Milliseconds per attempt; default 60 000. */
+  timeout?: number;
+  /**
+   * Retries after a 408, 429, 502, 503 or 504 answer or a dropped connection; default 2.
+   * Set 0 when the service's operations must never run twice.
+   */
+  retries?: number;
+}
+
+const RETRY_STATUSES = [408, 429, 502, 503, 504];
+
+/**
+ * Sends the input's `query` to `<hostname>/<serviceName>` as `application/nlq` and
+ * writes `{ result }` at the output path: the response text, or a line saying which
+ * operation was performed when the response is empty.
+ */
+export class APIBridgeAgentNode<
+  I extends APIBridgeInput = APIBridgeInput,
+  O extends APIBridgeOutput = APIBridgeOutput,
+> extends StateNode<I, O> {
+  /** The base URL of the API bridge. */
+  readonly hostname: string;
+  /** The service name, ending with `/`. */
+  readonly serviceName: string;
+  readonly #serviceApiKey: string;
+  readonly #apikey: string | undefined;
+  readonly #timeout: number;
+  readonly #retries: number;
+  readonly #redactor: SecretRedactor;
+
+  constructor(options: APIBridgeAgentNodeOptions<I, O>) {
+    super({
+      name: options.name,
+      inputPath: options.inputPath,
+      outputPath: options.outputPath,
+      inputType: options.inputType ?? (APIBridgeInput as unknown as z.ZodType<I>),
+      outputType: options.outputType ?? (APIBridgeOutput as unknown as z.ZodType<O>),
+    });
+    if (!options.hostname) throw new TypeError(`node "${options.name}": hostname is required`);
+    if (!options.serviceName) {
+      throw new TypeError(`node "${options.name}": serviceName is required`);
+    }
+    if (typeof options.serviceApiKey !== "string") {
+      throw new TypeError(`node "${options.name}": serviceApiKey is required`);
+    }
+    this.hostname = options.hostname.replace(/\/+$/, "");
+    const service = options.serviceName.replace(/^\/+/, "");
+    this.serviceName = service.endsWith("/") ? service : `${service}/`;
+    this.#serviceApiKey = options.serviceApiKey;
+    this.#apikey = options.apikey;
+    this.#timeout = options.timeout ?? 60_000;
+    this.#retries = options.retries ?? 2;
+    this.#redactor = new SecretRedactor([options.serviceApiKey, options.apikey ?? ""]);
+  }
+
+  /** Where the query is posted. */
+  get url(): string {
+    return `${this.hostname}/${this.serviceName}`;
+  }
+
+  protected override async execute(
+    input: I,
+    _state: unknown,
+    config: LangGraphRunnableConfig,
+  ): Promise<APIBridgeOutput> {
+    const headers: Record<string, string> = {
+      "content-type": "application/nlq",
+      authorization: `Bearer ${this.#serviceApiKey}`,
+    };
+    if (this.#apikey !== undefined) headers["x-api-key"] = this.#apikey;
+    let response: Response;
+    try {
+      // ky retries only the answers it throws for, so error statuses throw and are
+      // turned into the client's exceptions below.
+      response = await ky.post(this.url, {
+        body: input.query,
+        headers,
+        timeout: this.#timeout,
+        retry: {
+          limit: this.#retries,
+          methods: ["post"],
+          statusCodes: RETRY_STATUSES,
+        },
+        signal: config.signal,
+      });
+    } catch (err) {
+      if (err instanceof HTTPError) throw await this.statusError(err.response);
+      throw this.transportError(err, config.signal);
+    }
+    const text = await response.text();
+    const result =
+      text.length > 0
+        ? text
+        : `Operation performed: ${redactUrl(response.url || this.url)} Result ${response.status}`;
+    return { result };
+  }
+
+  private async statusError(response: Response): Promise<ApiException> {
+    const body = await response.text().catch(() => "");
+    return ApiException.fromResponse({
+      status: response.status,
+      reason: response.statusText,
+      headers: redactHeaders(response.headers, this.#redactor),
+      body: this.#redactor.redact(body),
+      operationId: `api_bridge ${this.getName()}`,
+    });
+  }
+
+  private transportError(err: unknown, signal: AbortSignal | undefined): Error {
+    const where = `api_bridge ${this.getName()}`;
+    if (signal?.aborted) return new ApiAbortError(where, { cause: signal.reason });
+    if (err instanceof TimeoutError) {
+      return new ApiTimeoutError(`no answer within ${this.#timeout} ms`, where);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new ApiConnectionError(
+      `cannot reach ${redactUrl(this.url)}: ${this.#redactor.redact(message)}`,
+      where,
+    );
+  }
+}

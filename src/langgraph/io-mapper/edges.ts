@@ -1,0 +1,169 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { IOMappingAgent } from "./agent.js";
+import { IOMapperConfigError } from "./errors.js";
+import { isIOMappableNode, nodeStateSchema } from "./node-schemas.js";
+import type {
+  FieldSpec,
+  IOMappableNode,
+  IOMapperLogger,
+  IOMappingAgentMetadata,
+  MappingStore,
+  StructuredOutputPreference,
+} from "./types.js";
+
+/**
+ * The parts of a LangGraph `StateGraph` builder the edge functions use. A builder's
+ * parameters are typed with the literal node names it already has, which a mapper's
+ * run-time name cannot match, so the parameters here are `never`: every builder fits.
+ */
+export interface IOMappableGraphBuilder {
+  addNode(name: never, action: never): unknown;
+  addEdge(start: never, end: never): unknown;
+  addConditionalEdges(source: never, path: never, pathMap?: never): unknown;
+}
+
+/**
+ * The mapper's metadata with the field lists optional (a node at either end supplies
+ * them), plus the mapper's options.
+ */
+export interface IOMapperConfig
+  extends Omit<IOMappingAgentMetadata, "inputFields" | "outputFields"> {
+  inputFields?: FieldSpec[];
+  outputFields?: FieldSpec[];
+  /** Where compiled mappings persist besides memory. */
+  store?: MappingStore;
+  /** Receives fallback warnings; `console` by default. */
+  logger?: IOMapperLogger;
+  /** Use the model's JSON mode when it has one (`auto`), always (`true`) or never. */
+  structuredOutput?: StructuredOutputPreference;
+}
+
+/** A graph node for the edge functions: a node object like ACPNode, or a node name. */
+export type EdgeEnd = IOMappableNode | string;
+
+/** One target of a mapped conditional edge; `metadata: null` is a plain edge with no mapper. */
+export interface IOMappedTarget {
+  end: EdgeEnd;
+  metadata: IOMapperConfig | null;
+}
+
+function nameOf(end: EdgeEnd, role: string): string {
+  if (typeof end === "string" && end.length > 0) return end;
+  if (isIOMappableNode(end)) return end.getName();
+  throw new IOMapperConfigError(`${role} must be a node name or a node with getName()`);
+}
+
+function buildAgent(
+  start: EdgeEnd,
+  end: EdgeEnd,
+  config: IOMapperConfig,
+  llm: BaseChatModel | undefined,
+): IOMappingAgent {
+  const { store, logger, structuredOutput, ...metadata } = config;
+  const startNode = isIOMappableNode(start) ? start : undefined;
+  const endNode = isIOMappableNode(end) ? end : undefined;
+  const inputFields = metadata.inputFields?.length
+    ? metadata.inputFields
+    : startNode
+      ? [startNode.outputPath]
+      : undefined;
+  const outputFields = metadata.outputFields?.length
+    ? metadata.outputFields
+    : endNode
+      ? [endNode.inputPath]
+      : undefined;
+  const name = `${nameOf(start, "start")}_${nameOf(end, "end")}`;
+  if (!inputFields) {
+    throw new IOMapperConfigError("inputFields is required when start is not a node object", {
+      mapperName: name,
+    });
+  }
+  if (!outputFields) {
+    throw new IOMapperConfigError("outputFields is required when end is not a node object", {
+      mapperName: name,
+    });
+  }
+  return new IOMappingAgent({
+    metadata: {
+      ...metadata,
+      inputFields,
+      outputFields,
+      inputSchema:
+        metadata.inputSchema ?? (startNode ? nodeStateSchema(startNode, "output") : undefined),
+      outputSchema:
+        metadata.outputSchema ?? (endNode ? nodeStateSchema(endNode, "input") : undefined),
+    },
+    llm,
+    name,
+    store,
+    logger,
+    structuredOutput,
+  });
+}
+
+function addMapperNode(graph: IOMappableGraphBuilder, agent: IOMappingAgent): void {
+  graph.addNode(agent.name as never, agent.node as never);
+}
+
+/**
+ * Puts a mapper between `start` and `end`: adds a node named `<start>_<end>` and the edges
+ * `start -> mapper -> end`. Node objects at either end fill in the missing field lists
+ * (`start.outputPath`, `end.inputPath`) and schemas (their zod types or ACP descriptors).
+ */
+export function addIoMappedEdge(
+  graph: IOMappableGraphBuilder,
+  start: EdgeEnd,
+  end: EdgeEnd,
+  config: IOMapperConfig,
+  llm?: BaseChatModel,
+): IOMappingAgent {
+  const agent = buildAgent(start, end, config ?? {}, llm);
+  addMapperNode(graph, agent);
+  graph.addEdge(nameOf(start, "start") as never, agent.name as never);
+  graph.addEdge(agent.name as never, nameOf(end, "end") as never);
+  return agent;
+}
+
+/** Chooses a branch: returns a key of the target map (or several keys). */
+export type IOMappedRoute = (
+  state: never,
+  config?: RunnableConfig,
+) => string | string[] | Promise<string | string[]>;
+
+/**
+ * A conditional edge from `start` whose targets each go through their own mapper, or
+ * straight to the target where its metadata is `null`. `path` returns keys of
+ * `targets`. Returns the mappers by end node name.
+ */
+export function addIoMappedConditionalEdge(
+  graph: IOMappableGraphBuilder,
+  start: EdgeEnd,
+  path: IOMappedRoute,
+  targets: Record<string, IOMappedTarget>,
+  llm?: BaseChatModel,
+): Record<string, IOMappingAgent> {
+  const startName = nameOf(start, "start");
+  const agents: Record<string, IOMappingAgent> = {};
+  const pathMap: Record<string, string> = {};
+  for (const [key, target] of Object.entries(targets ?? {})) {
+    if (typeof target !== "object" || target === null || !("end" in target)) {
+      throw new IOMapperConfigError(`target "${key}" must be { end, metadata }`);
+    }
+    const endName = nameOf(target.end, `target "${key}" end`);
+    if (target.metadata === null) {
+      pathMap[key] = endName;
+      continue;
+    }
+    const agent = buildAgent(start, target.end, target.metadata ?? {}, llm);
+    addMapperNode(graph, agent);
+    graph.addEdge(agent.name as never, endName as never);
+    agents[endName] = agent;
+    pathMap[key] = agent.name;
+  }
+  if (Object.keys(pathMap).length === 0) {
+    throw new IOMapperConfigError(`the conditional edge from "${startName}" has no targets`);
+  }
+  graph.addConditionalEdges(startName as never, path as never, pathMap as never);
+  return agents;
+}

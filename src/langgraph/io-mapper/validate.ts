@@ -1,0 +1,36 @@
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { IOMapperConfigError, type SchemaViolation } from "./errors.js";
+import type { JsonSchema } from "./types.js";
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
+addFormats.default(ajv);
+
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw new IOMapperConfigError(
+        `a reduced schema cannot be compiled: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+
+/** Every way `value` breaks `schema`; empty when it follows it. */
+export function schemaViolations(schema: JsonSchema, value: unknown): SchemaViolation[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((error) => ({
+    instancePath: error.instancePath,
+    message: error.message ?? error.keyword,
+  }));
+}

@@ -1,0 +1,126 @@
+/**
+ * The runs of one remote agent, stateless or on one thread, behind one set of calls,
+ * so the node's logic does not care which kind it drives.
+ */
+import type { ACPClient } from "../client/acp-client.js";
+import { NotFoundException } from "../client/errors.js";
+import type { RunEventStream } from "../client/run-stream.js";
+import type { RequestOptions } from "../client/types.js";
+import type {
+  ResumePayloadSchema,
+  Run,
+  RunCreateStateful,
+  RunCreateStateless,
+  RunOutput,
+} from "../models/index.js";
+import { TASK_TAG_KEY } from "./task-identity.js";
+
+/** What a new run is created with; the agent id and thread are added here. */
+export type NewRun = Omit<RunCreateStateless, "agent_id">;
+
+const PAGE = 100;
+
+/** Calls on the runs of `agentId`: stateless when `threadId` is undefined. */
+export class RemoteRuns {
+  constructor(
+    private readonly client: ACPClient,
+    readonly agentId: string,
+    readonly threadId: string | undefined,
+    private readonly headers: Record<string, string> | undefined,
+  ) {}
+
+  private options(signal?: AbortSignal): RequestOptions {
+    return { signal, headers: this.headers };
+  }
+
+  private stateful(body: NewRun): RunCreateStateful {
+    return { ...body, agent_id: this.agentId, if_not_exists: "create" };
+  }
+
+  /** The runs created with `tag` in their metadata (see `TASK_TAG_KEY`). */
+  async find(tag: string, signal?: AbortSignal): Promise<Run[]> {
+    const options = this.options(signal);
+    if (this.threadId === undefined) {
+      return this.client.searchStatelessRuns(
+        { agent_id: this.agentId, metadata: { [TASK_TAG_KEY]: tag }, limit: PAGE },
+        options,
+      );
+    }
+    const found: Run[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      let page: Awaited<ReturnType<ACPClient["listThreadRuns"]>>;
+      try {
+        page = await this.client.listThreadRuns(this.threadId, PAGE, offset, options);
+      } catch (err) {
+        if (err instanceof NotFoundException) return found;
+        throw err;
+      }
+      found.push(...page.filter((run) => run.creation.metadata?.[TASK_TAG_KEY] === tag));
+      if (page.length < PAGE) return found;
+    }
+  }
+
+  /** Creates a run and returns at once. */
+  create(body: NewRun, signal?: AbortSignal): Promise<Run> {
+    const options = this.options(signal);
+    if (this.threadId === undefined) {
+      return this.client.createStatelessRun({ ...body, agent_id: this.agentId }, options);
+    }
+    return this.client.createThreadRun(this.threadId, this.stateful(body), options);
+  }
+
+  /** Creates a run and streams its events. */
+  createAndStream(body: NewRun, signal?: AbortSignal): RunEventStream {
+    const options = this.options(signal);
+    if (this.threadId === undefined) {
+      return this.client.createAndStreamStatelessRunOutput(
+        { ...body, agent_id: this.agentId },
+        options,
+      );
+    }
+    return this.client.createAndStreamThreadRunOutput(this.threadId, this.stateful(body), options);
+  }
+
+  /** Joins a run's stream, after `lastEventId` when known. */
+  join(runId: string, lastEventId: string | undefined, signal?: AbortSignal): RunEventStream {
+    const options = { ...this.options(signal), lastEventId };
+    if (this.threadId === undefined) return this.client.streamStatelessRunOutput(runId, options);
+    return this.client.streamThreadRunOutput(this.threadId, runId, options);
+  }
+
+  /** Sends the answer to the interrupt the run waits at. */
+  resume(runId: string, answer: ResumePayloadSchema, signal?: AbortSignal): Promise<Run> {
+    const options = this.options(signal);
+    if (this.threadId === undefined) {
+      return this.client.resumeStatelessRun(runId, answer, options);
+    }
+    return this.client.resumeThreadRun(this.threadId, runId, answer, options);
+  }
+
+  /** Waits until the run stops being pending and returns what it produced. */
+  async wait(runId: string, signal?: AbortSignal): Promise<RunOutput> {
+    const options = this.options(signal);
+    const answer =
+      this.threadId === undefined
+        ? await this.client.waitForStatelessRunOutput(runId, options)
+        : await this.client.waitForThreadRunOutput(this.threadId, runId, options);
+    if (answer.output === undefined) {
+      return {
+        type: "error",
+        run_id: runId,
+        errcode: 500,
+        description: `the server reported no output for run ${runId}`,
+      };
+    }
+    return answer.output;
+  }
+
+  /** Stops a run; the request is not tied to any caller's signal, so it goes out after an abort. */
+  cancel(runId: string): Promise<void> {
+    const options = this.options();
+    if (this.threadId === undefined) {
+      return this.client.cancelStatelessRun(runId, undefined, "interrupt", options);
+    }
+    return this.client.cancelThreadRun(this.threadId, runId, undefined, "interrupt", options);
+  }
+}

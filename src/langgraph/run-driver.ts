@@ -1,0 +1,238 @@
+/**
+ * One execution of an ACPNode: find or start the remote run, follow it, turn each remote
+ * interrupt into a LangGraph interrupt of the parent graph, and forward the answers.
+ *
+ * How a resume finds the same remote run, also after the parent process restarted:
+ * every run the node creates carries, in its metadata, a tag made of the parent's
+ * thread id and the task's checkpoint namespace (which holds the task id). LangGraph
+ * re-runs an interrupted node as the same task, derived from the persisted checkpoint,
+ * so the re-run computes the same tag and finds the run with a search on the server;
+ * nothing that correctness depends on is kept in process memory. The answers LangGraph
+ * replays to the re-run by order are matched to the remote run by count (see
+ * `task-answers.ts`): the ones recorded before this execution were already sent, so only
+ * the next one is. A run found failed before any answer was sent is left behind, so a
+ * node run again after a remote failure starts afresh; a finished one is reused.
+ *
+ * Known limit: if the parent process dies after an answer reached the remote run but
+ * before the parent recorded the run's next interrupt, the answer is sent again.
+ */
+import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
+import { ACPRunException } from "../client/errors.js";
+import type { RunEventStream } from "../client/run-stream.js";
+import type {
+  ResumePayloadSchema,
+  Run,
+  RunOutput,
+  RunOutputStream,
+  StreamingMode,
+} from "../models/index.js";
+import type { NewRun, RemoteRuns } from "./remote-runs.js";
+import { TASK_TAG_KEY } from "./task-identity.js";
+
+/** What ACPNode writes to the parent graph's custom stream for each remote event. */
+export interface ACPNodeStreamEvent {
+  /** The node that forwarded the event. */
+  node: string;
+  /** The event as the remote server sent it. */
+  event: RunOutputStream;
+}
+
+/** What one execution needs to know. */
+export interface RunDriverOptions {
+  node: string;
+  runs: RemoteRuns;
+  /** The tag of this parent task, when the parent can be resumed; see the file comment. */
+  tag: string | undefined;
+  /** The stream modes to create runs with; empty means wait instead of stream. */
+  modes: StreamingMode[];
+  /** How many interrupts of this task LangGraph answered in earlier executions. */
+  answersGiven: number;
+  signal: AbortSignal | undefined;
+  writer: ((chunk: unknown) => void) | undefined;
+  /**
+   * The last event id seen per remote run, so a resumed run's stream is joined right
+   * after it. Only a convenience within one process: after a restart the stream is
+   * joined without it and may miss events sent before the join (never the result).
+   */
+  lastEventIds: Map<string, string>;
+}
+
+const LIVE_STATUSES = new Set<Run["status"]>(["pending", "interrupted", "success"]);
+
+/** Drives the remote run of one node execution to its result. */
+export class RunDriver {
+  private runId: string | undefined;
+  private skip: number;
+  private readonly ownTag: string;
+
+  constructor(private readonly o: RunDriverOptions) {
+    this.skip = o.answersGiven;
+    this.ownTag = o.tag ?? crypto.randomUUID();
+  }
+
+  /** The remote run's result values; throws `ACPRunException` when it failed. */
+  async execute(body: NewRun): Promise<unknown> {
+    const onAbort = () => void this.cancelRemote();
+    this.o.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let output = (await this.recover()) ?? (await this.start(body));
+      for (;;) {
+        if (output.type === "result") {
+          this.forget();
+          return output.values;
+        }
+        if (output.type === "error") {
+          this.forget();
+          throw new ACPRunException(output.description, output.errcode, output.run_id);
+        }
+        const answer = this.ask(output.interrupt);
+        output = await this.resume(answer);
+      }
+    } finally {
+      this.o.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The output of this task's run from an earlier execution, if there is one to go on with. */
+  private async recover(): Promise<RunOutput | undefined> {
+    if (this.o.tag === undefined) return undefined;
+    const runs = (await this.o.runs.find(this.o.tag, this.o.signal)).sort((a, b) =>
+      b.created_at.localeCompare(a.created_at),
+    );
+    // Once answers were sent, only the run that got them will do, whatever its state;
+    // before that, a failed run is left behind (see below).
+    const found = this.skip > 0 ? runs[0] : runs.find((run) => LIVE_STATUSES.has(run.status));
+    if (!found) {
+      if (this.skip > 0) {
+        throw new ACPRunException(
+          `the remote run that node "${this.o.node}" was resuming is no longer on the server`,
+        );
+      }
+      return undefined;
+    }
+    this.runId = found.run_id;
+    const output =
+      found.status === "pending"
+        ? await this.follow()
+        : await this.o.runs.wait(found.run_id, this.o.signal);
+    // A run that failed or was cancelled before any answer was sent is not resumed: a
+    // retry of the node starts a new one.
+    if (output.type === "error" && this.skip === 0) {
+      this.runId = undefined;
+      return undefined;
+    }
+    return output;
+  }
+
+  private async start(body: NewRun): Promise<RunOutput> {
+    const create: NewRun = {
+      ...body,
+      metadata: { ...(body.metadata ?? {}), [TASK_TAG_KEY]: this.ownTag },
+    };
+    if (this.o.modes.length > 0) {
+      return this.consume(
+        this.o.runs.createAndStream({ ...create, stream_mode: this.o.modes }, this.o.signal),
+      );
+    }
+    const run = await this.o.runs.create(create, this.o.signal);
+    this.runId = run.run_id;
+    return this.o.runs.wait(run.run_id, this.o.signal);
+  }
+
+  private async resume(answer: ResumePayloadSchema): Promise<RunOutput> {
+    await this.o.runs.resume(this.requireRunId(), answer, this.o.signal);
+    return this.follow();
+  }
+
+  /** Follows a pending run to its next stop: through its stream, or by waiting. */
+  private follow(): Promise<RunOutput> {
+    const runId = this.requireRunId();
+    if (this.o.modes.length === 0) return this.o.runs.wait(runId, this.o.signal);
+    const after = this.o.lastEventIds.get(runId);
+    return this.consume(this.o.runs.join(runId, after, this.o.signal));
+  }
+
+  /** Forwards a stream's events to the parent and returns where the run stopped. */
+  private async consume(stream: RunEventStream): Promise<RunOutput> {
+    let stop: RunOutput | undefined;
+    for await (const event of stream) {
+      this.runId ??= stream.runId;
+      if (this.runId !== undefined) this.o.lastEventIds.set(this.runId, event.id);
+      this.o.writer?.({ node: this.o.node, event } satisfies ACPNodeStreamEvent);
+      stop = stopOf(event.data) ?? stop;
+    }
+    this.runId ??= stream.runId ?? (await this.findOwnRun());
+    if (stop) return stop;
+    return this.o.runs.wait(this.requireRunId(), this.o.signal);
+  }
+
+  /**
+   * Asks the parent graph for the answer to a remote interrupt. The answers LangGraph
+   * recorded before this execution were already sent to the remote run; they are taken
+   * off first so this interrupt gets its own.
+   */
+  private ask(payload: unknown): ResumePayloadSchema {
+    try {
+      for (; this.skip > 0; this.skip -= 1) interrupt(payload);
+      return interrupt(payload) as ResumePayloadSchema;
+    } catch (err) {
+      if (isGraphInterrupt(err)) throw err;
+      void this.cancelRemote();
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new ACPRunException(
+        `the remote agent of node "${this.o.node}" asks for input, but the parent graph cannot pause: ${reason}`,
+        undefined,
+        this.runId,
+      );
+    }
+  }
+
+  private async findOwnRun(): Promise<string | undefined> {
+    const runs = await this.o.runs.find(this.ownTag).catch(() => []);
+    return runs[0]?.run_id;
+  }
+
+  /** Stops the remote run after the parent aborted; best effort, never throws. */
+  private async cancelRemote(): Promise<void> {
+    const runId = this.runId ?? (await this.findOwnRun());
+    if (runId !== undefined) await this.o.runs.cancel(runId).catch(() => undefined);
+  }
+
+  private forget(): void {
+    if (this.runId !== undefined) this.o.lastEventIds.delete(this.runId);
+  }
+
+  private requireRunId(): string {
+    if (this.runId === undefined) {
+      throw new ACPRunException(
+        `node "${this.o.node}": the server did not say which run it started for agent ${this.o.runs.agentId}`,
+      );
+    }
+    return this.runId;
+  }
+}
+
+/** Where a streamed event says the run stopped, if it does. */
+function stopOf(data: RunOutputStream["data"]): RunOutput | undefined {
+  switch (data.type) {
+    case "interrupt":
+      return { type: "interrupt", interrupt: data.interrupt };
+    case "error":
+      return {
+        type: "error",
+        run_id: data.run_id,
+        errcode: data.errcode,
+        description: data.description,
+      };
+    case "values":
+      return data.status === "success"
+        ? {
+            type: "result",
+            values: data.values,
+            ...(data.messages ? { messages: data.messages } : {}),
+          }
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The common body of the nodes that stand for something outside the graph: read a
+ * typed value from the state at a dot path, do the work, write the typed result back
+ * at another dot path.
+ */
+import { Runnable } from "@langchain/core/runnables";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { z } from "zod";
+import { describeIssues, NodeStateError, type NodeValueRole } from "./node-errors.js";
+import {
+  getStatePath,
+  hasStatePath,
+  type StateRecord,
+  setStatePath,
+  splitStatePath,
+} from "./state-paths.js";
+
+/** Where a node finds its input, where it puts its output, and their types. */
+export interface StateNodeIO<I, O> {
+  /** The node's name in the graph, and in its errors. */
+  name: string;
+  /** Dot path in the state where the input is read, e.g. `mailcomposer.input`. */
+  inputPath: string;
+  /** Dot path in the state where the output is written, e.g. `mailcomposer.output`. */
+  outputPath: string;
+  /** Checks the input before it leaves the graph. */
+  inputType: z.ZodType<I>;
+  /** Checks the result before it enters the graph. */
+  outputType: z.ZodType<O>;
+}
+
+/**
+ * A LangGraph node object: `builder.addNode(node.getName(), node)`. Subclasses do the
+ * work in {@link execute}; this class reads and writes the state and makes sure the
+ * work runs with the node's own config, so LangGraph's `interrupt()` and writer find
+ * the right task.
+ */
+export abstract class StateNode<I, O> extends Runnable<
+  StateRecord,
+  StateRecord,
+  LangGraphRunnableConfig
+> {
+  lc_namespace = ["agntcy_acp", "langgraph"];
+
+  /** Dot path in the state where the input is read. */
+  readonly inputPath: string;
+  /** Dot path in the state where the output is written. */
+  readonly outputPath: string;
+  /** The type the input must have. */
+  readonly inputType: z.ZodType<I>;
+  /** The type the output must have. */
+  readonly outputType: z.ZodType<O>;
+
+  constructor(io: StateNodeIO<I, O>) {
+    super();
+    if (typeof io.name !== "string" || io.name.length === 0) {
+      throw new TypeError("a node needs a non-empty name");
+    }
+    splitStatePath(io.inputPath);
+    splitStatePath(io.outputPath);
+    this.name = io.name;
+    this.inputPath = io.inputPath;
+    this.outputPath = io.outputPath;
+    this.inputType = io.inputType;
+    this.outputType = io.outputType;
+  }
+
+  /** Runs the node on a graph state and returns the state update that holds the output. */
+  override invoke(
+    state: StateRecord,
+    options?: Partial<LangGraphRunnableConfig>,
+  ): Promise<StateRecord> {
+    return this._callWithConfig(
+      (input: StateRecord, config?: Partial<LangGraphRunnableConfig>) =>
+        AsyncLocalStorageProviderSingleton.runWithConfig(config, () =>
+          this.run(input, (config ?? {}) as LangGraphRunnableConfig),
+        ),
+      state,
+      options,
+    );
+  }
+
+  private async run(state: StateRecord, config: LangGraphRunnableConfig): Promise<StateRecord> {
+    const input = await this.checkValue("input", this.inputPath, this.inputType, state);
+    const output = await this.execute(input, state, config);
+    const checked = await this.parseValue("output", this.outputPath, this.outputType, output);
+    return setStatePath(state, this.outputPath, checked);
+  }
+
+  /** Does the node's work on its checked input; the result is checked by the base. */
+  protected abstract execute(
+    input: I,
+    state: StateRecord,
+    config: LangGraphRunnableConfig,
+  ): Promise<unknown>;
+
+  /** The value at `path` of `source`, checked by `type`. */
+  protected async checkValue<T>(
+    role: NodeValueRole,
+    path: string,
+    type: z.ZodType<T>,
+    source: unknown,
+  ): Promise<T> {
+    if (!hasStatePath(source, path)) {
+      throw new NodeStateError(this.getName(), role, path, "is missing");
+    }
+    return this.parseValue(role, path, type, getStatePath(source, path));
+  }
+
+  /** `value` checked by `type`; a mismatch is a {@link NodeStateError}. */
+  protected async parseValue<T>(
+    role: NodeValueRole,
+    path: string,
+    type: z.ZodType<T>,
+    value: unknown,
+  ): Promise<T> {
+    const result = await type.safeParseAsync(value);
+    if (!result.success) {
+      throw new NodeStateError(
+        this.getName(),
+        role,
+        path,
+        `is invalid: ${describeIssues(result.error)}`,
+      );
+    }
+    return result.data;
+  }
+}
