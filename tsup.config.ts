@@ -6,6 +6,7 @@ export default defineConfig({
     "langgraph/index": "src/langgraph/index.ts",
     "server/index": "src/server/index.ts",
     "manifest/index": "src/manifest/index.ts",
+    "cli/index": "src/cli/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

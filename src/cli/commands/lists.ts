@@ -1,0 +1,78 @@
+/** `acp threads` and `acp runs`: what the server holds. */
+import type { Command } from "commander";
+import type { RunStateful, RunStateless } from "../../models/runs.js";
+import type { Thread } from "../../models/threads.js";
+import { CliError } from "../cli-error.js";
+import { connect, resolveAgent, type ServerOptions } from "../connect.js";
+import type { CliContext } from "../context.js";
+import { printRecords } from "../print.js";
+
+const threadLine = (t: Thread) => `${t.thread_id}  ${t.status}  updated ${t.updated_at}`;
+const runLine = (r: RunStateless | RunStateful) =>
+  `${r.run_id}  ${r.status}  agent ${r.agent_id}${r.thread_id ? `  thread ${r.thread_id}` : ""}  updated ${r.updated_at}`;
+
+function limitOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new CliError(
+      `--limit must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/** Adds the listing commands. */
+export function registerLists(program: Command, ctx: CliContext): void {
+  program
+    .command("threads")
+    .description("list the threads of the server")
+    .option("--status <status>", "only threads in this status (idle, busy, interrupted, error)")
+    .option("--limit <n>", "at most this many")
+    .action(async (opts: { status?: Thread["status"]; limit?: string }, cmd: Command) => {
+      const limit = limitOf(opts.limit);
+      const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
+      try {
+        const threads = await client.searchThreads({
+          ...(opts.status ? { status: opts.status } : {}),
+          ...(limit ? { limit } : {}),
+        });
+        printRecords(ctx.io, threads, threadLine);
+      } finally {
+        await client.close();
+      }
+    });
+  program
+    .command("runs")
+    .description("list stateless runs, or the runs of a thread with --thread")
+    .option("--agent <agent>", "only runs of this agent (id, name or name@version)")
+    .option("--status <status>", "only runs in this status")
+    .option("--thread <id>", "list the runs of this thread instead")
+    .option("--limit <n>", "at most this many")
+    .action(
+      async (
+        opts: { agent?: string; status?: RunStateless["status"]; thread?: string; limit?: string },
+        cmd: Command,
+      ) => {
+        const limit = limitOf(opts.limit);
+        const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
+        try {
+          if (opts.thread !== undefined) {
+            printRecords(ctx.io, await client.listThreadRuns(opts.thread, limit), runLine);
+            return;
+          }
+          const agentId = opts.agent
+            ? (await resolveAgent(client, opts.agent)).agent_id
+            : undefined;
+          const runs = await client.searchStatelessRuns({
+            ...(agentId ? { agent_id: agentId } : {}),
+            ...(opts.status ? { status: opts.status } : {}),
+            ...(limit ? { limit } : {}),
+          });
+          printRecords(ctx.io, runs, runLine);
+        } finally {
+          await client.close();
+        }
+      },
+    );
+}

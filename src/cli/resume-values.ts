@@ -1,0 +1,53 @@
+/**
+ * Where the values that resume interrupted runs come from: the `--resume`
+ * options in order, then the person at the terminal (or whatever is piped to
+ * stdin), one line each.
+ */
+import { createInterface, type Interface } from "node:readline";
+import { CliError } from "./cli-error.js";
+import type { CliIo } from "./io.js";
+
+/** Hands out one resume value per interrupt. */
+export class ResumeValues {
+  readonly #given: unknown[];
+  readonly #io: CliIo;
+  #lines: AsyncIterator<string> | undefined;
+  #rl: Interface | undefined;
+
+  constructor(given: readonly unknown[], io: CliIo) {
+    this.#given = [...given];
+    this.#io = io;
+  }
+
+  /**
+   * The value for the interrupt of run `runId` whose payload is `payload`. A line
+   * that is not JSON is taken as a string.
+   */
+  async next(payload: unknown, runId: string | undefined): Promise<unknown> {
+    const run = runId ? `run ${runId}` : "the run";
+    if (this.#given.length > 0) return this.#given.shift();
+    this.#io.stderr.write(
+      `${run} is interrupted:\n${JSON.stringify(payload, null, 2)}\nresume value (JSON): `,
+    );
+    if (!this.#lines) {
+      this.#rl = createInterface({ input: this.#io.stdin, terminal: false });
+      this.#lines = this.#rl[Symbol.asyncIterator]();
+    }
+    const line = await this.#lines.next();
+    // A terminal echoes the person's Enter; a pipe does not.
+    if (!(this.#io.stdin as { isTTY?: boolean }).isTTY) this.#io.stderr.write("\n");
+    if (line.done) {
+      throw new CliError(`${run} is interrupted and no resume value was given: pass --resume JSON`);
+    }
+    try {
+      return JSON.parse(line.value);
+    } catch {
+      return line.value;
+    }
+  }
+
+  /** Lets go of stdin. */
+  close(): void {
+    this.#rl?.close();
+  }
+}

@@ -1,0 +1,343 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+import { ACPClient, ApiClientConfiguration, type RunOutputStream } from "../../src/index.js";
+import { THROWING_MESSAGE } from "../helpers/graphs.js";
+import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { acp, lines, projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
+
+const API_KEY = "cli-test-key-7f3a9c";
+
+let server: TestACPServer;
+let keyed: TestACPServer;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  requireBuiltCli();
+  server = await startACPServer();
+  keyed = await startACPServer({ apiKey: API_KEY });
+  dir = mkdtempSync(join(projectRoot, ".tmp", "cli-server-"));
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  server?.gate.release();
+  keyed?.gate.release();
+  await server?.close();
+  await keyed?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `acp` against the test server. */
+const at = (args: string[], options: Parameters<typeof acp>[1] = {}) =>
+  acp([...args, "--host", server.url], options);
+
+const json = (text: string): unknown[] => lines(text).map((l) => JSON.parse(l));
+
+describe("acp agents and acp descriptor", () => {
+  it("lists the agents as JSON lines when piped, and filters by name", async () => {
+    const all = await at(["agents"]);
+    expect(all.code).toBe(0);
+    const ids = (json(all.stdout) as { agent_id: string }[]).map((a) => a.agent_id);
+    expect(ids).toEqual(expect.arrayContaining([agentIds.echo, agentIds.interrupt]));
+    const one = await at(["agents", "--name", "test.echo"]);
+    expect(json(one.stdout)).toMatchObject([{ agent_id: agentIds.echo }]);
+  });
+
+  it("prints an agent's descriptor, found by name or by id", async () => {
+    const client = new ACPClient({
+      configuration: new ApiClientConfiguration({ host: server.url }),
+    });
+    const expected = await client.getAcpDescriptorById(agentIds.echo);
+    await client.close();
+    const byName = await at(["descriptor", "test.echo"]);
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toEqual(expected);
+    const byId = await at(["descriptor", agentIds.echo]);
+    expect(JSON.parse(byId.stdout)).toEqual(expected);
+  });
+
+  it("says so in one line when no agent has that name", async () => {
+    const r = await at(["descriptor", "nope"]);
+    expect(r).toMatchObject({ code: 1, stderr: 'acp: no agent with id or name "nope"\n' });
+  });
+});
+
+describe("acp run", () => {
+  it("waits for a run and prints its values, with --config and --input @file", async () => {
+    const input = join(dir, "input.json");
+    writeFileSync(input, JSON.stringify({ text: "from a file" }));
+    const r = await at([
+      "run",
+      "test.echo",
+      "--input",
+      `@${input}`,
+      "--config",
+      '{"prefix":">> "}',
+    ]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toMatchObject([{ text: "from a file", reply: ">> from a file" }]);
+  });
+
+  it("streams events as JSON lines when piped", async () => {
+    const r = await at(["run", "test.custom-streaming", "--stream", "--input", '{"count":3}']);
+    expect(r.code).toBe(0);
+    const events = json(r.stdout) as RunOutputStream[];
+    expect(events.every((e) => e.event === "agent_event")).toBe(true);
+    const custom = events
+      .filter((e) => e.data.type === "custom")
+      .map((e) => (e.data as { update: unknown }).update);
+    expect(custom).toEqual([{ step: 1 }, { step: 2 }, { step: 3 }]);
+    expect(events.at(-1)?.data).toMatchObject({ type: "values", status: "success" });
+  });
+
+  it("resumes each interrupt with the --resume values, waiting", async () => {
+    const r = await at([
+      "run",
+      "test.interrupt-twice",
+      "--input",
+      '{"topic":"cats"}',
+      "--resume",
+      '{"answer":"one"}',
+      "--resume",
+      '{"answer":"two"}',
+    ]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toMatchObject([{ answers: ["one", "two"] }]);
+  });
+
+  it("resumes each interrupt with the --resume values, streaming, showing each event once", async () => {
+    const r = await at([
+      "run",
+      "test.interrupt-twice",
+      "--stream",
+      "--input",
+      '{"topic":"dogs"}',
+      "--resume",
+      '{"answer":"a"}',
+      "--resume",
+      '{"answer":"b"}',
+    ]);
+    expect(r.code).toBe(0);
+    const events = json(r.stdout) as RunOutputStream[];
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const interrupts = events.filter((e) => e.data.type === "interrupt");
+    expect(interrupts.map((e) => (e.data as { interrupt: unknown }).interrupt)).toMatchObject([
+      { question: "first about dogs?" },
+      { question: "second?" },
+    ]);
+    expect(events.at(-1)?.data).toMatchObject({
+      status: "success",
+      values: { answers: ["a", "b"] },
+    });
+  });
+
+  it("asks on stdin for resume values when none are given", async () => {
+    const r = await at(["run", "test.interrupt-twice", "--input", '{"topic":"owls"}'], {
+      stdin: '{"answer":"x"}\n{"answer":"y"}\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('"question": "first about owls?"');
+    expect(r.stderr).toContain("resume value (JSON): ");
+    expect(json(r.stdout)).toMatchObject([{ answers: ["x", "y"] }]);
+  });
+
+  it("sends a line that is not JSON as a string, which the server may refuse", async () => {
+    const r = await at(["run", "test.interrupt-twice", "--input", '{"topic":"owls"}'], {
+      stdin: "plain words\n",
+    });
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).at(-1)).toMatch(/^acp: resume_stateless_run: \(422\).*must be object/);
+  });
+
+  it("fails in one line when an interrupt gets no resume value", async () => {
+    const r = await at(["run", "test.interrupt-twice", "--stream", "--input", '{"topic":"t"}']);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).at(-1)).toMatch(
+      /^acp: run [\w-]+ is interrupted and no resume value was given: pass --resume JSON$/,
+    );
+  });
+
+  it("reports a run that fails as one line, exit 1", async () => {
+    for (const stream of [[], ["--stream"]]) {
+      const r = await at(["run", "test.throwing", ...stream, "--input", '{"text":"x"}']);
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^acp: run [\w-]+ failed/);
+      expect(r.stderr).toContain(THROWING_MESSAGE);
+    }
+  });
+
+  it("refuses --stream for an agent that declares no streaming", async () => {
+    const r = await at(["run", "test.plain", "--stream", "--input", '{"text":"x"}']);
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: "acp: agent test.plain declares no streaming mode: run it without --stream\n",
+    });
+  });
+
+  it("refuses --input that is not JSON before calling the server", async () => {
+    const r = await at(["run", "test.echo", "--input", "{nope"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^acp: --input: not valid JSON/);
+  });
+
+  it("runs on a thread, which acp threads and acp runs --thread then list", async () => {
+    const threadId = "6f0c1f4e-2b7d-4c1e-9a55-1c2d3e4f5a6b";
+    const r = await at(["run", "test.echo", "--thread", threadId, "--input", '{"text":"t1"}']);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toMatchObject([{ reply: "echo: t1" }]);
+    const threads = json((await at(["threads"])).stdout) as { thread_id: string }[];
+    expect(threads.map((t) => t.thread_id)).toContain(threadId);
+    const runs = json((await at(["runs", "--thread", threadId])).stdout) as { thread_id: string }[];
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((x) => x.thread_id === threadId)).toBe(true);
+  });
+
+  it("streams a run on a thread and resumes its interrupts there", async () => {
+    const threadId = "0b7e4c2a-9d3f-4e1b-8c6a-5f4e3d2c1b0a";
+    const r = await at([
+      "run",
+      "test.interrupt-twice",
+      "--thread",
+      threadId,
+      "--stream",
+      "--input",
+      '{"topic":"bees"}',
+      "--resume",
+      '{"answer":"p"}',
+      "--resume",
+      '{"answer":"q"}',
+    ]);
+    expect(r.code).toBe(0);
+    const events = json(r.stdout) as RunOutputStream[];
+    expect(events.filter((e) => e.data.type === "interrupt")).toHaveLength(2);
+    expect(events.at(-1)?.data).toMatchObject({
+      status: "success",
+      values: { answers: ["p", "q"] },
+    });
+    const runs = json((await at(["runs", "--thread", threadId])).stdout) as { status: string }[];
+    expect(runs.map((x) => x.status)).toEqual(["success"]);
+  });
+
+  it("lists stateless runs of one agent", async () => {
+    const r = await at(["runs", "--agent", "test.echo"]);
+    expect(r.code).toBe(0);
+    const runs = json(r.stdout) as { agent_id: string }[];
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.every((x) => x.agent_id === agentIds.echo)).toBe(true);
+  });
+});
+
+describe("where the server is, and the api key", () => {
+  it("needs a host, from --host or ACP_HOST", async () => {
+    const none = await acp(["agents"]);
+    expect(none).toMatchObject({
+      code: 1,
+      stderr: "acp: no ACP server given: pass --host URL or set ACP_HOST\n",
+    });
+    const env = await acp(["agents", "--name", "test.echo"], { env: { ACP_HOST: server.url } });
+    expect(env.code).toBe(0);
+  });
+
+  it("reports an unreachable server in one line", async () => {
+    const r = await acp(["agents", "--host", "http://127.0.0.1:9"], {
+      env: { ACP_API_KEY: API_KEY },
+    });
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr.startsWith("acp: ")).toBe(true);
+  });
+
+  it("sends ACP_API_KEY, and never prints it, even with --debug", async () => {
+    const ok = await acp(["agents", "--host", keyed.url], { env: { ACP_API_KEY: API_KEY } });
+    expect(ok.code).toBe(0);
+    expect(json(ok.stdout).length).toBeGreaterThan(0);
+    const wrong = `${API_KEY}-wrong`;
+    const denied = await acp(["--debug", "agents", "--host", keyed.url], {
+      env: { ACP_API_KEY: wrong },
+    });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain("acp: ");
+    expect(denied.stderr).not.toContain(API_KEY);
+    const debugOk = await acp(["--debug", "agents", "--host", keyed.url], {
+      env: { ACP_API_KEY: API_KEY },
+    });
+    expect(debugOk.code).toBe(0);
+    expect(debugOk.stdout + debugOk.stderr).not.toContain(API_KEY);
+  });
+});
+
+describe("acp run on a terminal", () => {
+  it("draws a progress line, prints custom updates and the final values", async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let shown = "";
+    stdout.on("data", (c: Buffer) => {
+      shown += c.toString("utf8");
+    });
+    const code = await runCli(
+      ["run", "test.custom-streaming", "--stream", "--input", '{"count":2}', "--host", server.url],
+      { stdout, stderr, stdin: new PassThrough(), env: {}, isTTY: true },
+    );
+    expect(code).toBe(0);
+    expect(shown).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] run [\w-]+ · \w+ · \d+ updates?/);
+    expect(shown).toContain('{"step":1}\n');
+    expect(shown).toContain('{"step":2}\n');
+    expect(shown.trimEnd().endsWith('"count": 2\n}')).toBe(true);
+  });
+});
+
+describe("acp serve", () => {
+  function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let seen = "";
+      child.stdout?.on("data", (c: Buffer) => {
+        seen += c.toString("utf8");
+        const m = seen.match(pattern);
+        if (m) resolve(m[0]);
+      });
+      child.once("close", (code) => reject(new Error(`acp serve ended (${code}) before: ${seen}`)));
+    });
+  }
+
+  it("serves the graphs a module exports, until stopped", async () => {
+    const modulePath = join(dir, "agents.mjs");
+    writeFileSync(
+      modulePath,
+      `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+const State = Annotation.Root({ name: Annotation(), greeting: Annotation() });
+const graph = new StateGraph(State)
+  .addNode("greet", (s) => ({ greeting: "hello " + s.name }))
+  .addEdge(START, "greet").addEdge("greet", END).compile();
+export const agents = [{ graph, descriptor: {
+  metadata: { ref: { name: "served.greeter", version: "1.0.0" }, description: "greets" },
+  specs: { capabilities: {}, input: { type: "object" }, output: { type: "object" }, config: { type: "object" } },
+} }];
+`,
+    );
+    const child = startAcp(["serve", modulePath, "--port", "0", "--host", "127.0.0.1"]);
+    children.push(child);
+    const url = (await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+/)) as string;
+    const r = await acp(["run", "served.greeter", "--input", '{"name":"Ada"}', "--host", url]);
+    expect(json(r.stdout)).toMatchObject([{ greeting: "hello Ada" }]);
+    const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    expect(await ended).toBe(0);
+  });
+
+  it("says what a module must export", async () => {
+    const modulePath = join(dir, "empty.mjs");
+    writeFileSync(modulePath, "export const nothing = 1;\n");
+    const r = await acp(["serve", modulePath, "--port", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `acp: ${modulePath} exports no agents: export const agents = [{ graph, descriptor }] or a default export\n`,
+    );
+  });
+});
