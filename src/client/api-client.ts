@@ -23,7 +23,7 @@ import {
 } from "./errors.js";
 import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
-import { redactHeaders, redactUrl } from "./redact.js";
+import { headerCredentials, redactHeaders, redactUrl, type SecretRedactor } from "./redact.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -130,15 +130,19 @@ export class ApiClient {
     const deadline = new Deadline(options.timeout ?? this.deadlineTimeout());
     const signal = anySignal([options.signal, deadline.signal]);
     const failure = (error: unknown) =>
-      this.failure(error, operation, options.signal, deadline, request.url);
+      this.failure(error, operation, options.signal, deadline, request);
     try {
       const response = await this.send(operation, request, signal).catch(async (error) => {
         if (!(error instanceof HTTPError)) throw failure(error);
         if (mode === "raw") return error.response;
-        throw await this.httpError(operation, error.response);
+        throw await this.httpError(operation, error.response, request.redactor);
       });
-      this.log(`<- ${response.status} ${operation.method} ${redactUrl(request.url)}`);
-      if (mode === "stream") await this.checkEventStream(operation, response);
+      this.log(
+        request.redactor.redact(
+          `<- ${response.status} ${operation.method} ${redactUrl(request.url)}`,
+        ),
+      );
+      if (mode === "stream") await this.checkEventStream(operation, response, request.redactor);
       if (mode !== "parsed") return response;
       let rawData: Uint8Array;
       try {
@@ -163,9 +167,10 @@ export class ApiClient {
     operation: Operation,
     userSignal: AbortSignal | undefined,
     deadline: Deadline | undefined,
-    url: string,
+    request: BuiltRequest,
   ): OpenApiException {
     if (error instanceof OpenApiException) return error;
+    const url = request.url;
     if (deadline?.expired) {
       return new ApiTimeoutError(
         `no answer within ${deadline.ms} ms from ${redactUrl(url)}`,
@@ -190,15 +195,19 @@ export class ApiClient {
     }
     const detail = code ?? (error instanceof Error ? error.message : String(error));
     return new ApiConnectionError(
-      this.configuration.redact(`connection to ${redactUrl(url)} failed: ${detail}`),
+      request.redactor.redact(`connection to ${redactUrl(url)} failed: ${detail}`),
       operation.operationId,
       { cause: error },
     );
   }
 
   /** Reads an error response into the exception class of its status. */
-  private async httpError(operation: Operation, response: Response): Promise<ApiException> {
-    const body = this.configuration.redact(await response.text().catch(() => ""));
+  private async httpError(
+    operation: Operation,
+    response: Response,
+    redactor: SecretRedactor,
+  ): Promise<ApiException> {
+    const body = redactor.redact(await response.text().catch(() => ""));
     let data: unknown = body;
     try {
       data = body ? JSON.parse(body) : undefined;
@@ -206,7 +215,9 @@ export class ApiClient {
       data = body;
     }
     this.log(
-      `<- ${response.status} ${operation.method} ${redactUrl(response.url)}: ${body.slice(0, 200)}`,
+      redactor.redact(
+        `<- ${response.status} ${operation.method} ${redactUrl(response.url)}: ${body.slice(0, 200)}`,
+      ),
     );
     return ApiException.fromResponse({
       status: response.status,
@@ -219,10 +230,14 @@ export class ApiClient {
   }
 
   /** A stream answer in another format would otherwise read as an empty stream. */
-  private async checkEventStream(operation: Operation, response: Response): Promise<void> {
+  private async checkEventStream(
+    operation: Operation,
+    response: Response,
+    redactor: SecretRedactor,
+  ): Promise<void> {
     const type = response.headers.get("content-type");
     if (type === null || type.toLowerCase().includes("text/event-stream")) return;
-    const text = this.configuration.redact(await response.text().catch(() => ""));
+    const text = redactor.redact(await response.text().catch(() => ""));
     throw new ApiValueError(
       `${operation.operationId}: expected a text/event-stream answer, got ${type} (${text.slice(0, 80)})`,
     );
@@ -254,9 +269,11 @@ export class ApiClient {
     const dispatcher = await this.dispatcher();
     const idempotent = idempotentMethods.has(operation.method);
     this.log(
-      `-> ${operation.method} ${redactUrl(request.url)} ${JSON.stringify(
-        redactHeaders(request.headers, this.configuration.redactor()),
-      )}`,
+      request.redactor.redact(
+        `-> ${operation.method} ${redactUrl(request.url)} ${JSON.stringify(
+          redactHeaders(request.headers, request.redactor),
+        )}`,
+      ),
     );
     return ky(request.url, {
       method: operation.method,
@@ -369,7 +386,10 @@ export class ApiClient {
     for (const auth of auths) applyAuth(auth, headers, authQuery);
     Object.assign(headers, options.headers);
     const fullUrl = authQuery.size > 0 ? `${url}${search ? "&" : "?"}${authQuery}` : url;
-    return { url: fullUrl, headers, body };
+    const redactor = this.configuration
+      .redactor()
+      .with([...headerCredentials(headers), ...(options.auth ? [options.auth.value] : [])]);
+    return { url: fullUrl, headers, body, redactor };
   }
 
   /** The configured timeout the request timer enforces; connect/read pairs go to the dispatcher on Node. */
@@ -417,6 +437,8 @@ interface BuiltRequest {
   url: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** Hides the configuration's credentials and those this request's headers carry. */
+  redactor: SecretRedactor;
 }
 
 function applyAuth(

@@ -13,6 +13,11 @@ export class SecretRedactor {
       .sort((a, b) => b.length - a.length);
   }
 
+  /** A redactor that also hides `more`. */
+  with(more: Iterable<string>): SecretRedactor {
+    return new SecretRedactor([...this.#secrets, ...more]);
+  }
+
   /** `text` with every secret replaced by `<redacted>`. */
   redact(text: string): string {
     let out = text;
@@ -33,7 +38,11 @@ export function redactUrl(text: string): string {
   }
 }
 
-const sensitiveHeaders = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
+/**
+ * Header names that carry credentials. Values given per request (`headers`,
+ * `auth`) are not known to the configuration's redactor, so the name decides.
+ */
+const sensitiveHeader = /authorization|cookie|api[-_]?key|token|secret|password|credential/i;
 
 /** Headers fit for a log line: credentials and cookies hidden. */
 export function redactHeaders(
@@ -44,7 +53,18 @@ export function redactHeaders(
   return Object.fromEntries(
     entries.map(([name, value]) => [
       name,
-      sensitiveHeaders.has(name.toLowerCase()) ? REDACTED : redactor.redact(value),
+      sensitiveHeader.test(name) ? REDACTED : redactor.redact(value),
     ]),
   );
+}
+
+/**
+ * The credentials a request's own headers carry (per-request `headers` or `auth`),
+ * whole and without their scheme (`Bearer x` gives `x` too), so a server that
+ * echoes them cannot put them in an error or a log line.
+ */
+export function headerCredentials(headers: Record<string, string>): string[] {
+  return Object.entries(headers)
+    .filter(([name]) => sensitiveHeader.test(name))
+    .flatMap(([, value]) => [value, value.replace(/^\w+\s+/, "")]);
 }

@@ -94,6 +94,38 @@ describe("secrets", () => {
     expectNoSecret(logs.join("\n"));
   });
 
+  it("stay out of debug logs when given per request", async () => {
+    const perRequestKey = "PERREQ-0c41-secret";
+    const perRequestAuth = "PERAUTH-77d2-secret";
+    const lines: string[] = [];
+    const c = ACPClient.fromConfiguration({
+      host: server.url,
+      retries: 0,
+      debug: true,
+      logger: { debug: (line: string) => lines.push(line) },
+    });
+    await c
+      .getAgentById(agentId, { headers: { "x-api-key": perRequestKey } })
+      .catch(() => undefined);
+    await c
+      .getAgentById(agentId, {
+        auth: { type: "api_key", in: "header", key: "x-custom-token", value: perRequestAuth },
+      })
+      .catch(() => undefined);
+    await c
+      .getAgentById(agentId, {
+        auth: { type: "api_key", in: "query", key: "token", value: perRequestAuth },
+      })
+      .catch(() => undefined);
+    expect(server.requests.at(-1)?.url).toContain(perRequestAuth);
+    expect(server.requests.at(-3)?.headers["x-api-key"]).toBe(perRequestKey);
+    expect(server.requests.at(-2)?.headers["x-custom-token"]).toBe(perRequestAuth);
+    expect(lines.filter((l) => l.includes("-> GET"))).toHaveLength(3);
+    const text = lines.join("\n");
+    expect(text).not.toContain(perRequestKey);
+    expect(text).not.toContain(perRequestAuth);
+  });
+
   it("stay out of a debug log file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "acp-log-"));
     try {
