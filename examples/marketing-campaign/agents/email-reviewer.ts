@@ -6,7 +6,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { Annotation, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import type { AgentACPDescriptor } from "agntcy-acp";
-import { parseJsonReply } from "../../shared/json-reply.js";
+import { extractJson } from "agntcy-acp/langgraph";
 
 /** The audiences the reviewer knows how to write for. */
 export const AUDIENCES = ["general", "technical", "business", "academic"] as const;
@@ -67,7 +67,10 @@ export function buildEmailReviewerGraph(llm: BaseChatModel) {
       ],
       { signal: config.signal },
     );
-    const verdict = parseJsonReply(reply.text) as { correct?: unknown; corrected_email?: unknown };
+    const verdict = (extractJson(reply.text) ?? {}) as {
+      correct?: unknown;
+      corrected_email?: unknown;
+    };
     return {
       correct: verdict.correct === true,
       corrected_email:
