@@ -1,0 +1,22 @@
+/** The shape every benchmark reports, so `run.ts` can print and write them alike. */
+
+/** One benchmark's outcome: a table, whether it met its target, and notes. */
+export interface BenchResult {
+  /** The section title, e.g. "1. Client call overhead". */
+  title: string;
+  /** What was measured and how, in a sentence or two. */
+  method: string;
+  /** Column headings of the table. */
+  columns: string[];
+  /** Rows of the table, already formatted. */
+  rows: string[][];
+  /** The target, as stated, and whether it was met; absent when there is none. */
+  target?: { text: string; met: boolean };
+  /** What a reader should know: causes of a miss, caveats. */
+  notes?: string[];
+}
+
+/** Whether a benchmark runs short (`--quick`) or in full. */
+export interface BenchMode {
+  quick: boolean;
+}

@@ -1,0 +1,107 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RunOutputStream } from "../../src/index.js";
+import { type FaultPlan, type FaultProxy, inTurn, startFaultProxy } from "./helpers/fault-proxy.js";
+import {
+  type FaultServer,
+  faultAgentIds,
+  faultClient,
+  startFaultServer,
+} from "./helpers/servers.js";
+
+let server: FaultServer;
+let proxy: FaultProxy | undefined;
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A proxy of its own per test, so no kept-alive connection of another test is reused. */
+async function proxyWith(plan: FaultPlan): Promise<FaultProxy> {
+  proxy = await startFaultProxy(server.url, plan);
+  return proxy;
+}
+
+const run = {
+  agent_id: faultAgentIds.custom,
+  input: { count: 100 },
+  stream_mode: "custom" as const,
+  on_disconnect: "continue" as const,
+};
+
+/** Every event of a finished run, replayed by the server from the start. */
+async function allEvents(runId: string): Promise<RunOutputStream[]> {
+  const direct = faultClient(server.url);
+  const events: RunOutputStream[] = [];
+  for await (const event of direct.streamStatelessRunOutput(runId, { lastEventId: "0" })) {
+    events.push(event);
+  }
+  return events;
+}
+
+describe("a stream whose connection drops midway", () => {
+  it.each([
+    ["inside a later event", [2_500]],
+    ["twice in a row, each time after some events", [1_800, 1_500]],
+    ["three times, the last one inside the headers of the re-join", [2_000, 3_000, 40]],
+  ])("re-joins with Last-Event-ID when cut %s: every event once, in order", async (_, cuts) => {
+    const p = await proxyWith(
+      inTurn(...cuts.map((bytes) => ({ kind: "dropAfterBytes" as const, bytes }))),
+    );
+    const client = faultClient(p.url, { retries: 3 });
+    const stream = client.createAndStreamStatelessRunOutput(run);
+    const seen: RunOutputStream[] = [];
+    for await (const event of stream) seen.push(event);
+
+    expect(p.connections).toBe(cuts.length + 1);
+    const runId = stream.runId;
+    expect(runId).toBeDefined();
+    const expected = await allEvents(runId as string);
+    expect(expected.filter((e) => e.data.type === "custom")).toHaveLength(100);
+    expect(seen.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    expect(seen).toEqual(expected);
+  });
+
+  it("cannot re-join a run-creating stream cut before its first event: a typed error, the run made once", async () => {
+    const p = await proxyWith(inTurn({ kind: "dropAfterBytes", bytes: 300 }));
+    const client = faultClient(p.url, { retries: 3 });
+    const text = `cut-before-first-${Date.now()}`;
+    const error = await (async () => {
+      for await (const _ of client.createAndStreamStatelessRunOutput({
+        agent_id: faultAgentIds.counting,
+        input: { text },
+        stream_mode: "values",
+      }))
+        break;
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "ApiStreamRejoinError" });
+    expect((error as Error).message).toContain("no run id is known yet");
+    const made = await faultClient(server.url).searchStatelessRuns({
+      agent_id: faultAgentIds.counting,
+    });
+    const mine = made.filter((r) => (r.creation.input as { text?: string }).text === text);
+    expect(mine).toHaveLength(1);
+    expect(p.connections).toBe(1);
+  });
+
+  it("gives up with a typed error when every re-join is cut too, after the events it got", async () => {
+    const p = await proxyWith((n) => ({ kind: "dropAfterBytes", bytes: n === 1 ? 2_000 : 10 }));
+    const client = faultClient(p.url, { retries: 2 });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of client.createAndStreamStatelessRunOutput(run)) seen.push(event.id);
+    })().catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "ApiStreamRejoinError" });
+    expect((error as Error).message).toContain(`after event ${seen.at(-1)}`);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual(seen.map((_, i) => String(i + 1)));
+    // Each of the 2 re-joins is a GET that the transport itself retries twice: 1 + 2 × 3.
+    expect(p.connections).toBe(7);
+  });
+});
