@@ -60,13 +60,28 @@ export class RemoteRuns {
     }
   }
 
-  /** Creates a run and returns at once. */
-  create(body: NewRun, signal?: AbortSignal): Promise<Run> {
+  /**
+   * Creates a run and waits for its first stop, in one request. Should the answer be
+   * lost, the run is found again by its tag; an aborted request cancels the run, as
+   * the protocol's default `on_disconnect` says.
+   */
+  async createAndWait(
+    body: NewRun,
+    signal?: AbortSignal,
+  ): Promise<{ run?: Run; output: RunOutput }> {
     const options = this.options(signal);
-    if (this.threadId === undefined) {
-      return this.client.createStatelessRun({ ...body, agent_id: this.agentId }, options);
-    }
-    return this.client.createThreadRun(this.threadId, this.stateful(body), options);
+    const answer =
+      this.threadId === undefined
+        ? await this.client.createAndWaitForStatelessRunOutput(
+            { ...body, agent_id: this.agentId },
+            options,
+          )
+        : await this.client.createAndWaitForThreadRunOutput(
+            this.threadId,
+            this.stateful(body),
+            options,
+          );
+    return { run: answer.run, output: answer.output ?? noOutput(answer.run?.run_id) };
   }
 
   /** Creates a run and streams its events. */
@@ -104,15 +119,7 @@ export class RemoteRuns {
       this.threadId === undefined
         ? await this.client.waitForStatelessRunOutput(runId, options)
         : await this.client.waitForThreadRunOutput(this.threadId, runId, options);
-    if (answer.output === undefined) {
-      return {
-        type: "error",
-        run_id: runId,
-        errcode: 500,
-        description: `the server reported no output for run ${runId}`,
-      };
-    }
-    return answer.output;
+    return answer.output ?? noOutput(runId);
   }
 
   /** Stops a run; the request is not tied to any caller's signal, so it goes out after an abort. */
@@ -123,4 +130,14 @@ export class RemoteRuns {
     }
     return this.client.cancelThreadRun(this.threadId, runId, undefined, "interrupt", options);
   }
+}
+
+/** What stands for the output of a run the server reported none for. */
+function noOutput(runId: string | undefined): RunOutput {
+  return {
+    type: "error",
+    run_id: runId ?? "",
+    errcode: 500,
+    description: `the server reported no output for run ${runId ?? "(unnamed)"}`,
+  };
 }

@@ -134,9 +134,9 @@ export class RunDriver {
         this.o.runs.createAndStream({ ...create, stream_mode: this.o.modes }, this.o.signal),
       );
     }
-    const run = await this.o.runs.create(create, this.o.signal);
-    this.runId = run.run_id;
-    return this.o.runs.wait(run.run_id, this.o.signal);
+    const { run, output } = await this.o.runs.createAndWait(create, this.o.signal);
+    this.runId = run?.run_id;
+    return output;
   }
 
   private async resume(answer: ResumePayloadSchema): Promise<RunOutput> {
