@@ -10,6 +10,7 @@ import { threadHandlers } from "./handlers-threads.js";
 import { ACPHttpError } from "./http-error.js";
 import type { ACPServerOptions } from "./options.js";
 import { registerOperations } from "./router.js";
+import { RunStore } from "./run-store.js";
 import { RunManager } from "./runs.js";
 import { ThreadStore } from "./thread-store.js";
 import { ThreadService } from "./threads.js";
@@ -21,6 +22,12 @@ export interface ACPServer {
   readonly app: Hono;
   /** Answers one request (the app's `fetch`). */
   fetch(request: Request): Promise<Response>;
+  /**
+   * Resolves once the runs an earlier server left in the checkpointer are recovered
+   * (see `ACPServerOptions.checkpointer`); rejects when the checkpointer cannot be read.
+   * Requests wait for it, so awaiting it is only needed to fail early.
+   */
+  readonly ready: Promise<void>;
   /** Stops accepting runs, stops the running ones and resolves once their streams have ended. */
   close(): Promise<void>;
 }
@@ -38,11 +45,15 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     agents,
     saver,
     threads: store,
+    store: new RunStore(saver, logger),
     webhooks: new WebhookNotifier(options.webhookRetries ?? 3, logger),
     maxRetainedRuns: options.maxRetainedRuns ?? 10_000,
     ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
   });
   const threads = new ThreadService(store, agents, runs);
+  const ready = runs.recover();
+  // Marked handled here: each request awaits it, and answers 500 if it failed.
+  ready.catch(() => undefined);
   const streams = new Set<Promise<void>>();
   const track = (ended: Promise<void>) => {
     streams.add(ended);
@@ -67,6 +78,11 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       onError: (c) => c.json("the request body is too large", 413),
     }),
   );
+  // Recovery is asynchronous and `createACPServer` is not: requests wait for it instead.
+  app.use("*", async (_c, next) => {
+    await ready;
+    await next();
+  });
   registerOperations(app, {
     ...agentHandlers(agents),
     ...runHandlers({ runs, threads, track, keepAliveMs: options.keepAliveMs ?? 15_000 }),
@@ -76,7 +92,9 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   return {
     app,
     fetch: async (request) => app.fetch(request),
+    ready,
     async close() {
+      await ready.catch(() => undefined);
       await runs.close();
       await Promise.all([...streams]);
     },

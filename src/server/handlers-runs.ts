@@ -59,6 +59,14 @@ function lastEventId(header: string | undefined, record: RunRecord): number {
   return Number(header.trim());
 }
 
+/** The path of a run: `/runs/{run_id}`, or `/threads/{thread_id}/runs/{run_id}`. */
+function runLocation(record: RunRecord): string {
+  const run = `/runs/${encodeURIComponent(record.run_id)}`;
+  return record.thread_id === undefined
+    ? run
+    : `/threads/${encodeURIComponent(record.thread_id)}${run}`;
+}
+
 /** The handlers of the Stateless Runs and Thread Runs operations. */
 export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDeps): RunHandlers {
   const serverOpen = () => !runs.closed;
@@ -76,8 +84,13 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
   const waitStateful = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
     (await waitFor(record, signal, created)) as RunWaitResponseStateful;
 
-  const streamNew = (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
-    streamRun(c, record, {
+  /**
+   * Streams a run just created. `Content-Location` names the run, so a client
+   * whose connection drops before the first event can still join its stream.
+   */
+  const streamNew = (c: Parameters<typeof streamRun>[0], record: RunRecord) => {
+    c.header("Content-Location", runLocation(record));
+    return streamRun(c, record, {
       afterId: 0,
       keepAliveMs,
       serverOpen,
@@ -87,6 +100,7 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
           ? undefined
           : () => void runs.cancel(record, false, "interrupt"),
     });
+  };
 
   const join = (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
     streamRun(c, record, {
@@ -98,32 +112,32 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
 
   return {
     createStatelessRun: ({ body }) => stateless(runs.createStateless(body, false)),
-    searchStatelessRuns: ({ body }) => runs.search(body).map(stateless),
+    searchStatelessRuns: async ({ body }) => (await runs.search(body)).map(stateless),
     createAndStreamStatelessRunOutput: ({ body, context }) =>
       streamNew(context, runs.createStateless(body, true)),
     createAndWaitForStatelessRunOutput: ({ body, signal }) =>
       waitStateless(runs.createStateless(body, false), signal, true),
-    waitForStatelessRunOutput: ({ path, signal }) =>
-      waitStateless(runs.getStateless(path.run_id), signal, false),
-    getStatelessRun: ({ path }) => stateless(runs.getStateless(path.run_id)),
-    resumeStatelessRun: ({ path, body }) =>
-      stateless(runs.resume(runs.getStateless(path.run_id), body)),
+    waitForStatelessRunOutput: async ({ path, signal }) =>
+      waitStateless(await runs.getStateless(path.run_id), signal, false),
+    getStatelessRun: async ({ path }) => stateless(await runs.getStateless(path.run_id)),
+    resumeStatelessRun: async ({ path, body }) =>
+      stateless(await runs.resume(await runs.getStateless(path.run_id), body)),
     deleteStatelessRun: async ({ path }) => {
-      await runs.delete(runs.getStateless(path.run_id));
+      await runs.delete(await runs.getStateless(path.run_id));
       return undefined;
     },
-    streamStatelessRunOutput: ({ path, context }) => join(context, runs.getStateless(path.run_id)),
+    streamStatelessRunOutput: async ({ path, context }) =>
+      join(context, await runs.getStateless(path.run_id)),
     cancelStatelessRun: async ({ path, query }) => {
-      const record = runs.getStateless(path.run_id);
+      const record = await runs.getStateless(path.run_id);
       await runs.cancel(record, query.wait ?? false, query.action ?? "interrupt");
       return undefined;
     },
 
     listThreadRuns: async ({ path, query }) => {
       await threads.record(path.thread_id);
-      return runs
-        .listThreadRuns(path.thread_id, query.limit ?? 10, query.offset ?? 0)
-        .map(stateful);
+      const found = await runs.listThreadRuns(path.thread_id, query.limit ?? 10, query.offset ?? 0);
+      return found.map(stateful);
     },
     createThreadRun: async ({ path, body }) =>
       stateful(await runs.createStateful(path.thread_id, body, false)),
@@ -131,19 +145,20 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
       streamNew(context, await runs.createStateful(path.thread_id, body, true)),
     createAndWaitForThreadRunOutput: async ({ path, body, signal }) =>
       waitStateful(await runs.createStateful(path.thread_id, body, false), signal, true),
-    waitForThreadRunOutput: ({ path, signal }) =>
-      waitStateful(runs.getThreadRun(path.thread_id, path.run_id), signal, false),
-    getThreadRun: ({ path }) => stateful(runs.getThreadRun(path.thread_id, path.run_id)),
-    resumeThreadRun: ({ path, body }) =>
-      stateful(runs.resume(runs.getThreadRun(path.thread_id, path.run_id), body)),
+    waitForThreadRunOutput: async ({ path, signal }) =>
+      waitStateful(await runs.getThreadRun(path.thread_id, path.run_id), signal, false),
+    getThreadRun: async ({ path }) =>
+      stateful(await runs.getThreadRun(path.thread_id, path.run_id)),
+    resumeThreadRun: async ({ path, body }) =>
+      stateful(await runs.resume(await runs.getThreadRun(path.thread_id, path.run_id), body)),
     deleteThreadRun: async ({ path }) => {
-      await runs.delete(runs.getThreadRun(path.thread_id, path.run_id));
+      await runs.delete(await runs.getThreadRun(path.thread_id, path.run_id));
       return undefined;
     },
-    streamThreadRunOutput: ({ path, context }) =>
-      join(context, runs.getThreadRun(path.thread_id, path.run_id)),
+    streamThreadRunOutput: async ({ path, context }) =>
+      join(context, await runs.getThreadRun(path.thread_id, path.run_id)),
     cancelThreadRun: async ({ path, query }) => {
-      const record = runs.getThreadRun(path.thread_id, path.run_id);
+      const record = await runs.getThreadRun(path.thread_id, path.run_id);
       await runs.cancel(record, query.wait ?? false, query.action ?? "interrupt");
       return undefined;
     },

@@ -27,9 +27,11 @@ export interface ACPServerOptions {
   /** When set, every request must carry it in `x-api-key`. */
   apiKey?: string;
   /**
-   * Where thread state, interrupted runs and thread records live. Defaults to an
-   * in-memory `MemorySaver`; pass a persistent one (e.g. `SqliteSaver`) to keep threads
-   * across restarts.
+   * Where thread state, thread records and run records live. Defaults to an in-memory
+   * `MemorySaver`; pass a persistent one (e.g. `SqliteSaver`) to keep threads and runs
+   * across restarts. A server started on a checkpointer that holds runs ends those that
+   * were still executing (a crash) in status `error`, errcode 503; interrupted ones can
+   * be resumed. So one checkpointer store serves one server at a time.
    */
   checkpointer?: BaseCheckpointSaver;
   /** How often an idle stream sends a keep-alive comment, in ms. Default 15000. */
@@ -40,9 +42,10 @@ export interface ACPServerOptions {
    */
   runTimeoutMs?: number;
   /**
-   * How many runs are kept in memory for get, wait, search and stream replay. Beyond it
-   * the oldest finished runs are forgotten (runs waiting at an interrupt are kept).
-   * Default 10000.
+   * How many runs are kept in memory, where their streams can be replayed from
+   * `Last-Event-ID`. Beyond it the oldest runs that are not executing leave memory; they
+   * stay in the checkpointer and are read back when asked for (with the default
+   * `MemorySaver` that is memory too: runs stay until they are deleted). Default 10000.
    */
   maxRetainedRuns?: number;
   /** How many times a failed webhook delivery is retried. Default 3. */

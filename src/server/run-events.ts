@@ -27,9 +27,15 @@ export class RunEventLog {
   private readonly events: RunEvent[] = [];
   private listeners = new Set<() => void>();
 
+  /**
+   * @param before How many events the run had before this log: a run read back from
+   * storage continues its count, though the events themselves were not kept.
+   */
+  constructor(private readonly before = 0) {}
+
   /** Appends a payload and wakes the readers. */
   append(data: RunEventData): RunEvent {
-    const event = { id: String(this.events.length + 1), data };
+    const event = { id: String(this.before + this.events.length + 1), data };
     this.events.push(event);
     this.wake();
     return event;
@@ -37,7 +43,7 @@ export class RunEventLog {
 
   /** The number of events so far (the id of the last one). */
   get size(): number {
-    return this.events.length;
+    return this.before + this.events.length;
   }
 
   /** Wakes readers without a new event, e.g. when the run stopped being pending. */
@@ -48,15 +54,15 @@ export class RunEventLog {
   }
 
   /**
-   * The events after `afterId`, then the live ones, until `isOpen()` turns false or
-   * `signal` aborts.
+   * The events after `afterId` that are still kept, then the live ones, until
+   * `isOpen()` turns false or `signal` aborts.
    */
   async *read(
     afterId: number,
     isOpen: () => boolean,
     signal: AbortSignal,
   ): AsyncGenerator<RunEvent, void, undefined> {
-    let next = Math.max(0, afterId);
+    let next = Math.max(0, afterId - this.before);
     while (!signal.aborted) {
       while (next < this.events.length) {
         yield this.events[next] as RunEvent;

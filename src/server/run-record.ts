@@ -35,7 +35,14 @@ export interface RunRecord {
   leg?: Promise<void>;
   /** The thread's last checkpoint before the run started, for a rollback. */
   baseline?: string;
+  /** Orders runs created in the same millisecond, oldest first. */
+  seq: number;
+  /** Set once the run is deleted, so that nothing stores it again. */
+  deleted?: boolean;
 }
+
+/** How many runs this process has created: the next `seq`. */
+let created = 0;
 
 /** Creates the record of a new pending run. */
 export function newRunRecord(init: {
@@ -53,6 +60,7 @@ export function newRunRecord(init: {
     updated_at: now,
     status: "pending",
     events: new RunEventLog(),
+    seq: ++created,
   };
 }
 
@@ -67,4 +75,14 @@ export function toWireRun(record: RunRecord): RunStateless | RunStateful {
     status: record.status,
     creation: record.creation,
   };
+}
+
+/** Oldest first: by creation time, then by creation order within a millisecond. */
+export function byCreation(
+  a: Pick<RunRecord, "created_at" | "seq" | "run_id">,
+  b: Pick<RunRecord, "created_at" | "seq" | "run_id">,
+): number {
+  return (
+    a.created_at.localeCompare(b.created_at) || a.seq - b.seq || a.run_id.localeCompare(b.run_id)
+  );
 }

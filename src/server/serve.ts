@@ -26,6 +26,7 @@ export interface RunningACPServer {
 /** Builds an ACP server and serves it with Node's HTTP server. */
 export async function serveACP(options: ServeACPOptions): Promise<RunningACPServer> {
   const server = createACPServer(options);
+  await server.ready;
   const hostname = options.hostname ?? "127.0.0.1";
   const { listener, address } = await new Promise<{
     listener: ReturnType<typeof serve>;

@@ -1,6 +1,6 @@
-import type { BaseCheckpointSaver, Checkpoint, CheckpointTuple } from "@langchain/langgraph";
-import { emptyCheckpoint } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
 import type { ThreadStatus } from "../models/index.js";
+import { CheckpointRecords } from "./checkpoint-records.js";
 
 /** What the server knows about a thread beside its graph state. */
 export interface ThreadRecord {
@@ -12,6 +12,11 @@ export interface ThreadRecord {
   status: Exclude<ThreadStatus, "busy">;
   /** The agent that last ran on the thread; its graph reads the thread's state. */
   agent_id?: string;
+  /**
+   * The run last created on the thread: the only one whose interrupt can still be
+   * resumed. Stored so that this holds after a restart too.
+   */
+  last_run_id?: string;
 }
 
 /** A new thread's record. */
@@ -26,20 +31,21 @@ export function newThreadRecord(
 /**
  * Thread records live in the checkpointer itself, in a namespace of their own under
  * the thread's id. So they persist exactly as long and as far as the thread's state
- * does (a SqliteSaver file keeps both across restarts), `deleteThread` removes both,
- * and no second storage has to be configured or kept in sync.
+ * does, and `deleteThread` removes both.
  */
 const RECORD_NS = "__acp_thread__";
-const RECORD_ID = "record";
 
 /** Thread records, stored in the checkpointer beside the threads' checkpoints. */
 export class ThreadStore {
-  constructor(private readonly saver: BaseCheckpointSaver) {}
+  private readonly records: CheckpointRecords<ThreadRecord>;
+
+  constructor(private readonly saver: BaseCheckpointSaver) {
+    this.records = new CheckpointRecords(saver, RECORD_NS);
+  }
 
   /** The record of a thread, or undefined when there is no such thread. */
-  async get(threadId: string): Promise<ThreadRecord | undefined> {
-    const tuple = await this.saver.getTuple(recordConfig(threadId));
-    return tuple ? recordOf(tuple) : undefined;
+  get(threadId: string): Promise<ThreadRecord | undefined> {
+    return this.records.get(threadId);
   }
 
   /** True when the thread has a graph checkpoint with this id. */
@@ -51,34 +57,18 @@ export class ThreadStore {
   }
 
   /** Creates or replaces a thread's record. */
-  async put(record: ThreadRecord): Promise<void> {
-    const checkpoint: Checkpoint = {
-      ...emptyCheckpoint(),
-      id: RECORD_ID,
-      channel_values: { record },
-      channel_versions: { record: 1 },
-    };
-    await this.saver.put(
-      { configurable: { thread_id: record.thread_id, checkpoint_ns: RECORD_NS } },
-      checkpoint,
-      { source: "update", step: -1, parents: {} },
-      { record: 1 },
-    );
+  put(record: ThreadRecord): Promise<void> {
+    return this.records.put(record.thread_id, record);
   }
 
   /** Every thread record. */
-  async list(): Promise<ThreadRecord[]> {
-    const records: ThreadRecord[] = [];
-    for await (const tuple of this.saver.list({ configurable: { checkpoint_ns: RECORD_NS } })) {
-      const record = recordOf(tuple);
-      if (record) records.push(record);
-    }
-    return records;
+  list(): Promise<ThreadRecord[]> {
+    return this.records.list();
   }
 
   /** Deletes a thread: its record and all its checkpoints. */
-  async delete(threadId: string): Promise<void> {
-    await this.saver.deleteThread(threadId);
+  delete(threadId: string): Promise<void> {
+    return this.records.delete(threadId);
   }
 
   /**
@@ -106,7 +96,7 @@ export class ThreadStore {
   private async checkpoints(threadId: string): Promise<CheckpointTuple[]> {
     const tuples: CheckpointTuple[] = [];
     for await (const tuple of this.saver.list({ configurable: { thread_id: threadId } })) {
-      if (tuple.config.configurable?.checkpoint_ns !== RECORD_NS) tuples.push(tuple);
+      if (!this.records.holds(tuple)) tuples.push(tuple);
     }
     return tuples.reverse();
   }
@@ -129,15 +119,4 @@ export class ThreadStore {
       for (const [taskId, writes] of byTask) await this.saver.putWrites(written, writes, taskId);
     }
   }
-}
-
-function recordConfig(threadId: string) {
-  return {
-    configurable: { thread_id: threadId, checkpoint_ns: RECORD_NS, checkpoint_id: RECORD_ID },
-  };
-}
-
-function recordOf(tuple: CheckpointTuple): ThreadRecord | undefined {
-  const record = tuple.checkpoint.channel_values.record;
-  return typeof record === "object" && record !== null ? (record as ThreadRecord) : undefined;
 }

@@ -118,7 +118,7 @@ export class ThreadService {
     const active = this.runs.activeRun(threadId);
     if (active !== undefined) throw conflict(`thread ${threadId} is busy with run ${active}`);
     await this.store.delete(threadId);
-    this.runs.forgetThread(threadId);
+    await this.runs.forgetThread(threadId);
   }
 
   /** Copies a thread, with its state and history, under a new id. */
@@ -127,7 +127,8 @@ export class ThreadService {
     const copyId = randomUUID();
     await this.store.copyCheckpoints(threadId, copyId);
     const at = new Date().toISOString();
-    const copy: ThreadRecord = { ...record, thread_id: copyId, created_at: at, updated_at: at };
+    const { last_run_id: _runOfOriginal, ...kept } = record;
+    const copy: ThreadRecord = { ...kept, thread_id: copyId, created_at: at, updated_at: at };
     await this.store.put(copy);
     return this.toThread(copy);
   }
