@@ -132,8 +132,9 @@ export class ACPClient {
   }
 
   /**
-   * Joins a stream again after a drop. A `GET` stream is requested again; a
-   * stream that created a run is joined through the `GET` stream of that run.
+   * Joins a stream again after a drop, in one connection attempt. A `GET` stream
+   * is requested again; a stream that created a run is joined through the `GET`
+   * stream of that run, from its first event when none was delivered yet.
    */
   private rejoin(
     operation: Operation,
@@ -141,9 +142,9 @@ export class ACPClient {
     options: RequestOptions,
     position: StreamPosition,
   ): Promise<Response> | undefined {
-    const withId = { ...options, lastEventId: position.lastEventId };
+    const once = { ...options, lastEventId: position.lastEventId, retries: 0 };
     if (operation.method === "GET") {
-      return this.apiClient.call(operation, parts, withId, "stream") as Promise<Response>;
+      return this.apiClient.call(operation, parts, once, "stream") as Promise<Response>;
     }
     const joinPath = operation.path.replace(/\/stream$/, "/{run_id}/stream");
     const join = Object.values<Operation>(operations).find(
@@ -151,9 +152,18 @@ export class ACPClient {
     );
     if (!join || position.runId === undefined) return undefined;
     const path = { ...parts.path, run_id: position.runId };
-    return this.apiClient.call(join, { path }, withId, "stream") as Promise<Response>;
+    const fromStart = { ...once, lastEventId: position.lastEventId ?? beforeFirstEventId };
+    return this.apiClient.call(join, { path }, fromStart, "stream") as Promise<Response>;
   }
 }
+
+/**
+ * The `Last-Event-ID` that asks a run's `GET` stream for every event from the
+ * first, where a bare `GET` stream sends only what comes after it is opened. The
+ * ACP server of this package numbers events 1, 2, ...; a server whose ids differ
+ * may refuse it, which ends the stream in `ApiStreamRejoinError`.
+ */
+const beforeFirstEventId = "0";
 
 for (const name of Object.keys(operations) as OperationName[]) {
   const define = (method: string, flavour: Flavour) =>

@@ -3,7 +3,6 @@
  * table, applies credentials and headers, retries what is safe to retry, and
  * turns failures into the exception hierarchy.
  */
-import ky, { HTTPError, isHTTPError, type RetryOptions } from "ky";
 import type { Dispatcher } from "undici";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
@@ -21,6 +20,13 @@ import {
   ApiValueError,
   OpenApiException,
 } from "./errors.js";
+import {
+  type AttemptFailure,
+  type FetchInit,
+  fetchWithRetry,
+  jitteredBackoff,
+  type RetryPolicy,
+} from "./fetch-with-retry.js";
 import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { headerCredentials, redactHeaders, redactUrl, type SecretRedactor } from "./redact.js";
@@ -41,13 +47,19 @@ const notSentCodes = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
 const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+/** Backoff between retries the server named no wait for. */
+const backoff = jitteredBackoff(300, 30_000);
+/** The longest `Retry-After` wait honoured. */
+const maxRetryAfter = 60_000;
+/** Shared: decoding is stateless without `{ stream: true }`. */
+const utf8 = new TextDecoder();
 
 /** How a call wants its response. */
 export type ResponseMode = "parsed" | "raw" | "stream";
 
 let defaultApiClient: ApiClient | undefined;
 
-/** Sends the protocol's operations over HTTP with `ky`. */
+/** Sends the protocol's operations over HTTP with the runtime's `fetch`. */
 export class ApiClient {
   /** The settings this client uses. */
   readonly configuration: ApiClientConfiguration;
@@ -57,6 +69,8 @@ export class ApiClient {
   cookie: string | undefined;
   #dispatcher: Promise<Dispatcher> | undefined;
   #logWrites: Promise<void> = Promise.resolve();
+  /** `log`, bound once, for the retry policy of each call. */
+  readonly #logLine = (message: string) => this.log(message);
 
   constructor(
     configuration?: ApiClientConfiguration | ApiClientConfigurationOptions,
@@ -126,38 +140,42 @@ export class ApiClient {
     mode: ResponseMode = "parsed",
     argValues: readonly unknown[] = [],
   ): Promise<ApiResponse<unknown> | Response> {
-    const request = await this.buildRequest(operation, parts, options, mode, argValues);
-    const deadline = new Deadline(options.timeout ?? this.deadlineTimeout());
-    const signal = anySignal([options.signal, deadline.signal]);
-    const failure = (error: unknown) =>
-      this.failure(error, operation, options.signal, deadline, request);
+    const draft = this.draftRequest(operation, parts, options, mode, argValues);
+    const refresh = this.configuration.refreshApiKeyHook;
+    if (refresh) await refresh(this.configuration);
+    const request = this.withCredentials(draft, options);
+    const timeout = options.timeout ?? this.deadlineTimeout();
+    // Without a timeout there is no timer to run and no second signal to join.
+    const deadline = timeout === undefined ? undefined : new Deadline(timeout);
+    const signal = deadline ? anySignal([options.signal, deadline.signal]) : options.signal;
     try {
-      const response = await this.send(operation, request, signal).catch(async (error) => {
-        if (!(error instanceof HTTPError)) throw failure(error);
-        if (mode === "raw") return error.response;
-        throw await this.httpError(operation, error.response, request.redactor);
-      });
-      this.log(
-        request.redactor.redact(
-          `<- ${response.status} ${operation.method} ${redactUrl(request.url)}`,
-        ),
-      );
+      let response: Response;
+      try {
+        response = await this.send(operation, request, signal, options.retries);
+      } catch (error) {
+        throw this.failure(error, operation, options.signal, deadline, request);
+      }
+      if (!response.ok && mode !== "raw") {
+        throw await this.httpError(operation, response, request.redactor);
+      }
+      if (this.configuration.debug) {
+        this.log(
+          request.redactor.redact(
+            `<- ${response.status} ${operation.method} ${redactUrl(request.url)}`,
+          ),
+        );
+      }
       if (mode === "stream") await this.checkEventStream(operation, response, request.redactor);
       if (mode !== "parsed") return response;
       let rawData: Uint8Array;
       try {
         rawData = new Uint8Array(await response.arrayBuffer());
       } catch (error) {
-        throw failure(error);
+        throw this.failure(error, operation, options.signal, deadline, request);
       }
-      return {
-        statusCode: response.status,
-        headers: headersObject(response.headers),
-        data: this.parseBody(operation, response, rawData),
-        rawData,
-      };
+      return parsedResponse(response, this.parseBody(operation, response, rawData), rawData);
     } finally {
-      deadline.clear();
+      deadline?.clear();
     }
   }
 
@@ -214,11 +232,13 @@ export class ApiClient {
     } catch {
       data = body;
     }
-    this.log(
-      redactor.redact(
-        `<- ${response.status} ${operation.method} ${redactUrl(response.url)}: ${body.slice(0, 200)}`,
-      ),
-    );
+    if (this.configuration.debug) {
+      this.log(
+        redactor.redact(
+          `<- ${response.status} ${operation.method} ${redactUrl(response.url)}: ${body.slice(0, 200)}`,
+        ),
+      );
+    }
     return ApiException.fromResponse({
       status: response.status,
       reason: response.statusText,
@@ -245,7 +265,7 @@ export class ApiClient {
 
   private parseBody(operation: Operation, response: Response, rawData: Uint8Array): unknown {
     if (operation.response === null || response.status === 204) return undefined;
-    const text = new TextDecoder().decode(rawData);
+    const text = utf8.decode(rawData);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -254,6 +274,8 @@ export class ApiClient {
         `${operation.operationId}: the response body is not JSON (${text.slice(0, 80)})`,
       );
     }
+    const result = operation.response.safeParse(json);
+    if (result.success) return result.data;
     return parseOrThrow(
       operation.response,
       json,
@@ -261,13 +283,40 @@ export class ApiClient {
     );
   }
 
-  private async send(
+  /** Sends the request, retrying what {@link CallRetryPolicy} allows; resolves to an answer of any status. */
+  private send(
     operation: Operation,
     request: BuiltRequest,
     signal: AbortSignal | undefined,
+    retries: number | undefined,
   ): Promise<Response> {
-    const dispatcher = await this.dispatcher();
-    const idempotent = idempotentMethods.has(operation.method);
+    const init: FetchInit = {
+      method: operation.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+    };
+    const policy = new CallRetryPolicy(
+      this.configuration,
+      operation,
+      signal,
+      retries ?? this.configuration.retries,
+      this.#logLine,
+    );
+    const pending = this.dispatcher();
+    if (!pending) {
+      this.logRequest(operation, request);
+      return fetchWithRetry(request.url, init, policy);
+    }
+    return pending.then((dispatcher) => {
+      this.logRequest(operation, request);
+      init.dispatcher = dispatcher;
+      return fetchWithRetry(request.url, init, policy);
+    });
+  }
+
+  private logRequest(operation: Operation, request: BuiltRequest): void {
+    if (!this.configuration.debug) return;
     this.log(
       request.redactor.redact(
         `-> ${operation.method} ${redactUrl(request.url)} ${JSON.stringify(
@@ -275,68 +324,30 @@ export class ApiClient {
         )}`,
       ),
     );
-    return ky(request.url, {
-      method: operation.method,
-      headers: request.headers,
-      body: request.body,
-      signal,
-      timeout: false,
-      throwHttpErrors: true,
-      retry: this.retryOptions(idempotent, signal),
-      fetch: dispatcher
-        ? (input, init) => fetch(input, { ...init, dispatcher } as RequestInit)
-        : (input, init) => fetch(input, init),
-      hooks: {
-        beforeRetry: [
-          ({ error, retryCount }) => {
-            if (isHTTPError(error)) void error.response.body?.cancel().catch(() => undefined);
-            this.log(`retry ${retryCount} of ${operation.operationId} after ${describe(error)}`);
-          },
-        ],
-      },
-    });
   }
 
-  private retryOptions(idempotent: boolean, signal: AbortSignal | undefined): RetryOptions {
-    return {
-      limit: this.configuration.retries,
-      methods: ["get", "post", "put", "patch", "delete", "head", "options"],
-      statusCodes: retryStatuses,
-      afterStatusCodes: notProcessedStatuses,
-      jitter: true,
-      backoffLimit: 30_000,
-      maxRetryAfter: 60_000,
-      shouldRetry: ({ error }) => {
-        if (signal?.aborted) return false;
-        if (isHTTPError(error)) {
-          const { status, headers } = error.response;
-          if (!retryStatuses.includes(status)) return false;
-          if (notProcessedStatuses.includes(status) && headers.has("retry-after")) return undefined;
-          return idempotent ? undefined : false;
-        }
-        return idempotent || neverSent(error);
-      },
-    };
-  }
-
-  private async buildRequest(
+  /** The request of an operation's arguments, checked, before credentials are added. */
+  private draftRequest(
     operation: Operation,
     parts: OperationArgs,
     options: RequestOptions,
     mode: ResponseMode,
     argValues: readonly unknown[],
-  ): Promise<BuiltRequest> {
+  ): DraftRequest {
     const id = operation.operationId;
-    const argument = (value: unknown, fallback: string) => {
-      const index = argValues.indexOf(value);
-      return index >= 0 ? `argument ${index + 1} (${fallback})` : fallback;
-    };
+    const retries = options.retries;
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+      throw new ApiValueError(
+        `${id}: the request option retries must be a whole number >= 0, got ${retries}`,
+        ["retries"],
+      );
+    }
     let path = operation.path;
     for (const name of operation.pathParams) {
       const value = parts.path?.[name];
       if (typeof value !== "string" || value.length === 0) {
         throw new ApiValueError(
-          `${id}: ${argument(value, name)} must be a non-empty string, got ${typeof value === "string" ? '""' : typeof value}`,
+          `${id}: ${describeArgument(argValues, value, name)} must be a non-empty string, got ${typeof value === "string" ? '""' : typeof value}`,
           [name],
         );
       }
@@ -344,24 +355,32 @@ export class ApiClient {
     }
     let body: string | undefined;
     if (operation.body) {
-      const checked = parseOrThrow(
-        operation.body,
-        parts.body,
-        `${id}: ${argument(parts.body, "request body")} is not valid`,
-      );
+      const result = operation.body.safeParse(parts.body);
+      // The message is only worth building for a body that fails.
+      const checked = result.success
+        ? result.data
+        : parseOrThrow(
+            operation.body,
+            parts.body,
+            `${id}: ${describeArgument(argValues, parts.body, "request body")} is not valid`,
+          );
       body = JSON.stringify(checked);
     }
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(parts.query ?? {})) {
-      if (value === undefined || value === null) continue;
-      if (!["string", "number", "boolean"].includes(typeof value)) {
-        throw new ApiValueError(
-          `${id}: ${argument(value, name)} must be a string, number or boolean, got ${typeof value}; ` +
-            "request options go after every positional argument (pass undefined for skipped ones)",
-          [name],
-        );
+    let search = "";
+    if (parts.query) {
+      const query = new URLSearchParams();
+      for (const [name, value] of Object.entries(parts.query)) {
+        if (value === undefined || value === null) continue;
+        if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+          throw new ApiValueError(
+            `${id}: ${describeArgument(argValues, value, name)} must be a string, number or boolean, got ${typeof value}; ` +
+              "request options go after every positional argument (pass undefined for skipped ones)",
+            [name],
+          );
+        }
+        query.set(name, String(value));
       }
-      query.set(name, String(value));
+      if (query.size > 0) search = `?${query}`;
     }
     const host =
       options.hostIndex === undefined
@@ -370,8 +389,6 @@ export class ApiClient {
             ...this.configuration.serverVariables,
             ...this.configuration.serverOperationVariables[id],
           });
-    const search = query.size > 0 ? `?${query}` : "";
-    const url = `${host}${path}${search}`;
 
     const headers: Record<string, string> = {
       ...this.defaultHeaders,
@@ -380,16 +397,29 @@ export class ApiClient {
     if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
     if (this.cookie) headers.Cookie = this.cookie;
     if (options.lastEventId !== undefined) headers["Last-Event-ID"] = options.lastEventId;
-    await this.configuration.refreshApiKeyHook?.(this.configuration);
-    const auths = options.auth ? [options.auth] : Object.values(this.configuration.authSettings());
-    const authQuery = new URLSearchParams();
-    for (const auth of auths) applyAuth(auth, headers, authQuery);
-    Object.assign(headers, options.headers);
-    const fullUrl = authQuery.size > 0 ? `${url}${search ? "&" : "?"}${authQuery}` : url;
-    const redactor = this.configuration
-      .redactor()
-      .with([...headerCredentials(headers), ...(options.auth ? [options.auth.value] : [])]);
-    return { url: fullUrl, headers, body, redactor };
+    return { url: `${host}${path}${search}`, headers, body, hasQuery: search !== "" };
+  }
+
+  /**
+   * Adds the credentials (the request's own `auth`, else the configuration's, read
+   * after any refresh) and the request's extra headers, which win over both.
+   */
+  private withCredentials(draft: DraftRequest, options: RequestOptions): BuiltRequest {
+    const headers = draft.headers;
+    const auths = options.auth ? { own: options.auth } : this.configuration.authSettings();
+    let authQuery: URLSearchParams | undefined;
+    for (const name in auths) {
+      const auth = auths[name] as AuthSetting;
+      if (auth.in === "query") {
+        authQuery ??= new URLSearchParams();
+        authQuery.set(auth.key, auth.value);
+      } else {
+        applyAuthHeader(auth, headers);
+      }
+    }
+    if (options.headers) Object.assign(headers, options.headers);
+    const url = authQuery ? `${draft.url}${draft.hasQuery ? "&" : "?"}${authQuery}` : draft.url;
+    return new BuiltRequest(url, headers, draft.body, this.configuration.redactor(), options.auth);
   }
 
   /** The configured timeout the request timer enforces; connect/read pairs go to the dispatcher on Node. */
@@ -432,23 +462,131 @@ export const AsyncApiClient = ApiClient;
 /** The async client is the same class: every method already returns a promise. */
 export type AsyncApiClient = ApiClient;
 
-/** A request ready to send. */
-interface BuiltRequest {
+/**
+ * The retry rules of one call: what cannot do harm twice. An idempotent request is
+ * sent again after a busy answer or a lost connection; any request that never
+ * reached the server, or was answered 429/503 with `Retry-After` (which says it
+ * was not processed).
+ */
+class CallRetryPolicy implements RetryPolicy {
+  readonly retryAfterStatuses = notProcessedStatuses;
+  readonly maxRetryAfter = maxRetryAfter;
+  readonly backoff = backoff;
+  readonly retries: number;
+  readonly #configuration: ApiClientConfiguration;
+  readonly #operation: Operation;
+  readonly #signal: AbortSignal | undefined;
+  readonly #log: (message: string) => void;
+
+  constructor(
+    configuration: ApiClientConfiguration,
+    operation: Operation,
+    signal: AbortSignal | undefined,
+    retries: number,
+    log: (message: string) => void,
+  ) {
+    this.retries = retries;
+    this.#configuration = configuration;
+    this.#operation = operation;
+    this.#signal = signal;
+    this.#log = log;
+  }
+
+  shouldRetry({ response, error }: AttemptFailure): boolean {
+    if (this.#signal?.aborted) return false;
+    const idempotent = idempotentMethods.has(this.#operation.method);
+    if (response) {
+      const { status, headers } = response;
+      if (!retryStatuses.includes(status)) return false;
+      if (notProcessedStatuses.includes(status) && headers.has("retry-after")) return true;
+      return idempotent;
+    }
+    return idempotent || neverSent(error);
+  }
+
+  onRetry(retry: number, failure: AttemptFailure): void {
+    if (this.#configuration.debug) {
+      this.#log(`retry ${retry} of ${this.#operation.operationId} after ${describe(failure)}`);
+    }
+  }
+}
+
+/**
+ * The `...WithHttpInfo` answer. Its headers are copied out of the response only
+ * when read: most callers want the data alone.
+ */
+function parsedResponse(
+  response: Response,
+  data: unknown,
+  rawData: Uint8Array,
+): ApiResponse<unknown> {
+  let headers: Record<string, string> | undefined;
+  return {
+    statusCode: response.status,
+    get headers() {
+      headers ??= headersObject(response.headers);
+      return headers;
+    },
+    set headers(value) {
+      headers = value;
+    },
+    data,
+    rawData,
+  };
+}
+
+/** A request's URL, headers and body, before credentials are added. */
+interface DraftRequest {
   url: string;
   headers: Record<string, string>;
   body: string | undefined;
-  /** Hides the configuration's credentials and those this request's headers carry. */
-  redactor: SecretRedactor;
+  /** Whether `url` already has a query string. */
+  hasQuery: boolean;
 }
 
-function applyAuth(
-  auth: AuthSetting,
-  headers: Record<string, string>,
-  query: URLSearchParams,
-): void {
+/** A request ready to send. */
+class BuiltRequest {
+  readonly #known: SecretRedactor;
+  readonly #auth: AuthSetting | undefined;
+  #redactor: SecretRedactor | undefined;
+
+  constructor(
+    readonly url: string,
+    /** Final: the redactor reads the credentials in them. */
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | undefined,
+    /** The configuration's credentials as they were when the request was made. */
+    known: SecretRedactor,
+    /** The request's own credentials, in place of the configuration's. */
+    auth: AuthSetting | undefined,
+  ) {
+    this.#known = known;
+    this.#auth = auth;
+  }
+
+  /**
+   * Hides the configuration's credentials and those this request's headers and
+   * `auth` carry. Combined on first use: most requests never need it.
+   */
+  get redactor(): SecretRedactor {
+    this.#redactor ??= this.#known.with([
+      ...headerCredentials(this.headers),
+      ...(this.#auth ? [this.#auth.value] : []),
+    ]);
+    return this.#redactor;
+  }
+}
+
+/** Sets a header or cookie credential. */
+function applyAuthHeader(auth: AuthSetting, headers: Record<string, string>): void {
   if (auth.in === "header") headers[auth.key] = auth.value;
-  else if (auth.in === "query") query.set(auth.key, auth.value);
   else headers.Cookie = [headers.Cookie, `${auth.key}=${auth.value}`].filter(Boolean).join("; ");
+}
+
+/** How an error names a value: by its position among the method's arguments when it is one. */
+function describeArgument(argValues: readonly unknown[], value: unknown, fallback: string): string {
+  const index = argValues.indexOf(value);
+  return index >= 0 ? `argument ${index + 1} (${fallback})` : fallback;
 }
 
 function neverSent(error: unknown): boolean {
@@ -456,7 +594,7 @@ function neverSent(error: unknown): boolean {
   return code !== undefined && notSentCodes.has(code);
 }
 
-function describe(error: unknown): string {
-  if (isHTTPError(error)) return `status ${error.response.status}`;
+function describe({ response, error }: AttemptFailure): string {
+  if (response) return `status ${response.status}`;
   return errorCode(error) ?? (error instanceof Error ? error.name : "an error");
 }

@@ -4,7 +4,8 @@ import type { Timeout } from "./configuration.js";
 /** A timer that aborts a request when its time is up; knows whether it fired. */
 export class Deadline {
   readonly ms: number | undefined;
-  readonly #controller = new AbortController();
+  /** Made only when there is a time limit: most requests have none. */
+  readonly #controller: AbortController | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   expired = false;
 
@@ -16,16 +17,18 @@ export class Deadline {
           ? (timeout.connect ?? 0) + (timeout.read ?? 0)
           : undefined;
     if (this.ms !== undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
       this.#timer = setTimeout(() => {
         this.expired = true;
-        this.#controller.abort(new DOMException("request timed out", "TimeoutError"));
+        controller.abort(new DOMException("request timed out", "TimeoutError"));
       }, this.ms);
     }
   }
 
   /** Aborts when the time is up; undefined when there is no timeout. */
   get signal(): AbortSignal | undefined {
-    return this.ms === undefined ? undefined : this.#controller.signal;
+    return this.#controller?.signal;
   }
 
   /** Stops the timer: the request finished. */
@@ -45,7 +48,9 @@ export function anySignal(
 
 /** Response headers as a plain object with lower-case names. */
 export function headersObject(headers: Headers): Record<string, string> {
-  return Object.fromEntries(headers.entries());
+  const out: Record<string, string> = {};
+  for (const [name, value] of headers) out[name] = value;
+  return out;
 }
 
 /** The system error code of a failed fetch (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), if any. */

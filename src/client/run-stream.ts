@@ -11,13 +11,13 @@ import {
   ApiStreamRejoinError,
   OpenApiException,
 } from "./errors.js";
-import { readRunOutputStream } from "./sse.js";
+import { RunOutputReader } from "./sse.js";
 
 /** Where a stream stands when it has to be joined again. */
 export interface StreamPosition {
   /** The id of the last event delivered. */
   lastEventId: string | undefined;
-  /** The run the events belong to, once an event has named it. */
+  /** The run the events belong to, once the response or an event has named it. */
   runId: string | undefined;
 }
 
@@ -29,7 +29,8 @@ export interface RunEventStreamSource {
   open(): Promise<Response>;
   /**
    * Opens the stream again after a drop, from after `position.lastEventId`;
-   * undefined when the stream cannot be re-joined from there.
+   * undefined when the stream cannot be re-joined from there. Each call is one
+   * attempt: the stream counts them against `retries`.
    */
   rejoin(position: StreamPosition): Promise<Response> | undefined;
   /** How many re-joins to try in a row before giving up. */
@@ -40,6 +41,8 @@ export interface RunEventStreamSource {
   lastEventId?: string | undefined;
 }
 
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
  * The events of a run as they come. Iterate once with `for await`; the request
  * starts when iteration does, and breaking out closes the connection.
@@ -47,13 +50,21 @@ export interface RunEventStreamSource {
 export class RunEventStream implements AsyncIterable<RunOutputStream> {
   /** The id of the last event delivered: pass it as `lastEventId` to join again later. */
   lastEventId: string | undefined;
-  /** The run the events belong to, once an event has named it. */
+  /**
+   * The run the events belong to, once known: from the response's
+   * `Content-Location` (`/runs/{run_id}`), or from the first event that names it.
+   */
   runId: string | undefined;
   readonly #source: RunEventStreamSource;
   #first: Response | undefined;
   #started = false;
   /** Drops and failed re-joins since the last delivered event. */
   #failures = 0;
+  #reader: RunOutputReader | undefined;
+  /** True after a re-join until an event not seen before arrives. */
+  #rejoined = false;
+  /** Set once the stream has ended, failed or been stopped by its consumer. */
+  #closed = false;
 
   /** `first` is an already open response to read before any re-join. */
   constructor(source: RunEventStreamSource, first?: Response) {
@@ -62,33 +73,122 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     this.lastEventId = source.lastEventId;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<RunOutputStream, void, undefined> {
+  /**
+   * Hands out the events of one network chunk from memory and awaits the network
+   * only when they are used up, so an event costs no more than a resolved promise.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<RunOutputStream, undefined, undefined> {
     if (this.#started) {
-      throw new OpenApiException(`${this.#source.operationId}: a stream can be iterated only once`);
+      const error = new OpenApiException(
+        `${this.#source.operationId}: a stream can be iterated only once`,
+      );
+      return { next: () => Promise.reject(error) };
     }
     this.#started = true;
-    const source = this.#source;
-    let response = this.#first ?? (await source.open());
-    this.#first = undefined;
-    let rejoined = false;
-    for (;;) {
+    let batch: RunOutputStream[] = [];
+    let index = 0;
+    let refilling: Promise<IteratorResult<RunOutputStream, undefined>> | undefined;
+
+    const deliver = (event: RunOutputStream): IteratorYieldResult<RunOutputStream> => {
+      this.lastEventId = event.id;
+      if (event.data.run_id !== undefined) this.runId = event.data.run_id;
+      this.#failures = 0;
+      return { done: false, value: event };
+    };
+    const refill = async (): Promise<IteratorResult<RunOutputStream, undefined>> => {
       try {
-        for await (const event of readRunOutputStream(bodyOf(response), source.operationId)) {
-          if (rejoined && this.alreadySeen(event.id)) continue;
-          rejoined = false;
-          this.lastEventId = event.id;
-          this.runId = event.data.run_id ?? this.runId;
-          this.#failures = 0;
-          yield event;
+        for (let next = await this.#nextBatch(); next; next = await this.#nextBatch()) {
+          batch = next;
+          index = 0;
+          if (batch.length > 0) return deliver(batch[index++] as RunOutputStream);
         }
-        return;
+        await this.#close();
+        return done;
       } catch (error) {
+        await this.#close();
+        throw error;
+      }
+    };
+    const next = (): Promise<IteratorResult<RunOutputStream, undefined>> => {
+      if (refilling) return refilling.then(next, next);
+      if (index < batch.length) return Promise.resolve(deliver(batch[index++] as RunOutputStream));
+      refilling = refill().finally(() => {
+        refilling = undefined;
+      });
+      return refilling;
+    };
+    const stop = async () => {
+      batch = [];
+      await this.#close();
+    };
+    return {
+      next,
+      return: async () => {
+        await stop();
+        return done;
+      },
+      throw: async (error?: unknown) => {
+        await stop();
+        throw error;
+      },
+    };
+  }
+
+  /**
+   * The events of the next chunk, re-joining after a drop; undefined once the
+   * stream has ended or was closed.
+   */
+  async #nextBatch(): Promise<RunOutputStream[] | undefined> {
+    const source = this.#source;
+    if (!this.#reader && !this.#closed) this.#adopt(await this.#openFirst());
+    for (;;) {
+      if (!this.#reader) return undefined;
+      try {
+        const events = await this.#reader.read();
+        if (events === undefined || !this.#rejoined) return events;
+        return this.#withoutRepeats(events);
+      } catch (error) {
+        if (this.#closed) return undefined;
         if (error instanceof OpenApiException) throw error;
         if (source.signal?.aborted) throw new ApiAbortError(source.operationId, { cause: error });
-        response = await this.rejoin(error);
-        rejoined = true;
+        this.#adopt(await this.rejoin(error));
+        this.#rejoined = true;
       }
     }
+  }
+
+  async #openFirst(): Promise<Response> {
+    const response = this.#first ?? (await this.#source.open());
+    this.#first = undefined;
+    this.runId ??= runIdFromLocation(response.headers.get("content-location"));
+    return response;
+  }
+
+  /** Reads `response` from now on; one that opened after the stream was closed is closed too. */
+  #adopt(response: Response): void {
+    const reader = new RunOutputReader(bodyOf(response), this.#source.operationId, {
+      partialFrame: "error",
+    });
+    if (this.#closed) void reader.cancel();
+    else this.#reader = reader;
+  }
+
+  /** Closes the stream for good: no more reads, no re-joins. */
+  async #close(): Promise<void> {
+    this.#closed = true;
+    const reader = this.#reader;
+    this.#reader = undefined;
+    await reader?.cancel();
+    await this.#first?.body?.cancel().catch(() => undefined);
+    this.#first = undefined;
+  }
+
+  /** A re-joined stream may start with events up to the one asked for; they are dropped. */
+  #withoutRepeats(events: RunOutputStream[]): RunOutputStream[] {
+    let seen = 0;
+    while (seen < events.length && this.alreadySeen((events[seen] as RunOutputStream).id)) seen++;
+    if (seen < events.length) this.#rejoined = false;
+    return seen === 0 ? events : events.slice(seen);
   }
 
   /**
@@ -105,7 +205,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
       const opening = source.rejoin({ lastEventId: this.lastEventId, runId: this.runId });
       if (!opening) {
         throw new ApiStreamRejoinError(
-          `the stream dropped ${where} and cannot be re-joined: no run id is known yet`,
+          `the stream dropped ${where} and cannot be re-joined: no run id is known yet (the response named none in Content-Location)`,
           source.operationId,
           this.lastEventId,
           { cause: drop },
@@ -144,6 +244,23 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     return (
       id.trim() !== "" && last.trim() !== "" && Number.isFinite(a) && Number.isFinite(b) && a <= b
     );
+  }
+}
+
+/**
+ * The run a `Content-Location` names: the last segment of a path that ends in
+ * `/runs/{run_id}` (relative or absolute, thread or not); undefined otherwise.
+ */
+function runIdFromLocation(location: string | null | undefined): string | undefined {
+  if (!location) return undefined;
+  const path = location.replace(/[?#].*$/s, "");
+  const match = /(?:^|\/)runs\/([^/]+)\/?$/.exec(path);
+  if (!match) return undefined;
+  try {
+    const id = decodeURIComponent(match[1] as string).trim();
+    return id === "" ? undefined : id;
+  } catch {
+    return undefined;
   }
 }
 

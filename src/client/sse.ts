@@ -2,40 +2,167 @@
  * `text/event-stream` bodies to `RunOutputStream` events. The SSE `id:` is the
  * event's id, `event:` its `event`, and `data:` the JSON of its `data` payload;
  * a `data:` that is a whole `{ id, event, data }` object is accepted too.
+ *
+ * The readers hand out everything one network chunk completes as one array, so
+ * a consumer awaits once per chunk rather than once per event, and only one
+ * chunk's events are held at a time, whatever the length of the stream.
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
 import { RunOutputStream } from "../models/index.js";
 import { ApiValueError } from "./errors.js";
+import {
+  isRecord,
+  isRunOutputType,
+  parseRunOutputData,
+  type RunOutputData,
+  surelyValid,
+} from "./event-check.js";
 import { parseOrThrow } from "./validation.js";
 
 /**
- * The SSE messages of a byte stream, one at a time, so memory stays flat however
- * long the stream is. Comments (keep-alives) are skipped. Stopping early cancels
- * the body, which closes the connection.
+ * The SSE messages of a body, a chunk's worth at a time. Comments (keep-alives)
+ * are skipped. After the end, a failed read or {@link cancel} the body is released.
  */
-export async function* readSseMessages(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<EventSourceMessage, void, undefined> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (message) => pending.push(message) });
-  let finished = false;
-  try {
-    while (!finished) {
-      const chunk = await reader.read();
-      if (chunk.done) {
-        finished = true;
-        parser.feed(decoder.decode());
-      } else {
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
+export class SseMessageReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  readonly #parser: EventSourceParser;
+  #pending: EventSourceMessage[] = [];
+  /** The last few characters fed to the parser: enough to tell whether a frame is open. */
+  #tail = "";
+  /** `ended`: the body came to its end; `stopped`: it failed or was cancelled. */
+  #state: "reading" | "ended" | "stopped" = "reading";
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.getReader();
+    this.#parser = createParser({ onEvent: (message) => this.#pending.push(message) });
+  }
+
+  /**
+   * The messages the next chunks complete (at least one), or undefined once the
+   * body has ended or was cancelled. A read error of the body is thrown as it is.
+   */
+  async read(): Promise<EventSourceMessage[] | undefined> {
+    while (this.#state === "reading") {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await this.#reader.read();
+      } catch (error) {
+        this.#release("stopped");
+        throw error;
       }
-      for (let i = 0; i < pending.length; i++) yield pending[i] as EventSourceMessage;
-      pending.length = 0;
+      if (this.#state !== "reading") break;
+      if (chunk.done) {
+        this.#feed(this.#decoder.decode());
+        // The parser holds a last CR back in case an LF follows; none will.
+        if (this.#tail.endsWith("\r")) this.#parser.feed("\n");
+        this.#release("ended");
+      } else {
+        this.#feed(this.#decoder.decode(chunk.value, { stream: true }));
+      }
+      if (this.#pending.length > 0) {
+        const messages = this.#pending;
+        this.#pending = [];
+        return messages;
+      }
     }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
+    return undefined;
+  }
+
+  /**
+   * True when the body came to its end with bytes that never got the blank line
+   * that closes a frame: the last event was cut off. SSE drops such bytes silently.
+   */
+  get endedInsideFrame(): boolean {
+    return this.#state === "ended" && !endsFrame(this.#tail);
+  }
+
+  /** Stops reading: cancels the body (which closes its connection) unless it has ended. */
+  async cancel(): Promise<void> {
+    if (this.#state !== "reading") return;
+    this.#state = "stopped";
+    await this.#reader.cancel().catch(() => undefined);
+    this.#reader.releaseLock();
+  }
+
+  #feed(text: string): void {
+    if (text.length === 0) return;
+    this.#tail = text.length >= 4 ? text.slice(-4) : (this.#tail + text).slice(-4);
+    this.#parser.feed(text);
+  }
+
+  #release(state: "ended" | "stopped"): void {
+    this.#state = state;
+    this.#reader.releaseLock();
+  }
+}
+
+/** What a {@link RunOutputReader} does with a body that ends inside a frame. */
+export interface RunOutputReaderOptions {
+  /**
+   * `"drop"` ignores the cut-off frame, as SSE does; `"error"` makes it an
+   * `ApiValueError`, since the protocol's streams end after a whole event.
+   */
+  partialFrame?: "drop" | "error";
+}
+
+/**
+ * The `RunOutputStream` events of an SSE body, a chunk's worth at a time, each
+ * checked. A bad event ends the stream with an `ApiValueError`, after the good
+ * events before it.
+ */
+export class RunOutputReader {
+  readonly #messages: SseMessageReader;
+  readonly #operationId: string;
+  readonly #partialFrame: "drop" | "error";
+  #failure: ApiValueError | undefined;
+  #lastId: string | undefined;
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    operationId: string,
+    options: RunOutputReaderOptions = {},
+  ) {
+    this.#messages = new SseMessageReader(body);
+    this.#operationId = operationId;
+    this.#partialFrame = options.partialFrame ?? "drop";
+  }
+
+  /** The events the next chunks complete (at least one), or undefined at the end of the body. */
+  async read(): Promise<RunOutputStream[] | undefined> {
+    if (this.#failure) throw this.#failure;
+    const messages = await this.#messages.read();
+    if (messages === undefined) {
+      if (this.#partialFrame === "error" && this.#messages.endedInsideFrame) {
+        const where =
+          this.#lastId === undefined
+            ? "before any event"
+            : `after event ${JSON.stringify(this.#lastId)}`;
+        throw new ApiValueError(
+          `${this.#operationId}: the stream ended ${where} in the middle of an event (its frame has no closing blank line)`,
+        );
+      }
+      return undefined;
+    }
+    const events: RunOutputStream[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        events[i] = decodeRunOutputEvent(messages[i] as EventSourceMessage, this.#operationId);
+      } catch (error) {
+        await this.#messages.cancel();
+        if (i === 0) throw error;
+        this.#failure = error as ApiValueError;
+        events.length = i;
+        break;
+      }
+    }
+    this.#lastId = events[events.length - 1]?.id ?? this.#lastId;
+    return events;
+  }
+
+  /** Stops reading and closes the body. */
+  cancel(): Promise<void> {
+    return this.#messages.cancel();
   }
 }
 
@@ -44,36 +171,75 @@ export function decodeRunOutputEvent(
   message: EventSourceMessage,
   operationId: string,
 ): RunOutputStream {
-  const where = `${operationId}: stream event ${message.id === undefined ? "(no id)" : JSON.stringify(message.id)}`;
   let payload: unknown;
   try {
     payload = JSON.parse(message.data);
   } catch {
-    throw new ApiValueError(`${where}: data is not JSON (${message.data.slice(0, 80)})`, ["data"]);
+    throw new ApiValueError(
+      `${eventName(message, operationId)}: data is not JSON (${message.data.slice(0, 80)})`,
+      ["data"],
+    );
+  }
+  const { id, event } = message;
+  if (typeof id === "string" && event === "agent_event" && isRecord(payload)) {
+    // The path almost every event takes: nothing is built but the event itself.
+    if (surelyValid(payload)) return { id, event, data: payload as RunOutputData };
+    if (isRunOutputType(payload.type)) {
+      return { id, event, data: parseRunOutputData(payload, invalid(message, operationId)) };
+    }
   }
   const candidate = isWholeEvent(payload)
-    ? { ...payload, id: payload.id ?? message.id, event: payload.event ?? message.event }
-    : { id: message.id, event: message.event, data: payload };
-  return parseOrThrow(RunOutputStream, candidate, `${where} is not a valid RunOutputStream`);
+    ? { ...payload, id: payload.id ?? id, event: payload.event ?? event }
+    : { id, event, data: payload };
+  return parseOrThrow(RunOutputStream, candidate, invalid(message, operationId));
+}
+
+function invalid(message: EventSourceMessage, operationId: string): string {
+  return `${eventName(message, operationId)} is not a valid RunOutputStream`;
+}
+
+function eventName(message: EventSourceMessage, operationId: string): string {
+  return `${operationId}: stream event ${message.id === undefined ? "(no id)" : JSON.stringify(message.id)}`;
+}
+
+/**
+ * The SSE messages of a byte stream, one at a time. Stopping early cancels the
+ * body, which closes the connection.
+ */
+export async function* readSseMessages(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<EventSourceMessage, void, undefined> {
+  const reader = new SseMessageReader(body);
+  try {
+    for (let batch = await reader.read(); batch; batch = await reader.read()) yield* batch;
+  } finally {
+    await reader.cancel();
+  }
 }
 
 /** The `RunOutputStream` events of an SSE body, checked one by one. */
 export async function* readRunOutputStream(
   body: ReadableStream<Uint8Array>,
   operationId: string,
+  options: RunOutputReaderOptions = {},
 ): AsyncGenerator<RunOutputStream, void, undefined> {
-  for await (const message of readSseMessages(body)) {
-    yield decodeRunOutputEvent(message, operationId);
+  const reader = new RunOutputReader(body, operationId, options);
+  try {
+    for (let batch = await reader.read(); batch; batch = await reader.read()) yield* batch;
+  } finally {
+    await reader.cancel();
   }
 }
 
+/** True when the text fed so far ends on a frame boundary: nothing, or an empty line. */
+function endsFrame(tail: string): boolean {
+  if (tail === "") return true;
+  const lineEnd = tail.endsWith("\r\n") ? 2 : /[\r\n]$/.test(tail) ? 1 : 0;
+  if (lineEnd === 0) return false;
+  const rest = tail.slice(0, -lineEnd);
+  return rest === "" || rest.endsWith("\n") || rest.endsWith("\r");
+}
+
 function isWholeEvent(value: unknown): value is { id?: string; event?: string; data: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    "data" in value &&
-    "event" in value &&
-    !("type" in value)
-  );
+  return isRecord(value) && "data" in value && "event" in value && !("type" in value);
 }

@@ -20,6 +20,12 @@ export interface RequestOptions {
   hostIndex?: number;
   /** For streams: join from after this event id (sent as `Last-Event-ID`). */
   lastEventId?: string;
+  /**
+   * How many times the transport may retry this request, in place of the
+   * configuration's `retries`. A stream's re-joins send 0: the stream counts its own attempts
+   * against `retries`, and retries inside each attempt would multiply them.
+   */
+  retries?: number;
 }
 
 /** A response with its parsed body, as the `...WithHttpInfo` methods return it. */

@@ -3,7 +3,6 @@
  * bridge turns the query into the API call and answers with the API's response.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import ky, { HTTPError, TimeoutError } from "ky";
 import { z } from "zod";
 import {
   ApiAbortError,
@@ -11,6 +10,12 @@ import {
   ApiException,
   ApiTimeoutError,
 } from "../client/errors.js";
+import {
+  AttemptTimeoutError,
+  fetchWithRetry,
+  jitteredBackoff,
+  type RetryPolicy,
+} from "../client/fetch-with-retry.js";
 import { redactHeaders, redactUrl, SecretRedactor } from "../client/redact.js";
 import { StateNode } from "./state-node.js";
 
@@ -61,6 +66,9 @@ export interface APIBridgeAgentNodeOptions<
 }
 
 const RETRY_STATUSES = [408, 429, 502, 503, 504];
+/** Statuses whose `Retry-After` says when to ask again. */
+const RETRY_AFTER_STATUSES = [429, 503];
+const backoff = jitteredBackoff(300, 30_000);
 
 /**
  * Sends the input's `query` to `<hostname>/<serviceName>` as `application/nlq` and
@@ -123,29 +131,40 @@ export class APIBridgeAgentNode<
     if (this.#apikey !== undefined) headers["x-api-key"] = this.#apikey;
     let response: Response;
     try {
-      // ky retries only the answers it throws for, so error statuses throw and are
-      // turned into the client's exceptions below.
-      response = await ky.post(this.url, {
-        body: input.query,
-        headers,
-        timeout: this.#timeout,
-        retry: {
-          limit: this.#retries,
-          methods: ["post"],
-          statusCodes: RETRY_STATUSES,
-        },
-        signal: config.signal,
-      });
+      response = await fetchWithRetry(
+        this.url,
+        { method: "POST", body: input.query, headers, signal: config.signal },
+        this.#retryPolicy(),
+      );
     } catch (err) {
-      if (err instanceof HTTPError) throw await this.statusError(err.response);
       throw this.transportError(err, config.signal);
     }
+    if (!response.ok) throw await this.statusError(response);
     const text = await response.text();
     const result =
       text.length > 0
         ? text
         : `Operation performed: ${redactUrl(response.url || this.url)} Result ${response.status}`;
     return { result };
+  }
+
+  /**
+   * The bridge's operations are the caller's to make safe to repeat (`retries: 0`
+   * when they are not), so a POST is retried on a busy answer or a lost connection;
+   * an attempt that timed out is not.
+   */
+  #retryPolicy(): RetryPolicy {
+    return {
+      retries: this.#retries,
+      retryAfterStatuses: RETRY_AFTER_STATUSES,
+      maxRetryAfter: this.#timeout,
+      backoff,
+      attemptTimeout: this.#timeout,
+      shouldRetry: ({ response, error }) =>
+        response
+          ? RETRY_STATUSES.includes(response.status)
+          : !(error instanceof AttemptTimeoutError),
+    };
   }
 
   private async statusError(response: Response): Promise<ApiException> {
@@ -162,7 +181,7 @@ export class APIBridgeAgentNode<
   private transportError(err: unknown, signal: AbortSignal | undefined): Error {
     const where = `api_bridge ${this.getName()}`;
     if (signal?.aborted) return new ApiAbortError(where, { cause: signal.reason });
-    if (err instanceof TimeoutError) {
+    if (err instanceof AttemptTimeoutError) {
       return new ApiTimeoutError(`no answer within ${this.#timeout} ms`, where);
     }
     const message = err instanceof Error ? err.message : String(err);

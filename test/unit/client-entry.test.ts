@@ -32,7 +32,7 @@ describe("the client entry", () => {
   it("loads only modules that run wherever fetch does", () => {
     const { local, external } = entryGraph(resolve(src, "index.ts"));
     expect(local.some((f) => f.endsWith("acp-client.ts"))).toBe(true);
-    expect(external.sort()).toEqual(["eventsource-parser", "ky", "zod"]);
+    expect(external.sort()).toEqual(["eventsource-parser", "zod"]);
     expect(
       local.filter((f) => /^\/(langgraph|server|manifest|cli)\//.test(f.slice(src.length))),
     ).toEqual([]);

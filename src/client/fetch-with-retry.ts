@@ -1,0 +1,156 @@
+/**
+ * One HTTP exchange with retries, on the runtime's own `fetch`: the request is sent
+ * as given (string body, plain headers), and sent again while a {@link RetryPolicy}
+ * says the failure is worth another try, waiting as `Retry-After` asks or by
+ * exponential backoff with jitter. A request that succeeds at once pays for nothing
+ * but the `fetch`.
+ */
+import type { Dispatcher } from "undici";
+
+/** `fetch`'s init, plus the undici dispatcher Node's `fetch` accepts for TLS and proxies. */
+export interface FetchInit extends RequestInit {
+  dispatcher?: Dispatcher;
+}
+
+/** What went wrong with one attempt: an answer with an error status, or no answer at all. */
+export type AttemptFailure =
+  | { response: Response; error?: undefined }
+  | { error: unknown; response?: undefined };
+
+/** Decides whether, and after how long, a failed request is sent again. */
+export interface RetryPolicy {
+  /** How many times a request may be sent again after its first attempt. */
+  retries: number;
+  /** Whether the request may be sent again after this failure (retries left is checked apart). */
+  shouldRetry(failure: AttemptFailure): boolean;
+  /** Statuses whose `Retry-After` is honoured; other answers wait by {@link backoff}. */
+  retryAfterStatuses: readonly number[];
+  /** The longest wait a `Retry-After` may ask for, in ms; longer ones are cut to it. */
+  maxRetryAfter: number;
+  /** The wait in ms before retry number `retry` (1, 2, ...) when the server named none. */
+  backoff(retry: number): number;
+  /**
+   * Milliseconds each attempt may take until its response headers arrive; the
+   * attempt then fails with {@link AttemptTimeoutError}. No limit when absent.
+   */
+  attemptTimeout?: number;
+  /** Told when retry number `retry` is about to be sent, after its wait. */
+  onRetry?(retry: number, failure: AttemptFailure): void;
+}
+
+/** An attempt whose response headers did not arrive within the policy's `attemptTimeout`. */
+export class AttemptTimeoutError extends Error {
+  /** The attempt's limit in milliseconds. */
+  readonly ms: number;
+
+  constructor(ms: number) {
+    super(`no response headers within ${ms} ms`);
+    this.name = "AttemptTimeoutError";
+    this.ms = ms;
+  }
+}
+
+/** Timers longer than this fire at once, so longer waits are cut to it. */
+const maxTimerMs = 2_147_483_647;
+
+/**
+ * Sends `init` to `url` until it gets a 2xx answer, an answer or error the policy
+ * does not retry, or the policy's retries run out. Resolves to the last response,
+ * whatever its status (callers decide what an error status means); rejects with
+ * the last `fetch` error. `init.signal` also ends the wait between attempts.
+ */
+export async function fetchWithRetry(
+  url: string,
+  init: FetchInit,
+  policy: RetryPolicy,
+): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  for (let retry = 1; ; retry++) {
+    let failure: AttemptFailure;
+    try {
+      const timeout = policy.attemptTimeout;
+      const response = await (timeout === undefined
+        ? fetch(url, init as RequestInit)
+        : fetchWithin(url, init, timeout));
+      if (response.ok || retry > policy.retries) return response;
+      failure = { response };
+      if (!policy.shouldRetry(failure)) return response;
+      // The answer is dropped unread; cancelling frees its connection.
+      void response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      if (retry > policy.retries || signal?.aborted) throw error;
+      failure = { error };
+      if (!policy.shouldRetry(failure)) throw error;
+    }
+    await sleep(retryDelay(retry, failure, policy), signal);
+    policy.onRetry?.(retry, failure);
+  }
+}
+
+/** The wait before retry number `retry`: the server's `Retry-After` where honoured, else backoff. */
+export function retryDelay(retry: number, failure: AttemptFailure, policy: RetryPolicy): number {
+  const response = failure.response;
+  if (response && policy.retryAfterStatuses.includes(response.status)) {
+    const after = parseRetryAfter(response.headers.get("retry-after"));
+    if (after !== undefined) return Math.min(after, policy.maxRetryAfter);
+  }
+  return policy.backoff(retry);
+}
+
+/**
+ * A `Retry-After` value in milliseconds from now: delay-seconds or an HTTP date
+ * (a past date is 0). `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  // Every HTTP date form names a day or month; `Date.parse` alone also takes "-3" or "2".
+  if (!/[a-z]/i.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * Exponential backoff with full jitter: retry `n` waits a random time up to
+ * `base * 2^(n-1)` ms, never more than `limit`. Random waits keep many clients
+ * that failed together from retrying together.
+ */
+export function jitteredBackoff(base = 300, limit = 30_000): (retry: number) => number {
+  return (retry) => Math.min(limit, Math.random() * base * 2 ** (retry - 1));
+}
+
+/** One attempt that fails with {@link AttemptTimeoutError} when its headers are late. */
+async function fetchWithin(url: string, init: FetchInit, timeout: number): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptTimeoutError(timeout)), timeout);
+  const signal = init.signal
+    ? AbortSignal.any([init.signal, controller.signal])
+    : controller.signal;
+  try {
+    return await fetch(url, { ...init, signal } as RequestInit);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.min(Math.max(0, ms), maxTimerMs),
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
