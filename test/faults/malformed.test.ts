@@ -118,22 +118,19 @@ describe("a bad event in a stream", () => {
     expect(ids).toEqual(["1", "2", "3", "4", "5"]);
   });
 
-  // Known gap, kept out of the default run: the SSE reader discards a partial last frame
-  // when the body ends cleanly, so the stream ends as if complete. Run it with
-  // ACP_KNOWN_GAPS=1 to see it.
-  it.skipIf(!process.env.ACP_KNOWN_GAPS)(
-    "cut inside a frame by a server that ends the body is a typed error, not a silent end",
-    async () => {
-      server = await startServer(async (_req, res) => {
-        startSse(res);
-        await writeEvents(res, [valuesEvent(1), valuesEvent(2)]);
-        const third = sseFrame(valuesEvent(3));
-        await write(res, third.slice(0, third.length - 20));
-        res.end();
-      });
-      const { ids, error } = await collect(faultClient(server.url).streamStatelessRunOutput(runId));
-      expect(ids).toEqual(["1", "2"]);
-      expect(error).toBeInstanceOf(ApiValueError);
-    },
-  );
+  it("cut inside a frame by a server that ends the body is a typed error, not a silent end", async () => {
+    server = await startServer(async (_req, res) => {
+      startSse(res);
+      await writeEvents(res, [valuesEvent(1), valuesEvent(2)]);
+      const third = sseFrame(valuesEvent(3));
+      await write(res, third.slice(0, third.length - 20));
+      res.end();
+    });
+    const { ids, error } = await collect(faultClient(server.url).streamStatelessRunOutput(runId));
+    expect(ids).toEqual(["1", "2"]);
+    expect(error).toBeInstanceOf(ApiValueError);
+    expect((error as Error).message).toMatch(
+      /^stream_stateless_run_output: the stream ended after event "2" in the middle of an event/,
+    );
+  });
 });
