@@ -4,6 +4,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import {
   deriveAgentId,
   type RunningACPServer,
@@ -65,6 +67,32 @@ export async function startACPServer(
     ...options,
   });
   return Object.assign(running, { gate });
+}
+
+/** The server and client a test file shares, set before its first test. */
+export interface ServerContext {
+  readonly running: TestACPServer;
+  readonly client: ACPClient;
+}
+
+/**
+ * Starts the test server and a client on it before the file's tests, and stops
+ * both after them.
+ */
+export function useACPServer(): ServerContext {
+  const context = {} as { running: TestACPServer; client: ACPClient };
+  beforeAll(async () => {
+    context.running = await startACPServer();
+    context.client = new ACPClient({
+      configuration: new ApiClientConfiguration({ host: context.running.url }),
+    });
+  });
+  afterAll(async () => {
+    context.running?.gate.release();
+    await context.client?.close();
+    await context.running?.close();
+  });
+  return context;
 }
 
 /** The answer of a raw HTTP call: status, content type and the parsed JSON body (if any). */

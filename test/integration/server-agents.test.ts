@@ -1,34 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ACPClient,
-  ACPDescriptorValidationException,
-  ApiClientConfiguration,
-  NotFoundException,
-} from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { ACPDescriptorValidationException, NotFoundException } from "../../src/index.js";
 import { createACPServer, deriveAgentId } from "../../src/server/index.js";
 import { echoAgent } from "../helpers/graphs.js";
-import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { agentIds, useACPServer } from "../helpers/server.js";
 import { samplesDir, specAvailable } from "../helpers/spec.js";
 
-let running: TestACPServer;
-let client: ACPClient;
-
-beforeAll(async () => {
-  running = await startACPServer();
-  client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
-});
-
-afterAll(async () => {
-  running?.gate.release();
-  await client?.close();
-  await running?.close();
-});
+const acp = useACPServer();
 
 describe("agents", () => {
   it("searches agents by name and version, with limit and offset", async () => {
-    const all = await client.searchAgents({ limit: 100 });
+    const all = await acp.client.searchAgents({ limit: 100 });
     expect(all.map((a) => a.metadata.ref.name)).toEqual([
       "test.echo",
       "test.custom-streaming",
@@ -38,12 +21,11 @@ describe("agents", () => {
       "test.plain",
       "test.chat",
     ]);
-    expect(await client.searchAgents({})).toHaveLength(7);
-    expect((await client.searchAgents({ limit: 2, offset: 1 })).map((a) => a.agent_id)).toEqual([
-      agentIds.custom,
-      agentIds.interrupt,
-    ]);
-    const byName = await client.searchAgents({ name: "test.echo", version: "1.0.0" });
+    expect(await acp.client.searchAgents({})).toHaveLength(7);
+    expect((await acp.client.searchAgents({ limit: 2, offset: 1 })).map((a) => a.agent_id)).toEqual(
+      [agentIds.custom, agentIds.interrupt],
+    );
+    const byName = await acp.client.searchAgents({ name: "test.echo", version: "1.0.0" });
     expect(byName).toEqual([
       {
         agent_id: agentIds.echo,
@@ -53,18 +35,18 @@ describe("agents", () => {
         },
       },
     ]);
-    expect(await client.searchAgents({ name: "test.echo", version: "2.0.0" })).toEqual([]);
+    expect(await acp.client.searchAgents({ name: "test.echo", version: "2.0.0" })).toEqual([]);
   });
 
   it("gets an agent and its descriptor by id; unknown ids are 404", async () => {
-    expect((await client.getAgentById(agentIds.interrupt)).metadata.ref.name).toBe(
+    expect((await acp.client.getAgentById(agentIds.interrupt)).metadata.ref.name).toBe(
       "test.interrupt-twice",
     );
-    const descriptor = await client.getAcpDescriptorById(agentIds.interrupt);
+    const descriptor = await acp.client.getAcpDescriptorById(agentIds.interrupt);
     expect(descriptor.specs.interrupts?.[0]?.interrupt_type).toBe("question");
     expect(descriptor.specs.capabilities.streaming).toEqual({ values: true, custom: true });
     await expect(
-      client.getAgentById("5d8a0c8e-0000-4000-8000-000000000000"),
+      acp.client.getAgentById("5d8a0c8e-0000-4000-8000-000000000000"),
     ).rejects.toBeInstanceOf(NotFoundException);
   });
 

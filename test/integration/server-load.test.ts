@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACPClient, ApiClientConfiguration, type RunOutputStream } from "../../src/index.js";
-import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { describe, expect, it } from "vitest";
+import type { RunOutputStream } from "../../src/index.js";
+import { agentIds, useACPServer } from "../helpers/server.js";
 
-let running: TestACPServer;
-let client: ACPClient;
-
-beforeAll(async () => {
-  running = await startACPServer();
-  client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
-});
-
-afterAll(async () => {
-  running?.gate.release();
-  await client?.close();
-  await running?.close();
-});
+const acp = useACPServer();
 
 describe("load", () => {
   it("completes 200 concurrent stateless runs, each once, each with its own output", async () => {
     const tag = `load-${Date.now()}`;
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        client.createAndWaitForStatelessRunOutput({
+        acp.client.createAndWaitForStatelessRunOutput({
           agent_id: agentIds.echo,
           input: { text: `n${i}` },
           metadata: { tag, i },
@@ -33,7 +21,7 @@ describe("load", () => {
     results.forEach((r, i) => {
       expect(r.output).toMatchObject({ type: "result", values: { reply: `echo: n${i}` } });
     });
-    const listed = await client.searchStatelessRuns({ metadata: { tag }, limit: 1000 });
+    const listed = await acp.client.searchStatelessRuns({ metadata: { tag }, limit: 1000 });
     expect(listed).toHaveLength(200);
     expect(new Set(listed.map((r) => r.run_id))).toEqual(
       new Set(results.map((r) => r.run?.run_id)),
@@ -44,7 +32,7 @@ describe("load", () => {
     const streams = await Promise.all(
       Array.from({ length: 50 }, async () => {
         const events: RunOutputStream[] = [];
-        for await (const e of client.createAndStreamStatelessRunOutput({
+        for await (const e of acp.client.createAndStreamStatelessRunOutput({
           agent_id: agentIds.custom,
           input: { count: 3 },
         })) {

@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  ACPClient,
-  ApiClientConfiguration,
   ConflictException,
   NotFoundException,
   type RunOutputStream,
   UnprocessableEntityException,
 } from "../../src/index.js";
 import { THROWING_MESSAGE } from "../helpers/graphs.js";
-import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { agentIds, useACPServer } from "../helpers/server.js";
 
-let running: TestACPServer;
-let client: ACPClient;
-
-beforeAll(async () => {
-  running = await startACPServer();
-  client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
-});
-
-afterAll(async () => {
-  running?.gate.release();
-  await client?.close();
-  await running?.close();
-});
+const acp = useACPServer();
 
 async function collect(stream: AsyncIterable<RunOutputStream>): Promise<RunOutputStream[]> {
   const events: RunOutputStream[] = [];
@@ -32,7 +18,7 @@ async function collect(stream: AsyncIterable<RunOutputStream>): Promise<RunOutpu
 
 describe("stateless runs over ACPClient", () => {
   it("runs the echo graph and waits for its result", async () => {
-    const { run, output } = await client.createAndWaitForStatelessRunOutput({
+    const { run, output } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.echo,
       input: { text: "hello" },
     });
@@ -46,7 +32,7 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("passes config.configurable to the graph", async () => {
-    const { output } = await client.createAndWaitForStatelessRunOutput({
+    const { output } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.echo,
       input: { text: "x" },
       config: { configurable: { prefix: ">> " } },
@@ -55,12 +41,14 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("uses the first agent when agent_id is absent", async () => {
-    const { run } = await client.createAndWaitForStatelessRunOutput({ input: { text: "d" } });
+    const { run } = await acp.client.createAndWaitForStatelessRunOutput({
+      input: { text: "d" },
+    });
     expect(run?.agent_id).toBe(agentIds.echo);
   });
 
   it("sends LangChain messages as ACP messages that keep their LangChain type", async () => {
-    const { output } = await client.createAndWaitForStatelessRunOutput({
+    const { output } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.chat,
       input: { messages: [{ role: "user", content: "hi" }] },
     });
@@ -76,22 +64,22 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("creates a background run, then gets it and waits for it", async () => {
-    const created = await client.createStatelessRun({
+    const created = await acp.client.createStatelessRun({
       agent_id: agentIds.echo,
       input: { text: "bg" },
     });
     expect(created.status).toBe("pending");
     expect(created.creation.input).toEqual({ text: "bg" });
-    const waited = await client.waitForStatelessRunOutput(created.run_id);
+    const waited = await acp.client.waitForStatelessRunOutput(created.run_id);
     expect(waited.run?.run_id).toBe(created.run_id);
     expect(waited.output).toMatchObject({ type: "result", values: { reply: "echo: bg" } });
-    const got = await client.getStatelessRun(created.run_id);
+    const got = await acp.client.getStatelessRun(created.run_id);
     expect(got.status).toBe("success");
   });
 
   it("streams values events, the last one with status success", async () => {
     const events = await collect(
-      client.createAndStreamStatelessRunOutput({
+      acp.client.createAndStreamStatelessRunOutput({
         agent_id: agentIds.echo,
         input: { text: "s" },
         stream_mode: "values",
@@ -110,7 +98,7 @@ describe("stateless runs over ACPClient", () => {
 
   it("streams custom events from config.writer in order", async () => {
     const events = await collect(
-      client.createAndStreamStatelessRunOutput({
+      acp.client.createAndStreamStatelessRunOutput({
         agent_id: agentIds.custom,
         input: { count: 3 },
         stream_mode: ["custom"],
@@ -125,7 +113,7 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("interrupts twice and resumes the same run each time", async () => {
-    const first = await client.createAndWaitForStatelessRunOutput({
+    const first = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.interrupt,
       input: { topic: "cats" },
     });
@@ -136,24 +124,24 @@ describe("stateless runs over ACPClient", () => {
       interrupt: { interrupt_type: "question", question: "first about cats?" },
     });
 
-    const resumed = await client.resumeStatelessRun(runId, { answer: "one" });
+    const resumed = await acp.client.resumeStatelessRun(runId, { answer: "one" });
     expect(resumed.run_id).toBe(runId);
-    const second = await client.waitForStatelessRunOutput(runId);
+    const second = await acp.client.waitForStatelessRunOutput(runId);
     expect(second.run?.status).toBe("interrupted");
     expect(second.output).toMatchObject({ interrupt: { question: "second?" } });
 
-    await client.resumeStatelessRun(runId, { answer: "two" });
-    const done = await client.waitForStatelessRunOutput(runId);
+    await acp.client.resumeStatelessRun(runId, { answer: "two" });
+    const done = await acp.client.waitForStatelessRunOutput(runId);
     expect(done.run?.status).toBe("success");
     expect(done.output).toMatchObject({ type: "result", values: { answers: ["one", "two"] } });
-    await expect(client.resumeStatelessRun(runId, { answer: "three" })).rejects.toBeInstanceOf(
+    await expect(acp.client.resumeStatelessRun(runId, { answer: "three" })).rejects.toBeInstanceOf(
       ConflictException,
     );
   });
 
   it("streams an interrupt event where the run stops", async () => {
     const events = await collect(
-      client.createAndStreamStatelessRunOutput({
+      acp.client.createAndStreamStatelessRunOutput({
         agent_id: agentIds.interrupt,
         input: { topic: "t" },
       }),
@@ -168,11 +156,11 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("refuses a resume payload that does not match the agent's schema", async () => {
-    const { run } = await client.createAndWaitForStatelessRunOutput({
+    const { run } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.interrupt,
       input: { topic: "x" },
     });
-    const error = await client
+    const error = await acp.client
       .resumeStatelessRun(run?.run_id as string, { wrong: 1 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnprocessableEntityException);
@@ -180,7 +168,7 @@ describe("stateless runs over ACPClient", () => {
   });
 
   it("ends a failing graph's run in error with the graph's message, and keeps serving", async () => {
-    const { run, output } = await client.createAndWaitForStatelessRunOutput({
+    const { run, output } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.throwing,
       input: {},
     });
@@ -188,79 +176,92 @@ describe("stateless runs over ACPClient", () => {
     expect(output).toMatchObject({ type: "error", run_id: run?.run_id, errcode: 500 });
     expect((output as { description: string }).description).toContain(THROWING_MESSAGE);
     const events = await collect(
-      client.createAndStreamStatelessRunOutput({ agent_id: agentIds.throwing, input: {} }),
+      acp.client.createAndStreamStatelessRunOutput({ agent_id: agentIds.throwing, input: {} }),
     );
     expect(events.at(-1)?.data).toMatchObject({ type: "error", status: "error" });
-    const again = await client.createAndWaitForStatelessRunOutput({ input: { text: "still up" } });
+    const again = await acp.client.createAndWaitForStatelessRunOutput({
+      input: { text: "still up" },
+    });
     expect(again.run?.status).toBe("success");
   });
 
   it("cancels a slow run: its signal aborts and the run stops", async () => {
-    const abortedBefore = running.gate.aborted;
-    const startedBefore = running.gate.started;
-    const created = await client.createStatelessRun({
+    const abortedBefore = acp.running.gate.aborted;
+    const startedBefore = acp.running.gate.started;
+    const created = await acp.client.createStatelessRun({
       agent_id: agentIds.slow,
       input: { text: "z" },
     });
-    await running.gate.waitForStarted(startedBefore + 1);
-    await client.cancelStatelessRun(created.run_id, true, "interrupt");
-    const run = await client.getStatelessRun(created.run_id);
+    await acp.running.gate.waitForStarted(startedBefore + 1);
+    await acp.client.cancelStatelessRun(created.run_id, true, "interrupt");
+    const run = await acp.client.getStatelessRun(created.run_id);
     expect(run.status).toBe("interrupted");
-    expect(running.gate.aborted).toBe(abortedBefore + 1);
-    const { output } = await client.waitForStatelessRunOutput(created.run_id);
+    expect(acp.running.gate.aborted).toBe(abortedBefore + 1);
+    const { output } = await acp.client.waitForStatelessRunOutput(created.run_id);
     expect(output).toMatchObject({ type: "error", errcode: 499 });
   });
 
   it("cancels an interrupted run: it can no longer be resumed", async () => {
-    const first = await client.createAndWaitForStatelessRunOutput({
+    const first = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.interrupt,
       input: { topic: "dogs" },
     });
     const runId = first.run?.run_id as string;
     expect(first.run?.status).toBe("interrupted");
-    await client.cancelStatelessRun(runId, true, "interrupt");
-    const { run, output } = await client.waitForStatelessRunOutput(runId);
+    await acp.client.cancelStatelessRun(runId, true, "interrupt");
+    const { run, output } = await acp.client.waitForStatelessRunOutput(runId);
     expect(run?.status).toBe("interrupted");
     expect(output).toMatchObject({ type: "error", errcode: 499 });
-    await expect(client.resumeStatelessRun(runId, { answer: "late" })).rejects.toBeInstanceOf(
+    await expect(acp.client.resumeStatelessRun(runId, { answer: "late" })).rejects.toBeInstanceOf(
       ConflictException,
     );
   });
 
   it("rolls back a cancelled run: it is gone afterwards", async () => {
-    const created = await client.createStatelessRun({
+    const created = await acp.client.createStatelessRun({
       agent_id: agentIds.slow,
       input: { text: "r" },
     });
-    await client.cancelStatelessRun(created.run_id, true, "rollback");
-    await expect(client.getStatelessRun(created.run_id)).rejects.toBeInstanceOf(NotFoundException);
+    await acp.client.cancelStatelessRun(created.run_id, true, "rollback");
+    await expect(acp.client.getStatelessRun(created.run_id)).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
   });
 
   it("searches runs by agent, status and metadata, with limit and offset", async () => {
     const tag = `search-${Date.now()}`;
     for (const text of ["a", "b", "c"]) {
-      await client.createAndWaitForStatelessRunOutput({
+      await acp.client.createAndWaitForStatelessRunOutput({
         agent_id: agentIds.echo,
         input: { text },
         metadata: { tag },
       });
     }
-    const all = await client.searchStatelessRuns({
+    const all = await acp.client.searchStatelessRuns({
       metadata: { tag },
       status: "success",
       limit: 10,
     });
     expect(all.map((r) => r.creation.input)).toEqual([{ text: "a" }, { text: "b" }, { text: "c" }]);
-    const page = await client.searchStatelessRuns({ metadata: { tag }, limit: 1, offset: 1 });
+    const page = await acp.client.searchStatelessRuns({
+      metadata: { tag },
+      limit: 1,
+      offset: 1,
+    });
     expect(page.map((r) => r.creation.input)).toEqual([{ text: "b" }]);
-    const none = await client.searchStatelessRuns({ metadata: { tag }, agent_id: agentIds.custom });
+    const none = await acp.client.searchStatelessRuns({
+      metadata: { tag },
+      agent_id: agentIds.custom,
+    });
     expect(none).toEqual([]);
   });
 
   it("deletes a run", async () => {
-    const { run } = await client.createAndWaitForStatelessRunOutput({ input: { text: "del" } });
-    await client.deleteStatelessRun(run?.run_id as string);
-    await expect(client.getStatelessRun(run?.run_id as string)).rejects.toBeInstanceOf(
+    const { run } = await acp.client.createAndWaitForStatelessRunOutput({
+      input: { text: "del" },
+    });
+    await acp.client.deleteStatelessRun(run?.run_id as string);
+    await expect(acp.client.getStatelessRun(run?.run_id as string)).rejects.toBeInstanceOf(
       NotFoundException,
     );
   });
@@ -269,20 +270,23 @@ describe("stateless runs over ACPClient", () => {
 describe("stateless run errors", () => {
   it("answers 404 for an unknown agent and an unknown run", async () => {
     await expect(
-      client.createStatelessRun({ agent_id: "00000000-0000-4000-8000-000000000000", input: {} }),
+      acp.client.createStatelessRun({
+        agent_id: "00000000-0000-4000-8000-000000000000",
+        input: {},
+      }),
     ).rejects.toBeInstanceOf(NotFoundException);
     await expect(
-      client.getStatelessRun("00000000-0000-4000-8000-000000000000"),
+      acp.client.getStatelessRun("00000000-0000-4000-8000-000000000000"),
     ).rejects.toBeInstanceOf(NotFoundException);
   });
 
   it("answers 422 naming the field for input and config that break the agent's schemas", async () => {
-    const input = await client
+    const input = await acp.client
       .createStatelessRun({ agent_id: agentIds.echo, input: { text: 5 } })
       .catch((e: unknown) => e);
     expect(input).toBeInstanceOf(UnprocessableEntityException);
     expect((input as Error).message).toContain("input.text must be string");
-    const config = await client
+    const config = await acp.client
       .createStatelessRun({
         agent_id: agentIds.echo,
         input: { text: "a" },
@@ -294,7 +298,7 @@ describe("stateless run errors", () => {
   });
 
   it("refuses a stream mode the agent does not declare, and streaming on an agent without any", async () => {
-    const plainStream = await client
+    const plainStream = await acp.client
       .createStatelessRun({ agent_id: agentIds.plain, input: {}, stream_mode: "values" })
       .catch((e: unknown) => e);
     expect(plainStream).toBeInstanceOf(UnprocessableEntityException);
