@@ -243,7 +243,7 @@ export async function graphOverhead(mode: BenchMode): Promise<BenchResult> {
     ],
     rows: [...node.rows, ...mapper],
     notes: [
-      `ACPNode / direct client call: ${fmt(node.ratio)}. Most of it is LangGraph.js itself (compare the plain function node that makes the same client call). The rest is a second round trip: in wait mode the node sends \`createStatelessRun\` and then \`waitForStatelessRunOutput\` (\`RunDriver.start\` in \`src/langgraph/run-driver.ts\`), where the direct call is one \`createAndWaitForStatelessRunOutput\`. Using that one call in wait mode would remove it; the task tag in the run's metadata already lets \`RunDriver.recover\` find the run again after a lost answer.`,
+      `ACPNode / direct client call: ${fmt(node.ratio)}. Compare the plain function node that makes the same client call: what the node costs over the client is LangGraph.js itself. In wait mode the node makes one request, \`createAndWaitForStatelessRunOutput\` with its task tag in the run's metadata (so \`RunDriver.recover\` can find the run again after a lost answer), as the direct call does.`,
       "The last column of the mapper rows is the time the edge adds over the hand-written node, per traversal. Compiled mode makes one model call for all 100 runs (to write the JSONPath mapping), LLM mode one per run; with a real model each of those calls costs its latency (typically hundreds of ms), which this in-process model does not have. With a model that answers at once, compiled mode's per-run work (evaluating the JSONPath mapping and checking its result against the target schema) can cost as much as LLM mode's prompt and parse, so the time column alone does not favour it here; the model-call column is what compiled mode saves.",
     ],
   };
