@@ -20,7 +20,7 @@ import {
   ServiceException,
 } from "../../src/index.js";
 import { agentId, runId, threadId } from "../helpers/fixtures.js";
-import { type PrismMock, startPrismMock } from "../helpers/prism.js";
+import { type PrismProcess, startPrismMock } from "../helpers/prism.js";
 import { specAvailable, specPath } from "../helpers/spec.js";
 
 type Ops = typeof operations;
@@ -70,7 +70,7 @@ const jsonOps = names.filter((n) => !operations[n].stream);
 const streamOps = names.filter((n) => operations[n].stream);
 
 describe.runIf(specAvailable)("the client against a Prism mock of the specification", () => {
-  let prism: PrismMock;
+  let prism: PrismProcess;
   let client: ACPClient;
   type Method = (...args: unknown[]) => unknown;
   const method = (name: string) => (client as unknown as Record<string, Method>)[name] as Method;

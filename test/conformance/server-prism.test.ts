@@ -5,83 +5,25 @@
  * `text/event-stream` bodies, so the stream operations' events are read from the
  * server directly and each is validated against the spec's `RunOutputStream` schema.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { dirname, join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PrismProcess, startPrismProxy } from "../helpers/prism.js";
 import { agentIds, readSse, startACPServer, type TestACPServer } from "../helpers/server.js";
 import { loadSpec, specAvailable, specPath } from "../helpers/spec.js";
 
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })
   .default ?? addFormatsModule) as typeof addFormatsModule;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no free port");
-  return address.port;
-}
-
-interface Proxy {
-  url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-async function startPrismProxy(upstream: string): Promise<Proxy> {
-  const require = createRequire(import.meta.url);
-  const cli = join(dirname(require.resolve("@stoplight/prism-cli/package.json")), "dist/index.js");
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [cli, "proxy", "--errors", "-h", "127.0.0.1", "-p", String(port), specPath, upstream],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    output += c.toString();
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill();
-    });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 300; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`prism exited: ${output}`);
-    const up = await fetch(`${url}/agents/search`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    }).then(
-      () => true,
-      () => false,
-    );
-    if (up) return { url, output: () => output, stop };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await stop();
-  throw new Error(`prism did not start: ${output}`);
-}
-
 describe.runIf(specAvailable)("the server through a Prism validating proxy", () => {
   let running: TestACPServer;
-  let proxy: Proxy;
+  let proxy: PrismProcess;
   const seen = new Map<string, number[]>();
 
   beforeAll(async () => {
     running = await startACPServer();
-    proxy = await startPrismProxy(running.url);
+    proxy = await startPrismProxy(specPath, running.url);
   });
 
   afterAll(async () => {

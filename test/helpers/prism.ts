@@ -1,11 +1,11 @@
-/** Runs a Prism mock server of the ACP specification for conformance tests. */
+/** Runs Prism (a mock server, or a validating proxy) of the ACP specification for conformance tests. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 
-/** A running Prism mock. */
-export interface PrismMock {
+/** A running Prism process. */
+export interface PrismProcess {
   url: string;
   /** What Prism wrote, for a failure message. */
   output(): string;
@@ -21,39 +21,22 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/**
- * Starts `prism mock --dynamic --errors` on `specPath` and waits until it answers.
- * Dynamic (seeded) mode, because Prism's static examples of `allOf` schemas lack
- * required properties and so fail its own response validation.
- */
-export async function startPrismMock(specPath: string): Promise<PrismMock> {
+/** Starts `prism <args> -h 127.0.0.1 -p <free port> <specPath> [...rest]` and waits until it answers. */
+async function startPrism(args: string[], specPath: string, rest: string[]): Promise<PrismProcess> {
   const require = createRequire(import.meta.url);
   const cli = join(dirname(require.resolve("@stoplight/prism-cli/package.json")), "dist/index.js");
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      cli,
-      "mock",
-      "--dynamic",
-      "--seed",
-      "1",
-      "--errors",
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      specPath,
-    ],
+    [cli, ...args, "-h", "127.0.0.1", "-p", String(port), specPath, ...rest],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
-  child.stdout?.on("data", (c: Buffer) => {
+  const collect = (c: Buffer) => {
     output += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    output += c.toString();
-  });
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${port}`;
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -63,13 +46,34 @@ export async function startPrismMock(specPath: string): Promise<PrismMock> {
     });
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`prism exited: ${output}`);
-    const ok = await fetch(`${url}/agents/search`, { method: "POST" }).then(
+    const up = await fetch(`${url}/agents/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    }).then(
       () => true,
       () => false,
     );
-    if (ok) return { url, output: () => output, stop };
+    if (up) return { url, output: () => output, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
   throw new Error(`prism did not start: ${output}`);
+}
+
+/**
+ * Starts `prism mock --dynamic --errors` on `specPath`. Dynamic (seeded) mode,
+ * because Prism's static examples of `allOf` schemas lack required properties and
+ * so fail its own response validation.
+ */
+export function startPrismMock(specPath: string): Promise<PrismProcess> {
+  return startPrism(["mock", "--dynamic", "--seed", "1", "--errors"], specPath, []);
+}
+
+/**
+ * Starts `prism proxy --errors` on `specPath` in front of `upstream`: it answers a
+ * violation (application/problem+json) when a request or a response does not match.
+ */
+export function startPrismProxy(specPath: string, upstream: string): Promise<PrismProcess> {
+  return startPrism(["proxy", "--errors"], specPath, [upstream]);
 }
