@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -291,6 +291,57 @@ describe("acp run on a terminal", () => {
     expect(shown).toContain('{"step":2}\n');
     expect(shown.trimEnd().endsWith('"count": 2\n}')).toBe(true);
   });
+});
+
+describe("acp run in a real terminal", () => {
+  // `script` (util-linux) gives the command a pseudo-terminal, as a person's shell would.
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+  it.runIf(hasScript)(
+    "draws its progress line and asks at the prompt for each resume value",
+    async () => {
+      const cli = requireBuiltCli();
+      const command = [
+        process.execPath,
+        cli,
+        "run",
+        "test.interrupt-twice",
+        "--stream",
+        "--input",
+        `'{"topic":"cats"}'`,
+        "--host",
+        server.url,
+      ].join(" ");
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
+        cwd: projectRoot,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      children.push(child);
+      const answers: Array<{ question: string; answer: string }> = [
+        { question: "first about cats?", answer: '{"answer":"one"}' },
+        { question: "second?", answer: '{"answer":"two"}' },
+      ];
+      let screen = "";
+      child.stdout.on("data", (c: Buffer) => {
+        screen += c.toString("utf8");
+        const next = answers[0];
+        if (next && screen.includes(next.question) && screen.trimEnd().endsWith("(JSON):")) {
+          answers.shift();
+          child.stdin.write(`${next.answer}\n`);
+        }
+      });
+      const code = await new Promise((done) => child.once("close", done));
+      expect(code).toBe(0);
+      expect(answers).toHaveLength(0);
+      // The progress line is redrawn in place: carriage return, then "erase line".
+      expect(screen).toContain("\r\u001b[2K");
+      expect(screen).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] run [\w-]+ · interrupted · \d+ updates/);
+      expect(screen.match(/resume value \(JSON\):/g)).toHaveLength(2);
+      expect(
+        JSON.parse(screen.slice(screen.lastIndexOf('{\r\n  "topic"')).replaceAll("\r", "")),
+      ).toEqual({ topic: "cats", answers: ["one", "two"] });
+    },
+  );
 });
 
 describe("acp serve", () => {
