@@ -293,6 +293,21 @@ describe("acp run on a terminal", () => {
   });
 });
 
+describe("acp options", () => {
+  it("refuses a whole-number option out of range in one line", async () => {
+    const limit = await at(["threads", "--limit", "0"]);
+    expect(limit).toMatchObject({
+      code: 1,
+      stderr: 'acp: --limit must be a whole number from 1 to 1000, got "0"\n',
+    });
+    const port = await acp(["serve", "agents.mjs", "--port", "70000"]);
+    expect(port).toMatchObject({
+      code: 1,
+      stderr: 'acp: --port must be a whole number from 0 to 65535, got "70000"\n',
+    });
+  });
+});
+
 describe("acp run in a real terminal", () => {
   // `script` (util-linux) gives the command a pseudo-terminal, as a person's shell would.
   const hasScript = spawnSync("script", ["--version"]).status === 0;

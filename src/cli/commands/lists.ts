@@ -1,25 +1,19 @@
 /** `acp threads` and `acp runs`: what the server holds. */
+
 import type { Command } from "commander";
 import type { RunStateful, RunStateless } from "../../models/runs.js";
 import type { Thread } from "../../models/threads.js";
-import { CliError } from "../cli-error.js";
 import { connect, resolveAgent, type ServerOptions } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { printRecords } from "../print.js";
+import { wholeNumber } from "../whole-number.js";
 
 const threadLine = (t: Thread) => `${t.thread_id}  ${t.status}  updated ${t.updated_at}`;
 const runLine = (r: RunStateless | RunStateful) =>
   `${r.run_id}  ${r.status}  agent ${r.agent_id}${r.thread_id ? `  thread ${r.thread_id}` : ""}  updated ${r.updated_at}`;
 
 function limitOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new CliError(
-      `--limit must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
+  return value === undefined ? undefined : wholeNumber("--limit", value, 1, 1000);
 }
 
 /** Adds the listing commands. */

@@ -9,6 +9,7 @@
  * one Node can import (`.js`, `.mjs`, `.cjs`). When `ACP_API_KEY` is set, every
  * request must carry it in `x-api-key`.
  */
+
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
@@ -17,6 +18,7 @@ import { CliError } from "../cli-error.js";
 import { apiKeyOf } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { say } from "../io.js";
+import { wholeNumber } from "../whole-number.js";
 
 const moduleShapeHelp = `
 The module exports its agents in one of these ways:
@@ -50,13 +52,7 @@ export function agentsOf(mod: Record<string, unknown>, name: string): ACPAgentOp
 }
 
 function portOf(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError(
-      `--port must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`,
-    );
-  }
-  return port;
+  return wholeNumber("--port", value, 0, 65535);
 }
 
 /** Adds `acp serve`. */
