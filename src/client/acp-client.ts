@@ -107,10 +107,13 @@ export class ACPClient {
     const api = this.apiClient;
     if (flavour === "raw") return api.call(operation, parts, options, "raw", positional);
     if (!operation.stream) {
-      const response = api.call(operation, parts, options, "parsed", positional) as Promise<
-        ApiResponse<unknown>
-      >;
-      return flavour === "httpInfo" ? response : response.then((r) => r.data);
+      return api.call(
+        operation,
+        parts,
+        options,
+        flavour === "data" ? "data" : "parsed",
+        positional,
+      );
     }
     const open = () =>
       api.call(operation, parts, options, "stream", positional) as Promise<Response>;

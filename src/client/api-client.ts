@@ -30,6 +30,7 @@ import {
 import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { headerCredentials, redactHeaders, redactUrl, type SecretRedactor } from "./redact.js";
+import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
 
@@ -54,8 +55,11 @@ const maxRetryAfter = 60_000;
 /** Shared: decoding is stateless without `{ stream: true }`. */
 const utf8 = new TextDecoder();
 
-/** How a call wants its response. */
-export type ResponseMode = "parsed" | "raw" | "stream";
+/**
+ * How a call wants its response: `data` the checked body alone, `parsed` an
+ * `ApiResponse` with status, headers and raw bytes as well.
+ */
+export type ResponseMode = "data" | "parsed" | "raw" | "stream";
 
 let defaultApiClient: ApiClient | undefined;
 
@@ -129,9 +133,10 @@ export class ApiClient {
   }
 
   /**
-   * Sends one operation. `parsed` resolves to the checked body; `raw` to the
-   * response of any status, body unread; `stream` to a 2xx response whose body is
-   * an event stream, with the timeout applying until its headers arrive.
+   * Sends one operation. `data` resolves to the checked body; `parsed` to an
+   * `ApiResponse` holding it; `raw` to the response of any status, body unread;
+   * `stream` to a 2xx response whose body is an event stream, with the timeout
+   * applying until its headers arrive.
    */
   async call(
     operation: Operation,
@@ -139,7 +144,7 @@ export class ApiClient {
     options: RequestOptions = {},
     mode: ResponseMode = "parsed",
     argValues: readonly unknown[] = [],
-  ): Promise<ApiResponse<unknown> | Response> {
+  ): Promise<unknown> {
     const draft = this.draftRequest(operation, parts, options, mode, argValues);
     const refresh = this.configuration.refreshApiKeyHook;
     if (refresh) await refresh(this.configuration);
@@ -166,14 +171,24 @@ export class ApiClient {
         );
       }
       if (mode === "stream") await this.checkEventStream(operation, response, request.redactor);
-      if (mode !== "parsed") return response;
+      if (mode === "raw" || mode === "stream") return response;
+      if (mode === "data") {
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (error) {
+          throw this.failure(error, operation, options.signal, deadline, request);
+        }
+        return this.parseBody(operation, response, text);
+      }
       let rawData: Uint8Array;
       try {
         rawData = new Uint8Array(await response.arrayBuffer());
       } catch (error) {
         throw this.failure(error, operation, options.signal, deadline, request);
       }
-      return parsedResponse(response, this.parseBody(operation, response, rawData), rawData);
+      const data = this.parseBody(operation, response, utf8.decode(rawData));
+      return parsedResponse(response, data, rawData);
     } finally {
       deadline?.clear();
     }
@@ -263,9 +278,8 @@ export class ApiClient {
     );
   }
 
-  private parseBody(operation: Operation, response: Response, rawData: Uint8Array): unknown {
+  private parseBody(operation: Operation, response: Response, text: string): unknown {
     if (operation.response === null || response.status === 204) return undefined;
-    const text = utf8.decode(rawData);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -274,6 +288,7 @@ export class ApiClient {
         `${operation.operationId}: the response body is not JSON (${text.slice(0, 80)})`,
       );
     }
+    if (fastCheckOf(operation.response)?.(json)) return json;
     const result = operation.response.safeParse(json);
     if (result.success) return result.data;
     return parseOrThrow(
@@ -354,7 +369,9 @@ export class ApiClient {
       path = path.replace(`{${name}}`, encodeURIComponent(value));
     }
     let body: string | undefined;
-    if (operation.body) {
+    if (operation.body && fastCheckOf(operation.body)?.(parts.body)) {
+      body = JSON.stringify(parts.body);
+    } else if (operation.body) {
       const result = operation.body.safeParse(parts.body);
       // The message is only worth building for a body that fails.
       const checked = result.success

@@ -103,6 +103,8 @@ export class ApiClientConfiguration {
   #accessToken: string | undefined;
   #proxy: string | undefined;
   #proxyHeaders: Record<string, string>;
+  /** The last redactor made, with the credential values it was made from. */
+  #redactorCache: { secrets: readonly string[]; redactor: SecretRedactor } | undefined;
 
   apiKeyPrefix: Record<string, string>;
   username: string | undefined;
@@ -402,7 +404,13 @@ export class ApiClientConfiguration {
       const url = safeUrl(this.#proxy);
       if (url?.password) secrets.push(decodeURIComponent(url.password), url.password);
     }
-    return new SecretRedactor(secrets.filter((s): s is string => typeof s === "string"));
+    const known = secrets.filter((s): s is string => typeof s === "string");
+    // Reused while the credentials are the same values: a refresh hook that changes them gets a new one.
+    const cached = this.#redactorCache;
+    if (cached && sameStrings(cached.secrets, known)) return cached.redactor;
+    const redactor = new SecretRedactor(known);
+    this.#redactorCache = { secrets: known, redactor };
+    return redactor;
   }
 
   private describeCredentials(): string {
@@ -451,4 +459,11 @@ function base64(text: string): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+/** True when both lists hold the same strings in the same order. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
