@@ -33,37 +33,29 @@ export class ApiTypeError extends OpenApiException {
   }
 }
 
-/** A value was not valid: a request argument, a response body or a streamed event. */
-export class ApiValueError extends OpenApiException {
-  override name = "ApiValueError";
+/** An error about a value, with where in a larger value it was found. */
+abstract class ValueAtPathError extends OpenApiException {
   constructor(
     msg: string,
     readonly pathToItem?: PathToItem,
   ) {
     super(withPath(msg, pathToItem));
   }
+}
+
+/** A value was not valid: a request argument, a response body or a streamed event. */
+export class ApiValueError extends ValueAtPathError {
+  override name = "ApiValueError";
 }
 
 /** A required key was missing. */
-export class ApiKeyError extends OpenApiException {
+export class ApiKeyError extends ValueAtPathError {
   override name = "ApiKeyError";
-  constructor(
-    msg: string,
-    readonly pathToItem?: PathToItem,
-  ) {
-    super(withPath(msg, pathToItem));
-  }
 }
 
 /** An attribute could not be read or set. */
-export class ApiAttributeError extends OpenApiException {
+export class ApiAttributeError extends ValueAtPathError {
   override name = "ApiAttributeError";
-  constructor(
-    msg: string,
-    readonly pathToItem?: PathToItem,
-  ) {
-    super(withPath(msg, pathToItem));
-  }
 }
 
 /** What an `ApiException` is built from. */
