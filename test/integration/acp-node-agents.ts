@@ -2,6 +2,7 @@
  * Remote agents for the ACPNode tests: small real graphs served by this project's ACP
  * server on 127.0.0.1, with counters the tests read to see what happened on the server.
  */
+
 import {
   Annotation,
   END,
@@ -10,6 +11,8 @@ import {
   START,
   StateGraph,
 } from "@langchain/langgraph";
+import { afterAll, beforeAll } from "vitest";
+import { ACPClient } from "../../src/client/acp-client.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
 
@@ -336,4 +339,24 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
     descriptors: { writer: writer.descriptor, ask: asking.descriptor },
     close: () => server.close(),
   };
+}
+
+/** The served agents and a client on them that a test file shares. */
+export interface ACPNodeContext {
+  readonly agents: ACPNodeAgents;
+  readonly client: ACPClient;
+}
+
+/** Serves the agents and opens a client before the file's tests; closes both after them. */
+export function useACPNodeAgents(): ACPNodeContext {
+  const context = {} as { agents: ACPNodeAgents; client: ACPClient };
+  beforeAll(async () => {
+    context.agents = await startACPNodeAgents();
+    context.client = new ACPClient({ configuration: { host: context.agents.url } });
+  });
+  afterAll(async () => {
+    await context.client?.close();
+    await context.agents?.close();
+  });
+  return context;
 }

@@ -57,6 +57,14 @@ const MailState = Annotation.Root({
   untouched: Annotation<string>,
 });
 
+/** A graph of the mail state with `node` as its only node. */
+function oneNodeGraph(node: ACPNode, options?: { checkpointer: MemorySaver }) {
+  return new StateGraph(MailState)
+    .addNode(node.getName(), node)
+    .addEdge(START, node.getName())
+    .compile(options);
+}
+
 function mailGraph(writer: ACPNode, reviewer: ACPNode) {
   return new StateGraph(MailState)
     .addNode(writer.getName(), writer)
@@ -168,10 +176,7 @@ describe("ACPNode in a graph", () => {
       outputPath: "mail.writer.output",
       outputType: z.object({ draft: z.number() }),
     });
-    const graph = new StateGraph(MailState)
-      .addNode(writer.getName(), writer)
-      .addEdge(START, writer.getName())
-      .compile();
+    const graph = oneNodeGraph(writer);
     const error = await graph
       .invoke({ mail: { writer: { input: { topic: "types" } } } })
       .catch((e: unknown) => e);
@@ -188,10 +193,7 @@ describe("ACPNode in a graph", () => {
       inputPath: "mail.writer.input",
       outputPath: "mail.writer.output",
     });
-    const graph = new StateGraph(MailState)
-      .addNode(failing.getName(), failing)
-      .addEdge(START, failing.getName())
-      .compile();
+    const graph = oneNodeGraph(failing);
     const error = await graph
       .invoke({ mail: { writer: { input: { topic: "fire" } } } })
       .catch((e: unknown) => e);
@@ -209,10 +211,7 @@ describe("ACPNode in a graph", () => {
       inputPath: "mail.writer.input",
       outputPath: "mail.writer.output",
     });
-    const graph = new StateGraph(MailState)
-      .addNode(flaky.getName(), flaky)
-      .addEdge(START, flaky.getName())
-      .compile({ checkpointer: new MemorySaver() });
+    const graph = oneNodeGraph(flaky, { checkpointer: new MemorySaver() });
     const config = { configurable: { thread_id: "flaky" } };
     agents.flaky.failuresLeft = 1;
     const callsBefore = agents.flaky.calls;
@@ -236,10 +235,7 @@ describe("ACPNode in a graph", () => {
       outputPath: "mail.writer.output",
       outputType: z.object({ draft: z.string().max(5) }),
     });
-    const graph = new StateGraph(MailState)
-      .addNode(writer.getName(), writer)
-      .addEdge(START, writer.getName())
-      .compile({ checkpointer: new MemorySaver() });
+    const graph = oneNodeGraph(writer, { checkpointer: new MemorySaver() });
     const config = { configurable: { thread_id: "same-task-again" } };
     const count = async () =>
       (await writer.client.searchStatelessRuns({ agent_id: agents.ids.writer, limit: 1000 }))
@@ -267,10 +263,7 @@ describe("ACPNode in a graph", () => {
       outputPath: "mail.writer.output",
       streamMode: [],
     });
-    const graph = new StateGraph(MailState)
-      .addNode(writer.getName(), writer)
-      .addEdge(START, writer.getName())
-      .compile();
+    const graph = oneNodeGraph(writer);
     const error = await graph
       .invoke({ mail: { writer: { input: { topic: "keys" } } } })
       .catch((e: unknown) => e);

@@ -1,21 +1,10 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACPClient } from "../../src/client/acp-client.js";
+import { describe, expect, it } from "vitest";
 import { ACPRunException } from "../../src/client/errors.js";
 import { ACPNode, type ACPNodeOptions } from "../../src/langgraph/acp-node.js";
-import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "./acp-node-agents.js";
 
-let agents: ACPNodeAgents;
-let client: ACPClient;
-
-beforeAll(async () => {
-  agents = await startACPNodeAgents();
-  client = new ACPClient({ configuration: { host: agents.url } });
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const acp = useACPNodeAgents();
 
 const State = Annotation.Root({
   request: Annotation<{ input?: unknown; output?: unknown }>,
@@ -24,8 +13,8 @@ const State = Annotation.Root({
 function askGraph(options: Partial<ACPNodeOptions> = {}, checkpointer = new MemorySaver()) {
   const node = new ACPNode({
     name: "ask",
-    agentId: agents.ids.ask,
-    client,
+    agentId: acp.agents.ids.ask,
+    client: acp.client,
     inputPath: "request.input",
     outputPath: "request.output",
     ...options,
@@ -38,7 +27,8 @@ function askGraph(options: Partial<ACPNodeOptions> = {}, checkpointer = new Memo
 }
 
 async function statelessRunsOfAsk(): Promise<number> {
-  return (await client.searchStatelessRuns({ agent_id: agents.ids.ask, limit: 1000 })).length;
+  return (await acp.client.searchStatelessRuns({ agent_id: acp.agents.ids.ask, limit: 1000 }))
+    .length;
 }
 
 function interruptIdOf(out: unknown): string {
@@ -99,7 +89,7 @@ describe("ACPNode interrupts", () => {
   });
 
   it("reports a remote failure after an answer, also when the parent runs the task again", async () => {
-    const graph = askGraph({ agentId: agents.ids.askThenFail });
+    const graph = askGraph({ agentId: acp.agents.ids.askThenFail });
     const config = { configurable: { thread_id: "fails-after-answer" } };
     await graph.invoke({ request: { input: { topic: "boom" } } }, config);
     const failed = await graph
@@ -110,7 +100,7 @@ describe("ACPNode interrupts", () => {
     expect((failed as ACPRunException).description).toContain("it went boom");
 
     const runs = () =>
-      client.searchStatelessRuns({ agent_id: agents.ids.askThenFail, limit: 1000 });
+      acp.client.searchStatelessRuns({ agent_id: acp.agents.ids.askThenFail, limit: 1000 });
     const before = (await runs()).length;
     const again = await graph.invoke(null, config).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(ACPRunException);
@@ -137,8 +127,8 @@ describe("ACPNode interrupts", () => {
   it("fails clearly when the parent has no checkpointer to pause with", async () => {
     const node = new ACPNode({
       name: "ask",
-      agentId: agents.ids.ask,
-      client,
+      agentId: acp.agents.ids.ask,
+      client: acp.client,
       inputPath: "request.input",
       outputPath: "request.output",
       streamMode: [],

@@ -1,21 +1,10 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACPClient } from "../../src/client/acp-client.js";
+import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import type { ACPNodeStreamEvent } from "../../src/langgraph/run-driver.js";
-import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "./acp-node-agents.js";
 
-let agents: ACPNodeAgents;
-let client: ACPClient;
-
-beforeAll(async () => {
-  agents = await startACPNodeAgents();
-  client = new ACPClient({ configuration: { host: agents.url } });
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const acp = useACPNodeAgents();
 
 const State = Annotation.Root({
   job: Annotation<{ input?: unknown; output?: unknown }>,
@@ -25,7 +14,7 @@ function graphOf(agentId: string, checkpointer?: MemorySaver, streamMode?: []) {
   const node = new ACPNode({
     name: "remote",
     agentId,
-    client,
+    client: acp.client,
     inputPath: "job.input",
     outputPath: "job.output",
     ...(streamMode ? { streamMode } : {}),
@@ -55,7 +44,7 @@ function customUpdates(events: ACPNodeStreamEvent[]): unknown[] {
 
 describe("ACPNode streaming", () => {
   it("forwards the remote custom events to the parent's stream, in order, before its update", async () => {
-    const graph = graphOf(agents.ids.steps);
+    const graph = graphOf(acp.agents.ids.steps);
     const chunks = await collect(
       await graph.stream({ job: { input: { count: 4 } } }, { streamMode: ["custom", "updates"] }),
     );
@@ -72,7 +61,7 @@ describe("ACPNode streaming", () => {
   });
 
   it("streams each leg of an interrupted remote run once, and resumes it", async () => {
-    const graph = graphOf(agents.ids.ask, new MemorySaver());
+    const graph = graphOf(acp.agents.ids.ask, new MemorySaver());
     const config = {
       configurable: { thread_id: "streamed-interrupts" },
       streamMode: ["custom", "updates"] as const,
@@ -138,7 +127,7 @@ describe("ACPNode streaming", () => {
   });
 
   it("cancels the remote run when the parent's signal aborts", async () => {
-    const graph = graphOf(agents.ids.slow);
+    const graph = graphOf(acp.agents.ids.slow);
     const controller = new AbortController();
     const stream = await graph.stream(
       { job: { input: { topic: "never ends" } } },
@@ -155,39 +144,45 @@ describe("ACPNode streaming", () => {
     expect(runId).toEqual(expect.any(String));
 
     await expect
-      .poll(async () => (await client.getStatelessRun(runId as string)).status)
+      .poll(async () => (await acp.client.getStatelessRun(runId as string)).status)
       .not.toBe("pending");
-    const run = await client.getStatelessRun(runId as string);
+    const run = await acp.client.getStatelessRun(runId as string);
     expect(run.status).not.toBe("success");
-    const output = await client.waitForStatelessRunOutput(runId as string);
+    const output = await acp.client.waitForStatelessRunOutput(runId as string);
     expect(output.output).toMatchObject({ type: "error" });
-    expect(agents.slow.aborted).toBe(1);
+    expect(acp.agents.slow.aborted).toBe(1);
   });
 
   it("cancels a remote run it waits for (not streams) when the parent's signal aborts", async () => {
-    const graph = graphOf(agents.ids.slow, undefined, []);
+    const graph = graphOf(acp.agents.ids.slow, undefined, []);
     const controller = new AbortController();
-    const startedBefore = agents.slow.started;
-    const abortedBefore = agents.slow.aborted;
-    const runsBefore = await client.searchStatelessRuns({ agent_id: agents.ids.slow, limit: 1000 });
+    const startedBefore = acp.agents.slow.started;
+    const abortedBefore = acp.agents.slow.aborted;
+    const runsBefore = await acp.client.searchStatelessRuns({
+      agent_id: acp.agents.ids.slow,
+      limit: 1000,
+    });
     const invoked = graph.invoke(
       { job: { input: { topic: "never ends" } } },
       { signal: controller.signal },
     );
-    await expect.poll(() => agents.slow.started).toBe(startedBefore + 1);
+    await expect.poll(() => acp.agents.slow.started).toBe(startedBefore + 1);
     controller.abort();
     await expect(invoked).rejects.toThrow();
 
-    await expect.poll(() => agents.slow.aborted).toBe(abortedBefore + 1);
-    const runs = await client.searchStatelessRuns({ agent_id: agents.ids.slow, limit: 1000 });
+    await expect.poll(() => acp.agents.slow.aborted).toBe(abortedBefore + 1);
+    const runs = await acp.client.searchStatelessRuns({
+      agent_id: acp.agents.ids.slow,
+      limit: 1000,
+    });
     const known = new Set(runsBefore.map((r) => r.run_id));
     const ours = runs.filter((r) => !known.has(r.run_id));
     expect(ours).toHaveLength(1);
     await expect
-      .poll(async () => (await client.getStatelessRun(ours[0]?.run_id as string)).status)
+      .poll(async () => (await acp.client.getStatelessRun(ours[0]?.run_id as string)).status)
       .not.toBe("pending");
     expect(
-      (await client.waitForStatelessRunOutput(ours[0]?.run_id as string)).output,
+      (await acp.client.waitForStatelessRunOutput(ours[0]?.run_id as string)).output,
     ).toMatchObject({
       type: "error",
       errcode: 499,

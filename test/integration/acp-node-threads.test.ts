@@ -1,22 +1,11 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACPClient } from "../../src/client/acp-client.js";
+import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import { remoteThreadId } from "../../src/langgraph/task-identity.js";
-import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "./acp-node-agents.js";
 
-let agents: ACPNodeAgents;
-let client: ACPClient;
-
-beforeAll(async () => {
-  agents = await startACPNodeAgents();
-  client = new ACPClient({ configuration: { host: agents.url } });
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const acp = useACPNodeAgents();
 
 const State = Annotation.Root({
   request: Annotation<{ input?: unknown; output?: unknown }>,
@@ -26,7 +15,7 @@ function threadGraph(name: string, agentId: string, checkpointer?: MemorySaver) 
   const node = new ACPNode({
     name,
     agentId,
-    client,
+    client: acp.client,
     inputPath: "request.input",
     outputPath: "request.output",
     useThreads: true,
@@ -40,7 +29,7 @@ function threadGraph(name: string, agentId: string, checkpointer?: MemorySaver) 
 
 describe("ACPNode on remote threads", () => {
   it("gives each parent thread its own remote thread, kept between calls", async () => {
-    const graph = threadGraph("notebook", agents.ids.notebook);
+    const graph = threadGraph("notebook", acp.agents.ids.notebook);
     const note = (text: string, thread: string) =>
       graph.invoke({ request: { input: { note: text } } }, { configurable: { thread_id: thread } });
 
@@ -57,12 +46,12 @@ describe("ACPNode on remote threads", () => {
     expect(remote1).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    expect((await client.listThreadRuns(remote1)).length).toBe(2);
-    expect((await client.getThread(remote2)).values).toMatchObject({ notes: ["elsewhere"] });
+    expect((await acp.client.listThreadRuns(remote1)).length).toBe(2);
+    expect((await acp.client.getThread(remote2)).values).toMatchObject({ notes: ["elsewhere"] });
   });
 
   it("needs the parent's thread id", async () => {
-    const graph = threadGraph("notebook", agents.ids.notebook);
+    const graph = threadGraph("notebook", acp.agents.ids.notebook);
     const error = await graph
       .invoke({ request: { input: { note: "lost" } } })
       .catch((e: unknown) => e);
@@ -71,7 +60,7 @@ describe("ACPNode on remote threads", () => {
   });
 
   it("resumes an interrupted run on the remote thread without starting another", async () => {
-    const graph = threadGraph("ask", agents.ids.ask, new MemorySaver());
+    const graph = threadGraph("ask", acp.agents.ids.ask, new MemorySaver());
     const config = { configurable: { thread_id: "thread-interrupts" } };
     const first = await graph.invoke({ request: { input: { topic: "thread" } } }, config);
     expect(
@@ -81,7 +70,7 @@ describe("ACPNode on remote threads", () => {
     const done = await graph.invoke(new Command({ resume: { answer: "yes" } }), config);
     expect(done.request.output).toMatchObject({ answers: ["this one", "yes"] });
 
-    const runs = await client.listThreadRuns(await remoteThreadId("thread-interrupts", "ask"));
+    const runs = await acp.client.listThreadRuns(await remoteThreadId("thread-interrupts", "ask"));
     expect(runs).toHaveLength(1);
     expect(runs[0]?.status).toBe("success");
   });
