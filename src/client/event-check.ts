@@ -14,6 +14,7 @@ import {
   ValueRunInterruptUpdate,
   ValueRunResultUpdate,
 } from "../models/index.js";
+import { isAgentValue, isPlainRecord } from "./json-shapes.js";
 import { parseOrThrow } from "./validation.js";
 
 /** The `data` of a stream event. */
@@ -55,32 +56,12 @@ export function surelyValid(data: Record<string, unknown>): boolean {
   switch (data.type) {
     case "custom":
       return (
-        (data.run_id === undefined || typeof data.run_id === "string") && isRecord(data.update)
+        (data.run_id === undefined || typeof data.run_id === "string") && isPlainRecord(data.update)
       );
     case "values":
       return (
         typeof data.run_id === "string" && data.messages === undefined && isAgentValue(data.values)
       );
-    default:
-      return false;
-  }
-}
-
-/** A JSON object, as `z.record(z.string(), ...)` and `z.looseObject` take it. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** An object, string, finite number, boolean or array: what an agent's output may be. */
-function isAgentValue(value: unknown): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object":
-      return value !== null;
     default:
       return false;
   }

@@ -16,6 +16,7 @@ import {
   RunWaitResponseStateful,
   RunWaitResponseStateless,
 } from "../models/index.js";
+import { isAgentValue, isPlainRecord } from "./json-shapes.js";
 
 /** True when a value is surely accepted by one schema; false means "ask zod", not "invalid". */
 export type SurelyValid = (value: unknown) => boolean;
@@ -37,32 +38,6 @@ const uncheckedCreateKeys = [
   "stream_subgraphs",
   "if_not_exists",
 ] as const;
-
-/**
- * An object zod takes as a record or loose object, and would copy unchanged:
- * plain (not an array, a class instance or null) and without an own `__proto__`
- * key, which zod's copy leaves out.
- */
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, "__proto__");
-}
-
-/** An object, string, finite number, boolean or array: what an agent's input or output may be. */
-function isAgentValue(value: unknown): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object":
-      return Array.isArray(value) || isPlainRecord(value);
-    default:
-      return false;
-  }
-}
 
 /** A run creation body that sets only `agent_id`, `input`, `metadata` and unknown keys. */
 export function surelyValidRunCreate(value: unknown): boolean {

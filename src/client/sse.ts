@@ -11,12 +11,12 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from "e
 import { RunOutputStream } from "../models/index.js";
 import { ApiValueError } from "./errors.js";
 import {
-  isRecord,
   isRunOutputType,
   parseRunOutputData,
   type RunOutputData,
   surelyValid,
 } from "./event-check.js";
+import { isRecord } from "./json-shapes.js";
 import { parseOrThrow } from "./validation.js";
 
 /**

@@ -64,6 +64,16 @@ describe("the hand check of an event's data", () => {
     );
   });
 
+  it("leaves an update with an own __proto__ key to zod, which drops that key", () => {
+    const wire =
+      '{"type":"custom","run_id":"r","status":"pending","update":{"__proto__":{"x":1},"a":2}}';
+    expect(surelyValid(JSON.parse(wire))).toBe(false);
+    const decoded = decodeRunOutputEvent({ id: "1", event: "agent_event", data: wire }, "op");
+    const zod = RunOutputStream.parse({ id: "1", event: "agent_event", data: JSON.parse(wire) });
+    expect(decoded).toEqual(zod);
+    expect(Object.hasOwn((decoded.data as { update: object }).update, "__proto__")).toBe(false);
+  });
+
   it("decodes every event as the full zod schema does, or fails where it fails", () => {
     fc.assert(
       fc.property(dataLike, fc.constantFrom("agent_event", "other"), (data, event) => {
