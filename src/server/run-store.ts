@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { CheckpointRecords, type RecordIndex } from "./checkpoint-records.js";
 import type { ACPServerLogger } from "./options.js";
 import { RunEventLog } from "./run-events.js";
-import type { RunRecord } from "./run-record.js";
+import { type RunRecord, toWireRun } from "./run-record.js";
 
 /**
  * What is stored of a run: its wire fields, the output it stopped with, and what a
@@ -117,13 +117,7 @@ export class RunStore {
 /** The stored form of a run. */
 export function toStoredRun(record: RunRecord): StoredRun {
   return {
-    run_id: record.run_id,
-    ...(record.thread_id !== undefined ? { thread_id: record.thread_id } : {}),
-    agent_id: record.agent_id,
-    created_at: record.created_at,
-    updated_at: record.updated_at,
-    status: record.status,
-    creation: record.creation,
+    ...toWireRun(record),
     ...(record.output !== undefined ? { output: record.output } : {}),
     graphThreadId: record.graphThreadId,
     modes: record.modes,
