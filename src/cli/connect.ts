@@ -39,6 +39,20 @@ export async function connect(opts: ServerOptions, io: CliIo): Promise<ACPClient
   return new ACPClient({ configuration });
 }
 
+/** Runs `use` with a client on the server `opts` name, and closes the client after it. */
+export async function withClient<T>(
+  opts: ServerOptions,
+  io: CliIo,
+  use: (client: ACPClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(opts, io);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
 const isMissing = (err: unknown) =>
   err instanceof ApiException && (err.status === 404 || err.status === 422);
 

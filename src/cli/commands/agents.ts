@@ -1,7 +1,7 @@
 /** `acp agents` and `acp descriptor`: what agents a server offers. */
 import type { Command } from "commander";
 import type { Agent } from "../../models/agents.js";
-import { connect, resolveAgent, type ServerOptions } from "../connect.js";
+import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { printRecords } from "../print.js";
 
@@ -15,26 +15,20 @@ export function registerAgents(program: Command, ctx: CliContext): void {
     .description("list the agents of the server")
     .option("--name <name>", "only agents with this name")
     .action(async (opts: { name?: string }, cmd: Command) => {
-      const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
-      try {
+      await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
         const agents = await client.searchAgents(opts.name ? { name: opts.name } : {});
         printRecords(ctx.io, agents, agentLine);
-      } finally {
-        await client.close();
-      }
+      });
     });
   program
     .command("descriptor")
     .description("print the ACP descriptor of an agent")
     .argument("<agent>", "an agent id, name, or name@version")
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
-      const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
-      try {
+      await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
         const agent = await resolveAgent(client, ref);
         const descriptor = await client.getAcpDescriptorById(agent.agent_id);
         ctx.io.stdout.write(`${JSON.stringify(descriptor, null, 2)}\n`);
-      } finally {
-        await client.close();
-      }
+      });
     });
 }

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import type { RunStateful, RunStateless } from "../../models/runs.js";
 import type { Thread } from "../../models/threads.js";
-import { connect, resolveAgent, type ServerOptions } from "../connect.js";
+import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { printRecords } from "../print.js";
 import { wholeNumber } from "../whole-number.js";
@@ -25,16 +25,13 @@ export function registerLists(program: Command, ctx: CliContext): void {
     .option("--limit <n>", "at most this many")
     .action(async (opts: { status?: Thread["status"]; limit?: string }, cmd: Command) => {
       const limit = limitOf(opts.limit);
-      const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
-      try {
+      await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
         const threads = await client.searchThreads({
           ...(opts.status ? { status: opts.status } : {}),
           ...(limit ? { limit } : {}),
         });
         printRecords(ctx.io, threads, threadLine);
-      } finally {
-        await client.close();
-      }
+      });
     });
   program
     .command("runs")
@@ -49,8 +46,7 @@ export function registerLists(program: Command, ctx: CliContext): void {
         cmd: Command,
       ) => {
         const limit = limitOf(opts.limit);
-        const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
-        try {
+        await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
           if (opts.thread !== undefined) {
             printRecords(ctx.io, await client.listThreadRuns(opts.thread, limit), runLine);
             return;
@@ -64,9 +60,7 @@ export function registerLists(program: Command, ctx: CliContext): void {
             ...(limit ? { limit } : {}),
           });
           printRecords(ctx.io, runs, runLine);
-        } finally {
-          await client.close();
-        }
+        });
       },
     );
 }

@@ -4,7 +4,7 @@ import { ACPRunException } from "../../client/errors.js";
 import type { AgentACPDescriptor } from "../../models/agents.js";
 import type { RunCreateStateless, RunOutput } from "../../models/runs.js";
 import { CliError } from "../cli-error.js";
-import { connect, resolveAgent, type ServerOptions } from "../connect.js";
+import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { say } from "../io.js";
 import { parseJsonArg } from "../json-arg.js";
@@ -109,31 +109,31 @@ export function registerRun(program: Command, ctx: CliContext): void {
         (opts.resume ?? []).map((r) => parseJsonArg(r, "--resume")),
         ctx.io,
       );
-      const client = await connect(cmd.optsWithGlobals<ServerOptions>(), ctx.io);
       try {
-        const agent = await resolveAgent(client, ref);
-        const body: RunCreateStateless = {
-          agent_id: agent.agent_id,
-          input: input as RunCreateStateless["input"],
-          ...(config !== undefined
-            ? { config: { configurable: config as Record<string, unknown> } }
-            : {}),
-        };
-        const target = opts.thread ? threadTarget(client, opts.thread) : statelessTarget(client);
-        if (!opts.stream) {
-          await waitRun(ctx, target, body, resumes);
-          return;
-        }
-        const modes = streamModes(await client.getAcpDescriptorById(agent.agent_id));
-        if (modes.length === 0) {
-          throw new CliError(
-            `agent ${agent.metadata.ref.name} declares no streaming mode: run it without --stream`,
-          );
-        }
-        await streamRun(ctx, target, { ...body, stream_mode: modes }, resumes);
+        await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
+          const agent = await resolveAgent(client, ref);
+          const body: RunCreateStateless = {
+            agent_id: agent.agent_id,
+            input: input as RunCreateStateless["input"],
+            ...(config !== undefined
+              ? { config: { configurable: config as Record<string, unknown> } }
+              : {}),
+          };
+          const target = opts.thread ? threadTarget(client, opts.thread) : statelessTarget(client);
+          if (!opts.stream) {
+            await waitRun(ctx, target, body, resumes);
+            return;
+          }
+          const modes = streamModes(await client.getAcpDescriptorById(agent.agent_id));
+          if (modes.length === 0) {
+            throw new CliError(
+              `agent ${agent.metadata.ref.name} declares no streaming mode: run it without --stream`,
+            );
+          }
+          await streamRun(ctx, target, { ...body, stream_mode: modes }, resumes);
+        });
       } finally {
         resumes.close();
-        await client.close();
       }
     });
 }
