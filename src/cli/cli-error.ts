@@ -2,7 +2,7 @@
  * Errors of the command line and how any error becomes one readable line:
  * no stack trace unless `--debug`, and never the API key.
  */
-import { ACPDescriptorValidationException } from "../client/errors.js";
+import { ACPDescriptorValidationException } from "../core/errors.js";
 
 /** A failure to report to the person as it is, with the exit code to end with. */
 export class CliError extends Error {

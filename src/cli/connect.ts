@@ -4,7 +4,7 @@
  * agent's name into its id.
  */
 import type { ACPClient } from "../client/acp-client.js";
-import { ApiException } from "../client/errors.js";
+import { ApiException } from "../core/errors.js";
 import type { Agent } from "../models/agents.js";
 import { CliError, redact } from "./cli-error.js";
 import type { CliIo } from "./io.js";

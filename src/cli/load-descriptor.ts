@@ -1,6 +1,6 @@
 /** Loads the descriptor of an agent from a descriptor file or a manifest file. */
 
-import { ACPDescriptorValidationException } from "../client/errors.js";
+import { ACPDescriptorValidationException } from "../core/errors.js";
 import { descriptorFromManifest, validateAgentDescriptor } from "../manifest/index.js";
 import { readDocumentFile } from "../manifest/read-document.js";
 import type { AgentACPDescriptor } from "../models/agents.js";

@@ -4,6 +4,20 @@
  * turns failures into the exception hierarchy.
  */
 import type { Dispatcher } from "undici";
+import {
+  ApiAbortError,
+  ApiConnectionError,
+  ApiException,
+  ApiTimeoutError,
+  ApiValueError,
+  OpenApiException,
+} from "../core/errors.js";
+import {
+  headerCredentials,
+  redactHeaders,
+  redactUrl,
+  type SecretRedactor,
+} from "../core/redact.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
 import {
@@ -13,14 +27,6 @@ import {
   type Timeout,
 } from "./configuration.js";
 import {
-  ApiAbortError,
-  ApiConnectionError,
-  ApiException,
-  ApiTimeoutError,
-  ApiValueError,
-  OpenApiException,
-} from "./errors.js";
-import {
   type AttemptFailure,
   type FetchInit,
   fetchWithRetry,
@@ -29,7 +35,6 @@ import {
 } from "./fetch-with-retry.js";
 import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
-import { headerCredentials, redactHeaders, redactUrl, type SecretRedactor } from "./redact.js";
 import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";

@@ -2,10 +2,11 @@
  * The settings of an ACP client: where the server is, how to authenticate, and
  * how to connect (TLS, proxy, retries, timeouts, logging).
  */
+
+import { ApiValueError } from "../core/errors.js";
+import { redactUrl, SecretRedactor } from "../core/redact.js";
 import { ACP_VERSION } from "../version.js";
 import { type EnvSource, readEnvOptions } from "./env.js";
-import { ApiValueError } from "./errors.js";
-import { redactUrl, SecretRedactor } from "./redact.js";
 
 /** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
 export type Timeout = number | { connect?: number; read?: number };

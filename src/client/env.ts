@@ -1,6 +1,7 @@
 /** Reads client settings from environment variables for `ApiClientConfiguration.fromEnvPrefix`. */
+
+import { ApiValueError } from "../core/errors.js";
 import type { ApiClientConfigurationOptions, Timeout } from "./configuration.js";
-import { ApiValueError } from "./errors.js";
 
 /** Environment variables by name, like `process.env`. */
 export type EnvSource = Record<string, string | undefined>;

@@ -6,6 +6,7 @@
  * also words the error.
  */
 import type { z } from "zod";
+import { isAgentValue, isPlainRecord } from "../core/json-guards.js";
 import {
   CustomRunResultUpdate,
   type RunOutputStream,
@@ -14,7 +15,6 @@ import {
   ValueRunInterruptUpdate,
   ValueRunResultUpdate,
 } from "../models/index.js";
-import { isAgentValue, isPlainRecord } from "./json-shapes.js";
 import { parseOrThrow } from "./validation.js";
 
 /** The `data` of a stream event. */

@@ -6,6 +6,7 @@
  * but the `fetch`.
  */
 import type { Dispatcher } from "undici";
+import { sleep } from "../core/sleep.js";
 
 /** `fetch`'s init, plus the undici dispatcher Node's `fetch` accepts for TLS and proxies. */
 export interface FetchInit extends RequestInit {
@@ -49,9 +50,6 @@ export class AttemptTimeoutError extends Error {
     this.ms = ms;
   }
 }
-
-/** Timers longer than this fire at once, so longer waits are cut to it. */
-const maxTimerMs = 2_147_483_647;
 
 /**
  * Sends `init` to `url` until it gets a 2xx answer, an answer or error the policy
@@ -132,25 +130,4 @@ async function fetchWithin(url: string, init: FetchInit, timeout: number): Promi
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      Math.min(Math.max(0, ms), maxTimerMs),
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -4,8 +4,8 @@
  * these, so the client runs wherever plain `fetch` exists.
  */
 import type { Dispatcher } from "undici";
+import { ApiValueError } from "../core/errors.js";
 import type { ApiClientConfiguration } from "./configuration.js";
-import { ApiValueError } from "./errors.js";
 
 /** True when the configuration has a setting that only a dispatcher can apply. */
 export function needsDispatcher(configuration: ApiClientConfiguration): boolean {

@@ -7,6 +7,7 @@
  * anything they do not vouch for goes through zod, which also words the error.
  */
 import type { z } from "zod";
+import { isAgentValue, isPlainRecord } from "../core/json-guards.js";
 import {
   RunCreateStateful,
   RunCreateStateless,
@@ -16,7 +17,6 @@ import {
   RunWaitResponseStateful,
   RunWaitResponseStateless,
 } from "../models/index.js";
-import { isAgentValue, isPlainRecord } from "./json-shapes.js";
 
 /** True when a value is surely accepted by one schema; false means "ask zod", not "invalid". */
 export type SurelyValid = (value: unknown) => boolean;

@@ -3,14 +3,16 @@
  * after a drop it joins the run's stream again with `Last-Event-ID`, so the
  * consumer sees each event once, in order.
  */
-import type { RunOutputStream } from "../models/index.js";
+
 import {
   ApiAbortError,
   ApiConnectionError,
   ApiException,
   ApiStreamRejoinError,
   OpenApiException,
-} from "./errors.js";
+} from "../core/errors.js";
+import { sleep } from "../core/sleep.js";
+import type { RunOutputStream } from "../models/index.js";
 import { RunOutputReader } from "./sse.js";
 
 /** Where a stream stands when it has to be joined again. */
@@ -274,17 +276,9 @@ function backoff(attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/** Waits `ms`; a caller's abort during the wait ends the stream as aborted. */
 function pause(ms: number, signal: AbortSignal | undefined, operationId: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ApiAbortError(operationId));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ApiAbortError(operationId));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  return sleep(ms, signal).catch(() => {
+    throw new ApiAbortError(operationId);
   });
 }

@@ -8,15 +8,15 @@
  * chunk's events are held at a time, whatever the length of the stream.
  */
 import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
+import { ApiValueError } from "../core/errors.js";
+import { isRecord } from "../core/json-guards.js";
 import { RunOutputStream } from "../models/index.js";
-import { ApiValueError } from "./errors.js";
 import {
   isRunOutputType,
   parseRunOutputData,
   type RunOutputData,
   surelyValid,
 } from "./event-check.js";
-import { isRecord } from "./json-shapes.js";
 import { parseOrThrow } from "./validation.js";
 
 /**

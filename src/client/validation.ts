@@ -1,6 +1,6 @@
 /** Turns zod failures into `ApiValueError`s that say what was wrong and where. */
 import type { z } from "zod";
-import { ApiValueError } from "./errors.js";
+import { ApiValueError } from "../core/errors.js";
 
 /** One thing zod found wrong, with where it was. */
 type Problem = z.core.$ZodIssue;

@@ -5,18 +5,18 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import {
-  ApiAbortError,
-  ApiConnectionError,
-  ApiException,
-  ApiTimeoutError,
-} from "../client/errors.js";
-import {
   AttemptTimeoutError,
   fetchWithRetry,
   jitteredBackoff,
   type RetryPolicy,
 } from "../client/fetch-with-retry.js";
-import { redactHeaders, redactUrl, SecretRedactor } from "../client/redact.js";
+import {
+  ApiAbortError,
+  ApiConnectionError,
+  ApiException,
+  ApiTimeoutError,
+} from "../core/errors.js";
+import { redactHeaders, redactUrl, SecretRedactor } from "../core/redact.js";
 import { StateNode } from "./state-node.js";
 
 /** What the API bridge agent is asked. */

@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { z } from "zod";
-import { ACPDescriptorValidationException } from "../client/errors.js";
+import { ACPDescriptorValidationException } from "../core/errors.js";
 
 // ajv-formats is CommonJS; depending on the loader its function is the default or the module.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })

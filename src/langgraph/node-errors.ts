@@ -1,6 +1,6 @@
 /** Errors a graph node raises about the data it reads from and writes to the graph. */
 import type { z } from "zod";
-import { OpenApiException, renderPath } from "../client/errors.js";
+import { OpenApiException, renderPath } from "../core/errors.js";
 
 /** Which of a node's values a {@link NodeStateError} is about. */
 export type NodeValueRole = "input" | "output" | "config";

@@ -3,9 +3,9 @@
  * so the node's logic does not care which kind it drives.
  */
 import type { ACPClient } from "../client/acp-client.js";
-import { NotFoundException } from "../client/errors.js";
 import type { RunEventStream } from "../client/run-stream.js";
 import type { RequestOptions } from "../client/types.js";
+import { NotFoundException } from "../core/errors.js";
 import type {
   ResumePayloadSchema,
   Run,

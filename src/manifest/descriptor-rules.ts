@@ -3,14 +3,10 @@
  * must agree with the declared capabilities, and every embedded schema must be a
  * valid JSON Schema.
  */
-import type { DescriptorProblem, PathToItem } from "../client/errors.js";
+import type { DescriptorProblem, PathToItem } from "../core/errors.js";
+import { isRecord } from "../core/json-guards.js";
 import { checkJsonSchema } from "./json-schema-check.js";
 import { problem } from "./problems.js";
-
-type Loose = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Loose =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * The problems of the `specs` object found at `at` (for example `["specs"]`, or
@@ -18,10 +14,10 @@ const isObject = (v: unknown): v is Loose =>
  * read is checked, the shape itself is the zod schema's job.
  */
 export function checkSpecRules(specs: unknown, at: PathToItem): DescriptorProblem[] {
-  if (!isObject(specs)) return [];
+  if (!isRecord(specs)) return [];
   const out: DescriptorProblem[] = [];
-  const caps = isObject(specs.capabilities) ? specs.capabilities : {};
-  const streaming = isObject(caps.streaming) ? caps.streaming : {};
+  const caps = isRecord(specs.capabilities) ? specs.capabilities : {};
+  const streaming = isRecord(caps.streaming) ? caps.streaming : {};
   const interrupts = Array.isArray(specs.interrupts) ? specs.interrupts : [];
 
   if (specs.thread_state !== undefined && caps.threads !== true) {
@@ -67,7 +63,7 @@ export function checkSpecRules(specs: unknown, at: PathToItem): DescriptorProble
 
   const seenTypes = new Set<unknown>();
   interrupts.forEach((interrupt, i) => {
-    if (!isObject(interrupt)) return;
+    if (!isRecord(interrupt)) return;
     const type = interrupt.interrupt_type;
     if (seenTypes.has(type)) {
       out.push(
@@ -81,12 +77,12 @@ export function checkSpecRules(specs: unknown, at: PathToItem): DescriptorProble
   });
 
   for (const key of ["input", "output", "config", "thread_state", "custom_streaming_update"]) {
-    if (isObject(specs[key])) out.push(...checkJsonSchema(specs[key], [...at, key]));
+    if (isRecord(specs[key])) out.push(...checkJsonSchema(specs[key], [...at, key]));
   }
   interrupts.forEach((interrupt, i) => {
-    if (!isObject(interrupt)) return;
+    if (!isRecord(interrupt)) return;
     for (const key of ["interrupt_payload", "resume_payload"]) {
-      if (isObject(interrupt[key])) {
+      if (isRecord(interrupt[key])) {
         out.push(...checkJsonSchema(interrupt[key], [...at, "interrupts", i, key]));
       }
     }

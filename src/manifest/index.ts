@@ -2,7 +2,7 @@
  * `agntcy-acp/manifest`: validate ACP agent descriptors and manifests, and
  * generate per-agent zod models and OpenAPI documents from them.
  */
-export { ACPDescriptorValidationException, type DescriptorProblem } from "../client/errors.js";
+export { ACPDescriptorValidationException, type DescriptorProblem } from "../core/errors.js";
 export { acpSpec } from "./acp-spec.js";
 export { generateAgentModels } from "./generate-models.js";
 export { generateAgentOapi, type OpenApiDocument } from "./generate-oapi.js";

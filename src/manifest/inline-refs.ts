@@ -4,11 +4,9 @@
  * zod converter does not follow references. A cycle stays a cycle of shared
  * objects, which the converter cuts with `z.any()`.
  */
+import { isRecord } from "../core/json-guards.js";
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Keywords that only annotate: kept beside an inlined reference without changing its meaning. */
 const annotations = new Set([
@@ -28,7 +26,7 @@ function resolvePointer(root: unknown, ref: string): unknown {
   for (const raw of ref.slice(1).split("/").slice(1)) {
     const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
     if (Array.isArray(here)) here = here[Number(key)];
-    else if (isObject(here)) here = here[key];
+    else if (isRecord(here)) here = here[key];
     else return undefined;
   }
   return here;
@@ -49,7 +47,7 @@ export function inlineLocalRefs(schema: unknown): unknown {
   const visitTarget = (ref: string, target: unknown): unknown => {
     const known = memo.get(ref);
     if (known !== undefined) return known;
-    if (!isObject(target)) return target;
+    if (!isRecord(target)) return target;
     const out: Json = {};
     memo.set(ref, out);
     Object.assign(out, visit(target));
@@ -58,7 +56,7 @@ export function inlineLocalRefs(schema: unknown): unknown {
 
   const visit = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(visit);
-    if (!isObject(node)) return node;
+    if (!isRecord(node)) return node;
     const { $ref, ...rest } = node;
     if (typeof $ref !== "string" || !$ref.startsWith("#")) return visitPlain(node);
     const target = resolvePointer(schema, $ref);
@@ -66,7 +64,7 @@ export function inlineLocalRefs(schema: unknown): unknown {
     const resolved = visitTarget($ref, target);
     const siblings = Object.keys(rest).filter((k) => !structural.has(k));
     if (siblings.length === 0) return resolved;
-    if (isObject(resolved) && siblings.every((k) => annotations.has(k))) {
+    if (isRecord(resolved) && siblings.every((k) => annotations.has(k))) {
       return { ...resolved, ...visitPlain(rest) };
     }
     return { allOf: [resolved, visitPlain(rest)] };

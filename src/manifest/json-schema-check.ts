@@ -6,7 +6,7 @@ import type { ErrorObject, Options } from "ajv";
 import Ajv07 from "ajv";
 import Ajv2019 from "ajv/dist/2019.js";
 import Ajv2020 from "ajv/dist/2020.js";
-import type { DescriptorProblem, PathToItem } from "../client/errors.js";
+import type { DescriptorProblem, PathToItem } from "../core/errors.js";
 import { problem } from "./problems.js";
 
 /**

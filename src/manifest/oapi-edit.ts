@@ -3,12 +3,10 @@
  * schema as a component, dropping a variant of a polymorphic schema, and
  * pruning the components nothing refers to any more.
  */
+import { isRecord } from "../core/json-guards.js";
 
 /** An OpenAPI document or any part of it, as parsed JSON. */
 export type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
 
 const componentRef = (name: string) => `#/components/schemas/${name}`;
 
@@ -23,7 +21,7 @@ export function schemasOf(doc: Json): Json {
  */
 export function rebase(schema: unknown, name: string): unknown {
   if (Array.isArray(schema)) return schema.map((s) => rebase(s, name));
-  if (!isObject(schema)) return schema;
+  if (!isRecord(schema)) return schema;
   const out: Json = {};
   for (const [k, v] of Object.entries(schema)) {
     out[k] =
@@ -71,10 +69,10 @@ function collectRefs(node: unknown, into: Set<string>): void {
     for (const n of node) collectRefs(n, into);
     return;
   }
-  if (!isObject(node)) return;
+  if (!isRecord(node)) return;
   for (const [k, v] of Object.entries(node)) {
     if (k === "$ref" && typeof v === "string") into.add(v);
-    else if (k === "mapping" && isObject(v)) {
+    else if (k === "mapping" && isRecord(v)) {
       for (const ref of Object.values(v)) if (typeof ref === "string") into.add(ref);
     } else collectRefs(v, into);
   }

@@ -3,9 +3,9 @@
  * zod issues into problems that name the JSON path where each one is.
  */
 import type { z } from "zod";
-import { type DescriptorProblem, type PathToItem, renderPath } from "../client/errors.js";
+import { type DescriptorProblem, type PathToItem, renderPath } from "../core/errors.js";
 
-export type { DescriptorProblem } from "../client/errors.js";
+export type { DescriptorProblem } from "../core/errors.js";
 
 /**
  * What a validator returns when it is not asked to throw: either the parsed

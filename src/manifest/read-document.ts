@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { OpenApiException } from "../client/errors.js";
+import { OpenApiException } from "../core/errors.js";
 import type { DescriptorProblem } from "./problems.js";
 import { problem } from "./problems.js";
 

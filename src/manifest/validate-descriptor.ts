@@ -1,5 +1,5 @@
 /** Validation of ACP agent descriptors: their shape, then the protocol's rules. */
-import { ACPDescriptorValidationException, type DescriptorProblem } from "../client/errors.js";
+import { ACPDescriptorValidationException, type DescriptorProblem } from "../core/errors.js";
 import { AgentACPDescriptor } from "../models/agents.js";
 import { checkSpecRules } from "./descriptor-rules.js";
 import { problemsFromZod, type ValidationResult } from "./problems.js";

@@ -3,7 +3,7 @@
  * (`metadata`, `specs`, `deployment`) or the OASF record, whose runtime manifest
  * extension holds `acp` and `deployment`.
  */
-import type { DescriptorProblem } from "../client/errors.js";
+import type { DescriptorProblem } from "../core/errors.js";
 import type { AgentACPDescriptor } from "../models/agents.js";
 import { checkSpecRules } from "./descriptor-rules.js";
 import {

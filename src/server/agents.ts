@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
 import { deriveAgentId, toDescriptor } from "./descriptor.js";
-import { notFound } from "./http-error.js";
+import { notFound } from "./http/http-error.js";
 import { anyOfSchemas, compileSchema, type SchemaCheck } from "./json-schema.js";
 import type { ACPAgentOptions, ServableGraph } from "./options.js";
 

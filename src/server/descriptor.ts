@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { ACPDescriptorValidationException } from "../client/errors.js";
+import { ACPDescriptorValidationException } from "../core/errors.js";
+import { isRecord } from "../core/json-guards.js";
 import { AgentACPDescriptor } from "../models/index.js";
 
 /** The namespace of agent ids derived from a name and a version (a UUID v5 namespace). */
@@ -21,8 +22,6 @@ export function deriveAgentId(name: string, version: string): string {
 const MANIFEST_EXTENSION = "schema.oasf.agntcy.org/features/runtime/manifest";
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * The ACP descriptor of what a server was given: an `AgentACPDescriptor`, an agent
@@ -30,7 +29,7 @@ const isObject = (v: unknown): v is Json =>
  * OASF record whose runtime manifest extension holds the ACP specs.
  */
 export function toDescriptor(source: unknown): AgentACPDescriptor {
-  const candidate = isObject(source) ? (fromOasfRecord(source) ?? source) : source;
+  const candidate = isRecord(source) ? (fromOasfRecord(source) ?? source) : source;
   const parsed = AgentACPDescriptor.safeParse(candidate);
   if (!parsed.success) {
     throw new ACPDescriptorValidationException(
@@ -47,10 +46,10 @@ export function toDescriptor(source: unknown): AgentACPDescriptor {
 function fromOasfRecord(record: Json): Json | undefined {
   if (!Array.isArray(record.extensions)) return undefined;
   const extension = record.extensions.find(
-    (e): e is Json => isObject(e) && e.name === MANIFEST_EXTENSION,
+    (e): e is Json => isRecord(e) && e.name === MANIFEST_EXTENSION,
   );
-  const acp = isObject(extension?.data) ? extension.data.acp : undefined;
-  if (!isObject(acp)) return undefined;
+  const acp = isRecord(extension?.data) ? extension.data.acp : undefined;
+  if (!isRecord(acp)) return undefined;
   return {
     metadata: {
       ref: { name: record.name, version: record.version },

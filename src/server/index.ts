@@ -15,9 +15,10 @@
  *
  * `createACPServer(options).app` is the bare Hono app, to mount in another app.
  */
-export { type ACPServer, createACPServer } from "./app.js";
+
 export { deriveAgentId, toDescriptor } from "./descriptor.js";
-export { ACPHttpError } from "./http-error.js";
+export { type ACPServer, createACPServer } from "./http/app.js";
+export { ACPHttpError } from "./http/http-error.js";
 export type {
   ACPAgentOptions,
   ACPServerLogger,

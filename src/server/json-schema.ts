@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { unprocessable } from "./http-error.js";
+import { unprocessable } from "./http/http-error.js";
 
 // ajv-formats is CommonJS; depending on the loader its function is the default or the module.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })

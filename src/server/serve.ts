@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { type ACPServer, createACPServer } from "./app.js";
+import { type ACPServer, createACPServer } from "./http/app.js";
 import type { ACPServerOptions } from "./options.js";
 
 /** How to serve an ACP server over HTTP. */

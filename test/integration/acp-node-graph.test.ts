@@ -2,7 +2,7 @@ import { Annotation, END, MemorySaver, START, StateGraph } from "@langchain/lang
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiClientConfiguration } from "../../src/client/configuration.js";
-import { ACPRunException } from "../../src/client/errors.js";
+import { ACPRunException } from "../../src/core/errors.js";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import { type ACPNodeAgents, FAILURE, startACPNodeAgents } from "./acp-node-agents.js";

@@ -1,6 +1,6 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { ACPRunException } from "../../src/client/errors.js";
+import { ACPRunException } from "../../src/core/errors.js";
 import { ACPNode, type ACPNodeOptions } from "../../src/langgraph/acp-node.js";
 import { useACPNodeAgents } from "./acp-node-agents.js";
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiTimeoutError, ForbiddenException, ServiceException } from "../../src/client/errors.js";
+import { ApiTimeoutError, ForbiddenException, ServiceException } from "../../src/core/errors.js";
 import { APIBridgeAgentNode } from "../../src/langgraph/api-bridge.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 

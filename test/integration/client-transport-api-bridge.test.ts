@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiTimeoutError } from "../../src/client/errors.js";
+import { ApiTimeoutError } from "../../src/core/errors.js";
 import { APIBridgeAgentNode } from "../../src/langgraph/api-bridge.js";
 import { startServer, type TestServer } from "../helpers/http-server.js";
 

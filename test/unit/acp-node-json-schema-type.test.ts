@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ACPDescriptorValidationException } from "../../src/client/errors.js";
+import { ACPDescriptorValidationException } from "../../src/core/errors.js";
 import { jsonSchemaType } from "../../src/langgraph/json-schema-type.js";
 import { describeIssues } from "../../src/langgraph/node-errors.js";
 

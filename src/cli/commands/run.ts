@@ -1,6 +1,6 @@
 /** `acp run`: run an agent once, waiting or streaming, resuming its interrupts. */
 import { type Command, Option } from "commander";
-import { ACPRunException } from "../../client/errors.js";
+import { ACPRunException } from "../../core/errors.js";
 import type { AgentACPDescriptor } from "../../models/agents.js";
 import type { RunCreateStateless, RunOutput } from "../../models/runs.js";
 import { CliError } from "../cli-error.js";

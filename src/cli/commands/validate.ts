@@ -1,6 +1,6 @@
 /** `acp validate-acp-descriptor` and `acp validate-acp-manifest`. */
 import type { Command } from "commander";
-import type { DescriptorProblem } from "../../client/errors.js";
+import type { DescriptorProblem } from "../../core/errors.js";
 import { validateAgentDescriptorFile, validateAgentManifestFile } from "../../manifest/index.js";
 import type { CliContext } from "../context.js";
 import { say } from "../io.js";

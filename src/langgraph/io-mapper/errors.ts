@@ -1,4 +1,4 @@
-import { OpenApiException } from "../../client/errors.js";
+import { OpenApiException } from "../../core/errors.js";
 
 /**
  * Base class of every error the I/O mapper raises, so callers can catch them as

@@ -1,6 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { ACPServerLogger } from "../options.js";
 import { CheckpointRecords, type RecordIndex } from "./checkpoint-records.js";
-import type { ACPServerLogger } from "./options.js";
 import { RunEventLog } from "./run-events.js";
 import { type RunRecord, toWireRun } from "./run-record.js";
 

@@ -1,6 +1,6 @@
-import type { RunCreate, StreamingMode } from "../models/index.js";
-import type { RegisteredAgent } from "./agents.js";
-import { unprocessable } from "./http-error.js";
+import type { RunCreate, StreamingMode } from "../../models/index.js";
+import type { RegisteredAgent } from "../agents.js";
+import { unprocessable } from "../http/http-error.js";
 
 /** The longest delay a timer can wait (about 24 days), in whole seconds. */
 const MAX_AFTER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;

@@ -2,19 +2,19 @@ import { MemorySaver } from "@langchain/langgraph";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { AgentRegistry } from "./agents.js";
+import { AgentRegistry } from "../agents.js";
+import type { ACPServerOptions } from "../options.js";
+import { RunStore } from "../runs/run-store.js";
+import { RunManager } from "../runs/runs.js";
+import { ThreadStore } from "../runs/thread-store.js";
+import { ThreadService } from "../runs/threads.js";
+import { WebhookNotifier } from "../runs/webhooks.js";
 import { requireApiKey } from "./auth.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
 import { ACPHttpError } from "./http-error.js";
-import type { ACPServerOptions } from "./options.js";
 import { registerOperations } from "./router.js";
-import { RunStore } from "./run-store.js";
-import { RunManager } from "./runs.js";
-import { ThreadStore } from "./thread-store.js";
-import { ThreadService } from "./threads.js";
-import { WebhookNotifier } from "./webhooks.js";
 
 /** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
 export interface ACPServer {

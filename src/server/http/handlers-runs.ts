@@ -3,14 +3,14 @@ import type {
   RunStateless,
   RunWaitResponseStateful,
   RunWaitResponseStateless,
-} from "../models/index.js";
+} from "../../models/index.js";
+import type { RunRecord } from "../runs/run-record.js";
+import { toWireRun } from "../runs/run-record.js";
+import type { RunManager } from "../runs/runs.js";
+import type { ThreadService } from "../runs/threads.js";
 import { unprocessable } from "./http-error.js";
 import type { Handlers } from "./router.js";
-import type { RunRecord } from "./run-record.js";
-import { toWireRun } from "./run-record.js";
-import type { RunManager } from "./runs.js";
 import { streamRun } from "./sse.js";
-import type { ThreadService } from "./threads.js";
 
 /** What the run handlers need. */
 export interface RunHandlerDeps {

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
+import { sleep } from "../../core/sleep.js";
 import type {
   ResumePayloadSchema,
   RunCreateStateful,
   RunCreateStateless,
   RunSearchRequest,
-} from "../models/index.js";
-import type { CancelAction } from "../operations.js";
-import type { AgentRegistry, RegisteredAgent } from "./agents.js";
-import { ACPHttpError, conflict, notFound, unprocessable } from "./http-error.js";
+} from "../../models/index.js";
+import type { CancelAction } from "../../operations.js";
+import type { AgentRegistry, RegisteredAgent } from "../agents.js";
+import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-error.js";
 import { matchesAll } from "./match.js";
 import { executeLeg, failedOutcome, type StopReason } from "./run-leg.js";
 import { byCreation, newRunRecord, type RunRecord, toWireRun } from "./run-record.js";
@@ -370,7 +371,9 @@ export class RunManager {
             : undefined;
     try {
       await Promise.race([previous, aborted(stopped)]);
-      await delay((record.creation.after_seconds ?? 0) * 1000, stopped);
+      const after = (record.creation.after_seconds ?? 0) * 1000;
+      // A stop during the wait is seen by the checks that follow, so it ends the wait quietly.
+      if (after > 0) await sleep(after, stopped).catch(() => undefined);
       if (record.thread_id !== undefined && record.baseline === undefined) {
         const tuple = await this.deps.saver.getTuple({
           configurable: { thread_id: record.thread_id, checkpoint_ns: "" },
@@ -475,19 +478,5 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-}
-
-/** Resolves after `ms`, or earlier when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
   });
 }

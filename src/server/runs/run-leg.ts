@@ -1,5 +1,6 @@
-import type { OutputSchema, RunOutput, RunStatus } from "../models/index.js";
-import type { RegisteredAgent } from "./agents.js";
+import { isRecord } from "../../core/json-guards.js";
+import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
+import type { RegisteredAgent } from "../agents.js";
 import type { RunRecord } from "./run-record.js";
 import { toWire } from "./wire.js";
 
@@ -14,9 +15,6 @@ export type StopReason = "cancel" | "timeout" | "shutdown";
 
 /** A wire value the spec accepts where an agent-defined value goes (never null). */
 const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A client's config without LangGraph's internal (`__`-prefixed) keys, which it must not set. */
 const publicKeys = (config: Record<string, unknown>) =>
@@ -50,7 +48,7 @@ export async function executeLeg(
   const threadConfig = { configurable: { thread_id: record.graphThreadId } };
   try {
     const config = record.creation.config;
-    const configurable = publicKeys(isObject(config?.configurable) ? config.configurable : {});
+    const configurable = publicKeys(isRecord(config?.configurable) ? config.configurable : {});
     const stream = await agent.graph.stream(input, {
       configurable: { ...configurable, ...threadConfig.configurable },
       ...(config?.tags ? { tags: config.tags } : {}),
@@ -61,7 +59,7 @@ export async function executeLeg(
     for await (const chunk of stream as AsyncIterable<[string, unknown]>) {
       const [mode, payload] = chunk;
       if (mode === "values") {
-        if (isObject(payload) && "__interrupt__" in payload) continue;
+        if (isRecord(payload) && "__interrupt__" in payload) continue;
         flush("pending");
         held = { values: asValue(toWire(payload)) };
         last = held;
@@ -73,7 +71,7 @@ export async function executeLeg(
             type: "custom",
             run_id: runId,
             status: "pending",
-            update: isObject(update) ? update : { value: update },
+            update: isRecord(update) ? update : { value: update },
           });
         }
       }

@@ -1,4 +1,4 @@
-import { type AgentRegistry, toAgent } from "./agents.js";
+import { type AgentRegistry, toAgent } from "../agents.js";
 import type { Handlers } from "./router.js";
 
 /** The handlers of the Agents operations. */

@@ -1,7 +1,8 @@
 /**
- * Shape tests the hand-written "surely valid" checks share. Each says yes only for
- * a value zod would accept and return unchanged, so a checked value can be used as
- * it is.
+ * Type guards for parsed JSON that every part of the library shares. The plain
+ * ones also back the client's hand-written "surely valid" checks: each says yes
+ * only for a value zod would accept and return unchanged, so a checked value can
+ * be used as it is.
  */
 
 /** A JSON object: not null and not an array. */

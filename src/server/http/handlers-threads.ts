@@ -1,5 +1,5 @@
+import type { ThreadService } from "../runs/threads.js";
 import type { Handlers } from "./router.js";
-import type { ThreadService } from "./threads.js";
 
 /** The handlers of the Threads operations. */
 export function threadHandlers(

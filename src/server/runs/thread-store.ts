@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
-import type { ThreadStatus } from "../models/index.js";
+import type { ThreadStatus } from "../../models/index.js";
 import { CheckpointRecords } from "./checkpoint-records.js";
 
 /** What the server knows about a thread beside its graph state. */

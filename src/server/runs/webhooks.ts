@@ -1,4 +1,4 @@
-import type { ACPServerLogger } from "./options.js";
+import type { ACPServerLogger } from "../options.js";
 
 /**
  * Delivers run status changes to the `webhook` of the run. Deliveries of one run go

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { isRecord } from "../../core/json-guards.js";
 import type {
   Thread,
   ThreadCreate,
   ThreadPatch,
   ThreadSearchRequest,
   ThreadState,
-} from "../models/index.js";
-import type { AgentRegistry, RegisteredAgent } from "./agents.js";
-import { conflict, notFound, unprocessable } from "./http-error.js";
+} from "../../models/index.js";
+import type { AgentRegistry, RegisteredAgent } from "../agents.js";
+import { conflict, notFound, unprocessable } from "../http/http-error.js";
 import { matchesAll } from "./match.js";
 import type { RunManager } from "./runs.js";
 import { newThreadRecord, type ThreadRecord, type ThreadStore } from "./thread-store.js";
@@ -89,7 +90,7 @@ export class ThreadService {
       if (active !== undefined) throw conflict(`thread ${threadId} is busy with run ${active}`);
       const values =
         body.messages !== undefined
-          ? { ...(isObject(body.values) ? body.values : {}), messages: body.messages }
+          ? { ...(isRecord(body.values) ? body.values : {}), messages: body.messages }
           : (body.values ?? null);
       const agent = this.agentOf(record);
       const configurable: Record<string, unknown> = { thread_id: threadId };
@@ -198,8 +199,5 @@ export class ThreadService {
     return thread;
   }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

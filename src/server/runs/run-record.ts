@@ -6,7 +6,7 @@ import type {
   RunStateless,
   RunStatus,
   StreamingMode,
-} from "../models/index.js";
+} from "../../models/index.js";
 import { RunEventLog } from "./run-events.js";
 
 /** A run as the server tracks it: the wire fields plus what executing it needs. */

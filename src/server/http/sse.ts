@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { RunEvent } from "./run-events.js";
-import type { RunRecord } from "./run-record.js";
+import type { RunEvent } from "../runs/run-events.js";
+import type { RunRecord } from "../runs/run-record.js";
 
 /** How a run's events are streamed to one client. */
 export interface StreamOptions {

@@ -3,7 +3,7 @@ import type {
   ValueRunErrorUpdate,
   ValueRunInterruptUpdate,
   ValueRunResultUpdate,
-} from "../models/index.js";
+} from "../../models/index.js";
 
 /** The `data` of one `RunOutputStream` event. */
 export type RunEventData =

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { type OperationName, type Operations, operations } from "../operations.js";
+import { type OperationName, type Operations, operations } from "../../operations.js";
 import { ACPHttpError, notFound, unprocessable } from "./http-error.js";
 
 /** The body type of an operation, read off its client method's arguments. */
