@@ -1,35 +1,71 @@
 /**
- * Connecting to an ACP server from the command line: where it is (`--host` or
- * `ACP_HOST`), the key (`ACP_API_KEY`, sent as `x-api-key`), and turning an
- * agent's name into its id.
+ * Connecting to an ACP server from the command line: where it is (`--url` or
+ * `ACP_URL`), the key (`--api-key` or `ACP_API_KEY`, sent as `x-api-key`), and
+ * turning an agent's name into its id.
  */
+import { Option } from "commander";
 import type { ACPClient } from "../client/acp-client.js";
 import { ApiException } from "../core/errors.js";
 import type { Agent } from "../models/agents.js";
 import { CliError, redact } from "./cli-error.js";
 import type { CliIo } from "./io.js";
+import { warn } from "./io.js";
 
 /** The options every server-talking command accepts. */
 export interface ServerOptions {
+  url?: string;
+  /** The name `--url` had before; kept for one release. */
   host?: string;
+  apiKey?: string;
   debug?: boolean;
 }
 
-/** The API key from the environment, if any; kept out of every message. */
-export const apiKeyOf = (io: CliIo): string | undefined => io.env.ACP_API_KEY || undefined;
+/** `--api-key`, for the commands that talk to a server and for `serve`. */
+export const apiKeyOption = (what: string): Option =>
+  new Option(
+    "--api-key <key>",
+    `${what} (default: ACP_API_KEY, which keeps the key out of the process list)`,
+  );
+
+/** The API key from `--api-key` or the environment, if any; kept out of every message. */
+export const apiKeyOf = (opts: { apiKey?: string }, io: CliIo): string | undefined =>
+  opts.apiKey || io.env.ACP_API_KEY || undefined;
 
 /**
- * A client for the server named by `--host` or `ACP_HOST`. The client is loaded
- * only here, so commands that need no server never load it.
+ * Every key this command line carries, wherever it was given: what is redacted from
+ * anything printed, read straight from the arguments so that it holds also when
+ * parsing them fails.
+ */
+export function secretsOf(argv: readonly string[], io: CliIo): string[] {
+  const secrets = [io.env.ACP_API_KEY];
+  argv.forEach((arg, i) => {
+    if (arg === "--api-key") secrets.push(argv[i + 1]);
+    else if (arg.startsWith("--api-key=")) secrets.push(arg.slice("--api-key=".length));
+  });
+  return secrets.filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/** The server's base URL: `--url`, then `ACP_URL`, then the older `--host` and `ACP_HOST`. */
+function serverUrlOf(opts: ServerOptions, io: CliIo): string {
+  if (opts.host !== undefined && opts.url === undefined) {
+    warn(io, "acp: --host is deprecated for server commands: use --url");
+  }
+  const url = opts.url ?? opts.host ?? io.env.ACP_URL ?? io.env.ACP_HOST;
+  if (!url) throw new CliError("no ACP server given: pass --url URL or set ACP_URL");
+  if (!/^https?:\/\//.test(url)) {
+    throw new CliError(`--url must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+  }
+  return url;
+}
+
+/**
+ * A client for the server `opts` name. The client is loaded only here, so commands
+ * that need no server never load it.
  */
 export async function connect(opts: ServerOptions, io: CliIo): Promise<ACPClient> {
-  const host = opts.host ?? io.env.ACP_HOST;
-  if (!host) throw new CliError("no ACP server given: pass --host URL or set ACP_HOST");
-  if (!/^https?:\/\//.test(host)) {
-    throw new CliError(`--host must be an http:// or https:// URL, got ${JSON.stringify(host)}`);
-  }
+  const host = serverUrlOf(opts, io);
   const { ACPClient, ApiClientConfiguration } = await import("../index.js");
-  const key = apiKeyOf(io);
+  const key = apiKeyOf(opts, io);
   const configuration = new ApiClientConfiguration({
     host,
     ...(key ? { apiKey: { "x-api-key": key } } : {}),

@@ -1,5 +1,6 @@
 /** The `acp` command line: every command, wired to one context. */
-import { Command } from "commander";
+import { Command, Help, Option } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
 import { ACP_VERSION } from "../version.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerGenerate } from "./commands/generate.js";
@@ -7,6 +8,7 @@ import { registerLists } from "./commands/lists.js";
 import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
 import { registerValidate } from "./commands/validate.js";
+import { apiKeyOption } from "./connect.js";
 import type { CliContext } from "./context.js";
 
 const serverCommands = new Set(["agents", "descriptor", "run", "threads", "runs"]);
@@ -17,11 +19,19 @@ export function buildProgram(ctx: CliContext): Command {
     .description(
       `Agent Connect Protocol (ACP ${ACP_VERSION}) tools: descriptors, manifests and any ACP server`,
     )
+    .version(packageJson.version, "-V, --version", "print the version of acp")
     .option("--debug", "show stack traces and the client's request log")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
+    })
+    .configureHelp({
+      // Commander enforces required options but does not say so in --help.
+      optionDescription(this: Help, option: Option): string {
+        const described = Help.prototype.optionDescription.call(this, option);
+        return option.mandatory ? `${described} (required)` : described;
+      },
     });
   registerValidate(program, ctx);
   registerGenerate(program, ctx);
@@ -30,12 +40,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerLists(program, ctx);
   registerServe(program, ctx);
   for (const cmd of program.commands) {
-    if (serverCommands.has(cmd.name())) {
-      cmd.option(
-        "--host <url>",
-        "the ACP server's base URL (default: ACP_HOST); the key is read from ACP_API_KEY",
-      );
-    }
+    if (!serverCommands.has(cmd.name())) continue;
+    cmd
+      .option("--url <url>", "the ACP server's base URL (default: ACP_URL)")
+      .addOption(apiKeyOption("the key sent in x-api-key"))
+      .addOption(new Option("--host <url>", "the former name of --url").hideHelp());
   }
   return program;
 }

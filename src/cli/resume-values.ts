@@ -21,14 +21,33 @@ export class ResumeValues {
 
   /**
    * The value for the interrupt of run `runId` whose payload is `payload`. A line
-   * that is not JSON is taken as a string.
+   * that is not JSON is refused, and the question asked again: sending it as a
+   * string would guess at what the person meant.
    */
   async next(payload: unknown, runId: string | undefined): Promise<unknown> {
     const run = runId ? `run ${runId}` : "the run";
     if (this.#given.length > 0) return this.#given.shift();
-    this.#io.stderr.write(
-      `${run} is interrupted:\n${JSON.stringify(payload, null, 2)}\nresume value (JSON): `,
-    );
+    this.#io.stderr.write(`${run} is interrupted:\n${JSON.stringify(payload, null, 2)}\n`);
+    for (;;) {
+      this.#io.stderr.write("resume value (JSON): ");
+      const line = await this.#readLine();
+      if (line === undefined) {
+        throw new CliError(
+          `${run} is interrupted and no resume value was given: pass --resume JSON`,
+        );
+      }
+      try {
+        return JSON.parse(line);
+      } catch {
+        this.#io.stderr.write(
+          `not JSON: ${JSON.stringify(line.slice(0, 80))}; a string needs quotes, e.g. "yes"\n`,
+        );
+      }
+    }
+  }
+
+  /** The next line of stdin, or `undefined` at its end. */
+  async #readLine(): Promise<string | undefined> {
     if (!this.#lines) {
       this.#rl = createInterface({ input: this.#io.stdin, terminal: false });
       this.#lines = this.#rl[Symbol.asyncIterator]();
@@ -36,14 +55,7 @@ export class ResumeValues {
     const line = await this.#lines.next();
     // A terminal echoes the person's Enter; a pipe does not.
     if (!(this.#io.stdin as { isTTY?: boolean }).isTTY) this.#io.stderr.write("\n");
-    if (line.done) {
-      throw new CliError(`${run} is interrupted and no resume value was given: pass --resume JSON`);
-    }
-    try {
-      return JSON.parse(line.value);
-    } catch {
-      return line.value;
-    }
+    return line.done ? undefined : line.value;
   }
 
   /** Lets go of stdin. */

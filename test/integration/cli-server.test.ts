@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** `acp` against the test server. */
 const at = (args: string[], options: Parameters<typeof acp>[1] = {}) =>
-  acp([...args, "--host", server.url], options);
+  acp([...args, "--url", server.url], options);
 
 const json = (text: string): unknown[] => lines(text).map((l) => JSON.parse(l));
 
@@ -147,12 +147,22 @@ describe("acp run", () => {
     expect(json(r.stdout)).toMatchObject([{ answers: ["x", "y"] }]);
   });
 
-  it("sends a line that is not JSON as a string, which the server may refuse", async () => {
+  it("refuses a line that is not JSON and asks again, sending nothing for it", async () => {
     const r = await at(["run", "test.interrupt-twice", "--input", '{"topic":"owls"}'], {
-      stdin: "plain words\n",
+      stdin: 'plain words\n{"answer":"x"}\n{"answer":"y"}\n',
     });
-    expect(r.code).toBe(1);
-    expect(lines(r.stderr).at(-1)).toMatch(/^acp: resume_stateless_run: \(422\).*must be object/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('not JSON: "plain words"; a string needs quotes, e.g. "yes"\n');
+    expect(r.stderr.match(/resume value \(JSON\): /g)).toHaveLength(3);
+    expect(json(r.stdout)).toMatchObject([{ answers: ["x", "y"] }]);
+  });
+
+  it("refuses --input that is not a JSON object before calling the server", async () => {
+    const r = await acp(["run", "test.echo", "--input", '"hi"', "--url", "http://127.0.0.1:9"]);
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: "acp: --input must be a JSON object, got string\n",
+    });
   });
 
   it("fails in one line when an interrupt gets no resume value", async () => {
@@ -235,18 +245,30 @@ describe("acp run", () => {
 });
 
 describe("where the server is, and the api key", () => {
-  it("needs a host, from --host or ACP_HOST", async () => {
+  it("needs a server URL, from --url or ACP_URL", async () => {
     const none = await acp(["agents"]);
     expect(none).toMatchObject({
       code: 1,
-      stderr: "acp: no ACP server given: pass --host URL or set ACP_HOST\n",
+      stderr: "acp: no ACP server given: pass --url URL or set ACP_URL\n",
     });
-    const env = await acp(["agents", "--name", "test.echo"], { env: { ACP_HOST: server.url } });
+    const env = await acp(["agents", "--name", "test.echo"], { env: { ACP_URL: server.url } });
     expect(env.code).toBe(0);
+    expect(json(env.stdout)).toMatchObject([{ agent_id: agentIds.echo }]);
+  });
+
+  it("still takes the former names --host and ACP_HOST, saying so for --host", async () => {
+    const flag = await acp(["agents", "--name", "test.echo", "--host", server.url]);
+    expect(flag).toMatchObject({
+      code: 0,
+      stderr: "acp: --host is deprecated for server commands: use --url\n",
+    });
+    expect(json(flag.stdout)).toMatchObject([{ agent_id: agentIds.echo }]);
+    const env = await acp(["agents", "--name", "test.echo"], { env: { ACP_HOST: server.url } });
+    expect(env).toMatchObject({ code: 0, stderr: "" });
   });
 
   it("reports an unreachable server in one line", async () => {
-    const r = await acp(["agents", "--host", "http://127.0.0.1:9"], {
+    const r = await acp(["agents", "--url", "http://127.0.0.1:9"], {
       env: { ACP_API_KEY: API_KEY },
     });
     expect(r.code).toBe(1);
@@ -255,21 +277,36 @@ describe("where the server is, and the api key", () => {
   });
 
   it("sends ACP_API_KEY, and never prints it, even with --debug", async () => {
-    const ok = await acp(["agents", "--host", keyed.url], { env: { ACP_API_KEY: API_KEY } });
+    const ok = await acp(["agents", "--url", keyed.url], { env: { ACP_API_KEY: API_KEY } });
     expect(ok.code).toBe(0);
     expect(json(ok.stdout).length).toBeGreaterThan(0);
     const wrong = `${API_KEY}-wrong`;
-    const denied = await acp(["--debug", "agents", "--host", keyed.url], {
+    const denied = await acp(["--debug", "agents", "--url", keyed.url], {
       env: { ACP_API_KEY: wrong },
     });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("acp: ");
     expect(denied.stderr).not.toContain(API_KEY);
-    const debugOk = await acp(["--debug", "agents", "--host", keyed.url], {
+    const debugOk = await acp(["--debug", "agents", "--url", keyed.url], {
       env: { ACP_API_KEY: API_KEY },
     });
     expect(debugOk.code).toBe(0);
     expect(debugOk.stdout + debugOk.stderr).not.toContain(API_KEY);
+  });
+
+  it("takes the key from --api-key as well, before ACP_API_KEY, and never prints it", async () => {
+    const ok = await acp(["agents", "--url", keyed.url, "--api-key", API_KEY], {
+      env: { ACP_API_KEY: "not-the-key" },
+    });
+    expect(ok.code).toBe(0);
+    expect(json(ok.stdout).length).toBeGreaterThan(0);
+    const wrong = `${API_KEY}-wrong`;
+    for (const args of [["--api-key", wrong], [`--api-key=${wrong}`]]) {
+      const denied = await acp(["--debug", "agents", "--url", keyed.url, ...args]);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/^acp: search_agents: \(401\)/m);
+      expect(denied.stdout + denied.stderr).not.toContain(API_KEY);
+    }
   });
 });
 
@@ -282,7 +319,7 @@ describe("acp run on a terminal", () => {
       shown += c.toString("utf8");
     });
     const code = await runCli(
-      ["run", "test.custom-streaming", "--stream", "--input", '{"count":2}', "--host", server.url],
+      ["run", "test.custom-streaming", "--stream", "--input", '{"count":2}', "--url", server.url],
       { stdout, stderr, stdin: new PassThrough(), env: {}, isTTY: true },
     );
     expect(code).toBe(0);
@@ -294,6 +331,21 @@ describe("acp run on a terminal", () => {
 });
 
 describe("acp options", () => {
+  it("prints its version", async () => {
+    const { version } = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8"));
+    for (const flag of ["--version", "-V"]) {
+      expect(await acp([flag])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+  });
+
+  it("marks the options a command cannot do without as required in its help", async () => {
+    const run = await acp(["run", "--help"]);
+    expect(run.stdout).toMatch(/--input <json> +the run's input, as JSON or @file \(required\)\n/);
+    expect(run.stdout).not.toMatch(/--config.*\(required\)/);
+    const generate = await acp(["generate-agent-models", "--help"]);
+    expect(generate.stdout).toMatch(/--output-dir <dir> +.*\(required\)\n/);
+  });
+
   it("refuses a whole-number option out of range in one line", async () => {
     const limit = await at(["threads", "--limit", "0"]);
     expect(limit).toMatchObject({
@@ -324,7 +376,7 @@ describe("acp run in a real terminal", () => {
         "--stream",
         "--input",
         `'{"topic":"cats"}'`,
-        "--host",
+        "--url",
         server.url,
       ].join(" ");
       const child = spawn("script", ["-qec", command, "/dev/null"], {
@@ -387,14 +439,50 @@ export const agents = [{ graph, descriptor: {
 } }];
 `,
     );
-    const child = startAcp(["serve", modulePath, "--port", "0", "--host", "127.0.0.1"]);
+    const child = startAcp(["serve", modulePath, "--port", "0", "--listen", "127.0.0.1"]);
     children.push(child);
     const url = (await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+/)) as string;
-    const r = await acp(["run", "served.greeter", "--input", '{"name":"Ada"}', "--host", url]);
+    const r = await acp(["run", "served.greeter", "--input", '{"name":"Ada"}', "--url", url]);
     expect(json(r.stdout)).toMatchObject([{ greeting: "hello Ada" }]);
     const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
     expect(await ended).toBe(0);
+  });
+
+  it("serves a TypeScript module as it is, naming each agent's id, behind --api-key", async () => {
+    const child = startAcp(
+      ["serve", "examples/echo/agents.ts", "--port", "0", "--host", "127.0.0.1"],
+      { env: { ACP_API_KEY: API_KEY } },
+    );
+    children.push(child);
+    let stderr = "";
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+    });
+    const shown = await waitForLine(
+      child,
+      /serving on \S+ \(x-api-key required\)\n {2}org\.example\.echo@1\.0\.0 {2}agent id \S+\n/,
+    );
+    const [, url = "", listedId] = shown.match(/serving on (\S+) .*\n.* agent id (\S+)/) ?? [];
+    const client = new ACPClient({
+      configuration: new ApiClientConfiguration({ host: url, apiKey: { "x-api-key": API_KEY } }),
+    });
+    const [agent] = await client.searchAgents({ name: "org.example.echo" });
+    await client.close();
+    expect(listedId).toBe(agent?.agent_id);
+    const input = '{"messages":[{"type":"human","content":"hi"}]}';
+    const denied = await acp(["run", "org.example.echo", "--input", input, "--url", url]);
+    expect(denied.stderr).toMatch(/\(401\)/);
+    const r = await acp(["run", "org.example.echo", "--input", input, "--url", url], {
+      env: { ACP_API_KEY: API_KEY },
+    });
+    expect(json(r.stdout)).toMatchObject([
+      { messages: [{ content: "hi" }, { content: "Echo: hi" }] },
+    ]);
+    const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    expect(await ended).toBe(0);
+    expect(stderr).toBe("acp: --host is deprecated for acp serve: use --listen\n");
   });
 
   it("says what a module must export", async () => {

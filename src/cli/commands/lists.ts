@@ -1,6 +1,7 @@
 /** `acp threads` and `acp runs`: what the server holds. */
 
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { RunStatus, ThreadStatus } from "../../models/common.js";
 import type { RunStateful, RunStateless } from "../../models/runs.js";
 import type { Thread } from "../../models/threads.js";
 import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
@@ -21,7 +22,9 @@ export function registerLists(program: Command, ctx: CliContext): void {
   program
     .command("threads")
     .description("list the threads of the server")
-    .option("--status <status>", "only threads in this status (idle, busy, interrupted, error)")
+    .addOption(
+      new Option("--status <status>", "only threads in this status").choices(ThreadStatus.options),
+    )
     .option("--limit <n>", "at most this many")
     .action(async (opts: { status?: Thread["status"]; limit?: string }, cmd: Command) => {
       const limit = limitOf(opts.limit);
@@ -37,7 +40,9 @@ export function registerLists(program: Command, ctx: CliContext): void {
     .command("runs")
     .description("list stateless runs, or the runs of a thread with --thread")
     .option("--agent <agent>", "only runs of this agent (id, name or name@version)")
-    .option("--status <status>", "only runs in this status")
+    .addOption(
+      new Option("--status <status>", "only runs in this status").choices(RunStatus.options),
+    )
     .option("--thread <id>", "list the runs of this thread instead")
     .option("--limit <n>", "at most this many")
     .action(

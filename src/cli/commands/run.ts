@@ -20,6 +20,15 @@ interface RunOptions {
   resume?: string[];
 }
 
+/** A run's input and config are JSON objects in the protocol: anything else is refused here. */
+function jsonObject(value: unknown, option: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new CliError(`${option} must be a JSON object, got ${got}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 function streamModes(descriptor: AgentACPDescriptor): ("values" | "custom")[] {
   const streaming = descriptor.specs.capabilities.streaming;
   return (["values", "custom"] as const).filter((m) => streaming?.[m] === true);
@@ -103,8 +112,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .action(async (ref: string, opts: RunOptions, cmd: Command) => {
-      const input = parseJsonArg(opts.input, "--input");
-      const config = opts.config === undefined ? undefined : parseJsonArg(opts.config, "--config");
+      const input = jsonObject(parseJsonArg(opts.input, "--input"), "--input");
+      const config =
+        opts.config === undefined
+          ? undefined
+          : jsonObject(parseJsonArg(opts.config, "--config"), "--config");
       const resumes = new ResumeValues(
         (opts.resume ?? []).map((r) => parseJsonArg(r, "--resume")),
         ctx.io,
@@ -114,10 +126,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
           const agent = await resolveAgent(client, ref);
           const body: RunCreateStateless = {
             agent_id: agent.agent_id,
-            input: input as RunCreateStateless["input"],
-            ...(config !== undefined
-              ? { config: { configurable: config as Record<string, unknown> } }
-              : {}),
+            input,
+            ...(config !== undefined ? { config: { configurable: config } } : {}),
           };
           const target = opts.thread ? threadTarget(client, opts.thread) : statelessTarget(client);
           if (!opts.stream) {

@@ -1,36 +1,35 @@
 /**
- * `acp serve MODULE`: serves the graphs a JavaScript module exports with this
- * project's ACP server.
+ * `acp serve MODULE`: serves the graphs a module exports with this project's ACP
+ * server.
  *
  * The module exports its agents as `export const agents = [{ graph, descriptor }]`
  * or as its default export (an array, or one `{ graph, descriptor }`). `graph`
  * is a compiled LangGraph.js graph, `descriptor` its ACP descriptor or an agent
- * manifest, and an optional `agentId` fixes the agent's id. The module must be
- * one Node can import (`.js`, `.mjs`, `.cjs`). When `ACP_API_KEY` is set, every
- * request must carry it in `x-api-key`.
+ * manifest, and an optional `agentId` fixes the agent's id. JavaScript modules are
+ * imported as they are, TypeScript ones through tsx. With `--api-key` (or
+ * `ACP_API_KEY`), every request must carry the key in `x-api-key`.
  */
 
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import type { Agent } from "../../models/agents.js";
 import type { ACPAgentOptions } from "../../server/index.js";
 import { CliError } from "../cli-error.js";
-import { apiKeyOf } from "../connect.js";
+import { apiKeyOf, apiKeyOption } from "../connect.js";
 import type { CliContext } from "../context.js";
-import { say } from "../io.js";
+import { say, warn } from "../io.js";
+import { loadModule } from "../load-module.js";
 import { wholeNumber } from "../whole-number.js";
 
 const moduleShapeHelp = `
-The module exports its agents in one of these ways:
+The module (JavaScript, or TypeScript when tsx is installed) exports its agents
+in one of these ways:
   export const agents = [{ graph, descriptor }, ...];
   export default [{ graph, descriptor }, ...];
   export default { graph, descriptor };
 graph is a compiled LangGraph.js graph; descriptor its ACP descriptor (or an agent
-manifest); an optional agentId fixes the agent's id. When ACP_API_KEY is set,
-every request must carry it in the x-api-key header.`;
+manifest); an optional agentId fixes the agent's id.`;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
-
 /** The agents module `mod` exports, checked for shape. */
 export function agentsOf(mod: Record<string, unknown>, name: string): ACPAgentOptions[] {
   const exported = mod.agents ?? mod.default;
@@ -51,8 +50,28 @@ export function agentsOf(mod: Record<string, unknown>, name: string): ACPAgentOp
   return list as ACPAgentOptions[];
 }
 
-function portOf(value: string): number {
-  return wholeNumber("--port", value, 0, 65535);
+interface ServeOptions {
+  port: string;
+  listen?: string;
+  /** The name `--listen` had before; kept for one release. */
+  host?: string;
+  apiKey?: string;
+}
+
+/** The agents the server offers, as its own `/agents/search` answers. */
+async function servedAgents(
+  fetch: (request: Request) => Promise<Response>,
+  url: string,
+  apiKey: string | undefined,
+): Promise<Agent[]> {
+  const response = await fetch(
+    new Request(`${url}/agents/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}) },
+      body: "{}",
+    }),
+  );
+  return (await response.json()) as Agent[];
 }
 
 /** Adds `acp serve`. */
@@ -60,39 +79,32 @@ export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command("serve")
     .description("serve the LangGraph.js graphs a module exports as ACP agents")
-    .argument("<module>", "a JavaScript module that exports its agents")
+    .argument("<module>", "a JavaScript or TypeScript module that exports its agents")
+    .option("--listen <address>", 'the address to listen on (default: "127.0.0.1")')
     .option("--port <port>", "the port to listen on (0 picks a free one)", "8000")
-    .option("--host <address>", "the address to listen on", "127.0.0.1")
+    .addOption(apiKeyOption("the key every request must carry in x-api-key"))
+    .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
-    .action(async (modulePath: string, opts: { port: string; host: string }) => {
-      const port = portOf(opts.port);
-      let mod: Record<string, unknown>;
-      try {
-        mod = await import(pathToFileURL(resolve(modulePath)).href);
-      } catch (err) {
-        const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-        throw new CliError(`cannot load ${modulePath}: ${why}`);
+    .action(async (modulePath: string, opts: ServeOptions) => {
+      const port = wholeNumber("--port", opts.port, 0, 65535);
+      if (opts.host !== undefined && opts.listen === undefined) {
+        warn(ctx.io, "acp: --host is deprecated for acp serve: use --listen");
       }
-      const agents = agentsOf(mod, modulePath);
+      const agents = agentsOf(await loadModule(modulePath), modulePath);
       const { serveACP } = await import("../../server/index.js");
-      const apiKey = apiKeyOf(ctx.io);
+      const apiKey = apiKeyOf(opts, ctx.io);
       const running = await serveACP({
         agents,
         port,
-        hostname: opts.host,
+        hostname: opts.listen ?? opts.host ?? "127.0.0.1",
         ...(apiKey ? { apiKey } : {}),
         logger: { warn: (message: string) => ctx.io.stderr.write(`${message}\n`) },
       });
-      const names = agents.map((a) =>
-        String(
-          (a.descriptor as { metadata?: { ref?: { name?: string } } }).metadata?.ref?.name ??
-            "agent",
-        ),
-      );
-      say(
-        ctx.io,
-        `serving ${names.join(", ")} on ${running.url}${apiKey ? " (x-api-key required)" : ""}`,
-      );
+      say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
+      for (const agent of await servedAgents(running.server.fetch, running.url, apiKey)) {
+        const { name, version } = agent.metadata.ref;
+        say(ctx.io, `  ${name}@${version}  agent id ${agent.agent_id}`);
+      }
       await new Promise<void>((done) => {
         const stop = () => {
           process.off("SIGINT", stop);
