@@ -26,6 +26,7 @@ import {
   type AuthSetting,
   type Timeout,
 } from "./configuration.js";
+import { describeErrorBody } from "./error-body.js";
 import {
   type AttemptFailure,
   type FetchInit,
@@ -35,6 +36,7 @@ import {
 } from "./fetch-with-retry.js";
 import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
+import { dropNullOptionals } from "./null-optional.js";
 import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
@@ -247,8 +249,10 @@ export class ApiClient {
   ): Promise<ApiException> {
     const body = redactor.redact(await response.text().catch(() => ""));
     let data: unknown = body;
+    let json = false;
     try {
       data = body ? JSON.parse(body) : undefined;
+      json = true;
     } catch {
       data = body;
     }
@@ -266,6 +270,7 @@ export class ApiClient {
       body,
       data,
       operationId: operation.operationId,
+      detail: describeErrorBody(json ? data : undefined, body),
     });
   }
 
@@ -293,7 +298,10 @@ export class ApiClient {
         `${operation.operationId}: the response body is not JSON (${text.slice(0, 80)})`,
       );
     }
-    if (fastCheckOf(operation.response)?.(json)) return json;
+    const fast = fastCheckOf(operation.response);
+    if (fast?.(json)) return json;
+    // Only a body the fast check did not vouch for can hold a null to drop.
+    if (dropNullOptionals(operation.response, json) && fast?.(json)) return json;
     const result = operation.response.safeParse(json);
     if (result.success) return result.data;
     return parseOrThrow(

@@ -17,6 +17,7 @@ import {
   type RunOutputData,
   surelyValid,
 } from "./event-check.js";
+import { dropNullOptionals } from "./null-optional.js";
 import { parseOrThrow } from "./validation.js";
 
 /**
@@ -185,12 +186,16 @@ export function decodeRunOutputEvent(
     // The path almost every event takes: nothing is built but the event itself.
     if (surelyValid(payload)) return { id, event, data: payload as RunOutputData };
     if (isRunOutputType(payload.type)) {
+      if (dropNullOptionals(RunOutputStream, { event, data: payload }) && surelyValid(payload)) {
+        return { id, event, data: payload as RunOutputData };
+      }
       return { id, event, data: parseRunOutputData(payload, invalid(message, operationId)) };
     }
   }
   const candidate = isWholeEvent(payload)
     ? { ...payload, id: payload.id ?? id, event: payload.event ?? event }
     : { id, event, data: payload };
+  dropNullOptionals(RunOutputStream, candidate);
   return parseOrThrow(RunOutputStream, candidate, invalid(message, operationId));
 }
 

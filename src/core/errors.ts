@@ -69,6 +69,8 @@ export interface ApiExceptionInit {
   data?: unknown;
   /** The operation that failed, for the message. */
   operationId?: string;
+  /** What the server said, readably (see `describeErrorBody`); the body itself otherwise. */
+  detail?: string;
 }
 
 /** The server answered with an error status. */
@@ -85,7 +87,7 @@ export class ApiException extends OpenApiException {
     const where = init.operationId ? `${init.operationId}: ` : "";
     const status = init.status !== undefined ? `(${init.status})` : "";
     const reason = init.reason ? ` ${init.reason}` : "";
-    const detail = typeof init.data === "string" ? init.data : init.body;
+    const detail = init.detail ?? (typeof init.data === "string" ? init.data : init.body);
     super(`${where}${status}${reason}${detail ? `: ${detail.slice(0, 500)}` : ""}`);
     this.status = init.status;
     this.reason = init.reason;
