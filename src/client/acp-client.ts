@@ -124,6 +124,7 @@ export class ACPClient {
       retries: api.configuration.retries,
       signal: options.signal,
       lastEventId: options.lastEventId,
+      rejoinIds: options.rejoinIds,
     };
     if (flavour === "data") return new RunEventStream(source);
     return open().then((response) => ({

@@ -9,11 +9,13 @@ import {
   ApiConnectionError,
   ApiException,
   ApiStreamRejoinError,
+  ApiStreamRejoinIdError,
   OpenApiException,
 } from "../core/errors.js";
 import { sleep } from "../core/sleep.js";
 import type { RunOutputStream } from "../models/index.js";
 import { RunOutputReader } from "./sse.js";
+import type { RejoinIds } from "./types.js";
 
 /** Where a stream stands when it has to be joined again. */
 export interface StreamPosition {
@@ -41,6 +43,8 @@ export interface RunEventStreamSource {
   signal?: AbortSignal | undefined;
   /** The id the stream starts after, when joining from a known point. */
   lastEventId?: string | undefined;
+  /** How the server numbers a re-joined stream's events; `"resume"` by default. */
+  rejoinIds?: RejoinIds | undefined;
 }
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -92,7 +96,8 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     let refilling: Promise<IteratorResult<RunOutputStream, undefined>> | undefined;
 
     const deliver = (event: RunOutputStream): IteratorYieldResult<RunOutputStream> => {
-      this.lastEventId = event.id;
+      // `""` is SSE's "no id": nothing to send back as Last-Event-ID.
+      this.lastEventId = event.id === "" ? undefined : event.id;
       if (event.data.run_id !== undefined) this.runId = event.data.run_id;
       this.#failures = 0;
       return { done: false, value: event };
@@ -148,7 +153,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
       try {
         const events = await this.#reader.read();
         if (events === undefined || !this.#rejoined) return events;
-        return this.#withoutRepeats(events);
+        return this.#afterRejoin(events);
       } catch (error) {
         if (this.#closed) return undefined;
         if (error instanceof OpenApiException) throw error;
@@ -170,6 +175,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   #adopt(response: Response): void {
     const reader = new RunOutputReader(bodyOf(response), this.#source.operationId, {
       partialFrame: "error",
+      lastEventId: this.lastEventId,
     });
     if (this.#closed) void reader.cancel();
     else this.#reader = reader;
@@ -185,10 +191,25 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     this.#first = undefined;
   }
 
-  /** A re-joined stream may start with events up to the one asked for; they are dropped. */
-  #withoutRepeats(events: RunOutputStream[]): RunOutputStream[] {
+  /**
+   * The first events of a re-joined stream, read as `rejoinIds` says the server
+   * numbers them: an event that does not come after the last one delivered is an
+   * error (`resume`), a replay to skip (`replay`), or new (`per-connection`). Never
+   * dropped unless the caller said the server replays.
+   */
+  #afterRejoin(events: RunOutputStream[]): RunOutputStream[] {
+    const rule = this.#source.rejoinIds ?? "resume";
     let seen = 0;
-    while (seen < events.length && this.alreadySeen((events[seen] as RunOutputStream).id)) seen++;
+    if (rule !== "per-connection") {
+      while (seen < events.length && this.alreadySeen((events[seen] as RunOutputStream).id)) seen++;
+    }
+    if (seen > 0 && rule === "resume") {
+      throw new ApiStreamRejoinIdError(
+        this.#source.operationId,
+        this.lastEventId as string,
+        (events[0] as RunOutputStream).id,
+      );
+    }
     if (seen < events.length) this.#rejoined = false;
     return seen === 0 ? events : events.slice(seen);
   }
@@ -236,7 +257,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     );
   }
 
-  /** After a re-join, a server may repeat events up to the one asked for; numeric ids tell. */
+  /** Whether `id` is the last delivered one or, both being numbers, not greater. */
   private alreadySeen(id: string): boolean {
     const last = this.lastEventId;
     if (last === undefined) return false;

@@ -3,6 +3,12 @@
  * event's id, `event:` its `event`, and `data:` the JSON of its `data` payload;
  * a `data:` that is a whole `{ id, event, data }` object is accepted too.
  *
+ * The bytes are read as the WHATWG rules say (`eventsource-parser` does the lines):
+ * comment lines anywhere, also a keep-alive `:` that a server wrote without a line
+ * end so that it swallows the next `id:` line; a block without `data` is no event;
+ * an event without `id` carries the last id the stream gave (the `lastEventId` of an
+ * `EventSource`), or `""` when it gave none, and no id is ever made up.
+ *
  * The readers hand out everything one network chunk completes as one array, so
  * a consumer awaits once per chunk rather than once per event, and only one
  * chunk's events are held at a time, whatever the length of the stream.
@@ -29,8 +35,10 @@ export class SseMessageReader {
   readonly #decoder = new TextDecoder();
   readonly #parser: EventSourceParser;
   #pending: EventSourceMessage[] = [];
-  /** The last few characters fed to the parser: enough to tell whether a frame is open. */
-  #tail = "";
+  /** Whether the last character fed was a CR, which the parser holds back in case an LF follows. */
+  #endsInCr = false;
+  /** Set when the body ended inside an event: a block with data but no closing blank line. */
+  #cutEvent = false;
   /** `ended`: the body came to its end; `stopped`: it failed or was cancelled. */
   #state: "reading" | "ended" | "stopped" = "reading";
 
@@ -55,8 +63,7 @@ export class SseMessageReader {
       if (this.#state !== "reading") break;
       if (chunk.done) {
         this.#feed(this.#decoder.decode());
-        // The parser holds a last CR back in case an LF follows; none will.
-        if (this.#tail.endsWith("\r")) this.#parser.feed("\n");
+        this.#finish();
         this.#release("ended");
       } else {
         this.#feed(this.#decoder.decode(chunk.value, { stream: true }));
@@ -71,11 +78,12 @@ export class SseMessageReader {
   }
 
   /**
-   * True when the body came to its end with bytes that never got the blank line
-   * that closes a frame: the last event was cut off. SSE drops such bytes silently.
+   * True when the body came to its end inside an event: a block that holds `data`
+   * never got its closing blank line. SSE drops such an event silently. A trailing
+   * comment or a block without data is not an event, so ending in one is no cut.
    */
   get endedInsideFrame(): boolean {
-    return this.#state === "ended" && !endsFrame(this.#tail);
+    return this.#state === "ended" && this.#cutEvent;
   }
 
   /** Stops reading: cancels the body (which closes its connection) unless it has ended. */
@@ -88,8 +96,21 @@ export class SseMessageReader {
 
   #feed(text: string): void {
     if (text.length === 0) return;
-    this.#tail = text.length >= 4 ? text.slice(-4) : (this.#tail + text).slice(-4);
+    this.#endsInCr = text.endsWith("\r");
     this.#parser.feed(text);
+  }
+
+  /**
+   * At the end of the body: a held CR ends its line, then a blank line closes
+   * whatever block is open; an event that this dispatches was cut off, and is
+   * dropped as SSE drops it.
+   */
+  #finish(): void {
+    if (this.#endsInCr) this.#parser.feed("\n");
+    const complete = this.#pending.length;
+    this.#parser.feed("\n\n");
+    this.#cutEvent = this.#pending.length > complete;
+    this.#pending.length = complete;
   }
 
   #release(state: "ended" | "stopped"): void {
@@ -105,6 +126,11 @@ export interface RunOutputReaderOptions {
    * `ApiValueError`, since the protocol's streams end after a whole event.
    */
   partialFrame?: "drop" | "error";
+  /**
+   * The last event id known before this body (from an earlier connection of the same
+   * stream): what an event without `id` carries until the body gives one.
+   */
+  lastEventId?: string | undefined;
 }
 
 /**
@@ -127,6 +153,7 @@ export class RunOutputReader {
     this.#messages = new SseMessageReader(body);
     this.#operationId = operationId;
     this.#partialFrame = options.partialFrame ?? "drop";
+    this.#lastId = options.lastEventId;
   }
 
   /** The events the next chunks complete (at least one), or undefined at the end of the body. */
@@ -147,8 +174,12 @@ export class RunOutputReader {
     }
     const events: RunOutputStream[] = new Array(messages.length);
     for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as EventSourceMessage;
+      // The parser forgets the id after each event; SSE keeps it until the next `id:`.
+      if (message.id === undefined) message.id = this.#lastId;
+      else this.#lastId = message.id;
       try {
-        events[i] = decodeRunOutputEvent(messages[i] as EventSourceMessage, this.#operationId);
+        events[i] = decodeRunOutputEvent(message, this.#operationId);
       } catch (error) {
         await this.#messages.cancel();
         if (i === 0) throw error;
@@ -157,7 +188,6 @@ export class RunOutputReader {
         break;
       }
     }
-    this.#lastId = events[events.length - 1]?.id ?? this.#lastId;
     return events;
   }
 
@@ -167,7 +197,11 @@ export class RunOutputReader {
   }
 }
 
-/** The `RunOutputStream` an SSE message carries; a bad one is an `ApiValueError` naming operation, event and field. */
+/**
+ * The `RunOutputStream` an SSE message carries; a bad one is an `ApiValueError`
+ * naming operation, event and field. A message without an id gets `""`, the SSE
+ * "no last event id" (the spec wants an id; none is made up).
+ */
 export function decodeRunOutputEvent(
   message: EventSourceMessage,
   operationId: string,
@@ -181,8 +215,9 @@ export function decodeRunOutputEvent(
       ["data"],
     );
   }
-  const { id, event } = message;
-  if (typeof id === "string" && event === "agent_event" && isRecord(payload)) {
+  const { event } = message;
+  const id = message.id ?? "";
+  if (event === "agent_event" && isRecord(payload)) {
     // The path almost every event takes: nothing is built but the event itself.
     if (surelyValid(payload)) return { id, event, data: payload as RunOutputData };
     if (isRunOutputType(payload.type)) {
@@ -234,15 +269,6 @@ export async function* readRunOutputStream(
   } finally {
     await reader.cancel();
   }
-}
-
-/** True when the text fed so far ends on a frame boundary: nothing, or an empty line. */
-function endsFrame(tail: string): boolean {
-  if (tail === "") return true;
-  const lineEnd = tail.endsWith("\r\n") ? 2 : /[\r\n]$/.test(tail) ? 1 : 0;
-  if (lineEnd === 0) return false;
-  const rest = tail.slice(0, -lineEnd);
-  return rest === "" || rest.endsWith("\n") || rest.endsWith("\r");
 }
 
 function isWholeEvent(value: unknown): value is { id?: string; event?: string; data: unknown } {

@@ -21,6 +21,11 @@ export interface RequestOptions {
   /** For streams: join from after this event id (sent as `Last-Event-ID`). */
   lastEventId?: string;
   /**
+   * For streams: what the server does with `Last-Event-ID` when a dropped stream is
+   * joined again, which the client cannot tell from the ids alone. See {@link RejoinIds}.
+   */
+  rejoinIds?: RejoinIds;
+  /**
    * How many times the transport may retry this request, in place of the
    * configuration's `retries`. A stream's re-joins send 0: the stream counts its own attempts
    * against `retries`, and retries inside each attempt would multiply them.
@@ -37,3 +42,20 @@ export interface ApiResponse<T> {
   /** The body's bytes; empty for streams, whose events are read through `data`. */
   rawData: Uint8Array;
 }
+
+/**
+ * How a server numbers the events of a stream joined again with `Last-Event-ID`.
+ *
+ * - `"resume"` (the default, as SSE means it): it goes on after the id it was
+ *   given. Should the first event after a re-join not come after the last one
+ *   delivered (the same id, or a number not greater), the server did not honour the
+ *   header, and its events cannot be told apart from those already delivered: the
+ *   stream ends in `ApiStreamRejoinIdError`, after every event delivered so far.
+ * - `"replay"`: it ignores the header and sends its log again from the start, with
+ *   the same ids; events up to the last one delivered are skipped.
+ * - `"per-connection"`: it ignores the header, numbers each connection from 1 and
+ *   sends only what happens after the re-join (the Python reference server does);
+ *   every event is delivered, and `lastEventId` follows the new numbering. What the
+ *   run produced while the stream was down is not sent by such a server.
+ */
+export type RejoinIds = "resume" | "replay" | "per-connection";

@@ -218,3 +218,25 @@ export class ApiStreamRejoinError extends ApiConnectionError {
     super(message, operationId, options);
   }
 }
+
+/**
+ * A dropped stream was joined again with `Last-Event-ID`, and the server's next
+ * event does not come after the last one delivered: the server did not honour the
+ * header, so its events cannot be told apart from the ones already delivered. The
+ * request option `rejoinIds` says how to read such a server instead.
+ */
+export class ApiStreamRejoinIdError extends ApiStreamRejoinError {
+  override name = "ApiStreamRejoinIdError";
+  constructor(
+    operationId: string | undefined,
+    lastEventId: string,
+    /** The id of the first event the re-joined stream sent. */
+    readonly receivedId: string,
+  ) {
+    super(
+      `the stream was joined again after event ${JSON.stringify(lastEventId)}, but the server's next event has id ${JSON.stringify(receivedId)}: it did not go on after Last-Event-ID, so its events cannot be told apart from those already delivered (replayed, or numbered anew per connection); set the request option rejoinIds to "replay" or "per-connection" for such a server`,
+      operationId,
+      lastEventId,
+    );
+  }
+}

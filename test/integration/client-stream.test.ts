@@ -6,6 +6,7 @@ import {
   ACPClient,
   ApiAbortError,
   ApiStreamRejoinError,
+  ApiStreamRejoinIdError,
   ApiValueError,
   NotFoundException,
   type RunOutputStream,
@@ -192,14 +193,31 @@ describe("re-joining a dropped stream", () => {
     expect(stream.lastEventId).toBe("10");
   });
 
-  it("skips events a server repeats on re-join", async () => {
+  it("skips the events a server replays on re-join, when told it replays", async () => {
     const s = await serve(async (_req, res, hit) => {
       startSse(res);
       await writeEvents(res, range(1, hit === 1 ? 4 : 6));
       if (hit === 1) drop(res);
       else res.end();
     });
-    expect(ids(await collect(client(s).streamStatelessRunOutput(runId)))).toEqual(ids(range(1, 6)));
+    const stream = client(s).streamStatelessRunOutput(runId, { rejoinIds: "replay" });
+    expect(ids(await collect(stream))).toEqual(ids(range(1, 6)));
+  });
+
+  it("by default ends in ApiStreamRejoinIdError when a re-joined stream repeats ids", async () => {
+    const s = await serve(async (_req, res, hit) => {
+      startSse(res);
+      await writeEvents(res, range(1, hit === 1 ? 4 : 6));
+      if (hit === 1) drop(res);
+      else res.end();
+    });
+    const got: string[] = [];
+    const error = await (async () => {
+      for await (const event of client(s).streamStatelessRunOutput(runId)) got.push(event.id);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual(["1", "2", "3", "4"]);
+    expect(error).toBeInstanceOf(ApiStreamRejoinIdError);
+    expect(error).toMatchObject({ lastEventId: "4", receivedId: "1" });
   });
 
   it("re-joins a stream that created a run through that run's GET stream", async () => {

@@ -71,7 +71,7 @@ describe("RunOutputReader", () => {
 
   it.each([
     ["inside a data line", `${frames(1)}id: 2\nevent: agent_event\ndata: {"ty`],
-    ["after a whole line", `${frames(1)}id: 2\nevent: agent_event\n`],
+    ["after a data line", `${frames(1)}id: 2\nevent: agent_event\ndata: {}\n`],
     ["after a data line without its blank line", `${frames(1)}${frames(2).slice(0, -1)}`],
     ["in a CRLF frame", `${frames(1)}${frames(2).replaceAll("\n", "\r\n").slice(0, -2)}`],
   ])("tells a body that ended %s from a whole one", async (_, text) => {
@@ -92,6 +92,8 @@ describe("RunOutputReader", () => {
     ["CRLF", frames(1, 2).replaceAll("\n", "\r\n")],
     ["CR", frames(1, 2).replaceAll("\n", "\r")],
     ["a trailing comment frame", `${frames(1, 2)}: keep-alive\n\n`],
+    ["a trailing comment without a line end", `${frames(1, 2)}:`],
+    ["a block without data", `${frames(1, 2)}id: 3\nevent: agent_event\n`],
     ["its last blank line in a chunk of its own", [frames(1, 2).slice(0, -1), "\n"]],
   ])("ends cleanly after whole frames with %s line ends", async (_, text) => {
     const chunks = Array.isArray(text) ? text : [text];
@@ -175,7 +177,7 @@ describe("RunEventStream", () => {
     ["an empty run segment", "/runs/", undefined],
     ["a bad escape", "/runs/%zz", undefined],
   ])("takes the run id from a Content-Location of %s", async (_, location, expected) => {
-    const cut = frames(1).slice(0, 5);
+    const cut = frames(1).slice(0, -2);
     const stream = new RunEventStream(
       sourceOf(() => sseResponse(cut, { "content-location": location })),
     );
