@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/**
+ * The PostgreSQL server the tests may use: `ACP_TEST_POSTGRES_URL` (`.ci/run` starts
+ * one and sets it). Without it the PostgreSQL tests skip, except in CI, where a
+ * missing server is a failure: CI must not pass by skipping them.
+ */
+export const postgresUrl = process.env.ACP_TEST_POSTGRES_URL;
+
+if (postgresUrl === undefined) {
+  if (process.env.CI) {
+    throw new Error("ACP_TEST_POSTGRES_URL is not set: CI runs the PostgreSQL tests (.ci/run)");
+  }
+  console.warn("postgres: ACP_TEST_POSTGRES_URL not set; skipping the PostgreSQL tests");
+}
+
+/** True when the PostgreSQL tests can run. */
+export const postgresAvailable = postgresUrl !== undefined;
+
+/** A database of its own for one test file. */
+export interface TestDatabase {
+  url: string;
+  /** Drops the database, closing whatever is still connected to it. */
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database on the test server (only call when {@link postgresAvailable}). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (postgresUrl === undefined) throw new Error("no PostgreSQL server for the tests");
+  const name = `acp_test_${randomBytes(6).toString("hex")}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
