@@ -18,6 +18,8 @@ describe.skipIf(!postgresAvailable)("PostgreSQL schema", () => {
 
   const newPool = () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    // Dropping the database ends the connections still open; that is expected here.
+    pool.on("error", () => undefined);
     pools.push(pool);
     return pool;
   };
@@ -42,19 +44,11 @@ describe.skipIf(!postgresAvailable)("PostgreSQL schema", () => {
     );
   });
 
-  it("enforces one executing run per thread in the database itself", async () => {
+  it("is left as it is by a later start", async () => {
     const pool = newPool();
+    await pool.query("INSERT INTO acp.migrations (version) VALUES (1000)");
     await migrate(pool, "acp");
-    const insert = (runId: string, owner: number | null) =>
-      pool.query(
-        `INSERT INTO acp.runs (run_id, thread_id, agent_id, status, created_at, updated_at, record, owner)
-         VALUES ($1, 't1', 'a', 'pending', now(), now(), '{}', $2)`,
-        [runId, owner],
-      );
-    await insert("00000000-0000-4000-8000-000000000001", 1);
-    await insert("00000000-0000-4000-8000-000000000002", null);
-    await expect(insert("00000000-0000-4000-8000-000000000003", 2)).rejects.toMatchObject({
-      code: "23505",
-    });
+    const versions = await pool.query("SELECT count(*)::int AS n FROM acp.migrations");
+    expect(versions.rows[0].n).toBe(SCHEMA_VERSION + 1);
   });
 });

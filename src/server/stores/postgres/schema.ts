@@ -5,66 +5,61 @@ import type { Pool } from "pg";
  * released: a database created by an older release is brought up to date by the steps
  * it lacks. `{s}` stands for the quoted schema name.
  *
- * - `runs` holds each run's record, the columns search filters on, and its execution
- *   state: a run waiting for a worker is `queued`; the replica executing it is its
- *   `owner`; a unique partial index lets at most one run of a thread be owned, so a
- *   thread never executes two runs at once, whichever replicas try.
+ * - `threads` and `runs` hold each record as JSON text beside the columns searches
+ *   filter and sort on; `threads.busy_run_id` is the run that holds a thread.
+ * - `runs` also holds its execution state: a run waiting for a worker is `queued`;
+ *   the replica executing it is its `owner`, `attempt` counts the executions begun,
+ *   and `leg` is what the current execution starts from (its input or a resume).
  * - `run_events` is each run's output stream, the log `Last-Event-ID` replays from.
- * - `replicas` names the live replicas; each holds an advisory lock on its id for as
- *   long as its connection lives, which is how the others learn that it died.
  */
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE {s}.threads (
     thread_id text PRIMARY KEY,
-    created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
     status text NOT NULL,
-    metadata jsonb NOT NULL DEFAULT '{}',
-    record jsonb NOT NULL
+    meta text[] NOT NULL,
+    busy_run_id text,
+    record text NOT NULL
   );
-  CREATE INDEX threads_by_creation ON {s}.threads (created_at, thread_id);
-  CREATE INDEX threads_by_status ON {s}.threads (status, created_at);
-  CREATE INDEX threads_by_metadata ON {s}.threads USING gin (metadata jsonb_path_ops);
+  CREATE INDEX threads_by_creation ON {s}.threads (created_at COLLATE "C", seq);
+  CREATE INDEX threads_by_status ON {s}.threads (status, created_at COLLATE "C", seq);
+  CREATE INDEX threads_busy ON {s}.threads (created_at COLLATE "C", seq)
+    WHERE busy_run_id IS NOT NULL;
+  CREATE INDEX threads_by_metadata ON {s}.threads USING gin (meta);
 
   CREATE TABLE {s}.runs (
-    run_id uuid PRIMARY KEY,
-    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    run_id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     thread_id text,
     agent_id text NOT NULL,
     status text NOT NULL,
-    created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL,
-    metadata jsonb NOT NULL DEFAULT '{}',
-    record jsonb NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    finished boolean NOT NULL,
+    meta text[] NOT NULL,
+    record text NOT NULL,
     queued boolean NOT NULL DEFAULT false,
-    not_before timestamptz NOT NULL DEFAULT now(),
-    owner bigint,
+    owner integer,
     attempt integer NOT NULL DEFAULT 0,
-    cancel text,
-    leg_input jsonb
+    leg text
   );
-  CREATE INDEX runs_by_thread ON {s}.runs (thread_id, created_at, seq);
-  CREATE INDEX runs_by_agent ON {s}.runs (agent_id, status, created_at, seq);
-  CREATE INDEX runs_by_status ON {s}.runs (status, created_at, seq);
-  CREATE INDEX runs_by_metadata ON {s}.runs USING gin (metadata jsonb_path_ops);
+  CREATE INDEX runs_by_creation ON {s}.runs (created_at COLLATE "C", seq);
+  CREATE INDEX runs_by_thread ON {s}.runs (thread_id, created_at COLLATE "C", seq);
+  CREATE INDEX runs_by_agent ON {s}.runs (agent_id, created_at COLLATE "C", seq);
+  CREATE INDEX runs_by_status ON {s}.runs (status, created_at COLLATE "C", seq);
+  CREATE INDEX runs_by_metadata ON {s}.runs USING gin (meta);
+  CREATE INDEX runs_finished ON {s}.runs (updated_at COLLATE "C") WHERE finished;
   CREATE INDEX runs_queue ON {s}.runs (seq) WHERE queued;
   CREATE INDEX runs_by_owner ON {s}.runs (owner) WHERE owner IS NOT NULL;
-  CREATE UNIQUE INDEX runs_one_executing_per_thread ON {s}.runs (thread_id)
-    WHERE owner IS NOT NULL AND thread_id IS NOT NULL;
 
   CREATE TABLE {s}.run_events (
-    run_id uuid NOT NULL REFERENCES {s}.runs ON DELETE CASCADE,
+    run_id text NOT NULL REFERENCES {s}.runs ON DELETE CASCADE,
     event_id integer NOT NULL,
-    data jsonb NOT NULL,
+    data text NOT NULL,
     PRIMARY KEY (run_id, event_id)
-  );
-
-  CREATE TABLE {s}.replicas (
-    replica_id bigint PRIMARY KEY,
-    started_at timestamptz NOT NULL DEFAULT now(),
-    host text NOT NULL,
-    pid integer NOT NULL
   );
   `,
 ];
