@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ACPDescriptorValidationException } from "../core/errors.js";
 import { isRecord } from "../core/json-guards.js";
+import { problemsFromZod } from "../manifest/problems.js";
 import { AgentACPDescriptor } from "../models/index.js";
 
 /** The namespace of agent ids derived from a name and a version (a UUID v5 namespace). */
@@ -32,12 +33,8 @@ export function toDescriptor(source: unknown): AgentACPDescriptor {
   const candidate = isRecord(source) ? (fromOasfRecord(source) ?? source) : source;
   const parsed = AgentACPDescriptor.safeParse(candidate);
   if (!parsed.success) {
-    throw new ACPDescriptorValidationException(
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.map(String).join("."),
-        message: issue.message,
-      })),
-    );
+    // Worded as the manifest tools word them: "metadata.description: is required".
+    throw new ACPDescriptorValidationException(problemsFromZod(parsed.error, candidate));
   }
   const { metadata, specs } = parsed.data;
   return { metadata, specs };

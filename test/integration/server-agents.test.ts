@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ACPDescriptorValidationException, NotFoundException } from "../../src/index.js";
+import {
+  ACPDescriptorValidationException,
+  type AgentACPDescriptor,
+  NotFoundException,
+} from "../../src/index.js";
+import { validateAgentDescriptor } from "../../src/manifest/index.js";
 import { createACPServer, deriveAgentId } from "../../src/server/index.js";
 import { echoAgent } from "../helpers/graphs.js";
 import { agentIds, useACPServer } from "../helpers/server.js";
@@ -77,6 +82,28 @@ describe("agents", () => {
     })();
     expect(error).toBeInstanceOf(ACPDescriptorValidationException);
     expect((error as Error).message).toContain("metadata.ref");
+  });
+
+  it("words a descriptor's problems as validateAgentDescriptor and acp do", () => {
+    const greeter: AgentACPDescriptor = JSON.parse(
+      readFileSync(join(import.meta.dirname, "../../examples/first-agent/descriptor.json"), "utf8"),
+    );
+    const { description: _, ...metadata } = greeter.metadata;
+    const descriptor = { ...greeter, metadata };
+    const thrown = (() => {
+      try {
+        createACPServer({ agents: [{ graph: echoAgent().graph, descriptor }] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ACPDescriptorValidationException);
+    expect((thrown as Error).message).toBe(
+      "invalid agent descriptor: 1 problem\n  metadata.description: is required",
+    );
+    expect((thrown as ACPDescriptorValidationException).problems).toEqual(
+      validateAgentDescriptor(descriptor).problems,
+    );
   });
 });
 
