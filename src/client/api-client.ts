@@ -34,7 +34,7 @@ import {
   jitteredBackoff,
   type RetryPolicy,
 } from "./fetch-with-retry.js";
-import { anySignal, Deadline, errorCode, headersObject } from "./http-util.js";
+import { anySignal, Deadline, errorCode, fetchFailureCause, headersObject } from "./http-util.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { fastCheckOf } from "./response-check.js";
@@ -233,9 +233,10 @@ export class ApiClient {
         },
       );
     }
-    const detail = code ?? (error instanceof Error ? error.message : String(error));
     return new ApiConnectionError(
-      request.redactor.redact(`connection to ${redactUrl(url)} failed: ${detail}`),
+      request.redactor.redact(
+        `connection to ${redactUrl(url)} failed: ${fetchFailureCause(error)}`,
+      ),
       operation.operationId,
       { cause: error },
     );
@@ -496,7 +497,8 @@ export type AsyncApiClient = ApiClient;
  * The retry rules of one call: what cannot do harm twice. An idempotent request is
  * sent again after a busy answer or a lost connection; any request that never
  * reached the server, or was answered 429/503 with `Retry-After` (which says it
- * was not processed).
+ * was not processed). A request fetch itself refused (a blocked port) is not sent
+ * again, whatever its method: nothing about it would change.
  */
 class CallRetryPolicy implements RetryPolicy {
   readonly retryAfterStatuses = notProcessedStatuses;
@@ -531,7 +533,11 @@ class CallRetryPolicy implements RetryPolicy {
       if (notProcessedStatuses.includes(status) && headers.has("retry-after")) return true;
       return idempotent;
     }
-    return idempotent || neverSent(error);
+    // A failure without a network error code is fetch refusing the request itself
+    // (a blocked port, say): sending it again cannot help, whatever the method.
+    const code = errorCode(error);
+    if (code === undefined) return false;
+    return idempotent || notSentCodes.has(code);
   }
 
   onRetry(retry: number, failure: AttemptFailure): void {
@@ -617,11 +623,6 @@ function applyAuthHeader(auth: AuthSetting, headers: Record<string, string>): vo
 function describeArgument(argValues: readonly unknown[], value: unknown, fallback: string): string {
   const index = argValues.indexOf(value);
   return index >= 0 ? `argument ${index + 1} (${fallback})` : fallback;
-}
-
-function neverSent(error: unknown): boolean {
-  const code = errorCode(error);
-  return code !== undefined && notSentCodes.has(code);
 }
 
 function describe({ response, error }: AttemptFailure): string {

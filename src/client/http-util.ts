@@ -68,3 +68,32 @@ export function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The errors a failed fetch is made of: itself, its causes and, for several addresses, each try. */
+function errorChain(error: unknown, depth = 0): unknown[] {
+  if (!error || typeof error !== "object" || depth > 5) return [];
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown };
+  const inner = Array.isArray(errors) ? errors.flatMap((e) => errorChain(e, depth + 1)) : [];
+  return [error, ...inner, ...errorChain(cause, depth + 1)];
+}
+
+/**
+ * The cause of a failed fetch, for a message: each system error with the address it
+ * concerns (`ECONNREFUSED 127.0.0.1:8000`), or, when fetch refused the request itself
+ * (a port the Fetch standard blocks, say), the innermost message (`bad port`).
+ */
+export function fetchFailureCause(error: unknown): string {
+  const chain = errorChain(error);
+  const located = chain.flatMap((e) => {
+    const { code, address, port } = e as { code?: unknown; address?: unknown; port?: unknown };
+    if (typeof code !== "string") return [];
+    if (typeof address !== "string") return [code];
+    const host = address.includes(":") ? `[${address}]` : address;
+    return [port === undefined ? `${code} ${host}` : `${code} ${host}:${port}`];
+  });
+  const withAddress = located.filter((c) => c.includes(" "));
+  const causes = [...new Set(withAddress.length > 0 ? withAddress : located)];
+  if (causes.length > 0) return causes.join(", ");
+  const innermost = chain.at(-1);
+  return innermost instanceof Error ? innermost.message : String(error);
+}

@@ -267,13 +267,15 @@ describe("where the server is, and the api key", () => {
     expect(env).toMatchObject({ code: 0, stderr: "" });
   });
 
-  it("reports an unreachable server in one line", async () => {
-    const r = await acp(["agents", "--url", "http://127.0.0.1:9"], {
-      env: { ACP_API_KEY: API_KEY },
+  it("reports an unreachable server in one line that names the cause", async () => {
+    const closed = await startACPServer();
+    await closed.close();
+    const port = new URL(closed.url).port;
+    const r = await acp(["agents", "--url", closed.url], { env: { ACP_API_KEY: API_KEY } });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: `acp: search_agents: connection to ${closed.url}/agents/search failed: ECONNREFUSED 127.0.0.1:${port}\n`,
     });
-    expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toHaveLength(1);
-    expect(r.stderr.startsWith("acp: ")).toBe(true);
   });
 
   it("sends ACP_API_KEY, and never prints it, even with --debug", async () => {
@@ -344,6 +346,23 @@ describe("acp options", () => {
     expect(run.stdout).not.toMatch(/--config.*\(required\)/);
     const generate = await acp(["generate-agent-models", "--help"]);
     expect(generate.stdout).toMatch(/--output-dir <dir> +.*\(required\)\n/);
+  });
+
+  it("refuses an empty agent or thread in its own words, before calling the server", async () => {
+    const offline = ["--url", "http://127.0.0.1:9"];
+    const cases = [
+      [["descriptor", ""], "the agent must not be empty"],
+      [["run", "", "--input", "{}"], "the agent must not be empty"],
+      [["run", "test.echo", "--thread", " ", "--input", "{}"], "--thread must not be empty"],
+      [["runs", "--thread", ""], "--thread must not be empty"],
+      [["runs", "--agent", ""], "--agent must not be empty"],
+    ] as const;
+    for (const [args, message] of cases) {
+      expect(await acp([...args, ...offline])).toMatchObject({
+        code: 1,
+        stderr: `acp: ${message}\n`,
+      });
+    }
   });
 
   it("refuses a whole-number option out of range in one line", async () => {

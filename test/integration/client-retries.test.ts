@@ -99,16 +99,46 @@ describe("retries", () => {
     expect(s.hits).toBe(2);
   });
 
-  it("retry a POST whose connection was refused, as it never reached a server", async () => {
+  it("retry a GET and a POST alike when the connection was refused, naming the cause", async () => {
     const s = await startServer(() => undefined);
     await s.close();
-    const logs: string[] = [];
-    const error = await client(s, 2, logs)
-      .createStatelessRun(create)
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiConnectionError);
-    expect(
-      logs.filter((l) => /retry \d of create_stateless_run after ECONNREFUSED/.test(l)),
-    ).toHaveLength(2);
+    const port = new URL(s.url).port;
+    const calls = [
+      ["get_agent_by_id", (c: ACPClient) => c.getAgentById(agentId)],
+      ["create_stateless_run", (c: ACPClient) => c.createStatelessRun(create)],
+    ] as const;
+    for (const [operationId, call] of calls) {
+      const logs: string[] = [];
+      const error = await call(client(s, 2, logs)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiConnectionError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^${operationId}: connection to .* failed: ECONNREFUSED 127\\.0\\.0\\.1:${port}$`,
+        ),
+      );
+      const retries = logs.filter((l) => l.includes(`of ${operationId} after ECONNREFUSED`));
+      expect(retries).toHaveLength(2);
+    }
+  });
+
+  it("send a GET and a POST once to a port fetch refuses, saying so", async () => {
+    for (const call of [
+      (c: ACPClient) => c.getAgentById(agentId),
+      (c: ACPClient) => c.createStatelessRun(create),
+    ]) {
+      const logs: string[] = [];
+      const blocked = ACPClient.fromConfiguration({
+        host: "http://127.0.0.1:1",
+        retries: 2,
+        debug: true,
+        logger: { debug: (line) => logs.push(line) },
+      });
+      const error = await call(blocked).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiConnectionError);
+      expect((error as Error).message).toMatch(
+        /connection to http:\/\/127\.0\.0\.1:1\/.* failed: bad port$/,
+      );
+      expect(logs.filter((l) => l.includes("retry"))).toEqual([]);
+    }
   });
 });

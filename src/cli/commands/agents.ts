@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Agent } from "../../models/agents.js";
 import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
+import { nonEmpty } from "../non-empty.js";
 import { printRecords } from "../print.js";
 
 const agentLine = (a: Agent) =>
@@ -23,7 +24,7 @@ export function registerAgents(program: Command, ctx: CliContext): void {
   program
     .command("descriptor")
     .description("print the ACP descriptor of an agent")
-    .argument("<agent>", "an agent id, name, or name@version")
+    .argument("<agent>", "an agent id, name, or name@version", nonEmpty("the agent"))
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       await withClient(cmd.optsWithGlobals<ServerOptions>(), ctx.io, async (client) => {
         const agent = await resolveAgent(client, ref);

@@ -6,6 +6,7 @@ import type { RunStateful, RunStateless } from "../../models/runs.js";
 import type { Thread } from "../../models/threads.js";
 import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
+import { nonEmpty } from "../non-empty.js";
 import { printRecords } from "../print.js";
 import { wholeNumber } from "../whole-number.js";
 
@@ -39,11 +40,15 @@ export function registerLists(program: Command, ctx: CliContext): void {
   program
     .command("runs")
     .description("list stateless runs, or the runs of a thread with --thread")
-    .option("--agent <agent>", "only runs of this agent (id, name or name@version)")
+    .option(
+      "--agent <agent>",
+      "only runs of this agent (id, name or name@version)",
+      nonEmpty("--agent"),
+    )
     .addOption(
       new Option("--status <status>", "only runs in this status").choices(RunStatus.options),
     )
-    .option("--thread <id>", "list the runs of this thread instead")
+    .option("--thread <id>", "list the runs of this thread instead", nonEmpty("--thread"))
     .option("--limit <n>", "at most this many")
     .action(
       async (

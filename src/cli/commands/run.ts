@@ -8,6 +8,7 @@ import { resolveAgent, type ServerOptions, withClient } from "../connect.js";
 import type { CliContext } from "../context.js";
 import { say } from "../io.js";
 import { parseJsonArg } from "../json-arg.js";
+import { nonEmpty } from "../non-empty.js";
 import { runView } from "../progress.js";
 import { ResumeValues } from "../resume-values.js";
 import { type RunTarget, statelessTarget, threadTarget } from "../run-target.js";
@@ -100,11 +101,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
     .description("run an agent and print its output; --stream shows events as they come")
-    .argument("<agent>", "an agent id, name, or name@version")
+    .argument("<agent>", "an agent id, name, or name@version", nonEmpty("the agent"))
     .requiredOption("--input <json>", "the run's input, as JSON or @file")
     .option("--config <json>", "the agent's configuration, as JSON or @file")
     .option("--stream", "stream the run's events")
-    .option("--thread <id>", "run on this thread (created when missing)")
+    .option("--thread <id>", "run on this thread (created when missing)", nonEmpty("--thread"))
     .addOption(
       new Option(
         "--resume <json>",
