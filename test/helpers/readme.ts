@@ -82,10 +82,9 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `command` with `sh` in `cwd`, to its end. */
-export function runCommand(command: string, cwd: string): Promise<CommandResult> {
-  const child = spawn("sh", ["-c", command], { cwd, env: commandEnv(), stdio: "pipe" });
-  child.stdin.end();
+/** Runs `file args...` in `cwd` to its end, stdin closed. */
+export function runProcess(file: string, args: string[], cwd: string): Promise<CommandResult> {
+  const child = spawn(file, args, { cwd, env: commandEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {
@@ -99,6 +98,10 @@ export function runCommand(command: string, cwd: string): Promise<CommandResult>
     child.once("close", (code) => done({ code, stdout, stderr }));
   });
 }
+
+/** Runs `command` with `sh` in `cwd`, to its end. */
+export const runCommand = (command: string, cwd: string): Promise<CommandResult> =>
+  runProcess("sh", ["-c", command], cwd);
 
 /** An example module served by the README's own `acp serve` line. */
 export interface ServedExample {

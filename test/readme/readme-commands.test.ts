@@ -4,17 +4,16 @@
  * changed: the README's port 8000 becomes a free port, and its URL the served one.
  * Commands run in a scratch copy of the project, so what they write lands there.
  */
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acpCommands,
-  commandEnv,
   onFreePort,
   projectCopy,
   readmeBlocks,
   runCommand,
+  runProcess,
   type ServedExample,
   serveExample,
 } from "../helpers/readme.js";
@@ -34,26 +33,6 @@ afterAll(async () => {
   await Promise.all(served.map((s) => s.close()));
   copy?.remove();
 });
-
-/** Runs a TypeScript file the way the examples run: Node with tsx, from the project. */
-function runTypeScript(file: string, cwd: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd,
-    env: commandEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString("utf8");
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString("utf8");
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.once("close", (code) => done({ code, stdout, stderr })),
-  );
-}
 
 describe("the README's acp commands", () => {
   it("serve example modules before calling them", () => {
@@ -94,7 +73,8 @@ describe("the README's client snippets", () => {
       if (!server) continue;
       const file = join(copy.dir, `readme-line-${block.line}.ts`);
       writeFileSync(file, onFreePort(block.code, server.url));
-      const r = await runTypeScript(file, copy.dir);
+      // As the examples run: Node with tsx, from the project.
+      const r = await runProcess(process.execPath, ["--import", "tsx", file], copy.dir);
       expect({ line: block.line, code: r.code, stderr: r.stderr }).toEqual({
         line: block.line,
         code: 0,
