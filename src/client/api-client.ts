@@ -10,6 +10,7 @@ import {
   ApiException,
   ApiTimeoutError,
   ApiValueError,
+  ApiWaitNoContentError,
   OpenApiException,
 } from "../core/errors.js";
 import {
@@ -18,6 +19,7 @@ import {
   redactUrl,
   type SecretRedactor,
 } from "../core/redact.js";
+import { sleep } from "../core/sleep.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
 import {
@@ -40,6 +42,17 @@ import { dropNullOptionals } from "./null-optional.js";
 import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
+
+/** The pause before asking a wait again after its `attempt`-th 204: 100 ms doubling up to 2 s, jittered. */
+function waitAgainPause(attempt: number): number {
+  const ceiling = Math.min(100 * 2 ** attempt, 2_000);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** The operations that wait for a run's output: a 204 from them means "not yet". */
+function waitsForOutput(operation: Operation): boolean {
+  return operation.response !== null && operation.path.endsWith("/wait");
+}
 
 /** Statuses that say "try again": rate limited, or a gateway or server that is briefly unavailable. */
 const retryStatuses = [429, 502, 503, 504];
@@ -164,6 +177,9 @@ export class ApiClient {
       let response: Response;
       try {
         response = await this.send(operation, request, signal, options.retries);
+        if (response.status === 204 && mode !== "raw" && waitsForOutput(operation)) {
+          response = await this.waitAgain(operation, request, signal, options.retries, response);
+        }
       } catch (error) {
         throw this.failure(error, operation, options.signal, deadline, request);
       }
@@ -199,6 +215,37 @@ export class ApiClient {
     } finally {
       deadline?.clear();
     }
+  }
+
+  /**
+   * A wait answered 204 No Content: the server's own wait ran out before the run
+   * stopped (the Python reference server does this). A wait on a known run asks again,
+   * with a short growing pause, until an answer comes or the call's timeout or signal
+   * ends it; a wait that created its run cannot, since the answer names no run.
+   */
+  private async waitAgain(
+    operation: Operation,
+    request: BuiltRequest,
+    signal: AbortSignal | undefined,
+    retries: number | undefined,
+    first: Response,
+  ): Promise<Response> {
+    let response = first;
+    for (let attempt = 0; response.status === 204; attempt++) {
+      if (operation.method !== "GET") {
+        throw new ApiWaitNoContentError({
+          status: 204,
+          reason: response.statusText,
+          headers: headersObject(response.headers),
+          operationId: operation.operationId,
+          detail:
+            "the server's wait ended before the run did, and its answer names no run to wait on (find the run by its metadata and wait on it)",
+        });
+      }
+      await sleep(waitAgainPause(attempt), signal);
+      response = await this.send(operation, request, signal, retries);
+    }
+    return response;
   }
 
   /** Maps a failed exchange to the exception that says what happened. */

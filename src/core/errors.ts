@@ -129,6 +129,13 @@ export class ConflictException extends ApiException {
 export class UnprocessableEntityException extends ApiException {
   override name = "UnprocessableEntityException";
 }
+/**
+ * A wait that creates a run was answered 204 No Content: the server's own wait ran
+ * out (the Python reference server answers so) and named no run to wait on.
+ */
+export class ApiWaitNoContentError extends ApiException {
+  override name = "ApiWaitNoContentError";
+}
 /** 5xx: the server failed. */
 export class ServiceException extends ApiException {
   override name = "ServiceException";

@@ -17,6 +17,7 @@ import type {
   InputSchema,
   StreamingMode,
 } from "../models/index.js";
+import { InterruptPayloadReader, type InterruptPayloadShape } from "./interrupt-payload.js";
 import { jsonSchemaType } from "./json-schema-type.js";
 import { NodeStateError } from "./node-errors.js";
 import { RemoteRuns } from "./remote-runs.js";
@@ -56,10 +57,19 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
    */
   useThreads?: boolean;
   /**
-   * The stream modes to run the agent with; `[]` waits for the output instead. By default
-   * the modes the agent's descriptor declares (the descriptor is fetched when not given).
+   * The stream modes to run the agent with, sent as the run's `stream_mode`; `[]` waits
+   * for the output instead. By default the node streams when the agent's descriptor
+   * declares a mode (the descriptor is fetched when not given) and leaves `stream_mode`
+   * out, so the server streams what the agent declares (a server may refuse the field:
+   * the Python reference server answers 422 to any value of it).
    */
   streamMode?: StreamingMode[];
+  /**
+   * How the payload of a remote interrupt is read (see {@link InterruptPayloadShape}):
+   * as the spec sends it, or unwrapped from the Python reference server's
+   * `{ "<interrupt_type>": payload }`, decided by the descriptor's interrupt types.
+   */
+  interruptPayloadShape?: InterruptPayloadShape;
   /** The agent's ACP descriptor, when known. */
   descriptor?: AgentACPDescriptor;
 }
@@ -101,7 +111,9 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   readonly client: ACPClient;
   readonly #headers: Record<string, string> | undefined;
   readonly #streamMode: StreamingMode[] | undefined;
-  #modes: Promise<StreamingMode[]> | undefined;
+  readonly #interruptShape: InterruptPayloadShape;
+  #fetched: Promise<AgentACPDescriptor> | undefined;
+  #interrupts: InterruptPayloadReader | undefined;
   readonly #lastEventIds = new Map<string, string>();
 
   constructor(options: ACPNodeOptions<I, O, C>) {
@@ -127,6 +139,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
     this.#headers = options.authHeader;
     this.#streamMode = options.streamMode;
+    this.#interruptShape = options.interruptPayloadShape ?? "auto";
   }
 
   /**
@@ -175,6 +188,8 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       runs: new RemoteRuns(this.client, this.agentId, await this.threadFor(config), this.#headers),
       tag: await taskTag(place),
       modes: await this.modes(),
+      sendModes: this.#streamMode !== undefined,
+      interruptPayload: (value) => this.interruptPayload(value),
       answersGiven: answersGiven(config),
       signal: config.signal,
       writer: config.writer,
@@ -204,21 +219,32 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     return remoteThreadId(place.threadId, nodePath(place.checkpointNs, this.getName()));
   }
 
-  /** The stream modes to create runs with: given, or what the agent declares. */
-  private modes(): Promise<StreamingMode[]> {
-    if (this.#streamMode) return Promise.resolve(this.#streamMode);
-    this.#modes ??= this.declaredModes().catch((err: unknown) => {
-      this.#modes = undefined;
-      throw err;
-    });
-    return this.#modes;
+  /** The payload a remote interrupt carries, read by the descriptor's interrupt types. */
+  private async interruptPayload(value: unknown): Promise<unknown> {
+    if (this.#interruptShape === "spec") return value;
+    this.#interrupts ??= new InterruptPayloadReader(
+      await this.agentDescriptor(),
+      this.#interruptShape,
+    );
+    return this.#interrupts.payloadOf(value);
   }
 
-  private async declaredModes(): Promise<StreamingMode[]> {
-    const descriptor =
-      this.descriptor ??
-      (await this.client.getAcpDescriptorById(this.agentId, { headers: this.#headers }));
-    const streaming = descriptor.specs.capabilities.streaming;
+  /** The agent's descriptor: given, or fetched once (again after a failed fetch). */
+  private agentDescriptor(): Promise<AgentACPDescriptor> {
+    if (this.descriptor) return Promise.resolve(this.descriptor);
+    this.#fetched ??= this.client
+      .getAcpDescriptorById(this.agentId, { headers: this.#headers })
+      .catch((err: unknown) => {
+        this.#fetched = undefined;
+        throw err;
+      });
+    return this.#fetched;
+  }
+
+  /** The stream modes to create runs with: given, or what the agent declares. */
+  private async modes(): Promise<StreamingMode[]> {
+    if (this.#streamMode) return this.#streamMode;
+    const streaming = (await this.agentDescriptor()).specs.capabilities.streaming;
     const modes: StreamingMode[] = [];
     if (streaming?.values === true) modes.push("values");
     if (streaming?.custom === true) modes.push("custom");

@@ -1,5 +1,6 @@
 export * from "./acp-node.js";
 export * from "./api-bridge.js";
+export type { InterruptPayloadShape } from "./interrupt-payload.js";
 export * from "./io-mapper/index.js";
 export { jsonSchemaType } from "./json-schema-type.js";
 export * from "./node-errors.js";

@@ -5,13 +5,15 @@
 import type { ACPClient } from "../client/acp-client.js";
 import type { RunEventStream } from "../client/run-stream.js";
 import type { RequestOptions } from "../client/types.js";
-import { NotFoundException } from "../core/errors.js";
+import { NotFoundException, ServiceException } from "../core/errors.js";
 import type {
   ResumePayloadSchema,
   Run,
   RunCreateStateful,
   RunCreateStateless,
   RunOutput,
+  RunStateful,
+  RunStateless,
 } from "../models/index.js";
 import { TASK_TAG_KEY } from "./task-identity.js";
 
@@ -37,14 +39,34 @@ export class RemoteRuns {
     return { ...body, agent_id: this.agentId, if_not_exists: "create" };
   }
 
-  /** The runs created with `tag` in their metadata (see `TASK_TAG_KEY`). */
+  /**
+   * The runs created with `tag` in their metadata (see `TASK_TAG_KEY`). The tag is
+   * checked here too, since a server may filter metadata loosely (the Python
+   * reference server compares the thread's metadata, not the run's), and a server
+   * whose metadata search fails (that same server's answers 500 once the agent has a
+   * run) is searched page by page without it.
+   */
   async find(tag: string, signal?: AbortSignal): Promise<Run[]> {
     const options = this.options(signal);
+    const tagged = (run: RunStateless | RunStateful) =>
+      run.creation.metadata?.[TASK_TAG_KEY] === tag;
     if (this.threadId === undefined) {
-      return this.client.searchStatelessRuns(
-        { agent_id: this.agentId, metadata: { [TASK_TAG_KEY]: tag }, limit: PAGE },
-        options,
-      );
+      const search = { agent_id: this.agentId, limit: PAGE };
+      try {
+        const found = await this.client.searchStatelessRuns(
+          { ...search, metadata: { [TASK_TAG_KEY]: tag } },
+          options,
+        );
+        return found.filter(tagged);
+      } catch (err) {
+        if (!(err instanceof ServiceException)) throw err;
+      }
+      const found: Run[] = [];
+      for (let offset = 0; ; offset += PAGE) {
+        const page = await this.client.searchStatelessRuns({ ...search, offset }, options);
+        found.push(...page.filter(tagged));
+        if (page.length < PAGE) return found;
+      }
     }
     const found: Run[] = [];
     for (let offset = 0; ; offset += PAGE) {
@@ -55,7 +77,7 @@ export class RemoteRuns {
         if (err instanceof NotFoundException) return found;
         throw err;
       }
-      found.push(...page.filter((run) => run.creation.metadata?.[TASK_TAG_KEY] === tag));
+      found.push(...page.filter(tagged));
       if (page.length < PAGE) return found;
     }
   }

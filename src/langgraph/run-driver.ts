@@ -45,6 +45,10 @@ export interface RunDriverOptions {
   tag: string | undefined;
   /** The stream modes to create runs with; empty means wait instead of stream. */
   modes: StreamingMode[];
+  /** Whether the modes go into the run's `stream_mode`; else the server streams the agent's own. */
+  sendModes: boolean;
+  /** The payload a remote interrupt's value carries (see `interrupt-payload.ts`). */
+  interruptPayload: (value: unknown) => Promise<unknown>;
   /** How many interrupts of this task LangGraph answered in earlier executions. */
   answersGiven: number;
   signal: AbortSignal | undefined;
@@ -85,7 +89,7 @@ export class RunDriver {
           this.forget();
           throw new ACPRunException(output.description, output.errcode, output.run_id);
         }
-        const answer = this.ask(output.interrupt);
+        const answer = this.ask(await this.o.interruptPayload(output.interrupt));
         output = await this.resume(answer);
       }
     } finally {
@@ -130,9 +134,8 @@ export class RunDriver {
       metadata: { ...(body.metadata ?? {}), [TASK_TAG_KEY]: this.ownTag },
     };
     if (this.o.modes.length > 0) {
-      return this.consume(
-        this.o.runs.createAndStream({ ...create, stream_mode: this.o.modes }, this.o.signal),
-      );
+      const streamed = this.o.sendModes ? { ...create, stream_mode: this.o.modes } : create;
+      return this.consume(this.o.runs.createAndStream(streamed, this.o.signal));
     }
     const { run, output } = await this.o.runs.createAndWait(create, this.o.signal);
     this.runId = run?.run_id;
