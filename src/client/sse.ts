@@ -7,7 +7,10 @@
  * comment lines anywhere, also a keep-alive `:` that a server wrote without a line
  * end so that it swallows the next `id:` line; a block without `data` is no event;
  * an event without `id` carries the last id the stream gave (the `lastEventId` of an
- * `EventSource`), or `""` when it gave none, and no id is ever made up.
+ * `EventSource`), or `""` when it gave none, and no id is ever made up. One rule
+ * the parser does not keep: an `id:` in a block without data sets the last id by
+ * the WHATWG rules, but the parser drops it with the block, so an event after it
+ * without an id of its own carries the id before.
  *
  * The readers hand out everything one network chunk completes as one array, so
  * a consumer awaits once per chunk rather than once per event, and only one

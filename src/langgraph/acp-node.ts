@@ -11,6 +11,7 @@ import type {
   ApiClientConfiguration,
   ApiClientConfigurationOptions,
 } from "../client/configuration.js";
+import type { RejoinIds } from "../client/types.js";
 import type {
   AgentACPDescriptor,
   ConfigSchema,
@@ -70,6 +71,11 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
    * `{ "<interrupt_type>": payload }`, decided by the descriptor's interrupt types.
    */
   interruptPayloadShape?: InterruptPayloadShape;
+  /**
+   * What the agent's server does with `Last-Event-ID` when a dropped stream is
+   * joined again (see `RejoinIds`); `"per-connection"` for the Python reference server.
+   */
+  rejoinIds?: RejoinIds;
   /** The agent's ACP descriptor, when known. */
   descriptor?: AgentACPDescriptor;
 }
@@ -112,6 +118,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   readonly #headers: Record<string, string> | undefined;
   readonly #streamMode: StreamingMode[] | undefined;
   readonly #interruptShape: InterruptPayloadShape;
+  readonly #rejoinIds: RejoinIds | undefined;
   #fetched: Promise<AgentACPDescriptor> | undefined;
   #interrupts: InterruptPayloadReader | undefined;
   readonly #lastEventIds = new Map<string, string>();
@@ -140,6 +147,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     this.#headers = options.authHeader;
     this.#streamMode = options.streamMode;
     this.#interruptShape = options.interruptPayloadShape ?? "auto";
+    this.#rejoinIds = options.rejoinIds;
   }
 
   /**
@@ -185,7 +193,13 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     const place = taskPlace(config);
     const driver = new RunDriver({
       node: this.getName(),
-      runs: new RemoteRuns(this.client, this.agentId, await this.threadFor(config), this.#headers),
+      runs: new RemoteRuns(
+        this.client,
+        this.agentId,
+        await this.threadFor(config),
+        this.#headers,
+        this.#rejoinIds,
+      ),
       tag: await taskTag(place),
       modes: await this.modes(),
       sendModes: this.#streamMode !== undefined,

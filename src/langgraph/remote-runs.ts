@@ -4,7 +4,7 @@
  */
 import type { ACPClient } from "../client/acp-client.js";
 import type { RunEventStream } from "../client/run-stream.js";
-import type { RequestOptions } from "../client/types.js";
+import type { RejoinIds, RequestOptions } from "../client/types.js";
 import { NotFoundException, ServiceException } from "../core/errors.js";
 import type {
   ResumePayloadSchema,
@@ -29,10 +29,12 @@ export class RemoteRuns {
     readonly agentId: string,
     readonly threadId: string | undefined,
     private readonly headers: Record<string, string> | undefined,
+    /** How the server numbers a re-joined stream's events (see `RejoinIds`). */
+    private readonly rejoinIds?: RejoinIds,
   ) {}
 
   private options(signal?: AbortSignal): RequestOptions {
-    return { signal, headers: this.headers };
+    return { signal, headers: this.headers, rejoinIds: this.rejoinIds };
   }
 
   private stateful(body: NewRun): RunCreateStateful {

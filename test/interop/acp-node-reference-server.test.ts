@@ -17,14 +17,19 @@ import {
   approverAgent,
   COMPOSER_ID,
   composerAgent,
+  type Pause,
 } from "./reference-server/agents.js";
 import { type StandInServer, startReferenceServer } from "./reference-server/server.js";
 
 let standIn: StandInServer;
 let client: ACPClient;
+/** What the composer waits for between its two steps. */
+let composerPause: Pause = () => Promise.resolve();
 
 beforeAll(async () => {
-  standIn = await startReferenceServer({ agents: [composerAgent(), approverAgent()] });
+  standIn = await startReferenceServer({
+    agents: [composerAgent(() => composerPause()), approverAgent()],
+  });
   client = new ACPClient({ configuration: { host: standIn.url } });
 });
 
@@ -89,6 +94,32 @@ describe("ACPNode against the reference server", () => {
     ]);
     expect((last as typeof State.State).job.output).toEqual({ answer: "draft on sun, polished" });
     expect(standIn.requests).toContain("POST /runs/stream");
+  });
+
+  it('streams on through a dropped connection with rejoinIds "per-connection"', async () => {
+    const before = standIn.streams.length;
+    // The second step waits for the re-joined connection: nothing happens while away.
+    composerPause = async () => {
+      while (standIn.streams.length < before + 2) await new Promise((r) => setTimeout(r, 5));
+    };
+    standIn.faults.dropNextStreamAfter = 1;
+    const graph = parentGraph({ ...composer, rejoinIds: "per-connection" });
+    const forwarded: ACPNodeStreamEvent[] = [];
+    let last: unknown;
+    for await (const [mode, chunk] of await graph.stream(
+      { job: { input: { topic: "dew" } } },
+      { ...composerConfig("d"), streamMode: ["custom", "values"] },
+    )) {
+      if (mode === "custom") forwarded.push(chunk as ACPNodeStreamEvent);
+      else last = chunk;
+    }
+    composerPause = () => Promise.resolve();
+    expect(standIn.streams.slice(before).map((s) => `${s.method} ${s.lastEventId}`)).toEqual([
+      "POST undefined",
+      "GET 1",
+    ]);
+    expect(forwarded.map((f) => f.event.id)).toEqual(["1", "1"]);
+    expect((last as typeof State.State).job.output).toEqual({ answer: "draft on dew, polished" });
   });
 
   describe.each([
