@@ -47,7 +47,8 @@ const optionalFields: Record<string, readonly string[]> = {
 /** `data` as the client reads it: a `null` in an optional field is an absent field. */
 function withoutNullOptionals(data: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...data };
-  for (const key of optionalFields[String(copy.type)] ?? []) {
+  const type = String(copy.type);
+  for (const key of Object.hasOwn(optionalFields, type) ? (optionalFields[type] ?? []) : []) {
     if (copy[key] === null) delete copy[key];
   }
   return copy;
