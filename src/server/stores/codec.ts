@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { StoreEncodingError } from "./errors.js";
+import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
+
+/** Where a store reports records it cannot read; nothing secret is passed to it. */
+export interface StoreLogger {
+  warn(message: string): void;
+}
+
+/** The JSON text of a record, or a `StoreEncodingError` naming the operation. */
+export function encode(value: unknown, operation: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new StoreEncodingError(
+      `the record is not plain JSON: ${err instanceof Error ? err.message : String(err)}`,
+      operation,
+    );
+  }
+  if (text === undefined) throw new StoreEncodingError("the record is not plain JSON", operation);
+  return text;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The fields every reader of a stored run relies on. */
+function isStoredRun(v: unknown): v is StoredRun {
+  return (
+    isObject(v) &&
+    typeof v.run_id === "string" &&
+    typeof v.agent_id === "string" &&
+    typeof v.created_at === "string" &&
+    typeof v.updated_at === "string" &&
+    typeof v.status === "string" &&
+    isObject(v.creation) &&
+    typeof v.graphThreadId === "string" &&
+    Array.isArray(v.modes) &&
+    typeof v.eventCount === "number"
+  );
+}
+
+/** The fields every reader of a stored thread relies on. */
+function isStoredThread(v: unknown): v is StoredThread {
+  return (
+    isObject(v) &&
+    typeof v.thread_id === "string" &&
+    typeof v.created_at === "string" &&
+    typeof v.updated_at === "string" &&
+    typeof v.status === "string" &&
+    isObject(v.metadata)
+  );
+}
+
+function isEventData(v: unknown): v is StoredEvent["data"] {
+  return isObject(v) && typeof v.type === "string";
+}
+
+/**
+ * Reads stored JSON text back. Text that does not decode to the expected shape (a
+ * truncated or hand-edited row) is reported once per read and answered as absent, so
+ * that one bad record never stops a search, a recovery or a start.
+ */
+export class RecordDecoder {
+  constructor(private readonly logger: StoreLogger) {}
+
+  run(text: string, id: string): StoredRun | undefined {
+    return this.decode(text, isStoredRun, `run ${id}`);
+  }
+
+  thread(text: string, id: string): StoredThread | undefined {
+    return this.decode(text, isStoredThread, `thread ${id}`);
+  }
+
+  event(text: string, runId: string, id: number): StoredEvent | undefined {
+    const data = this.decode(text, isEventData, `event ${id} of run ${runId}`);
+    return data ? { id, data } : undefined;
+  }
+
+  private decode<T>(text: string, is: (v: unknown) => v is T, what: string): T | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (is(value)) return value;
+    this.logger.warn(`stored ${what} is unreadable and is skipped`);
+    return undefined;
+  }
+}
+
+/** Metadata values whose JSON text is longer than this are indexed by a digest of it. */
+const MAX_INDEXED_VALUE = 256;
+
+/**
+ * The index entries of a metadata object: one `[key, value]` per key, the value being
+ * its JSON text, or a digest of it when long. A search for `{ key: v }` looks up
+ * `[key, metadataValue(v)]`, so equal JSON text finds equal entries.
+ */
+export function metadataEntries(metadata: unknown): Array<[string, string]> {
+  if (!isObject(metadata)) return [];
+  return Object.entries(metadata).map(([key, value]) => [key, metadataValue(value)]);
+}
+
+/** How a metadata value is indexed (see `metadataEntries`). */
+export function metadataValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? "null";
+  return text.length <= MAX_INDEXED_VALUE
+    ? text
+    : `#${createHash("sha256").update(text).digest("base64url")}`;
+}
+
+/**
+ * True when a run no longer changes by itself: it is neither executing nor waiting at
+ * an interrupt for a resume. Only such runs are purged or evicted.
+ */
+export const isFinished = (run: Pick<StoredRun, "status" | "output">): boolean =>
+  run.status !== "pending" && run.output?.type !== "interrupt";

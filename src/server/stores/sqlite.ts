@@ -1,0 +1,457 @@
+import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
+import { StoreConflictError, StoreUnavailableError } from "./errors.js";
+import { SQLITE_SCHEMA } from "./sqlite-schema.js";
+import type {
+  PurgedRun,
+  RunSearch,
+  RunStore,
+  ServerStore,
+  StoredEvent,
+  StoredRun,
+  StoredThread,
+  ThreadChanges,
+  ThreadSearch,
+  ThreadStore,
+} from "./store.js";
+
+/** How to build a SQLite store. */
+export interface SqliteStoreOptions {
+  /** Where it reports records it cannot read. Defaults to `console`. */
+  logger?: StoreLogger;
+}
+
+/** The part of a better-sqlite3 statement this store uses. */
+interface Statement {
+  run(...params: unknown[]): { changes: number };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+/** The part of a better-sqlite3 database this store uses. */
+interface Database {
+  prepare(sql: string): Statement;
+  exec(sql: string): void;
+  pragma(source: string): unknown;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  close(): void;
+}
+
+type DatabaseConstructor = new (filename: string) => Database;
+
+/** The driver, an optional peer dependency: loaded only when a SQLite store is used. */
+const DRIVER = "better-sqlite3";
+
+async function openDatabase(filename: string): Promise<Database> {
+  let driver: { default?: DatabaseConstructor } & DatabaseConstructor;
+  try {
+    driver = await import(DRIVER);
+  } catch (err) {
+    throw new StoreUnavailableError(
+      `the SQLite store needs the package better-sqlite3 (npm install better-sqlite3@12): ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+      "sqlite.open",
+    );
+  }
+  const Driver = driver.default ?? driver;
+  try {
+    const db = new Driver(filename);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.exec(SQLITE_SCHEMA);
+    return db;
+  } catch (err) {
+    throw new StoreUnavailableError(
+      `cannot open ${filename}: ${err instanceof Error ? err.message : String(err)}`,
+      "sqlite.open",
+    );
+  }
+}
+
+/**
+ * A store in a SQLite database: a file, which keeps runs and threads across restarts,
+ * or `":memory:"`. Each searchable field has an index that also gives the order of
+ * results, so a search reads the rows it returns and not the others. One file serves
+ * one server process at a time.
+ *
+ * Needs the optional peer dependency `better-sqlite3`; it is loaded at first use, and a
+ * missing one is a `StoreUnavailableError` then (the server's `ready` rejects with it).
+ */
+export function sqliteStore(filename: string, options: SqliteStoreOptions = {}): ServerStore {
+  const db = openDatabase(filename);
+  // Reported through the first operation, which awaits it.
+  db.catch(() => undefined);
+  const decoder = new RecordDecoder(options.logger ?? console);
+  const statements = db.then((d) => new Statements(d));
+  return {
+    runs: new SqliteRunStore(statements, decoder),
+    threads: new SqliteThreadStore(statements, decoder),
+    async close() {
+      const opened = await db.catch(() => undefined);
+      opened?.close();
+    },
+  };
+}
+
+/** Prepared statements, each prepared once. */
+class Statements {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(readonly db: Database) {}
+
+  sql(text: string): Statement {
+    let statement = this.cache.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.cache.set(text, statement);
+    }
+    return statement;
+  }
+
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return this.db.transaction(fn);
+  }
+}
+
+interface RecordRow {
+  seq: number;
+  id: string;
+  record: string;
+}
+
+/** The conditions and parameters of one search, and the index walk that orders it. */
+interface Where {
+  /** The table rows come from, with the metadata join when it walks a metadata index. */
+  from: string;
+  conditions: string[];
+  params: unknown[];
+  order: string;
+}
+
+/**
+ * Builds a search over `table` (alias `r`) with its metadata in `metaTable`: the first
+ * metadata key, when there is one, is walked through its index (which is ordered by
+ * creation), the other keys are checked per row.
+ */
+function searchWhere(
+  table: string,
+  metaTable: string,
+  metadata: Record<string, unknown> | undefined,
+): Where {
+  const entries = metadataEntries(metadata);
+  const where: Where = {
+    from: `${table} r`,
+    conditions: ["r.unreadable = 0"],
+    params: [],
+    order: "r.created_at, r.seq",
+  };
+  entries.forEach(([key, value], i) => {
+    if (i === 0) {
+      where.from = `${metaTable} m JOIN ${table} r ON r.seq = m.seq`;
+      where.conditions.push("m.key = ?", "m.value = ?");
+      where.order = "m.created_at, m.seq";
+    } else {
+      where.conditions.push(
+        `EXISTS (SELECT 1 FROM ${metaTable} x WHERE x.seq = r.seq AND x.key = ? AND x.value = ?)`,
+      );
+    }
+    where.params.push(key, value);
+  });
+  return where;
+}
+
+function selectSql(columns: string, where: Where): string {
+  return `SELECT ${columns} FROM ${where.from} WHERE ${where.conditions.join(" AND ")} ORDER BY ${where.order} LIMIT ? OFFSET ?`;
+}
+
+class SqliteRunStore implements RunStore {
+  constructor(
+    private readonly statements: Promise<Statements>,
+    private readonly decoder: RecordDecoder,
+  ) {}
+
+  async insert(run: StoredRun): Promise<void> {
+    const text = encode(run, "runs.insert");
+    const s = await this.statements;
+    s.transaction(() => {
+      const inserted = s
+        .sql(
+          `INSERT INTO acp_runs (run_id, thread_id, agent_id, status, created_at, updated_at, finished, record)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+        )
+        .run(...this.columns(run), text);
+      if (inserted.changes === 0) {
+        throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
+      }
+      const { seq } = s.sql("SELECT seq FROM acp_runs WHERE run_id = ?").get(run.run_id) as {
+        seq: number;
+      };
+      const add = s.sql(
+        "INSERT INTO acp_run_metadata (key, value, created_at, seq) VALUES (?, ?, ?, ?)",
+      );
+      for (const [key, value] of metadataEntries(run.creation.metadata)) {
+        add.run(key, value, run.created_at, seq);
+      }
+    })();
+  }
+
+  async update(run: StoredRun): Promise<boolean> {
+    const text = encode(run, "runs.update");
+    const s = await this.statements;
+    const [, thread, agent, status, , updated, finished] = this.columns(run);
+    const result = s
+      .sql(
+        `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?, finished = ?,
+           record = ?, unreadable = 0 WHERE run_id = ?`,
+      )
+      .run(thread, agent, status, updated, finished, text, run.run_id);
+    return result.changes > 0;
+  }
+
+  async get(runId: string): Promise<StoredRun | undefined> {
+    const s = await this.statements;
+    const row = s
+      .sql("SELECT seq, run_id AS id, record FROM acp_runs WHERE run_id = ? AND unreadable = 0")
+      .get(runId) as RecordRow | undefined;
+    return row ? this.decode(s, row) : undefined;
+  }
+
+  async search(query: RunSearch): Promise<StoredRun[]> {
+    const s = await this.statements;
+    const where = searchWhere("acp_runs", "acp_run_metadata", query.metadata);
+    if (query.threadId !== undefined) {
+      where.conditions.push("r.thread_id = ?");
+      where.params.push(query.threadId ?? "");
+    }
+    if (query.agentId !== undefined) {
+      where.conditions.push("r.agent_id = ?");
+      where.params.push(query.agentId);
+    }
+    if (query.status !== undefined) {
+      where.conditions.push("r.status = ?");
+      where.params.push(query.status);
+    }
+    const rows = s
+      .sql(selectSql("r.seq, r.run_id AS id, r.record", where))
+      .all(...where.params, query.limit, query.offset ?? 0) as RecordRow[];
+    return rows.flatMap((row) => this.decode(s, row) ?? []);
+  }
+
+  async delete(runId: string): Promise<boolean> {
+    const s = await this.statements;
+    return s.sql("DELETE FROM acp_runs WHERE run_id = ?").run(runId).changes > 0;
+  }
+
+  async deleteThreadRuns(threadId: string): Promise<number> {
+    const s = await this.statements;
+    return s.sql("DELETE FROM acp_runs WHERE thread_id = ?").run(threadId).changes;
+  }
+
+  async purgeFinished(updatedBefore: string, limit: number): Promise<PurgedRun[]> {
+    const s = await this.statements;
+    return s.transaction(() => {
+      const rows = s
+        .sql(
+          `SELECT seq, run_id, thread_id FROM acp_runs WHERE finished = 1 AND updated_at < ?
+           ORDER BY updated_at LIMIT ?`,
+        )
+        .all(updatedBefore, limit) as Array<{ seq: number; run_id: string; thread_id: string }>;
+      const remove = s.sql("DELETE FROM acp_runs WHERE seq = ?");
+      for (const row of rows) remove.run(row.seq);
+      return rows.map((r) => ({
+        run_id: r.run_id,
+        ...(r.thread_id ? { thread_id: r.thread_id } : {}),
+      }));
+    })();
+  }
+
+  async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
+    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
+    const s = await this.statements;
+    s.transaction(() => {
+      const add = s.sql(
+        `INSERT OR REPLACE INTO acp_run_events (seq, id, data)
+         SELECT seq, ?, ? FROM acp_runs WHERE run_id = ?`,
+      );
+      events.forEach((event, i) => {
+        add.run(event.id, texts[i], runId);
+      });
+    })();
+  }
+
+  async readEvents(runId: string, afterId: number, limit: number): Promise<StoredEvent[]> {
+    const s = await this.statements;
+    const rows = s
+      .sql(
+        `SELECT e.id, e.data FROM acp_run_events e JOIN acp_runs r ON r.seq = e.seq
+         WHERE r.run_id = ? AND e.id > ? ORDER BY e.id LIMIT ?`,
+      )
+      .all(runId, afterId, limit) as Array<{ id: number; data: string }>;
+    return rows.flatMap((row) => this.decoder.event(row.data, runId, row.id) ?? []);
+  }
+
+  async deleteEvents(runId: string): Promise<void> {
+    const s = await this.statements;
+    s.sql("DELETE FROM acp_run_events WHERE seq = (SELECT seq FROM acp_runs WHERE run_id = ?)").run(
+      runId,
+    );
+  }
+
+  private columns(run: StoredRun) {
+    return [
+      run.run_id,
+      run.thread_id ?? "",
+      run.agent_id,
+      run.status,
+      run.created_at,
+      run.updated_at,
+      isFinished(run) ? 1 : 0,
+    ] as const;
+  }
+
+  /** The run of a row; a row that does not decode is marked, so reads skip it from then on. */
+  private decode(s: Statements, row: RecordRow): StoredRun | undefined {
+    const run = this.decoder.run(row.record, row.id);
+    if (!run) s.sql("UPDATE acp_runs SET unreadable = 1 WHERE seq = ?").run(row.seq);
+    return run;
+  }
+}
+
+interface ThreadRow extends RecordRow {
+  busy_run_id: string | null;
+}
+
+class SqliteThreadStore implements ThreadStore {
+  constructor(
+    private readonly statements: Promise<Statements>,
+    private readonly decoder: RecordDecoder,
+  ) {}
+
+  async create(thread: StoredThread): Promise<boolean> {
+    const { busy_run_id: busy, ...record } = thread;
+    const text = encode(record, "threads.create");
+    const s = await this.statements;
+    return s.transaction(() => {
+      const inserted = s
+        .sql(
+          `INSERT INTO acp_threads (thread_id, status, idle_status, busy_run_id, created_at, record)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING`,
+        )
+        .run(
+          thread.thread_id,
+          busy !== undefined ? "busy" : thread.status,
+          thread.status,
+          busy ?? null,
+          thread.created_at,
+          text,
+        );
+      if (inserted.changes === 0) return false;
+      this.index(s, thread);
+      return true;
+    })();
+  }
+
+  async get(threadId: string): Promise<StoredThread | undefined> {
+    const s = await this.statements;
+    return this.read(s, threadId);
+  }
+
+  async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
+    const s = await this.statements;
+    return s.transaction(() => {
+      const thread = this.read(s, threadId);
+      if (!thread) return undefined;
+      const { busy_run_id: busy, ...record } = { ...thread, ...changes };
+      s.sql(
+        `UPDATE acp_threads SET status = CASE WHEN busy_run_id IS NULL THEN ? ELSE 'busy' END,
+           idle_status = ?, record = ? WHERE thread_id = ?`,
+      ).run(record.status, record.status, encode(record, "threads.patch"), threadId);
+      if (changes.metadata !== undefined) {
+        s.sql(
+          "DELETE FROM acp_thread_metadata WHERE seq = (SELECT seq FROM acp_threads WHERE thread_id = ?)",
+        ).run(threadId);
+        this.index(s, { ...thread, ...changes });
+      }
+      return { ...record, ...(busy !== undefined ? { busy_run_id: busy } : {}) };
+    })();
+  }
+
+  async search(query: ThreadSearch): Promise<StoredThread[]> {
+    const s = await this.statements;
+    const where = searchWhere("acp_threads", "acp_thread_metadata", query.metadata);
+    if (query.status !== undefined) {
+      where.conditions.push("r.status = ?");
+      where.params.push(query.status);
+    }
+    const rows = s
+      .sql(selectSql("r.seq, r.thread_id AS id, r.record, r.busy_run_id", where))
+      .all(...where.params, query.limit, query.offset ?? 0) as ThreadRow[];
+    return rows.flatMap((row) => this.decode(s, row) ?? []);
+  }
+
+  async delete(threadId: string): Promise<boolean> {
+    const s = await this.statements;
+    return s.sql("DELETE FROM acp_threads WHERE thread_id = ?").run(threadId).changes > 0;
+  }
+
+  async claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
+    const s = await this.statements;
+    return s.transaction(() => {
+      const claimed = s
+        .sql(
+          `UPDATE acp_threads SET busy_run_id = ?, status = 'busy'
+           WHERE thread_id = ? AND (busy_run_id IS NULL OR busy_run_id IN (?, ?))`,
+        )
+        .run(runId, threadId, runId, over ?? runId);
+      if (claimed.changes > 0) return undefined;
+      const row = s.sql("SELECT busy_run_id FROM acp_threads WHERE thread_id = ?").get(threadId) as
+        | { busy_run_id: string | null }
+        | undefined;
+      return row?.busy_run_id ?? "";
+    })();
+  }
+
+  async release(threadId: string, runId: string): Promise<boolean> {
+    const s = await this.statements;
+    const released = s
+      .sql(
+        `UPDATE acp_threads SET busy_run_id = NULL, status = idle_status
+         WHERE thread_id = ? AND busy_run_id = ?`,
+      )
+      .run(threadId, runId);
+    return released.changes > 0;
+  }
+
+  private read(s: Statements, threadId: string): StoredThread | undefined {
+    const row = s
+      .sql(
+        "SELECT seq, thread_id AS id, record, busy_run_id FROM acp_threads WHERE thread_id = ? AND unreadable = 0",
+      )
+      .get(threadId) as ThreadRow | undefined;
+    return row ? this.decode(s, row) : undefined;
+  }
+
+  private index(s: Statements, thread: StoredThread): void {
+    const { seq } = s
+      .sql("SELECT seq FROM acp_threads WHERE thread_id = ?")
+      .get(thread.thread_id) as {
+      seq: number;
+    };
+    const add = s.sql(
+      "INSERT INTO acp_thread_metadata (key, value, created_at, seq) VALUES (?, ?, ?, ?)",
+    );
+    for (const [key, value] of metadataEntries(thread.metadata)) {
+      add.run(key, value, thread.created_at, seq);
+    }
+  }
+
+  private decode(s: Statements, row: ThreadRow): StoredThread | undefined {
+    const thread = this.decoder.thread(row.record, row.id);
+    if (!thread) {
+      s.sql("UPDATE acp_threads SET unreadable = 1 WHERE seq = ?").run(row.seq);
+      return undefined;
+    }
+    return row.busy_run_id !== null ? { ...thread, busy_run_id: row.busy_run_id } : thread;
+  }
+}

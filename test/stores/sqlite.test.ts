@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { StoreLogger } from "../../src/server/stores/codec.js";
+import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { describeStore, storedRun } from "./store-suite.js";
+
+/** The driver itself, to damage rows as a crash or a hand edit would. */
+const Database = createRequire(import.meta.url)("better-sqlite3") as new (
+  file: string,
+) => {
+  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
+  close(): void;
+};
+
+const dir = mkdtempSync(join(tmpdir(), "acp-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+describeStore("SQLite :memory:", async (logger) => {
+  const store = sqliteStore(":memory:", { logger });
+  return { store, dispose: () => store.close() };
+});
+
+describeStore("SQLite file", async (logger: StoreLogger) => {
+  const file = join(dir, `store-${++files}.sqlite`);
+  let store = sqliteStore(file, { logger });
+  return {
+    store,
+    async poison(kind, id) {
+      const db = new Database(file);
+      const [table, column] =
+        kind === "run" ? ["acp_runs", "run_id"] : ["acp_threads", "thread_id"];
+      db.prepare(`UPDATE ${table} SET record = substr(record, 1, 20) WHERE ${column} = ?`).run(id);
+      db.close();
+    },
+    async reopen() {
+      await store.close();
+      store = sqliteStore(file, { logger });
+      return store;
+    },
+    dispose: () => store.close(),
+  };
+});
+
+describe("SQLite store", () => {
+  it("marks an unreadable row, so later reads skip it without decoding it again", async () => {
+    const file = join(dir, `store-${++files}.sqlite`);
+    const warnings: string[] = [];
+    const store = sqliteStore(file, { logger: { warn: (m) => warnings.push(m) } });
+    const run = storedRun();
+    await store.runs.insert(run);
+    const db = new Database(file);
+    db.prepare("UPDATE acp_runs SET record = '{\"run_id\":' WHERE run_id = ?").run(run.run_id);
+    expect(await store.runs.get(run.run_id)).toBeUndefined();
+    expect(await store.runs.search({ limit: 10 })).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    const row = db.prepare("SELECT unreadable FROM acp_runs WHERE run_id = ?").get(run.run_id);
+    expect(row).toEqual({ unreadable: 1 });
+    db.close();
+    await store.close();
+  });
+
+  it("answers a missing driver or a bad file with a StoreUnavailableError at first use", async () => {
+    const store = sqliteStore(join(dir, "no-such-dir", "x.sqlite"));
+    await expect(store.runs.get("x")).rejects.toMatchObject({
+      name: "StoreUnavailableError",
+      operation: "sqlite.open",
+    });
+    await store.close();
+  });
+});
