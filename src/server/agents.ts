@@ -11,6 +11,10 @@ export interface RegisteredAgent {
   descriptor: AgentACPDescriptor;
   /** The user's graph, using the server's checkpointer. */
   graph: ServableGraph;
+  /** The user's graph without a checkpointer, for runs that need no graph state kept. */
+  uncheckpointed: ServableGraph;
+  /** True when its descriptor declares interrupts: its runs may need to resume. */
+  interrupts: boolean;
   input: SchemaCheck;
   config: SchemaCheck;
   resume: SchemaCheck;
@@ -26,7 +30,10 @@ export interface RegisteredAgent {
  * whatever checkpointer the graph was compiled with, and users can pass any compiled
  * graph, with or without one.
  */
-function bindCheckpointer(graph: ServableGraph, saver: BaseCheckpointSaver): ServableGraph {
+function bindCheckpointer(
+  graph: ServableGraph,
+  saver: BaseCheckpointSaver | undefined,
+): ServableGraph {
   const bound = graph.withConfig({});
   bound.checkpointer = saver;
   return bound;
@@ -52,6 +59,8 @@ export class AgentRegistry {
         agentId,
         descriptor,
         graph: bindCheckpointer(options.graph, saver),
+        uncheckpointed: bindCheckpointer(options.graph, undefined),
+        interrupts: specs.capabilities.interrupts === true || (specs.interrupts ?? []).length > 0,
         input: compileSchema(specs.input, "input"),
         config: compileSchema(specs.config, "config"),
         resume: anyOfSchemas(

@@ -6,7 +6,8 @@
  * const running = await serveACP({
  *   agents: [{ graph, descriptor }],
  *   apiKey: process.env.ACP_API_KEY,
- *   checkpointer: SqliteSaver.fromConnString("threads.sqlite"),
+ *   checkpointer: SqliteSaver.fromConnString("acp.sqlite"),
+ *   store: sqliteStore("acp.sqlite"),
  *   port: 8000,
  * });
  * // ... running.url ...
@@ -14,6 +15,8 @@
  * ```
  *
  * `createACPServer(options).app` is the bare Hono app, to mount in another app.
+ * The checkpointer keeps the graphs' state; the store keeps runs, their events and
+ * threads (`memoryStore()` by default, `sqliteStore(file)` to keep them across restarts).
  */
 
 export { deriveAgentId, toDescriptor } from "./descriptor.js";
@@ -25,4 +28,6 @@ export type {
   ACPServerOptions,
   ServableGraph,
 } from "./options.js";
+export { DEFAULT_JSON_LIMITS, type JsonLimits } from "./runs/json-limits.js";
 export { type RunningACPServer, type ServeACPOptions, serveACP } from "./serve.js";
+export * from "./stores/index.js";

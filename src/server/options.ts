@@ -1,5 +1,7 @@
 import type { BaseCheckpointSaver, Pregel } from "@langchain/langgraph";
 import type { AgentACPDescriptor } from "../models/index.js";
+import type { JsonLimits } from "./runs/json-limits.js";
+import type { ServerStore } from "./stores/store.js";
 
 /** Any compiled LangGraph.js graph (a `CompiledStateGraph` or another `Pregel`). */
 // biome-ignore lint/suspicious/noExplicitAny: a server serves graphs of every node, channel and state type
@@ -27,13 +29,32 @@ export interface ACPServerOptions {
   /** When set, every request must carry it in `x-api-key`. */
   apiKey?: string;
   /**
-   * Where thread state, thread records and run records live. Defaults to an in-memory
-   * `MemorySaver`; pass a persistent one (e.g. `SqliteSaver`) to keep threads and runs
-   * across restarts. A server started on a checkpointer that holds runs ends those that
-   * were still executing (a crash) in status `error`, errcode 503; interrupted ones can
-   * be resumed. So one checkpointer store serves one server at a time.
+   * Where the graphs' state (thread values and history, interrupted runs) lives.
+   * Defaults to an in-memory `MemorySaver`; pass a persistent one (e.g. `SqliteSaver`),
+   * together with a persistent `store`, to keep threads and runs across restarts.
    */
   checkpointer?: BaseCheckpointSaver;
+  /**
+   * Where runs, their events and threads are recorded. Defaults to `memoryStore()`,
+   * bounded in bytes; `sqliteStore(file)` keeps them across restarts. A server started
+   * on a store that holds runs ends those that were still executing (a crash) in status
+   * `error`, errcode 503; interrupted ones can be resumed. One SQLite or memory store
+   * serves one server at a time.
+   */
+  store?: ServerStore;
+  /** How deep and how large the values of a request may be (a 422 beyond). */
+  jsonLimits?: Partial<JsonLimits>;
+  /**
+   * How many bytes of already stored events an executing run keeps in memory for the
+   * readers of its stream; older events are read back from the store. Default 1 MiB.
+   */
+  maxEventLogBytes?: number;
+  /**
+   * Finished runs (not executing, not waiting at an interrupt) are deleted this long
+   * (ms) after their last change, with their events. Off by default: runs stay until
+   * deleted, or until a bounded store drops them.
+   */
+  finishedRunTtlMs?: number;
   /** How often an idle stream sends a keep-alive comment, in ms. Default 15000. */
   keepAliveMs?: number;
   /**
@@ -41,13 +62,6 @@ export interface ACPServerOptions {
    * is stopped with status `timeout`; each resume starts the clock again. Off by default.
    */
   runTimeoutMs?: number;
-  /**
-   * How many runs are kept in memory, where their streams can be replayed from
-   * `Last-Event-ID`. Beyond it the oldest runs that are not executing leave memory; they
-   * stay in the checkpointer and are read back when asked for (with the default
-   * `MemorySaver` that is memory too: runs stay until they are deleted). Default 10000.
-   */
-  maxRetainedRuns?: number;
   /** How many times a failed webhook delivery is retried. Default 3. */
   webhookRetries?: number;
   /** The largest request body accepted, in bytes. Default 10 MiB. */

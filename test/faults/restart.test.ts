@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { sqliteStore } from "../../src/server/index.js";
 import { createGate } from "../helpers/graphs.js";
 import {
   type FaultServer,
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 async function start(file: string): Promise<FaultServer> {
   const server = await startFaultServer(
-    { checkpointer: SqliteSaver.fromConnString(file) },
+    { checkpointer: SqliteSaver.fromConnString(file), store: sqliteStore(file) },
     createGate(),
   );
   started.push(server);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { ACPClient, ApiClientConfiguration, type RunStateless } from "../../src/index.js";
+import { sqliteStore } from "../../src/server/index.js";
 import {
   agentIds,
   raw,
@@ -148,9 +149,9 @@ describe("run scheduling", () => {
   });
 });
 
-describe("memory", () => {
-  it("still finds every run beyond maxRetainedRuns, and resumes an interrupted one", async () => {
-    const running = await startACPServer({ maxRetainedRuns: 2 });
+describe("runs that are no longer executing", () => {
+  it("are all found in the store, and an interrupted one resumes", async () => {
+    const running = await startACPServer();
     const client = clientFor(running.url);
     try {
       const asked = await client.createAndWaitForStatelessRunOutput({
@@ -204,7 +205,10 @@ describe("persistence with SqliteSaver", () => {
 
   it("keeps threads, their metadata, state and history across a restart", async () => {
     const file = join(dir, "threads.sqlite");
-    const first = await startACPServer({ checkpointer: SqliteSaver.fromConnString(file) });
+    const first = await startACPServer({
+      checkpointer: SqliteSaver.fromConnString(file),
+      store: sqliteStore(file),
+    });
     const client1 = clientFor(first.url);
     const thread = await client1.createThread({ metadata: { owner: "persisted" } });
     await client1.createAndWaitForThreadRunOutput(thread.thread_id, {
@@ -220,7 +224,10 @@ describe("persistence with SqliteSaver", () => {
     await client1.close();
     await first.close();
 
-    const second = await startACPServer({ checkpointer: SqliteSaver.fromConnString(file) });
+    const second = await startACPServer({
+      checkpointer: SqliteSaver.fromConnString(file),
+      store: sqliteStore(file),
+    });
     const client2 = clientFor(second.url);
     try {
       const again = await client2.getThread(thread.thread_id);

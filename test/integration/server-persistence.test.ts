@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -10,7 +9,12 @@ import {
   NotFoundException,
   type RunOutput,
 } from "../../src/index.js";
-import { createACPServer, type ServeACPOptions } from "../../src/server/index.js";
+import {
+  createACPServer,
+  type ServeACPOptions,
+  StoreUnavailableError,
+  sqliteStore,
+} from "../../src/server/index.js";
 import { echoAgent } from "../helpers/graphs.js";
 import { agentIds, raw, readSse, startACPServer, type TestACPServer } from "../helpers/server.js";
 
@@ -35,6 +39,7 @@ const newFile = () => join(dir, `runs-${++files}.sqlite`);
 async function start(file: string, options: Partial<ServeACPOptions> = {}) {
   const server = await startACPServer({
     checkpointer: SqliteSaver.fromConnString(file),
+    store: sqliteStore(file),
     ...options,
   });
   servers.push(server);
@@ -136,14 +141,18 @@ describe("runs across a restart on the same SQLite file", () => {
     expect(second.run?.status).toBe("interrupted");
     expect(second.output).toMatchObject({ type: "interrupt", interrupt: { question: "second?" } });
 
-    // Joining replays only what this server saw: the events of the resumed leg, whose
-    // ids continue after the ones sent before the restart.
+    // The store kept every event: joining from 0 replays the ones sent before the
+    // restart too, then those of the resumed leg, whose ids continue the count.
     const joined = await raw(server.url, "GET", `/runs/${runId}/stream`, undefined, {
       "last-event-id": "0",
     });
-    const ids = (await readSse(new Response(joined.text))).frames.map((f) => Number(f.id));
-    expect(ids.length).toBeGreaterThan(0);
-    expect(Math.min(...ids)).toBe(eventsBefore + 1);
+    const frames = (await readSse(new Response(joined.text))).frames;
+    const ids = frames.map((f) => Number(f.id));
+    expect(ids.length).toBeGreaterThan(eventsBefore);
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    expect(frames.slice(0, eventsBefore).map((f) => f.data)).toEqual(
+      (await readSse(new Response(before.text))).frames.map((f) => f.data),
+    );
 
     await client.resumeStatelessRun(runId, { answer: "two" });
     const finished = await client.waitForStatelessRunOutput(runId);
@@ -244,9 +253,9 @@ describe("runs across a restart on the same SQLite file", () => {
   });
 });
 
-describe("runs beyond maxRetainedRuns", () => {
-  it("are read back from storage: get, wait and search find all of them", async () => {
-    const { client } = await start(newFile(), { maxRetainedRuns: 2 });
+describe("finished runs", () => {
+  it("are read back from the store: get, wait and search find all of them", async () => {
+    const { client } = await start(newFile());
     const ids: string[] = [];
     for (const text of ["1", "2", "3", "4", "5"]) {
       const { run } = await client.createAndWaitForStatelessRunOutput({
@@ -270,7 +279,7 @@ describe("runs beyond maxRetainedRuns", () => {
 describe("removing runs", () => {
   it("deletes a run from storage: it stays gone after a restart", async () => {
     const file = newFile();
-    const first = await start(file, { maxRetainedRuns: 1 });
+    const first = await start(file);
     const ids: string[] = [];
     for (const text of ["kept", "deleted"]) {
       const { run } = await first.client.createAndWaitForStatelessRunOutput({
@@ -321,20 +330,14 @@ describe("removing runs", () => {
   });
 });
 
-describe("a checkpointer whose runs cannot be read", () => {
-  class UnreadableSaver extends MemorySaver {
-    // biome-ignore lint/correctness/useYield: it fails before it would yield anything
-    override async *list(): ReturnType<MemorySaver["list"]> {
-      throw new Error("the store is offline");
-    }
-  }
-
+describe("a store that cannot be opened", () => {
   it("fails serveACP at start, and answers every request of a bare app with a 500", async () => {
     const options = { agents: [echoAgent()], logger: { warn: () => undefined } };
-    await expect(startACPServer({ checkpointer: new UnreadableSaver() })).rejects.toThrow(
-      "the store is offline",
+    const unopenable = () => sqliteStore(join(dir, "no-such-dir", "runs.sqlite"));
+    await expect(startACPServer({ store: unopenable() })).rejects.toBeInstanceOf(
+      StoreUnavailableError,
     );
-    const server = createACPServer({ ...options, checkpointer: new UnreadableSaver() });
+    const server = createACPServer({ ...options, store: unopenable() });
     const response = await server.fetch(
       new Request("http://acp.test/agents/search", {
         method: "POST",

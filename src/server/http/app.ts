@@ -4,11 +4,12 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { AgentRegistry } from "../agents.js";
 import type { ACPServerOptions } from "../options.js";
-import { RunStore } from "../runs/run-store.js";
+import { GraphState } from "../runs/graph-state.js";
+import { DEFAULT_JSON_LIMITS } from "../runs/json-limits.js";
 import { RunManager } from "../runs/runs.js";
-import { ThreadStore } from "../runs/thread-store.js";
 import { ThreadService } from "../runs/threads.js";
 import { WebhookNotifier } from "../runs/webhooks.js";
+import { memoryStore } from "../stores/memory.js";
 import { requireApiKey } from "./auth.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
@@ -23,12 +24,15 @@ export interface ACPServer {
   /** Answers one request (the app's `fetch`). */
   fetch(request: Request): Promise<Response>;
   /**
-   * Resolves once the runs an earlier server left in the checkpointer are recovered
-   * (see `ACPServerOptions.checkpointer`); rejects when the checkpointer cannot be read.
+   * Resolves once the runs an earlier server left in the store are recovered (see
+   * `ACPServerOptions.store`); rejects when the store cannot be opened or read.
    * Requests wait for it, so awaiting it is only needed to fail early.
    */
   readonly ready: Promise<void>;
-  /** Stops accepting runs, stops the running ones and resolves once their streams have ended. */
+  /**
+   * Stops accepting runs, stops the running ones and resolves once their streams have
+   * ended; then closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -40,17 +44,28 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   const saver = options.checkpointer ?? new MemorySaver();
   const logger = options.logger ?? console;
   const agents = new AgentRegistry(options.agents, saver);
-  const store = new ThreadStore(saver);
+  const store = options.store ?? memoryStore({ logger });
+  const limits = { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
   const runs = new RunManager({
     agents,
     saver,
-    threads: store,
-    store: new RunStore(saver, logger),
+    store,
+    logger,
+    limits,
     webhooks: new WebhookNotifier(options.webhookRetries ?? 3, logger),
-    maxRetainedRuns: options.maxRetainedRuns ?? 10_000,
+    maxEventLogBytes: options.maxEventLogBytes ?? 1024 * 1024,
     ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
+    ...(options.finishedRunTtlMs !== undefined
+      ? { finishedRunTtlMs: options.finishedRunTtlMs }
+      : {}),
   });
-  const threads = new ThreadService(store, agents, runs);
+  const threads = new ThreadService({
+    store: store.threads,
+    graphState: new GraphState(saver),
+    agents,
+    runs,
+    limits,
+  });
   const ready = runs.recover();
   // Marked handled here: each request awaits it, and answers 500 if it failed.
   ready.catch(() => undefined);
@@ -97,6 +112,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       await ready.catch(() => undefined);
       await runs.close();
       await Promise.all([...streams]);
+      await store.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import type { RunRecord } from "../runs/run-record.js";
 import { toWireRun } from "../runs/run-record.js";
 import type { RunManager } from "../runs/runs.js";
 import type { ThreadService } from "../runs/threads.js";
+import type { StoredRun } from "../stores/store.js";
 import { unprocessable } from "./http-error.js";
 import type { Handlers } from "./router.js";
 import { streamRun } from "./sse.js";
@@ -45,8 +46,8 @@ type RunHandlers = Pick<
   | "cancelThreadRun"
 >;
 
-const stateless = (r: RunRecord) => toWireRun(r) as RunStateless;
-const stateful = (r: RunRecord) => toWireRun(r) as RunStateful;
+const stateless = (r: StoredRun) => toWireRun(r) as RunStateless;
+const stateful = (r: StoredRun) => toWireRun(r) as RunStateful;
 
 /** The `Last-Event-ID` a client resumes from; without one, only new events are sent. */
 function lastEventId(header: string | undefined, record: RunRecord): number {
@@ -111,12 +112,12 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
     });
 
   return {
-    createStatelessRun: ({ body }) => stateless(runs.createStateless(body, false)),
+    createStatelessRun: async ({ body }) => stateless(await runs.createStateless(body, false)),
     searchStatelessRuns: async ({ body }) => (await runs.search(body)).map(stateless),
-    createAndStreamStatelessRunOutput: ({ body, context }) =>
-      streamNew(context, runs.createStateless(body, true)),
-    createAndWaitForStatelessRunOutput: ({ body, signal }) =>
-      waitStateless(runs.createStateless(body, false), signal, true),
+    createAndStreamStatelessRunOutput: async ({ body, context }) =>
+      streamNew(context, await runs.createStateless(body, true)),
+    createAndWaitForStatelessRunOutput: async ({ body, signal }) =>
+      waitStateless(await runs.createStateless(body, false), signal, true),
     waitForStatelessRunOutput: async ({ path, signal }) =>
       waitStateless(await runs.getStateless(path.run_id), signal, false),
     getStatelessRun: async ({ path }) => stateless(await runs.getStateless(path.run_id)),

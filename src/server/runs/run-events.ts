@@ -1,16 +1,6 @@
-import type {
-  CustomRunResultUpdate,
-  ValueRunErrorUpdate,
-  ValueRunInterruptUpdate,
-  ValueRunResultUpdate,
-} from "../../models/index.js";
+import type { RunEventData, StoredEvent } from "../stores/store.js";
 
-/** The `data` of one `RunOutputStream` event. */
-export type RunEventData =
-  | ValueRunResultUpdate
-  | CustomRunResultUpdate
-  | ValueRunInterruptUpdate
-  | ValueRunErrorUpdate;
+export type { RunEventData } from "../stores/store.js";
 
 /** One event of a run's output stream: its per-run id and its payload. */
 export interface RunEvent {
@@ -18,32 +8,79 @@ export interface RunEvent {
   data: RunEventData;
 }
 
+/** Reads a run's stored events with an id above `afterId`, at most `limit`. */
+export type StoredEventReader = (afterId: number, limit: number) => Promise<StoredEvent[]>;
+
+/** How many stored events one read fetches while replaying. */
+const REPLAY_BATCH = 100;
+
 /**
- * Every event a run produced, kept for the run's lifetime so a client that joins late
- * with `Last-Event-ID` can be replayed what it missed. Ids count up per run from "1";
- * a resumed run continues the count.
+ * The events of one run as this process sees them: the newest ones in memory, where
+ * live readers get them at once, and every one in the store, where a reader that
+ * joins late (with `Last-Event-ID`) or on a run that is no longer executing reads
+ * them. Memory keeps at most `maxBytes` of events that the store already has; older
+ * ones are read back from it. Ids count up per run from 1; a resumed run continues.
  */
 export class RunEventLog {
-  private readonly events: RunEvent[] = [];
+  /** The events kept in memory, oldest first; the first has id `this.first`. */
+  private readonly kept: Array<{ event: RunEvent; bytes: number }> = [];
+  private first: number;
+  private keptBytes = 0;
+  /** How many kept events the store has been handed (they can be dropped from memory). */
+  private saved = 0;
   private listeners = new Set<() => void>();
+  /** Told of each append, so the new events can be stored. */
+  onAppend: (() => void) | undefined;
 
   /**
-   * @param before How many events the run had before this log: a run read back from
-   * storage continues its count, though the events themselves were not kept.
+   * @param last The id of the run's last event before this log (0 for a new run).
+   * @param stored Reads the run's events from the store.
+   * @param maxBytes The most bytes of saved events kept in memory.
    */
-  constructor(private readonly before = 0) {}
+  constructor(
+    last: number,
+    private readonly stored: StoredEventReader,
+    private readonly maxBytes: number,
+  ) {
+    this.first = last + 1;
+  }
 
   /** Appends a payload and wakes the readers. */
   append(data: RunEventData): RunEvent {
-    const event = { id: String(this.before + this.events.length + 1), data };
-    this.events.push(event);
+    const event = { id: String(this.first + this.kept.length), data };
+    this.kept.push({ event, bytes: JSON.stringify(data).length });
+    this.onAppend?.();
     this.wake();
     return event;
   }
 
-  /** The number of events so far (the id of the last one). */
+  /** The id of the last event so far. */
   get size(): number {
-    return this.before + this.events.length;
+    return this.first + this.kept.length - 1;
+  }
+
+  /** Hands the events the store does not have yet to `save`; they may leave memory after. */
+  unsaved(): StoredEvent[] {
+    const fresh = this.kept.slice(this.saved).map(({ event }) => ({
+      id: Number(event.id),
+      data: event.data,
+    }));
+    for (const { bytes } of this.kept.slice(this.saved)) this.keptBytes += bytes;
+    this.saved = this.kept.length;
+    return fresh;
+  }
+
+  /** Drops the oldest saved events beyond the byte budget; the store still has them. */
+  trim(): void {
+    let drop = 0;
+    while (drop < this.saved && this.keptBytes > this.maxBytes) {
+      this.keptBytes -= (this.kept[drop] as { bytes: number }).bytes;
+      drop += 1;
+    }
+    if (drop === 0) return;
+    this.kept.splice(0, drop);
+    this.first += drop;
+    this.saved -= drop;
   }
 
   /** Wakes readers without a new event, e.g. when the run stopped being pending. */
@@ -54,20 +91,31 @@ export class RunEventLog {
   }
 
   /**
-   * The events after `afterId` that are still kept, then the live ones, until
-   * `isOpen()` turns false or `signal` aborts.
+   * The events after `afterId` (from the store for those no longer in memory), then
+   * the live ones, until `isOpen()` turns false or `signal` aborts.
    */
   async *read(
     afterId: number,
     isOpen: () => boolean,
     signal: AbortSignal,
   ): AsyncGenerator<RunEvent, void, undefined> {
-    let next = Math.max(0, afterId - this.before);
+    let next = afterId + 1;
     while (!signal.aborted) {
-      while (next < this.events.length) {
-        yield this.events[next] as RunEvent;
+      if (next < this.first) {
+        const batch = await this.stored(next - 1, Math.min(REPLAY_BATCH, this.first - next));
+        if (batch.length === 0) next = this.first;
+        for (const { id, data } of batch) {
+          if (id >= this.first || signal.aborted) break;
+          yield { id: String(id), data };
+          next = id + 1;
+        }
+        continue;
+      }
+      while (next <= this.size && next >= this.first) {
+        yield (this.kept[next - this.first] as { event: RunEvent }).event;
         next += 1;
       }
+      if (next < this.first) continue;
       if (!isOpen()) return;
       await this.changed(signal);
     }

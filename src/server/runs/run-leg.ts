@@ -1,6 +1,6 @@
 import { isRecord } from "../../core/json-guards.js";
 import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
-import type { RegisteredAgent } from "../agents.js";
+import type { ServableGraph } from "../options.js";
 import type { RunRecord } from "./run-record.js";
 import { toWire } from "./wire.js";
 
@@ -8,6 +8,12 @@ import { toWire } from "./wire.js";
 export interface LegOutcome {
   status: Exclude<RunStatus, "pending">;
   output: RunOutput;
+}
+
+/** The graph a leg executes, and whether it has a checkpointer to read its state from. */
+export interface LegGraph {
+  graph: ServableGraph;
+  checkpointed: boolean;
 }
 
 /** Why a leg was stopped from outside. */
@@ -29,7 +35,7 @@ const publicKeys = (config: Record<string, unknown>) =>
  */
 export async function executeLeg(
   record: RunRecord,
-  agent: RegisteredAgent,
+  { graph, checkpointed }: LegGraph,
   input: unknown,
   signal: AbortSignal,
   stopReason: () => StopReason | undefined,
@@ -49,7 +55,7 @@ export async function executeLeg(
   try {
     const config = record.creation.config;
     const configurable = publicKeys(isRecord(config?.configurable) ? config.configurable : {});
-    const stream = await agent.graph.stream(input, {
+    const stream = await graph.stream(input, {
       configurable: { ...configurable, ...threadConfig.configurable },
       ...(config?.tags ? { tags: config.tags } : {}),
       ...(config?.recursion_limit ? { recursionLimit: config.recursion_limit } : {}),
@@ -76,8 +82,9 @@ export async function executeLeg(
         }
       }
     }
-    const state = await agent.graph.getState(threadConfig);
-    const interrupt = state.tasks.flatMap((t) => t.interrupts ?? [])[0];
+    // Without a checkpointer there is no state to read, and no interrupt to stop at.
+    const state = checkpointed ? await graph.getState(threadConfig) : undefined;
+    const interrupt = state?.tasks.flatMap((t) => t.interrupts ?? [])[0];
     if (interrupt) {
       flush("pending");
       const payload = asValue(toWire(interrupt.value));
@@ -90,7 +97,7 @@ export async function executeLeg(
       });
       return { status: "interrupted", output };
     }
-    const values = last?.values ?? asValue(toWire(state.values));
+    const values = last?.values ?? asValue(toWire(state?.values));
     if (held) flush("success");
     else if (wantValues) {
       record.events.append({ type: "values", run_id: runId, status: "success", values });

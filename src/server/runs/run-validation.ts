@@ -1,12 +1,15 @@
 import type { RunCreate, StreamingMode } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
 import { unprocessable } from "../http/http-error.js";
+import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 
 /** The longest delay a timer can wait (about 24 days), in whole seconds. */
 const MAX_AFTER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
 
 /**
- * Checks a run's input and config against the agent's JSON Schemas and its webhook,
+ * Checks a run's values against the server's depth and size limits first (nothing
+ * else walks them before that), then its input and config against the agent's JSON
+ * Schemas and its webhook,
  * and works out the stream modes to record: the requested ones, each of which the
  * agent must declare, or all the agent declares. `streaming` is true for the
  * operations that answer with a stream, which need at least one mode.
@@ -15,7 +18,9 @@ export function validateRunCreate(
   agent: RegisteredAgent,
   body: RunCreate,
   streaming: boolean,
+  limits: JsonLimits,
 ): StreamingMode[] {
+  checkJsonLimits({ input: body.input, config: body.config, metadata: body.metadata }, limits);
   if (body.input !== undefined) agent.input.assert(body.input, "input");
   const configurable = body.config?.configurable;
   if (configurable !== undefined) agent.config.assert(configurable, "config.configurable");

@@ -9,9 +9,11 @@ import type {
 } from "../../models/index.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { conflict, notFound, unprocessable } from "../http/http-error.js";
+import type { StoredThread, ThreadStore } from "../stores/store.js";
+import type { GraphState } from "./graph-state.js";
+import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 import { matchesAll } from "./match.js";
 import type { RunManager } from "./runs.js";
-import { newThreadRecord, type ThreadRecord, type ThreadStore } from "./thread-store.js";
 import { toWire } from "./wire.js";
 
 /** Thread ids the checkpointer can store safely; anything else is never a thread. */
@@ -23,17 +25,31 @@ const THREAD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  */
 export const isThreadId = (id: string) => THREAD_ID.test(id) && !(id in Object.prototype);
 
+/** A new thread's record. */
+export function newThread(threadId: string, metadata: Record<string, unknown> = {}): StoredThread {
+  const at = new Date().toISOString();
+  return { thread_id: threadId, created_at: at, updated_at: at, metadata, status: "idle" };
+}
+
+/** How many threads a search with a `values` filter reads from the store at a time. */
+const VALUES_BATCH = 100;
+
+/** What the thread operations need. */
+export interface ThreadServiceDeps {
+  store: ThreadStore;
+  graphState: GraphState;
+  agents: AgentRegistry;
+  runs: RunManager;
+  limits: JsonLimits;
+}
+
 /**
  * The thread operations. A thread's state is read and written through the graph of
  * the agent that last ran on it (the first agent before any run), since only a graph
  * knows how its channels make up its values.
  */
 export class ThreadService {
-  constructor(
-    private readonly store: ThreadStore,
-    private readonly agents: AgentRegistry,
-    private readonly runs: RunManager,
-  ) {}
+  constructor(private readonly deps: ThreadServiceDeps) {}
 
   /** Creates a thread, or returns the existing one with `if_exists: "do_nothing"`. */
   async create(body: ThreadCreate): Promise<Thread> {
@@ -43,13 +59,13 @@ export class ThreadService {
         "thread_id must be a UUID (or 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)",
       );
     }
-    const existing = await this.store.get(threadId);
-    if (existing) {
-      if (body.if_exists === "do_nothing") return this.toThread(existing);
+    checkJsonLimits({ metadata: body.metadata }, this.deps.limits);
+    const record = newThread(threadId, body.metadata ?? {});
+    if (!(await this.deps.store.create(record))) {
+      const existing = await this.deps.store.get(threadId);
+      if (existing && body.if_exists === "do_nothing") return this.toThread(existing);
       throw conflict(`thread ${threadId} already exists`);
     }
-    const record = newThreadRecord(threadId, body.metadata ?? {});
-    await this.store.put(record);
     return this.toThread(record);
   }
 
@@ -58,79 +74,75 @@ export class ThreadService {
     return this.toThread(await this.record(threadId));
   }
 
-  /** Threads matching metadata, values and status, oldest first. */
+  /**
+   * Threads matching metadata, status and values, oldest first. Metadata and status
+   * are searched in the store; values live in the graph state, so a `values` filter
+   * reads the store's matches page by page until `limit` threads match.
+   */
   async search(query: ThreadSearchRequest): Promise<Thread[]> {
-    const records = (await this.store.list()).sort((a, b) =>
-      a.created_at.localeCompare(b.created_at),
-    );
-    const matches: Thread[] = [];
-    for (const record of records) {
-      if (!matchesAll(record.metadata, query.metadata)) continue;
-      const thread = await this.toThread(record);
-      if (query.status !== undefined && thread.status !== query.status) continue;
-      if (query.values !== undefined) {
-        const values = thread.values;
-        const object =
-          typeof values === "object" && values !== null && !Array.isArray(values) ? values : {};
-        if (!matchesAll(object as Record<string, unknown>, query.values)) continue;
-      }
-      matches.push(thread);
-    }
+    const limit = query.limit ?? 10;
     const offset = query.offset ?? 0;
-    return matches.slice(offset, offset + (query.limit ?? 10));
+    const stored = {
+      ...(query.metadata !== undefined ? { metadata: query.metadata } : {}),
+      ...(query.status !== undefined ? { status: query.status } : {}),
+    };
+    if (query.values === undefined) {
+      const found = await this.deps.store.search({ ...stored, limit, offset });
+      return Promise.all(found.map((t) => this.toThread(t)));
+    }
+    const matches: Thread[] = [];
+    let skip = offset;
+    for (let page = 0; matches.length < limit; page += VALUES_BATCH) {
+      const found = await this.deps.store.search({ ...stored, limit: VALUES_BATCH, offset: page });
+      for (const record of found) {
+        const thread = await this.toThread(record);
+        const values = isRecord(thread.values) ? thread.values : {};
+        if (!matchesAll(values, query.values)) continue;
+        if (skip > 0) skip -= 1;
+        else if (matches.length < limit) matches.push(thread);
+      }
+      if (found.length < VALUES_BATCH) break;
+    }
+    return matches;
   }
 
   /** Merges metadata and updates values (from a checkpoint, when given). */
   async patch(threadId: string, body: ThreadPatch): Promise<Thread> {
     const record = await this.record(threadId);
+    checkJsonLimits(
+      { metadata: body.metadata, values: body.values, messages: body.messages },
+      this.deps.limits,
+    );
     const touchesState =
       body.values !== undefined || body.messages !== undefined || body.checkpoint !== undefined;
-    if (touchesState) {
-      const active = this.runs.activeRun(threadId);
-      if (active !== undefined) throw conflict(`thread ${threadId} is busy with run ${active}`);
-      const values =
-        body.messages !== undefined
-          ? { ...(isRecord(body.values) ? body.values : {}), messages: body.messages }
-          : (body.values ?? null);
-      const agent = this.agentOf(record);
-      const configurable: Record<string, unknown> = { thread_id: threadId };
-      if (body.checkpoint) {
-        await this.assertCheckpoint(threadId, body.checkpoint.checkpoint_id);
-        configurable.checkpoint_id = body.checkpoint.checkpoint_id;
-      }
-      try {
-        await agent.graph.updateState({ configurable }, values);
-      } catch (err) {
-        throw unprocessable(`values cannot be applied to thread ${threadId}: ${messageOf(err)}`);
-      }
-    }
-    const updated: ThreadRecord = {
-      ...record,
+    if (touchesState) await this.whileHeld(threadId, () => this.updateState(record, body));
+    const updated = await this.deps.store.patch(threadId, {
       metadata: { ...record.metadata, ...(body.metadata ?? {}) },
       updated_at: new Date().toISOString(),
-    };
-    await this.store.put(updated);
+    });
+    if (!updated) throw notFound(`thread ${threadId} not found`);
     return this.toThread(updated);
   }
 
   /** Deletes a thread, its state and its runs; refused while a run is pending. */
   async delete(threadId: string): Promise<void> {
     await this.record(threadId);
-    const active = this.runs.activeRun(threadId);
-    if (active !== undefined) throw conflict(`thread ${threadId} is busy with run ${active}`);
-    await this.store.delete(threadId);
-    await this.runs.forgetThread(threadId);
+    await this.whileHeld(threadId, async () => {
+      await this.deps.store.delete(threadId);
+      await this.deps.runs.forgetThread(threadId);
+      await this.deps.graphState.delete(threadId);
+    });
   }
 
   /** Copies a thread, with its state and history, under a new id. */
   async copy(threadId: string): Promise<Thread> {
     const record = await this.record(threadId);
     const copyId = randomUUID();
-    await this.store.copyCheckpoints(threadId, copyId);
+    await this.deps.graphState.copy(threadId, copyId);
     const at = new Date().toISOString();
-    const { last_run_id: _runOfOriginal, ...kept } = record;
-    const copy: ThreadRecord = { ...kept, thread_id: copyId, created_at: at, updated_at: at };
-    await this.store.put(copy);
+    const { last_run_id: _runOfOriginal, busy_run_id: _holderOfOriginal, ...kept } = record;
+    const copy: StoredThread = { ...kept, thread_id: copyId, created_at: at, updated_at: at };
+    await this.deps.store.create(copy);
     return this.toThread(copy);
   }
 
@@ -161,28 +173,60 @@ export class ThreadService {
   }
 
   /** The record of a thread, or a 404. */
-  async record(threadId: string): Promise<ThreadRecord> {
-    const record = isThreadId(threadId) ? await this.store.get(threadId) : undefined;
+  async record(threadId: string): Promise<StoredThread> {
+    const record = isThreadId(threadId) ? await this.deps.store.get(threadId) : undefined;
     if (!record) throw notFound(`thread ${threadId} not found`);
     return record;
   }
 
-  private agentOf(record: ThreadRecord): RegisteredAgent {
-    return (
-      this.agents.find(record.agent_id) ??
-      this.agents.all().find((a) => a.descriptor.specs.capabilities.threads === true) ??
-      (this.agents.all()[0] as RegisteredAgent)
-    );
-  }
-
-  private async assertCheckpoint(threadId: string, checkpointId: string): Promise<void> {
-    if (!(await this.store.hasCheckpoint(threadId, checkpointId))) {
-      throw notFound(`checkpoint ${checkpointId} not found on thread ${threadId}`);
+  /**
+   * Runs `job` holding the thread as a run would, so no run starts on it meanwhile;
+   * a thread a run holds is busy (409).
+   */
+  private async whileHeld(threadId: string, job: () => Promise<void>): Promise<void> {
+    const holderId = `operation:${randomUUID()}`;
+    const busy = await this.deps.store.claim(threadId, holderId);
+    if (busy === "") throw notFound(`thread ${threadId} not found`);
+    if (busy !== undefined) throw conflict(`thread ${threadId} is busy with run ${busy}`);
+    try {
+      await job();
+    } finally {
+      await this.deps.store.release(threadId, holderId);
     }
   }
 
-  private async toThread(record: ThreadRecord): Promise<Thread> {
-    const busy = this.runs.activeRun(record.thread_id) !== undefined;
+  private async updateState(record: StoredThread, body: ThreadPatch): Promise<void> {
+    const threadId = record.thread_id;
+    const values =
+      body.messages !== undefined
+        ? { ...(isRecord(body.values) ? body.values : {}), messages: body.messages }
+        : (body.values ?? null);
+    const configurable: Record<string, unknown> = { thread_id: threadId };
+    if (body.checkpoint) {
+      const checkpointId = body.checkpoint.checkpoint_id;
+      if (!(await this.deps.graphState.has(threadId, checkpointId))) {
+        throw notFound(`checkpoint ${checkpointId} not found on thread ${threadId}`);
+      }
+      configurable.checkpoint_id = checkpointId;
+    }
+    try {
+      await this.agentOf(record).graph.updateState({ configurable }, values);
+    } catch (err) {
+      throw unprocessable(`values cannot be applied to thread ${threadId}: ${messageOf(err)}`);
+    }
+  }
+
+  private agentOf(record: StoredThread): RegisteredAgent {
+    const agents = this.deps.agents;
+    return (
+      agents.find(record.agent_id) ??
+      agents.all().find((a) => a.descriptor.specs.capabilities.threads === true) ??
+      (agents.all()[0] as RegisteredAgent)
+    );
+  }
+
+  private async toThread(record: StoredThread): Promise<Thread> {
+    const busy = record.busy_run_id !== undefined;
     const thread: Thread = {
       thread_id: record.thread_id,
       created_at: record.created_at,

@@ -1,17 +1,11 @@
 /** One record of a `MemoryTable`: its JSON text and the index keys it is found under. */
 interface Row {
+  id: string;
   text: string;
   keys: readonly string[];
   createdAt: string;
-  /** Insertion order, for records created in the same millisecond. */
+  /** Insertion order: what the index lists are sorted by. */
   ord: number;
-}
-
-/** The ids under one index key, and whether they were added oldest first. */
-interface Entry {
-  ids: Set<string>;
-  last?: Place;
-  inOrder: boolean;
 }
 
 /** Where a record sorts: by creation time, then insertion order. */
@@ -19,24 +13,34 @@ type Place = Pick<Row, "createdAt" | "ord">;
 
 const older = (a: Place, b: Place) => a.createdAt.localeCompare(b.createdAt) || a.ord - b.ord;
 
+/** The position of `ord` in the ascending list `ords` (where it is, or would go). */
+function positionOf(ords: readonly number[], ord: number): number {
+  let low = 0;
+  let high = ords.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((ords[mid] as number) < ord) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * Records kept as JSON text (so a reader never shares or mutates a stored object, and
- * their size is known) with an index from key to ids. A search walks the smallest
- * index set the query names, so it costs what the query selects, not what is stored.
+ * their size is known) with an index from key to the records' insertion numbers, kept
+ * sorted. A search walks the shortest list the query names, oldest first, and stops
+ * once it has what it returns: it costs what the query selects, not what is stored.
  */
 export class MemoryTable {
   private readonly rows = new Map<string, Row>();
-  private readonly index = new Map<string, Entry>();
+  private readonly byOrd = new Map<number, Row>();
+  private readonly index = new Map<string, number[]>();
   private inserted = 0;
-  /** The newest row inserted; while inserts come oldest first, a walk stops early. */
+  /** The newest row inserted; while rows come oldest first, insertion order is creation order. */
   private newest: Place | undefined;
   private inOrder = true;
   /** The length of every record's text. */
   bytes = 0;
-
-  get size(): number {
-    return this.rows.size;
-  }
 
   has(id: string): boolean {
     return this.rows.has(id);
@@ -49,27 +53,27 @@ export class MemoryTable {
   /** Stores a record under `id`, replacing one that is there and its index keys. */
   put(id: string, text: string, createdAt: string, keys: readonly string[]): void {
     const old = this.rows.get(id);
-    const row: Row = { text, keys, createdAt, ord: old?.ord ?? ++this.inserted };
+    const row: Row = { id, text, keys, createdAt, ord: old?.ord ?? ++this.inserted };
     if (old) {
       this.bytes -= old.text.length;
-      // Keys a record keeps keep its place in their sets, so walks stay in order.
-      for (const key of old.keys) if (!keys.includes(key)) this.unindex(id, key);
+      for (const key of old.keys) if (!keys.includes(key)) this.unindex(key, old.ord);
+    } else if (this.newest && older(row, this.newest) < 0) {
+      this.inOrder = false;
     } else {
-      if (this.newest && older(row, this.newest) < 0) this.inOrder = false;
-      else this.newest = { createdAt, ord: row.ord };
+      this.newest = { createdAt, ord: row.ord };
     }
     this.rows.set(id, row);
+    this.byOrd.set(row.ord, row);
     this.bytes += text.length;
     for (const key of keys) {
       if (old?.keys.includes(key)) continue;
-      let entry = this.index.get(key);
-      if (!entry) {
-        entry = { ids: new Set(), inOrder: true };
-        this.index.set(key, entry);
+      let ords = this.index.get(key);
+      if (!ords) {
+        ords = [];
+        this.index.set(key, ords);
       }
-      if (entry.last && older(row, entry.last) < 0) entry.inOrder = false;
-      else entry.last = { createdAt, ord: row.ord };
-      entry.ids.add(id);
+      if (ords.length === 0 || (ords.at(-1) as number) < row.ord) ords.push(row.ord);
+      else ords.splice(positionOf(ords, row.ord), 0, row.ord);
     }
   }
 
@@ -77,14 +81,15 @@ export class MemoryTable {
     const row = this.rows.get(id);
     if (!row) return false;
     this.bytes -= row.text.length;
-    for (const key of row.keys) this.unindex(id, key);
+    for (const key of row.keys) this.unindex(key, row.ord);
     this.rows.delete(id);
+    this.byOrd.delete(row.ord);
     return true;
   }
 
   /** The ids under `key`, in insertion order. */
-  idsOf(key: string): readonly string[] {
-    return [...(this.index.get(key)?.ids ?? [])];
+  idsOf(key: string): string[] {
+    return (this.index.get(key) ?? []).map((ord) => (this.byOrd.get(ord) as Row).id);
   }
 
   /**
@@ -97,36 +102,37 @@ export class MemoryTable {
     offset: number,
     accept: (id: string) => boolean = () => true,
   ): string[] {
-    let candidates: Iterable<string> = this.rows.keys();
-    let inOrder = this.inOrder;
-    let smallest = Number.POSITIVE_INFINITY;
+    let walk: Iterable<Row> = this.rows.values();
+    let shortest = Number.POSITIVE_INFINITY;
     for (const key of keys) {
-      const entry = this.index.get(key);
-      if (!entry) return [];
-      if (entry.ids.size < smallest) {
-        smallest = entry.ids.size;
-        candidates = entry.ids;
-        inOrder = entry.inOrder;
+      const ords = this.index.get(key);
+      if (!ords) return [];
+      if (ords.length < shortest) {
+        shortest = ords.length;
+        walk = this.rowsOf(ords);
       }
     }
     const wanted = offset + limit;
     const found: Row[] = [];
-    const ids = new Map<Row, string>();
-    for (const id of candidates) {
-      const row = this.rows.get(id) as Row;
+    for (const row of walk) {
       if (!keys.every((k) => row.keys.includes(k))) continue;
-      if (!accept(id)) continue;
+      if (!accept(row.id)) continue;
       found.push(row);
-      ids.set(row, id);
-      if (inOrder && found.length >= wanted) break;
+      if (this.inOrder && found.length >= wanted) break;
     }
-    if (!inOrder) found.sort(older);
-    return found.slice(offset, wanted).map((row) => ids.get(row) as string);
+    if (!this.inOrder) found.sort(older);
+    return found.slice(offset, wanted).map((row) => row.id);
   }
 
-  private unindex(id: string, key: string): void {
-    const entry = this.index.get(key);
-    entry?.ids.delete(id);
-    if (entry?.ids.size === 0) this.index.delete(key);
+  private *rowsOf(ords: readonly number[]): Generator<Row> {
+    for (const ord of ords) yield this.byOrd.get(ord) as Row;
+  }
+
+  private unindex(key: string, ord: number): void {
+    const ords = this.index.get(key);
+    if (!ords) return;
+    const at = positionOf(ords, ord);
+    if (ords[at] === ord) ords.splice(at, 1);
+    if (ords.length === 0) this.index.delete(key);
   }
 }

@@ -1,0 +1,24 @@
+/** The server's stores: the boundary every backend implements, and the backends. */
+export type { StoreLogger } from "./codec.js";
+export {
+  StoreConflictError,
+  StoreEncodingError,
+  StoreError,
+  StoreLimitError,
+  StoreUnavailableError,
+} from "./errors.js";
+export { DEFAULT_MEMORY_STORE_BYTES, type MemoryStoreOptions, memoryStore } from "./memory.js";
+export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
+export type {
+  PurgedRun,
+  RunEventData,
+  RunSearch,
+  RunStore,
+  ServerStore,
+  StoredEvent,
+  StoredRun,
+  StoredThread,
+  ThreadChanges,
+  ThreadSearch,
+  ThreadStore,
+} from "./store.js";
