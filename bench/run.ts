@@ -9,7 +9,9 @@ import { graphOverhead } from "./graph-overhead.js";
 import { renderResults } from "./lib/report.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { memory } from "./memory.js";
+import { serverHeap } from "./server-heap.js";
 import { serverThroughput } from "./server-throughput.js";
+import { storeSearch } from "./store-search.js";
 import { streamDecoding } from "./stream-decoding.js";
 
 const args = process.argv.slice(2);
@@ -26,6 +28,8 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [3, serverThroughput],
   [4, graphOverhead],
   [5, memory],
+  [6, storeSearch],
+  [7, serverHeap],
 ];
 
 const results: BenchResult[] = [];

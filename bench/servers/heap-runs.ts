@@ -1,0 +1,74 @@
+/**
+ * The process of benchmark 7, started with `--expose-gc`: an ACP server and a
+ * 16-connection client in one process. Posts `total` stateless echo runs and, every
+ * `every` runs, collects garbage and records the heap. Prints one JSON line. The store
+ * is `memory:<bytes>` (a memory store with that budget) or `sqlite` (SQLite `:memory:`,
+ * outside the JavaScript heap).
+ */
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Pool } from "undici";
+import { memoryStore, serveACP, sqliteStore } from "../../src/server/index.js";
+
+const [total, every] = [Number(process.argv[2]), Number(process.argv[3])];
+const storeArg = process.argv[4] ?? "sqlite";
+const store = storeArg.startsWith("memory:")
+  ? memoryStore({ maxBytes: Number(storeArg.slice("memory:".length)) })
+  : sqliteStore(":memory:");
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("start this script with node --expose-gc");
+const heapMb = () => {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+const State = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
+const graph = new StateGraph(State)
+  .addNode("echo", (state: typeof State.State) => ({ reply: `echo: ${state.text}` }))
+  .addEdge(START, "echo")
+  .addEdge("echo", END)
+  .compile();
+const running = await serveACP({
+  agents: [
+    {
+      graph,
+      agentId: "echo",
+      descriptor: {
+        metadata: { ref: { name: "bench.echo", version: "1.0.0" }, description: "echoes" },
+        specs: {
+          capabilities: { threads: false, interrupts: false, callbacks: false },
+          input: { type: "object" },
+          output: { type: "object" },
+          config: { type: "object" },
+        },
+      },
+    },
+  ],
+  port: 0,
+  store,
+  logger: { warn: () => undefined },
+});
+const pool = new Pool(running.url, { connections: 16 });
+const body = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
+const samples: Array<[number, number]> = [[0, heapMb()]];
+let sent = 0;
+let done = 0;
+const worker = async () => {
+  while (sent < total) {
+    sent += 1;
+    const answer = await pool.request({
+      path: "/runs/wait",
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    await answer.body.text();
+    if (answer.statusCode !== 200) throw new Error(`status ${answer.statusCode}`);
+    done += 1;
+    if (done % every === 0) samples.push([done, heapMb()]);
+  }
+};
+await Promise.all(Array.from({ length: 16 }, worker));
+await pool.close();
+await running.close();
+process.stdout.write(`${JSON.stringify({ samples })}\n`);
