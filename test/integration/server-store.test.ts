@@ -4,7 +4,6 @@
  * and stateless runs that need no graph state write none.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
@@ -19,6 +18,7 @@ import {
   startACPServer,
   type TestACPServer,
 } from "../helpers/server.js";
+import { openRawDatabase } from "../helpers/sqlite-driver.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-store-http-"));
 const servers: TestACPServer[] = [];
@@ -124,14 +124,6 @@ describe("values nested deeper than the server allows", () => {
   });
 });
 
-/** The driver itself, to damage rows as a crash or a hand edit would. */
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (
-  file: string,
-) => {
-  prepare(sql: string): { run(...params: unknown[]): unknown };
-  close(): void;
-};
-
 describe("a damaged store row", () => {
   it("does not stop serveACP from starting: it is logged and skipped, the rest recovered", async () => {
     const file = join(dir, "damaged.sqlite");
@@ -158,7 +150,7 @@ describe("a damaged store row", () => {
     });
     const thread = await crashed.client.createThread({ metadata: { group: "g" } });
     await crashed.server.gate.waitForStarted(2);
-    const db = new Database(file);
+    const db = openRawDatabase(file);
     db.prepare("UPDATE acp_runs SET record = substr(record, 1, 30) WHERE run_id = ?").run(
       poisoned.run_id,
     );

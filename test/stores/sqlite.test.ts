@@ -1,19 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StoreLogger } from "../../src/server/stores/codec.js";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { openRawDatabase } from "../helpers/sqlite-driver.js";
 import { describeStore, storedRun } from "./store-suite.js";
-
-/** The driver itself, to damage rows as a crash or a hand edit would. */
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (
-  file: string,
-) => {
-  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
-  close(): void;
-};
 
 const dir = mkdtempSync(join(tmpdir(), "acp-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +22,7 @@ describeStore("SQLite file", async (logger: StoreLogger) => {
   return {
     store,
     async poison(kind, id) {
-      const db = new Database(file);
+      const db = openRawDatabase(file);
       const [table, column] =
         kind === "run" ? ["acp_runs", "run_id"] : ["acp_threads", "thread_id"];
       db.prepare(`UPDATE ${table} SET record = substr(record, 1, 20) WHERE ${column} = ?`).run(id);
@@ -52,7 +44,7 @@ describe("SQLite store", () => {
     const store = sqliteStore(file, { logger: { warn: (m) => warnings.push(m) } });
     const run = storedRun();
     await store.runs.insert(run);
-    const db = new Database(file);
+    const db = openRawDatabase(file);
     db.prepare("UPDATE acp_runs SET record = '{\"run_id\":' WHERE run_id = ?").run(run.run_id);
     expect(await store.runs.get(run.run_id)).toBeUndefined();
     expect(await store.runs.search({ limit: 10 })).toEqual([]);
