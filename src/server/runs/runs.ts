@@ -310,6 +310,9 @@ export class RunManager {
    */
   async close(): Promise<void> {
     this.shutdown.abort();
+    // Each run's own controller, not a signal combined with the server's: on Node 20 a
+    // long-lived signal keeps every signal ever combined with it.
+    for (const r of this.live.values()) r.controller?.abort();
     clearTimeout(this.purgeTimer);
     const stopping = [...this.live.values()];
     await Promise.allSettled(stopping.map((r) => r.leg));
@@ -461,7 +464,7 @@ export class RunManager {
     controller: AbortController,
     previous: Promise<void> | undefined,
   ): Promise<void> {
-    const stopped = AbortSignal.any([controller.signal, this.shutdown.signal]);
+    const stopped = controller.signal;
     let timeout: AbortSignal | undefined;
     const stopReason = (): StopReason | undefined =>
       record.cancelling

@@ -11,6 +11,17 @@ interface Row {
 /** Where a record sorts: by creation time, then insertion order. */
 type Place = Pick<Row, "createdAt" | "ord">;
 
+/**
+ * What a record costs beside its text, estimated: its row object, map entries, index
+ * positions and key strings. Counted so that a byte budget bounds the heap, not only
+ * the text.
+ */
+const ROW_OVERHEAD = 512;
+
+/** The bytes a record is counted for. */
+const sizeOf = (row: Row) =>
+  row.text.length + ROW_OVERHEAD + row.keys.reduce((sum, k) => sum + k.length + 16, 0);
+
 const older = (a: Place, b: Place) => a.createdAt.localeCompare(b.createdAt) || a.ord - b.ord;
 
 /** The position of `ord` in the ascending list `ords` (where it is, or would go). */
@@ -39,7 +50,7 @@ export class MemoryTable {
   /** The newest row inserted; while rows come oldest first, insertion order is creation order. */
   private newest: Place | undefined;
   private inOrder = true;
-  /** The length of every record's text. */
+  /** What the records cost: their text, and an estimate of what keeping them costs. */
   bytes = 0;
 
   has(id: string): boolean {
@@ -55,7 +66,7 @@ export class MemoryTable {
     const old = this.rows.get(id);
     const row: Row = { id, text, keys, createdAt, ord: old?.ord ?? ++this.inserted };
     if (old) {
-      this.bytes -= old.text.length;
+      this.bytes -= sizeOf(old);
       for (const key of old.keys) if (!keys.includes(key)) this.unindex(key, old.ord);
     } else if (this.newest && older(row, this.newest) < 0) {
       this.inOrder = false;
@@ -64,7 +75,7 @@ export class MemoryTable {
     }
     this.rows.set(id, row);
     this.byOrd.set(row.ord, row);
-    this.bytes += text.length;
+    this.bytes += sizeOf(row);
     for (const key of keys) {
       if (old?.keys.includes(key)) continue;
       let ords = this.index.get(key);
@@ -80,7 +91,7 @@ export class MemoryTable {
   delete(id: string): boolean {
     const row = this.rows.get(id);
     if (!row) return false;
-    this.bytes -= row.text.length;
+    this.bytes -= sizeOf(row);
     for (const key of row.keys) this.unindex(key, row.ord);
     this.rows.delete(id);
     this.byOrd.delete(row.ord);

@@ -17,7 +17,8 @@ import type {
 /** How to build an in-memory store. */
 export interface MemoryStoreOptions {
   /**
-   * The most bytes of JSON text the store keeps: runs, their events and threads. Past
+   * The most bytes the store keeps: the JSON text of runs, their events and threads,
+   * and an estimate of what keeping each record costs beside its text. Past
    * it, the event logs of finished runs go first, then the oldest finished runs; a new
    * run that still does not fit is refused with a `StoreLimitError`. Default 128 MiB.
    */
@@ -82,6 +83,9 @@ class ByteBudget {
     return true;
   }
 }
+
+/** What keeping one event costs beside its text, estimated (its entry in the run's log). */
+const EVENT_OVERHEAD = 48;
 
 const runKeys = (run: StoredRun): string[] => [
   `t:${run.thread_id ?? ""}`,
@@ -187,7 +191,7 @@ class MemoryRunStore implements RunStore, Measured {
     for (const event of events) {
       const text = encode(event.data, "runs.appendEvents");
       log.push({ id: event.id, text });
-      this.eventBytes += text.length;
+      this.eventBytes += text.length + EVENT_OVERHEAD;
     }
     this.budget.fit();
   }
@@ -240,7 +244,9 @@ class MemoryRunStore implements RunStore, Measured {
   }
 
   private dropEvents(runId: string): void {
-    for (const { text } of this.events.get(runId) ?? []) this.eventBytes -= text.length;
+    for (const { text } of this.events.get(runId) ?? []) {
+      this.eventBytes -= text.length + EVENT_OVERHEAD;
+    }
     this.events.delete(runId);
   }
 }
