@@ -93,6 +93,30 @@ describe("values nested deeper than the server allows", () => {
     expect(await client.searchThreads({})).toEqual([]);
   });
 
+  it("in a resume payload are a 422, and the run still waits for a valid resume", async () => {
+    const { server, client } = await start();
+    const asked = await client.createAndWaitForStatelessRunOutput({
+      agent_id: agentIds.interrupt,
+      input: { topic: "deep resume" },
+    });
+    const runId = asked.run?.run_id as string;
+    const refused = await raw(
+      server.url,
+      "POST",
+      `/runs/${runId}`,
+      `{"answer":"x","deep":${nestedJson(5000)}}`,
+      {
+        "content-type": "application/json",
+      },
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual(expect.stringContaining("body.deep.a.a"));
+    expect((await client.getStatelessRun(runId)).status).toBe("interrupted");
+    await client.resumeStatelessRun(runId, { answer: "fine" });
+    const next = await client.waitForStatelessRunOutput(runId);
+    expect(next.output).toMatchObject({ type: "interrupt", interrupt: { question: "second?" } });
+  });
+
   it("accept what is within the configured limits, and a field larger than its limit is a 422", async () => {
     const { server, client } = await start({
       jsonLimits: { maxDepth: 8, maxMetadataBytes: 100 },

@@ -14,7 +14,7 @@ import type { ACPServerLogger } from "../options.js";
 import { StoreLimitError } from "../stores/errors.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
 import { GraphState } from "./graph-state.js";
-import type { JsonLimits } from "./json-limits.js";
+import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 import { RunEventLog } from "./run-events.js";
 import { executeLeg, failedOutcome, type LegGraph, type StopReason } from "./run-leg.js";
 import { type RunRecord, toStoredRun, toWireRun } from "./run-record.js";
@@ -207,6 +207,7 @@ export class RunManager {
         `run ${record.run_id} is ${live?.status ?? record.status}, not waiting at an interrupt`,
       );
     }
+    checkJsonLimits({ body }, this.deps.limits);
     const agent = this.deps.agents.get(record.agent_id);
     agent.resume.assert(body, "body");
     if (record.thread_id !== undefined) {
