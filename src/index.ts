@@ -2,6 +2,8 @@ export * from "./client/acp-client.js";
 export * from "./client/api-client.js";
 export * from "./client/configuration.js";
 export type { EnvSource } from "./client/env.js";
+export * from "./client/limits.js";
+export type { CrossOriginRedirects } from "./client/redirects.js";
 export * from "./client/run-stream.js";
 export { decodeRunOutputEvent, readRunOutputStream, readSseMessages } from "./client/sse.js";
 export * from "./client/types.js";

@@ -122,6 +122,7 @@ export class ACPClient {
       open,
       rejoin: (position: StreamPosition) => this.rejoin(operation, parts, options, position),
       retries: api.configuration.retries,
+      limits: api.configuration.limits,
       signal: options.signal,
       lastEventId: options.lastEventId,
       rejoinIds: options.rejoinIds,

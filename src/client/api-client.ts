@@ -15,6 +15,7 @@ import {
 } from "../core/errors.js";
 import {
   headerCredentials,
+  isCredentialHeaderName,
   redactHeaders,
   redactUrl,
   type SecretRedactor,
@@ -34,11 +35,15 @@ import {
   type FetchInit,
   fetchWithRetry,
   jitteredBackoff,
+  RetryDeadlineError,
   type RetryPolicy,
 } from "./fetch-with-retry.js";
 import { anySignal, Deadline, errorCode, fetchFailureCause, headersObject } from "./http-util.js";
+import { ApiDeadlineExceededError, ApiResponseTooLargeError } from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
+import { readBodyWithin, readTextCut } from "./read-body.js";
+import { fetchFollowingRedirects, type RedirectRules } from "./redirects.js";
 import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
@@ -74,6 +79,8 @@ const backoff = jitteredBackoff(300, 30_000);
 const maxRetryAfter = 60_000;
 /** Shared: decoding is stateless without `{ stream: true }`. */
 const utf8 = new TextDecoder();
+/** How much of an error answer's body is read: enough for any message, however large the body. */
+const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * How a call wants its response: `data` the checked body alone, `parsed` an
@@ -165,6 +172,7 @@ export class ApiClient {
     mode: ResponseMode = "parsed",
     argValues: readonly unknown[] = [],
   ): Promise<unknown> {
+    const started = Date.now();
     const draft = this.draftRequest(operation, parts, options, mode, argValues);
     const refresh = this.configuration.refreshApiKeyHook;
     if (refresh) await refresh(this.configuration);
@@ -176,7 +184,7 @@ export class ApiClient {
     try {
       let response: Response;
       try {
-        response = await this.send(operation, request, signal, options.retries);
+        response = await this.send(operation, request, signal, options.retries, started);
         if (response.status === 204 && mode !== "raw" && waitsForOutput(operation)) {
           response = await this.waitAgain(operation, request, signal, options.retries, response);
         }
@@ -195,23 +203,19 @@ export class ApiClient {
       }
       if (mode === "stream") await this.checkEventStream(operation, response, request.redactor);
       if (mode === "raw" || mode === "stream") return response;
-      if (mode === "data") {
-        let text: string;
-        try {
-          text = await response.text();
-        } catch (error) {
-          throw this.failure(error, operation, options.signal, deadline, request);
-        }
-        return this.parseBody(operation, response, text);
-      }
       let rawData: Uint8Array;
       try {
-        rawData = new Uint8Array(await response.arrayBuffer());
+        const max = this.configuration.limits.maxResponseBytes;
+        rawData = await readBodyWithin(
+          response,
+          max,
+          () => new ApiResponseTooLargeError(max, operation.operationId),
+        );
       } catch (error) {
         throw this.failure(error, operation, options.signal, deadline, request);
       }
       const data = this.parseBody(operation, response, utf8.decode(rawData));
-      return parsedResponse(response, data, rawData);
+      return mode === "data" ? data : parsedResponse(response, data, rawData);
     } finally {
       deadline?.clear();
     }
@@ -243,7 +247,8 @@ export class ApiClient {
         });
       }
       await sleep(waitAgainPause(attempt), signal);
-      response = await this.send(operation, request, signal, retries);
+      // Each wait is a request of its own, with its own time for retries.
+      response = await this.send(operation, request, signal, retries, Date.now());
     }
     return response;
   }
@@ -258,6 +263,17 @@ export class ApiClient {
   ): OpenApiException {
     if (error instanceof OpenApiException) return error;
     const url = request.url;
+    if (error instanceof RetryDeadlineError) {
+      const last = error.failure.response
+        ? `the last answer was ${error.failure.response.status}`
+        : `the last attempt failed (${errorCode(error.failure.error) ?? "no answer"})`;
+      return new ApiDeadlineExceededError(
+        this.configuration.limits.deadline,
+        `${error.message}; ${last}`,
+        operation.operationId,
+        { cause: error },
+      );
+    }
     if (deadline?.expired) {
       return new ApiTimeoutError(
         `no answer within ${deadline.ms} ms from ${redactUrl(url)}`,
@@ -295,7 +311,7 @@ export class ApiClient {
     response: Response,
     redactor: SecretRedactor,
   ): Promise<ApiException> {
-    const body = redactor.redact(await response.text().catch(() => ""));
+    const body = redactor.redact(await readTextCut(response, maxErrorBodyBytes).catch(() => ""));
     let data: unknown = body;
     let json = false;
     try {
@@ -330,7 +346,7 @@ export class ApiClient {
   ): Promise<void> {
     const type = response.headers.get("content-type");
     if (type === null || type.toLowerCase().includes("text/event-stream")) return;
-    const text = redactor.redact(await response.text().catch(() => ""));
+    const text = redactor.redact(await readTextCut(response, 200).catch(() => ""));
     throw new ApiValueError(
       `${operation.operationId}: expected a text/event-stream answer, got ${type} (${text.slice(0, 80)})`,
     );
@@ -365,6 +381,7 @@ export class ApiClient {
     request: BuiltRequest,
     signal: AbortSignal | undefined,
     retries: number | undefined,
+    started: number,
   ): Promise<Response> {
     const init: FetchInit = {
       method: operation.method,
@@ -372,23 +389,40 @@ export class ApiClient {
       body: request.body,
       signal,
     };
+    const { deadline } = this.configuration.limits;
     const policy = new CallRetryPolicy(
       this.configuration,
       operation,
       signal,
       retries ?? this.configuration.retries,
       this.#logLine,
+      deadline === Number.POSITIVE_INFINITY ? undefined : started + deadline,
     );
+    const rules = this.redirectRules(operation, request);
+    const attempt = (url: string, attemptInit: FetchInit) =>
+      fetchFollowingRedirects(url, attemptInit, rules);
     const pending = this.dispatcher();
     if (!pending) {
       this.logRequest(operation, request);
-      return fetchWithRetry(request.url, init, policy);
+      return fetchWithRetry(request.url, init, policy, attempt);
     }
     return pending.then((dispatcher) => {
       this.logRequest(operation, request);
       init.dispatcher = dispatcher;
-      return fetchWithRetry(request.url, init, policy);
+      return fetchWithRetry(request.url, init, policy, attempt);
     });
+  }
+
+  /** Which headers and query parameters of `request` are credentials, for redirects. */
+  private redirectRules(operation: Operation, request: BuiltRequest): RedirectRules {
+    const configured = new Set(request.credentialHeaders);
+    return {
+      crossOrigin: this.configuration.crossOriginRedirects,
+      max: this.configuration.limits.maxRedirects,
+      isCredentialHeader: (name) => configured.has(name) || isCredentialHeaderName(name),
+      credentialQueryNames: request.credentialQueryNames,
+      operationId: operation.operationId,
+    };
   }
 
   private logRequest(operation: Operation, request: BuiltRequest): void {
@@ -486,6 +520,7 @@ export class ApiClient {
     const headers = draft.headers;
     const auths = options.auth ? { own: options.auth } : this.configuration.authSettings();
     let authQuery: URLSearchParams | undefined;
+    const credentialHeaders: string[] = [];
     for (const name in auths) {
       const auth = auths[name] as AuthSetting;
       if (auth.in === "query") {
@@ -493,11 +528,20 @@ export class ApiClient {
         authQuery.set(auth.key, auth.value);
       } else {
         applyAuthHeader(auth, headers);
+        credentialHeaders.push(auth.in === "header" ? auth.key.toLowerCase() : "cookie");
       }
     }
     if (options.headers) Object.assign(headers, options.headers);
     const url = authQuery ? `${draft.url}${draft.hasQuery ? "&" : "?"}${authQuery}` : draft.url;
-    return new BuiltRequest(url, headers, draft.body, this.configuration.redactor(), options.auth);
+    return new BuiltRequest(
+      url,
+      headers,
+      draft.body,
+      this.configuration.redactor(),
+      options.auth,
+      credentialHeaders,
+      authQuery ? [...authQuery.keys()] : [],
+    );
   }
 
   /** The configured timeout the request timer enforces; connect/read pairs go to the dispatcher on Node. */
@@ -552,6 +596,7 @@ class CallRetryPolicy implements RetryPolicy {
   readonly maxRetryAfter = maxRetryAfter;
   readonly backoff = backoff;
   readonly retries: number;
+  readonly deadline: number | undefined;
   readonly #configuration: ApiClientConfiguration;
   readonly #operation: Operation;
   readonly #signal: AbortSignal | undefined;
@@ -563,8 +608,10 @@ class CallRetryPolicy implements RetryPolicy {
     signal: AbortSignal | undefined,
     retries: number,
     log: (message: string) => void,
+    deadline: number | undefined,
   ) {
     this.retries = retries;
+    this.deadline = deadline;
     this.#configuration = configuration;
     this.#operation = operation;
     this.#signal = signal;
@@ -572,7 +619,8 @@ class CallRetryPolicy implements RetryPolicy {
   }
 
   shouldRetry({ response, error }: AttemptFailure): boolean {
-    if (this.#signal?.aborted) return false;
+    // The library's own errors (a refused redirect, say) would only happen again.
+    if (this.#signal?.aborted || error instanceof OpenApiException) return false;
     const idempotent = idempotentMethods.has(this.#operation.method);
     if (response) {
       const { status, headers } = response;
@@ -642,6 +690,10 @@ class BuiltRequest {
     known: SecretRedactor,
     /** The request's own credentials, in place of the configuration's. */
     auth: AuthSetting | undefined,
+    /** The lower-case names of the headers the credentials went into. */
+    readonly credentialHeaders: readonly string[],
+    /** The query parameters the credentials went into. */
+    readonly credentialQueryNames: readonly string[],
   ) {
     this.#known = known;
     this.#auth = auth;

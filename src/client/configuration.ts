@@ -7,6 +7,8 @@ import { ApiValueError } from "../core/errors.js";
 import { redactUrl, SecretRedactor } from "../core/redact.js";
 import { ACP_VERSION } from "../version.js";
 import { type EnvSource, readEnvOptions } from "./env.js";
+import { type ClientLimits, resolveClientLimits } from "./limits.js";
+import type { CrossOriginRedirects } from "./redirects.js";
 
 /** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
 export type Timeout = number | { connect?: number; read?: number };
@@ -77,6 +79,18 @@ export interface ApiClientConfigurationOptions {
   retries?: number;
   /** The timeout of every request in milliseconds; none by default. */
   timeout?: Timeout;
+  /**
+   * Bounds on response size, stream frames, stream silence, retry time, re-joins
+   * and redirects; each one left out keeps its default (see {@link ClientLimits}).
+   */
+  limits?: Partial<ClientLimits>;
+  /**
+   * What a redirect to another origin does: `"refuse"` (the default) fails the
+   * request with `ApiRedirectRefusedError`; `"strip-credentials"` follows it
+   * without any credential and without the request body. Same-origin redirects
+   * are followed either way.
+   */
+  crossOriginRedirects?: CrossOriginRedirects;
   /** Log each request and response (credentials redacted). */
   debug?: boolean;
   /** Where debug lines go; default `console`. */
@@ -121,6 +135,8 @@ export class ApiClientConfiguration {
   tlsServerName: string | undefined;
   retries: number;
   timeout: Timeout | undefined;
+  limits: ClientLimits;
+  crossOriginRedirects: CrossOriginRedirects;
   debug: boolean;
   logger: ApiLogger;
   loggerFile: string | undefined;
@@ -148,6 +164,8 @@ export class ApiClientConfiguration {
     this.tlsServerName = options.tlsServerName;
     this.retries = checkRetries(options.retries ?? 3, "retries");
     this.timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout);
+    this.limits = resolveClientLimits(options.limits);
+    this.crossOriginRedirects = checkRedirects(options.crossOriginRedirects ?? "refuse");
     this.debug = options.debug ?? false;
     this.logger = options.logger ?? console;
     this.loggerFile = options.loggerFile;
@@ -211,6 +229,8 @@ export class ApiClientConfiguration {
       proxyHeaders: { ...this.#proxyHeaders },
       retries: this.retries,
       timeout: this.timeout,
+      limits: { ...this.limits },
+      crossOriginRedirects: this.crossOriginRedirects,
       debug: this.debug,
       logger: this.logger,
       loggerFile: this.loggerFile,
@@ -358,6 +378,10 @@ export class ApiClientConfiguration {
       `Credentials: ${this.describeCredentials()}`,
       `Retries: ${this.retries}`,
       `Timeout: ${this.timeout === undefined ? "none" : JSON.stringify(this.timeout)}`,
+      `Limits: ${Object.entries(this.limits)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(" ")}`,
+      `Cross-origin redirects: ${this.crossOriginRedirects}`,
       `TLS: verify=${this.verifySsl}${this.sslCaCert ? ` caFile=${this.sslCaCert}` : ""}${
         this.caCertData ? " caData=set" : ""
       }${this.certFile ? ` certFile=${this.certFile}` : ""}${
@@ -442,6 +466,16 @@ function checkTimeout(value: Timeout): Timeout {
     throw new ApiValueError(
       "timeout must be a positive number of milliseconds, or { connect, read } of them",
       ["timeout"],
+    );
+  }
+  return value;
+}
+
+function checkRedirects(value: CrossOriginRedirects): CrossOriginRedirects {
+  if (value !== "refuse" && value !== "strip-credentials") {
+    throw new ApiValueError(
+      `crossOriginRedirects must be "refuse" or "strip-credentials", got ${JSON.stringify(value)}`,
+      ["crossOriginRedirects"],
     );
   }
   return value;

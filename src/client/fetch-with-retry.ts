@@ -6,7 +6,7 @@
  * but the `fetch`.
  */
 import type { Dispatcher } from "undici";
-import { sleep } from "../core/sleep.js";
+import { maxTimerMs, sleep } from "../core/sleep.js";
 
 /** `fetch`'s init, plus the undici dispatcher Node's `fetch` accepts for TLS and proxies. */
 export interface FetchInit extends RequestInit {
@@ -35,6 +35,12 @@ export interface RetryPolicy {
    * attempt then fails with {@link AttemptTimeoutError}. No limit when absent.
    */
   attemptTimeout?: number;
+  /**
+   * The time (`Date.now()` ms) by which retries are over: a wait that would end
+   * later is not started and a retry still under way then is aborted, both with
+   * {@link RetryDeadlineError}. The first attempt is not bounded by it.
+   */
+  deadline?: number;
   /** Told when retry number `retry` is about to be sent, after its wait. */
   onRetry?(retry: number, failure: AttemptFailure): void;
 }
@@ -51,6 +57,29 @@ export class AttemptTimeoutError extends Error {
   }
 }
 
+/** Retrying was stopped by the policy's `deadline`; `failure` is the attempt that failed last. */
+export class RetryDeadlineError extends Error {
+  /** How long the next wait would have been, in ms; undefined when a retry was cut short. */
+  readonly wait: number | undefined;
+  readonly failure: AttemptFailure;
+
+  constructor(failure: AttemptFailure, wait?: number) {
+    super(
+      wait === undefined
+        ? "a retry was still under way at the deadline"
+        : `the next retry would start in ${Math.round(wait)} ms, after the deadline`,
+    );
+    this.name = "RetryDeadlineError";
+    this.failure = failure;
+    this.wait = wait;
+  }
+}
+
+/** One attempt: `fetch` itself, or a wrapper that follows redirects its own way. */
+export type SendAttempt = (url: string, init: FetchInit) => Promise<Response>;
+
+const plainFetch: SendAttempt = (url, init) => fetch(url, init as RequestInit);
+
 /**
  * Sends `init` to `url` until it gets a 2xx answer, an answer or error the policy
  * does not retry, or the policy's retries run out. Resolves to the last response,
@@ -61,38 +90,69 @@ export async function fetchWithRetry(
   url: string,
   init: FetchInit,
   policy: RetryPolicy,
+  send: SendAttempt = plainFetch,
 ): Promise<Response> {
   const signal = init.signal ?? undefined;
+  let failure: AttemptFailure | undefined;
   for (let retry = 1; ; retry++) {
-    let failure: AttemptFailure;
     try {
-      const timeout = policy.attemptTimeout;
-      const response = await (timeout === undefined
-        ? fetch(url, init as RequestInit)
-        : fetchWithin(url, init, timeout));
+      const limit = attemptLimit(policy, failure);
+      const response = await (limit === undefined
+        ? send(url, init)
+        : sendWithin(send, url, init, limit.ms, limit.reason));
       if (response.ok || retry > policy.retries) return response;
       failure = { response };
       if (!policy.shouldRetry(failure)) return response;
       // The answer is dropped unread; cancelling frees its connection.
       void response.body?.cancel().catch(() => undefined);
     } catch (error) {
+      if (error instanceof DeadlineReached && failure) throw new RetryDeadlineError(failure);
       if (retry > policy.retries || signal?.aborted) throw error;
       failure = { error };
       if (!policy.shouldRetry(failure)) throw error;
     }
-    await sleep(retryDelay(retry, failure, policy), signal);
+    const wait = retryDelay(retry, failure, policy);
+    if (policy.deadline !== undefined) {
+      // A server that asks for a wait past the deadline is not asked again before it.
+      const asked = Math.max(wait, serverDelay(failure, policy) ?? 0);
+      if (Date.now() + asked > policy.deadline) throw new RetryDeadlineError(failure, asked);
+    }
+    await sleep(wait, signal);
     policy.onRetry?.(retry, failure);
   }
 }
 
+/** Aborts a retry that is still under way when the deadline comes. */
+class DeadlineReached extends Error {}
+
+/** How long this attempt may wait for its headers, and what it fails with then. */
+function attemptLimit(
+  policy: RetryPolicy,
+  failure: AttemptFailure | undefined,
+): { ms: number; reason: () => Error } | undefined {
+  const timeout = policy.attemptTimeout;
+  const left =
+    failure === undefined || policy.deadline === undefined
+      ? undefined
+      : Math.max(0, policy.deadline - Date.now());
+  if (left !== undefined && (timeout === undefined || left < timeout)) {
+    return { ms: left, reason: () => new DeadlineReached() };
+  }
+  if (timeout === undefined) return undefined;
+  return { ms: timeout, reason: () => new AttemptTimeoutError(timeout) };
+}
+
 /** The wait before retry number `retry`: the server's `Retry-After` where honoured, else backoff. */
 export function retryDelay(retry: number, failure: AttemptFailure, policy: RetryPolicy): number {
+  const after = serverDelay(failure, policy);
+  return after === undefined ? policy.backoff(retry) : Math.min(after, policy.maxRetryAfter);
+}
+
+/** The wait a failure's `Retry-After` asks for, uncut, when the policy honours it. */
+function serverDelay(failure: AttemptFailure, policy: RetryPolicy): number | undefined {
   const response = failure.response;
-  if (response && policy.retryAfterStatuses.includes(response.status)) {
-    const after = parseRetryAfter(response.headers.get("retry-after"));
-    if (after !== undefined) return Math.min(after, policy.maxRetryAfter);
-  }
-  return policy.backoff(retry);
+  if (!response || !policy.retryAfterStatuses.includes(response.status)) return undefined;
+  return parseRetryAfter(response.headers.get("retry-after"));
 }
 
 /**
@@ -118,15 +178,21 @@ export function jitteredBackoff(base = 300, limit = 30_000): (retry: number) => 
   return (retry) => Math.min(limit, Math.random() * base * 2 ** (retry - 1));
 }
 
-/** One attempt that fails with {@link AttemptTimeoutError} when its headers are late. */
-async function fetchWithin(url: string, init: FetchInit, timeout: number): Promise<Response> {
+/** One attempt that fails with `reason()` when its headers take longer than `ms`. */
+async function sendWithin(
+  send: SendAttempt,
+  url: string,
+  init: FetchInit,
+  ms: number,
+  reason: () => Error,
+): Promise<Response> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new AttemptTimeoutError(timeout)), timeout);
+  const timer = setTimeout(() => controller.abort(reason()), Math.min(ms, maxTimerMs));
   const signal = init.signal
     ? AbortSignal.any([init.signal, controller.signal])
     : controller.signal;
   try {
-    return await fetch(url, { ...init, signal } as RequestInit);
+    return await send(url, { ...init, signal });
   } finally {
     clearTimeout(timer);
   }

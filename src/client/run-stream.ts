@@ -14,6 +14,12 @@ import {
 } from "../core/errors.js";
 import { sleep } from "../core/sleep.js";
 import type { RunOutputStream } from "../models/index.js";
+import {
+  ApiStreamIdleError,
+  ApiStreamRejoinLimitError,
+  type ClientLimits,
+  defaultClientLimits,
+} from "./limits.js";
 import { RunOutputReader } from "./sse.js";
 import type { RejoinIds } from "./types.js";
 
@@ -45,7 +51,15 @@ export interface RunEventStreamSource {
   lastEventId?: string | undefined;
   /** How the server numbers a re-joined stream's events; `"resume"` by default. */
   rejoinIds?: RejoinIds | undefined;
+  /** The stream's limits; the client's defaults when absent. */
+  limits?: StreamLimits;
 }
+
+/** The limits that bound a stream: frame size, silence, and re-joins in all. */
+export type StreamLimits = Pick<
+  ClientLimits,
+  "maxSseFrameBytes" | "streamIdleTimeout" | "maxStreamRejoins"
+>;
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
@@ -62,10 +76,13 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
    */
   runId: string | undefined;
   readonly #source: RunEventStreamSource;
+  readonly #limits: StreamLimits;
   #first: Response | undefined;
   #started = false;
   /** Drops and failed re-joins since the last delivered event. */
   #failures = 0;
+  /** Re-join attempts since the stream started, whatever was delivered in between. */
+  #rejoins = 0;
   #reader: RunOutputReader | undefined;
   /** True after a re-join until an event not seen before arrives. */
   #rejoined = false;
@@ -75,6 +92,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   /** `first` is an already open response to read before any re-join. */
   constructor(source: RunEventStreamSource, first?: Response) {
     this.#source = source;
+    this.#limits = source.limits ?? defaultClientLimits;
     this.#first = first;
     this.lastEventId = source.lastEventId;
   }
@@ -104,7 +122,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     };
     const refill = async (): Promise<IteratorResult<RunOutputStream, undefined>> => {
       try {
-        for (let next = await this.#nextBatch(); next; next = await this.#nextBatch()) {
+        for (let next = await this.#nextBatchSoon(); next; next = await this.#nextBatchSoon()) {
           batch = next;
           index = 0;
           if (batch.length > 0) return deliver(batch[index++] as RunOutputStream);
@@ -142,6 +160,32 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   }
 
   /**
+   * {@link #nextBatch}, or `ApiStreamIdleError` when it brings no event within
+   * `streamIdleTimeout`: keep-alive comments yield no batch, so they do not count,
+   * nor do events a re-join repeats.
+   */
+  #nextBatchSoon(): Promise<RunOutputStream[] | undefined> {
+    const ms = this.#limits.streamIdleTimeout;
+    if (ms === Number.POSITIVE_INFINITY) return this.#nextBatch();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ApiStreamIdleError(ms, this.#source.operationId, this.lastEventId));
+        void this.#close();
+      }, ms);
+      this.#nextBatch().then(
+        (events) => {
+          clearTimeout(timer);
+          resolve(events);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
    * The events of the next chunk, re-joining after a drop; undefined once the
    * stream has ended or was closed.
    */
@@ -176,6 +220,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     const reader = new RunOutputReader(bodyOf(response), this.#source.operationId, {
       partialFrame: "error",
       lastEventId: this.lastEventId,
+      maxFrameBytes: this.#limits.maxSseFrameBytes,
     });
     if (this.#closed) void reader.cancel();
     else this.#reader = reader;
@@ -216,7 +261,8 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
 
   /**
    * Joins the stream again after a drop, with backoff. Gives up after `retries`
-   * drops or failed attempts in a row without an event delivered in between.
+   * drops or failed attempts in a row without an event delivered in between, or
+   * after `maxStreamRejoins` attempts in all.
    */
   private async rejoin(drop: unknown): Promise<Response> {
     const source = this.#source;
@@ -224,6 +270,14 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
       this.lastEventId === undefined ? "before any event" : `after event ${this.lastEventId}`;
     let lastError: unknown = drop;
     for (let attempt = ++this.#failures; attempt <= source.retries; attempt = ++this.#failures) {
+      if (++this.#rejoins > this.#limits.maxStreamRejoins) {
+        throw new ApiStreamRejoinLimitError(
+          this.#limits.maxStreamRejoins,
+          source.operationId,
+          this.lastEventId,
+          { cause: lastError },
+        );
+      }
       await pause(backoff(attempt), source.signal, source.operationId);
       const opening = source.rejoin({ lastEventId: this.lastEventId, runId: this.runId });
       if (!opening) {

@@ -26,8 +26,20 @@ import {
   type RunOutputData,
   surelyValid,
 } from "./event-check.js";
+import { ApiFrameTooLargeError } from "./limits.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { parseOrThrow } from "./validation.js";
+
+/** Bounds on what an event-stream reader holds. */
+export interface SseLimits {
+  /**
+   * The largest frame in bytes; a larger one ends the read with
+   * `ApiFrameTooLargeError`. No bound when absent.
+   */
+  maxFrameBytes?: number;
+  /** The operation, for the error's message. */
+  operationId?: string;
+}
 
 /**
  * The SSE messages of a body, a chunk's worth at a time. Comments (keep-alives)
@@ -37,16 +49,24 @@ export class SseMessageReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();
   readonly #parser: EventSourceParser;
+  readonly #limits: SseLimits;
   #pending: EventSourceMessage[] = [];
   /** Whether the last character fed was a CR, which the parser holds back in case an LF follows. */
   #endsInCr = false;
   /** Set when the body ended inside an event: a block with data but no closing blank line. */
   #cutEvent = false;
+  /**
+   * Bytes received since the chunk that completed the last message: at least as
+   * many as the frame being read holds (it never counts a finished frame's bytes),
+   * and at most one chunk fewer, so a frame that never ends is stopped early.
+   */
+  #frameBytes = 0;
   /** `ended`: the body came to its end; `stopped`: it failed or was cancelled. */
   #state: "reading" | "ended" | "stopped" = "reading";
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  constructor(body: ReadableStream<Uint8Array>, limits: SseLimits = {}) {
     this.#reader = body.getReader();
+    this.#limits = limits;
     this.#parser = createParser({ onEvent: (message) => this.#pending.push(message) });
   }
 
@@ -70,6 +90,12 @@ export class SseMessageReader {
         this.#release("ended");
       } else {
         this.#feed(this.#decoder.decode(chunk.value, { stream: true }));
+        this.#frameBytes = this.#pending.length > 0 ? 0 : this.#frameBytes + chunk.value.length;
+        const max = this.#limits.maxFrameBytes;
+        if (max !== undefined && this.#frameBytes > max) {
+          await this.cancel();
+          throw new ApiFrameTooLargeError(max, this.#limits.operationId);
+        }
       }
       if (this.#pending.length > 0) {
         const messages = this.#pending;
@@ -122,7 +148,7 @@ export class SseMessageReader {
   }
 }
 
-/** What a {@link RunOutputReader} does with a body that ends inside a frame. */
+/** How a {@link RunOutputReader} treats a frame that is cut off or too large. */
 export interface RunOutputReaderOptions {
   /**
    * `"drop"` ignores the cut-off frame, as SSE does; `"error"` makes it an
@@ -134,6 +160,8 @@ export interface RunOutputReaderOptions {
    * stream): what an event without `id` carries until the body gives one.
    */
   lastEventId?: string | undefined;
+  /** The largest frame in bytes; a larger one is an `ApiFrameTooLargeError`. No bound when absent. */
+  maxFrameBytes?: number;
 }
 
 /**
@@ -153,7 +181,10 @@ export class RunOutputReader {
     operationId: string,
     options: RunOutputReaderOptions = {},
   ) {
-    this.#messages = new SseMessageReader(body);
+    this.#messages = new SseMessageReader(body, {
+      operationId,
+      maxFrameBytes: options.maxFrameBytes,
+    });
     this.#operationId = operationId;
     this.#partialFrame = options.partialFrame ?? "drop";
     this.#lastId = options.lastEventId;

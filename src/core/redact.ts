@@ -40,9 +40,15 @@ export function redactUrl(text: string): string {
 
 /**
  * Header names that carry credentials. Values given per request (`headers`,
- * `auth`) are not known to the configuration's redactor, so the name decides.
+ * `auth`) are not known to the configuration's redactor, so the name decides;
+ * it errs on the side of hiding (an `Idempotency-Key` counts too).
  */
-const sensitiveHeader = /authorization|cookie|api[-_]?key|token|secret|password|credential/i;
+const sensitiveHeader = /auth|cookie|key|token|secret|passw|credential|session|signature/i;
+
+/** True for a header name that looks like it carries a credential. */
+export function isCredentialHeaderName(name: string): boolean {
+  return sensitiveHeader.test(name);
+}
 
 /** Headers fit for a log line: credentials and cookies hidden. */
 export function redactHeaders(

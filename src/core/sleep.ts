@@ -1,5 +1,5 @@
 /** Timers longer than this fire at once, so longer waits are cut to it. */
-const maxTimerMs = 2_147_483_647;
+export const maxTimerMs = 2_147_483_647;
 
 /**
  * Resolves after `ms` milliseconds; rejects with the signal's reason as soon as

@@ -1,0 +1,202 @@
+/**
+ * The client's limits: how much a server may send, how long it may stay silent,
+ * how long retries may go on, how often a stream may be re-joined and how many
+ * redirects are followed. Each one reached ends the call in its own error class,
+ * whose `limit` names the option.
+ */
+import {
+  ApiConnectionError,
+  ApiStreamRejoinError,
+  ApiTimeoutError,
+  ApiValueError,
+  OpenApiException,
+} from "../core/errors.js";
+
+/** Every limit of the client. `Infinity` turns a limit off. */
+export interface ClientLimits {
+  /**
+   * The largest response body read into memory, in bytes (after decompression).
+   * Streams are not bounded as a whole: their frames are. Default 64 MiB.
+   */
+  maxResponseBytes: number;
+  /**
+   * The largest frame of an event stream, in bytes, including the comment lines
+   * inside it. Default 16 MiB.
+   */
+  maxSseFrameBytes: number;
+  /**
+   * The longest wait for the next event of a stream, in ms, from the request on.
+   * Keep-alive comments are not events: they do not restart the wait, so a server
+   * that sends only keep-alives ends the stream when it runs out. Default 300000.
+   */
+  streamIdleTimeout: number;
+  /**
+   * The time in ms, from a call's start, by which its retries are over. A wait
+   * (backoff or `Retry-After`) that would end later is not started, and a retry
+   * still under way then is aborted. The first attempt is bounded by `timeout`
+   * instead, so a long `wait` call is not cut. Default 120000.
+   */
+  deadline: number;
+  /**
+   * How many times a stream may be re-joined in all. Events delivered in between
+   * do not give re-joins back: `retries` bounds the failures in a row, this the
+   * total. Default 20.
+   */
+  maxStreamRejoins: number;
+  /** How many redirects one request follows. Default 5. */
+  maxRedirects: number;
+}
+
+/** The name of one limit, as its error reports it. */
+export type ClientLimitName = keyof ClientLimits;
+
+/** The limits a client has when its configuration sets none. */
+export const defaultClientLimits: Readonly<ClientLimits> = Object.freeze({
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxSseFrameBytes: 16 * 1024 * 1024,
+  streamIdleTimeout: 300_000,
+  deadline: 120_000,
+  maxStreamRejoins: 20,
+  maxRedirects: 5,
+});
+
+/** Limits counted in whole numbers (0 allowed); the others are positive amounts. */
+const counts: ReadonlySet<ClientLimitName> = new Set(["maxStreamRejoins", "maxRedirects"]);
+
+/**
+ * The defaults with `given` over them, each checked: a count is a whole number
+ * >= 0, an amount a positive number; `Infinity` turns either off.
+ */
+export function resolveClientLimits(given: Partial<ClientLimits> = {}): ClientLimits {
+  const limits = { ...defaultClientLimits };
+  for (const name of Object.keys(given) as ClientLimitName[]) {
+    const value = given[name];
+    if (value === undefined) continue;
+    if (!(name in defaultClientLimits)) {
+      throw new ApiValueError(`limits.${name} is not a limit of the client`, ["limits", name]);
+    }
+    const valid = counts.has(name)
+      ? value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0)
+      : typeof value === "number" && value > 0;
+    if (!valid) {
+      throw new ApiValueError(
+        `limits.${name} must be ${counts.has(name) ? "a whole number >= 0" : "a positive number"} or Infinity, got ${value}`,
+        ["limits", name],
+      );
+    }
+    limits[name] = value;
+  }
+  return limits;
+}
+
+/** What every limit error carries. */
+export interface LimitExceeded {
+  /** The option that set the limit, e.g. `maxResponseBytes`. */
+  readonly limit: ClientLimitName;
+  /** Its value when it was reached. */
+  readonly value: number;
+}
+
+/** Built from an operation and a message, prefixed with the operation when known. */
+const where = (operationId: string | undefined, message: string) =>
+  operationId ? `${operationId}: ${message}` : message;
+
+/** A response body was larger than `maxResponseBytes`; reading stopped at the limit. */
+export class ApiResponseTooLargeError extends OpenApiException implements LimitExceeded {
+  override name = "ApiResponseTooLargeError";
+  readonly limit = "maxResponseBytes";
+  constructor(
+    readonly value: number,
+    readonly operationId?: string,
+  ) {
+    super(where(operationId, `the response body is larger than maxResponseBytes (${value} bytes)`));
+  }
+}
+
+/** An event-stream frame was larger than `maxSseFrameBytes`; the stream was closed. */
+export class ApiFrameTooLargeError extends OpenApiException implements LimitExceeded {
+  override name = "ApiFrameTooLargeError";
+  readonly limit = "maxSseFrameBytes";
+  constructor(
+    readonly value: number,
+    readonly operationId?: string,
+  ) {
+    super(
+      where(operationId, `an event-stream frame is larger than maxSseFrameBytes (${value} bytes)`),
+    );
+  }
+}
+
+/** No event arrived for `streamIdleTimeout` ms (keep-alives do not count); the stream was closed. */
+export class ApiStreamIdleError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiStreamIdleError";
+  readonly limit = "streamIdleTimeout";
+  constructor(
+    readonly value: number,
+    operationId?: string,
+    readonly lastEventId?: string,
+  ) {
+    super(
+      `no event for streamIdleTimeout (${value} ms)${lastEventId === undefined ? "" : ` after event ${lastEventId}`}; keep-alives do not count`,
+      operationId,
+    );
+  }
+}
+
+/** Retries could not be done within the call's `deadline`. */
+export class ApiDeadlineExceededError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiDeadlineExceededError";
+  readonly limit = "deadline";
+  constructor(
+    readonly value: number,
+    detail: string,
+    operationId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `retrying would go past the call's deadline (${value} ms): ${detail}`,
+      operationId,
+      options,
+    );
+  }
+}
+
+/** A stream was re-joined `maxStreamRejoins` times and dropped again. */
+export class ApiStreamRejoinLimitError extends ApiStreamRejoinError implements LimitExceeded {
+  override name = "ApiStreamRejoinLimitError";
+  readonly limit = "maxStreamRejoins";
+  constructor(
+    readonly value: number,
+    operationId: string | undefined,
+    lastEventId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the stream dropped ${lastEventId === undefined ? "before any event" : `after event ${lastEventId}`} and was already re-joined maxStreamRejoins (${value}) times`,
+      operationId,
+      lastEventId,
+      options,
+    );
+  }
+}
+
+/** A request was redirected more than `maxRedirects` times. */
+export class ApiTooManyRedirectsError extends ApiConnectionError implements LimitExceeded {
+  override name = "ApiTooManyRedirectsError";
+  readonly limit = "maxRedirects";
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(`redirected more than maxRedirects (${value}) times`, operationId);
+  }
+}
+
+/**
+ * A redirect was not followed: it pointed to another origin and the configuration
+ * says `crossOriginRedirects: "refuse"`, or following it would have sent the
+ * request body there, or the runtime does not show where it pointed.
+ */
+export class ApiRedirectRefusedError extends ApiConnectionError {
+  override name = "ApiRedirectRefusedError";
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading a response body into memory without trusting the server about its
+ * size: reading stops, and the connection is closed, as soon as the body
+ * outgrows the limit, so a huge body costs no more memory than the limit.
+ */
+
+/**
+ * The whole body of `response`, or `tooLarge()` thrown once it holds more than
+ * `max` bytes (decompressed). A body with a `Content-Length` over the limit
+ * fails before any byte is read.
+ */
+export async function readBodyWithin(
+  response: Response,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  if (max === Number.POSITIVE_INFINITY) return new Uint8Array(await response.arrayBuffer());
+  const declared = declaredLength(response);
+  if (declared !== undefined && declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  // A declared length within the limit holds: fetch fails a body longer than it says.
+  if (declared !== undefined) return new Uint8Array(await response.arrayBuffer());
+  const { bytes, complete } = await readUpTo(response, max);
+  if (!complete) throw tooLarge();
+  return bytes;
+}
+
+/** The body as text, cut after `max` bytes: for error answers, whose size says nothing. */
+export async function readTextCut(response: Response, max: number): Promise<string> {
+  const { bytes } = await readUpTo(response, max);
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The body's first `max` bytes; `complete` is false when there was more, in
+ * which case the rest is left unread and the body cancelled.
+ */
+async function readUpTo(
+  response: Response,
+  max: number,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const body = response.body;
+  if (!body) return { bytes: new Uint8Array(), complete: true };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let complete = true;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > max) {
+        chunks.push(value.subarray(0, max - size));
+        size = max;
+        complete = false;
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    if (!complete) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return { bytes: concat(chunks, size), complete };
+}
+
+/**
+ * The `Content-Length` that bounds the bytes `fetch` will hand out; undefined when
+ * absent, unreadable, or describing compressed bytes (which may unpack to far more).
+ */
+function declaredLength(response: Response): number | undefined {
+  const encoding = response.headers.get("content-encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
+  const text = response.headers.get("content-length");
+  if (text === null || !/^\d{1,15}$/.test(text.trim())) return undefined;
+  return Number(text.trim());
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
