@@ -2,6 +2,7 @@ import type { BaseCheckpointSaver, Pregel } from "@langchain/langgraph";
 import type { AgentACPDescriptor } from "../models/index.js";
 import type { JsonLimits } from "./runs/json-limits.js";
 import type { ServerStore } from "./stores/store.js";
+import type { WebhookOptions } from "./webhooks/policy.js";
 
 /** Any compiled LangGraph.js graph (a `CompiledStateGraph` or another `Pregel`). */
 // biome-ignore lint/suspicious/noExplicitAny: a server serves graphs of every node, channel and state type
@@ -17,7 +18,10 @@ export interface ACPAgentOptions {
   agentId?: string;
 }
 
-/** Where the server reports what it does; nothing secret is ever passed to it. */
+/**
+ * Where the server reports what it does. No credential of the server or of its
+ * clients is passed to it; the full text of a graph's errors is (see `exposeErrors`).
+ */
 export interface ACPServerLogger {
   warn(message: string): void;
 }
@@ -26,7 +30,10 @@ export interface ACPServerLogger {
 export interface ACPServerOptions {
   /** The agents to offer; at least one. */
   agents: readonly ACPAgentOptions[];
-  /** When set, every request must carry it in `x-api-key`. */
+  /**
+   * When set, every request must carry it in `x-api-key`. An empty (or blank) key
+   * is refused: it would let in any request that sends an empty header.
+   */
   apiKey?: string;
   /**
    * Where the graphs' state (thread values and history, interrupted runs) lives.
@@ -62,8 +69,18 @@ export interface ACPServerOptions {
    * is stopped with status `timeout`; each resume starts the clock again. Off by default.
    */
   runTimeoutMs?: number;
-  /** How many times a failed webhook delivery is retried. Default 3. */
-  webhookRetries?: number;
+  /**
+   * Where run webhooks may go and how they are delivered. By default only public
+   * addresses are reached, 8 deliveries at once, each attempt within 10 s, retried
+   * twice; redirects are never followed. See {@link WebhookOptions}.
+   */
+  webhooks?: WebhookOptions;
+  /**
+   * Send the full text of a graph's error to clients as the run's `description`.
+   * Off by default: clients get the error's class and a fixed message, and the full
+   * text goes to the logger.
+   */
+  exposeErrors?: boolean;
   /** The largest request body accepted, in bytes. Default 10 MiB. */
   maxBodyBytes?: number;
   /** Where warnings go; defaults to `console`. */

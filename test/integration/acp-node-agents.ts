@@ -317,6 +317,8 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
     port: 0,
     hostname: "127.0.0.1",
     logger: { warn: () => undefined },
+    // The node tests follow a remote failure's own text into the parent graph.
+    exposeErrors: true,
     ...(apiKey !== undefined ? { apiKey } : {}),
   });
   return {

@@ -20,7 +20,7 @@ const clientFor = (url: string) =>
 describe("webhooks", () => {
   it("POSTs the run on each status change, retrying failed deliveries", async () => {
     const receiver = await startWebhookReceiver(2);
-    const running = await startACPServer({ webhookRetries: 3 });
+    const running = await startACPServer({ webhooks: { retries: 3, allowPrivateNetworks: true } });
     const client = clientFor(running.url);
     try {
       const { run } = await client.createAndWaitForStatelessRunOutput({
@@ -62,7 +62,7 @@ describe("webhooks", () => {
     const receiver = await startWebhookReceiver();
     const url = receiver.url;
     await receiver.close();
-    const running = await startACPServer({ webhookRetries: 1 });
+    const running = await startACPServer({ webhooks: { retries: 1, allowPrivateNetworks: true } });
     const client = clientFor(running.url);
     const { run } = await client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.echo,

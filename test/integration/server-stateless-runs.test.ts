@@ -167,14 +167,16 @@ describe("stateless runs over ACPClient", () => {
     expect(String((error as Error).message)).toContain("body.answer is required");
   });
 
-  it("ends a failing graph's run in error with the graph's message, and keeps serving", async () => {
+  it("ends a failing graph's run in error, its message withheld by default, and keeps serving", async () => {
     const { run, output } = await acp.client.createAndWaitForStatelessRunOutput({
       agent_id: agentIds.throwing,
       input: {},
     });
     expect(run?.status).toBe("error");
     expect(output).toMatchObject({ type: "error", run_id: run?.run_id, errcode: 500 });
-    expect((output as { description: string }).description).toContain(THROWING_MESSAGE);
+    const description = (output as { description: string }).description;
+    expect(description).toMatch(/^Error: /);
+    expect(description).not.toContain(THROWING_MESSAGE);
     const events = await collect(
       acp.client.createAndStreamStatelessRunOutput({ agent_id: agentIds.throwing, input: {} }),
     );

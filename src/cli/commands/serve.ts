@@ -92,6 +92,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const agents = agentsOf(await loadModule(modulePath), modulePath);
       const { serveACP } = await import("../../server/index.js");
+      // A key given but empty is a slip, not a wish to serve without a key.
+      const given = opts.apiKey ?? ctx.io.env.ACP_API_KEY;
+      if (given !== undefined && given.trim() === "") {
+        const source =
+          opts.apiKey === undefined ? "ACP_API_KEY is set but empty" : "--api-key is empty";
+        throw new CliError(`${source}: give a key, or none to serve without one`);
+      }
       const apiKey = apiKeyOf(opts, ctx.io);
       const running = await serveACP({
         agents,

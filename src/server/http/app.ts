@@ -2,14 +2,16 @@ import { MemorySaver } from "@langchain/langgraph";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { ApiValueError } from "../../core/errors.js";
 import { AgentRegistry } from "../agents.js";
 import type { ACPServerOptions } from "../options.js";
 import { GraphState } from "../runs/graph-state.js";
 import { DEFAULT_JSON_LIMITS } from "../runs/json-limits.js";
+import { RunErrorReporter } from "../runs/run-errors.js";
 import { RunManager } from "../runs/runs.js";
 import { ThreadService } from "../runs/threads.js";
-import { WebhookNotifier } from "../runs/webhooks.js";
 import { memoryStore } from "../stores/memory.js";
+import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
@@ -41,6 +43,12 @@ export interface ACPServer {
  * answered; runs execute in the background on the server's checkpointer.
  */
 export function createACPServer(options: ACPServerOptions): ACPServer {
+  if (options.apiKey !== undefined && options.apiKey.trim() === "") {
+    throw new ApiValueError(
+      "apiKey is empty: a server with an empty key would let in any request that sends an empty x-api-key header; set a non-empty key, or leave apiKey out to serve without one",
+      ["apiKey"],
+    );
+  }
   const saver = options.checkpointer ?? new MemorySaver();
   const logger = options.logger ?? console;
   const agents = new AgentRegistry(options.agents, saver);
@@ -52,7 +60,8 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     store,
     logger,
     limits,
-    webhooks: new WebhookNotifier(options.webhookRetries ?? 3, logger),
+    webhooks: new WebhookNotifier(options.webhooks ?? {}, logger),
+    errors: new RunErrorReporter(options.exposeErrors === true, logger),
     maxEventLogBytes: options.maxEventLogBytes ?? 1024 * 1024,
     ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
     ...(options.finishedRunTtlMs !== undefined

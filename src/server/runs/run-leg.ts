@@ -1,6 +1,7 @@
 import { isRecord } from "../../core/json-guards.js";
 import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
 import type { ServableGraph } from "../options.js";
+import type { RunErrorReporter } from "./run-errors.js";
 import type { RunRecord } from "./run-record.js";
 import { toWire } from "./wire.js";
 
@@ -39,6 +40,7 @@ export async function executeLeg(
   input: unknown,
   signal: AbortSignal,
   stopReason: () => StopReason | undefined,
+  errors: RunErrorReporter,
 ): Promise<LegOutcome> {
   const runId = record.run_id;
   const wantValues = record.modes.includes("values");
@@ -105,7 +107,8 @@ export async function executeLeg(
     return { status: "success", output: { type: "result", values } };
   } catch (err) {
     flush("pending");
-    const outcome = failedOutcome(runId, err, stopReason());
+    const stop = stopReason();
+    const outcome = failedOutcome(runId, stop ? undefined : errors.describe(runId, err), stop);
     if (outcome.output.type === "error") {
       record.events.append({ ...outcome.output, status: outcome.status });
     }
@@ -113,10 +116,10 @@ export async function executeLeg(
   }
 }
 
-/** The outcome of a leg that threw, or was stopped for `stop`. */
+/** The outcome of a leg that was stopped for `stop`, or else threw an error described so. */
 export function failedOutcome(
   runId: string,
-  err: unknown,
+  description: string | undefined,
   stop: StopReason | undefined,
 ): LegOutcome {
   if (stop === "timeout") {
@@ -131,8 +134,7 @@ export function failedOutcome(
       "the server shut down while the run was executing",
     );
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return errorOutcome("error", runId, 500, message || "the agent failed");
+  return errorOutcome("error", runId, 500, description || "the agent failed");
 }
 
 function errorOutcome(

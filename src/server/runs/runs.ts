@@ -13,14 +13,15 @@ import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-er
 import type { ACPServerLogger } from "../options.js";
 import { StoreLimitError } from "../stores/errors.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
+import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
 import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
+import type { RunErrorReporter } from "./run-errors.js";
 import { RunEventLog } from "./run-events.js";
 import { executeLeg, failedOutcome, type LegGraph, type StopReason } from "./run-leg.js";
 import { type RunRecord, toStoredRun, toWireRun } from "./run-record.js";
 import { validateRunCreate } from "./run-validation.js";
 import { newThread } from "./threads.js";
-import type { WebhookNotifier } from "./webhooks.js";
 
 /** What the run manager needs from the server. */
 export interface RunManagerDeps {
@@ -31,6 +32,8 @@ export interface RunManagerDeps {
   webhooks: WebhookNotifier;
   logger: ACPServerLogger;
   limits: JsonLimits;
+  /** What clients are told of a graph's errors, and what the log gets. */
+  errors: RunErrorReporter;
   runTimeoutMs?: number;
   /** How many bytes of already stored events an executing run keeps in memory. */
   maxEventLogBytes: number;
@@ -113,6 +116,7 @@ export class RunManager {
     this.assertOpen();
     const agent = this.deps.agents.resolve(body.agent_id);
     const modes = validateRunCreate(agent, body, streaming, this.deps.limits);
+    this.checkWebhook(agent, body.webhook);
     const runId = randomUUID();
     const record = this.newRecord({
       run_id: runId,
@@ -140,6 +144,7 @@ export class RunManager {
       );
     }
     const modes = validateRunCreate(agent, body, streaming, this.deps.limits);
+    this.checkWebhook(agent, body.webhook);
     const threads = this.deps.store.threads;
     let thread = await threads.get(threadId);
     if (!thread) {
@@ -322,6 +327,13 @@ export class RunManager {
     await Promise.allSettled([...this.writes.values()]);
   }
 
+  /** A webhook the agent would call must be one the server's webhook policy allows. */
+  private checkWebhook(agent: RegisteredAgent, webhook: string | undefined): void {
+    if (webhook === undefined || agent.descriptor.specs.capabilities.callbacks !== true) return;
+    const refusal = this.deps.webhooks.refusal(webhook);
+    if (refusal) throw unprocessable(`webhook refused by the server's webhook policy: ${refusal}`);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new ACPHttpError(503, "the server is shutting down");
   }
@@ -489,14 +501,21 @@ export class RunManager {
       const signal = timeout ? AbortSignal.any([stopped, timeout]) : stopped;
       const outcome = signal.aborted
         ? failedOutcome(record.run_id, undefined, stopReason())
-        : await executeLeg(record, this.graphFor(record, agent), input, signal, stopReason);
+        : await executeLeg(
+            record,
+            this.graphFor(record, agent),
+            input,
+            signal,
+            stopReason,
+            this.deps.errors,
+          );
       await this.finish(record, outcome.status, outcome.output);
     } catch (err) {
       await this.finish(record, "error", {
         type: "error",
         run_id: record.run_id,
         errcode: 500,
-        description: messageOf(err),
+        description: this.deps.errors.describe(record.run_id, err),
       });
     }
   }

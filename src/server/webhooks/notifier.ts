@@ -1,0 +1,196 @@
+/**
+ * Delivers run status changes to the `webhook` of each run: within the server's
+ * {@link WebhookPolicy}, never following a redirect, a bounded number at once,
+ * each attempt bounded in time and retried as the client retries its requests.
+ */
+import { Agent } from "undici";
+import {
+  AttemptTimeoutError,
+  type FetchInit,
+  fetchWithRetry,
+  jitteredBackoff,
+  type RetryPolicy,
+} from "../../client/fetch-with-retry.js";
+import { ApiValueError } from "../../core/errors.js";
+import type { ACPServerLogger } from "../options.js";
+import { type WebhookOptions, WebhookPolicy } from "./policy.js";
+import { Slots } from "./slots.js";
+
+/** Answers worth another try: rate limited, or a gateway or server briefly unavailable. */
+const retryStatuses = [429, 502, 503, 504];
+/** Answers whose `Retry-After` says when to try again. */
+const retryAfterStatuses = [429, 503];
+const backoff = jitteredBackoff(300, 30_000);
+
+/**
+ * Queues and sends webhook deliveries. Deliveries of one run go out in order;
+ * they never block the run, and a failed or refused one is only logged (without
+ * the URL, which may carry credentials).
+ */
+export class WebhookNotifier {
+  readonly policy: WebhookPolicy;
+  readonly #logger: ACPServerLogger;
+  readonly #slots: Slots;
+  readonly #maxQueued: number;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  /** The delivery chain of each run with deliveries under way or waiting. */
+  readonly #chains = new Map<string, Promise<void>>();
+  /** Deliveries queued and not yet finished. */
+  #pending = 0;
+  /** Aborts every delivery, waiting or under way: the server closed and its grace ran out. */
+  readonly #abandon = new AbortController();
+  #closing = false;
+  #dispatcher: Agent | undefined;
+
+  constructor(options: WebhookOptions, logger: ACPServerLogger) {
+    this.policy = new WebhookPolicy(options);
+    this.#logger = logger;
+    this.#slots = new Slots(positive(options.maxConcurrent, 8, "maxConcurrent"));
+    this.#maxQueued = positive(options.maxQueued, 1000, "maxQueued");
+    this.#timeoutMs = positive(options.timeoutMs, 10_000, "timeoutMs");
+    this.#retries = whole(options.retries, 2, "retries");
+  }
+
+  /** Why the policy refuses `url`, or undefined; for checking a webhook when a run is created. */
+  refusal(url: string): string | undefined {
+    return this.policy.refusal(url);
+  }
+
+  /** Queues one delivery of `body` to `url` for the run `runId`. */
+  notify(runId: string, url: string, body: unknown): void {
+    if (this.#abandon.signal.aborted) return;
+    if (this.#pending >= this.#maxQueued) {
+      this.#logger.warn(
+        `webhook delivery for run ${runId} dropped: ${this.#maxQueued} deliveries are already waiting (webhooks.maxQueued)`,
+      );
+      return;
+    }
+    this.#pending += 1;
+    const text = JSON.stringify(body);
+    const previous = this.#chains.get(runId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.#deliver(runId, url, text))
+      .finally(() => {
+        this.#pending -= 1;
+      });
+    this.#chains.set(runId, next);
+    void next.finally(() => {
+      if (this.#chains.get(runId) === next) this.#chains.delete(runId);
+    });
+  }
+
+  /**
+   * Resolves once every queued delivery has been made or given up; after
+   * `timeoutMs`, those still waiting or under way are abandoned. Retries stop
+   * from now on: a closing server sends each delivery once.
+   */
+  async drain(): Promise<void> {
+    this.#closing = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#timeoutMs);
+    });
+    const settled = Promise.allSettled([...this.#chains.values()]).then(() => undefined);
+    await Promise.race([settled, graceOver]);
+    clearTimeout(timer);
+    if (this.#pending > 0) {
+      this.#logger.warn(
+        `${this.#pending} webhook deliveries abandoned: the server closed and they did not finish within ${this.#timeoutMs} ms`,
+      );
+      this.#abandon.abort();
+      await settled;
+    }
+    await this.#dispatcher?.destroy();
+    this.#dispatcher = undefined;
+  }
+
+  async #deliver(runId: string, url: string, body: string): Promise<void> {
+    const refusal = this.policy.refusal(url);
+    if (refusal) {
+      this.#logger.warn(`webhook delivery for run ${runId} refused: ${refusal}`);
+      return;
+    }
+    const init: FetchInit = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      redirect: "manual",
+      signal: this.#abandon.signal,
+      dispatcher: this.#connections(),
+    };
+    try {
+      const response = await fetchWithRetry(url, init, this.#retryPolicy(), (target, attempt) =>
+        this.#slots.run(() => fetch(target, attempt as RequestInit), this.#abandon.signal),
+      );
+      await response.body?.cancel().catch(() => undefined);
+      if (response.ok) return;
+      const why =
+        response.status >= 300 && response.status < 400
+          ? `answered ${response.status}; redirects are not followed`
+          : `answered ${response.status}`;
+      this.#logger.warn(`webhook delivery for run ${runId} was not accepted: ${why}`);
+    } catch (error) {
+      this.#logger.warn(`webhook delivery for run ${runId} failed: ${describe(error)}`);
+    }
+  }
+
+  #retryPolicy(): RetryPolicy {
+    return {
+      retries: this.#retries,
+      retryAfterStatuses,
+      maxRetryAfter: 60_000,
+      backoff,
+      attemptTimeout: this.#timeoutMs,
+      // A timed-out endpoint is hanging: trying again would only hold a slot longer.
+      shouldRetry: ({ response, error }) =>
+        !this.#closing &&
+        (response
+          ? retryStatuses.includes(response.status)
+          : !(error instanceof AttemptTimeoutError) && !this.#abandon.signal.aborted),
+    };
+  }
+
+  /** The connections of deliveries: names resolved through the policy, made on first use. */
+  #connections(): Agent {
+    this.#dispatcher ??= new Agent(
+      this.policy.allowPrivateNetworks ? {} : { connect: { lookup: this.policy.lookup } },
+    );
+    return this.#dispatcher;
+  }
+}
+
+/** Why a delivery failed, in words fit for a log line: no URL, no body. */
+function describe(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (current.name === "WebhookRefusedError") return `refused: ${current.message}`;
+    if (current instanceof AttemptTimeoutError) return `no answer within ${current.ms} ms`;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = current.cause;
+  }
+  return error instanceof Error ? error.name : "unknown error";
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new ApiValueError(`webhooks.${name} must be a positive number, got ${value}`, [
+      "webhooks",
+      name,
+    ]);
+  }
+  return value;
+}
+
+function whole(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value >= 0)) {
+    throw new ApiValueError(`webhooks.${name} must be a whole number >= 0, got ${value}`, [
+      "webhooks",
+      name,
+    ]);
+  }
+  return value;
+}
