@@ -10,13 +10,20 @@ import {
   jitteredBackoff,
   type RetryPolicy,
 } from "../client/fetch-with-retry.js";
+import { fetchFollowingRedirects, type RedirectRules } from "../client/redirects.js";
 import {
   ApiAbortError,
   ApiConnectionError,
   ApiException,
   ApiTimeoutError,
+  OpenApiException,
 } from "../core/errors.js";
-import { redactHeaders, redactUrl, SecretRedactor } from "../core/redact.js";
+import {
+  isCredentialHeaderName,
+  redactHeaders,
+  redactUrl,
+  SecretRedactor,
+} from "../core/redact.js";
 import { StateNode } from "./state-node.js";
 
 /** What the API bridge agent is asked. */
@@ -131,10 +138,12 @@ export class APIBridgeAgentNode<
     if (this.#apikey !== undefined) headers["x-api-key"] = this.#apikey;
     let response: Response;
     try {
+      const rules = this.#redirectRules();
       response = await fetchWithRetry(
         this.url,
         { method: "POST", body: input.query, headers, signal: config.signal },
         this.#retryPolicy(),
+        (url, init) => fetchFollowingRedirects(url, init, rules),
       );
     } catch (err) {
       throw this.transportError(err, config.signal);
@@ -163,7 +172,18 @@ export class APIBridgeAgentNode<
       shouldRetry: ({ response, error }) =>
         response
           ? RETRY_STATUSES.includes(response.status)
-          : !(error instanceof AttemptTimeoutError),
+          : !(error instanceof AttemptTimeoutError) && !(error instanceof OpenApiException),
+    };
+  }
+
+  /** The service key and API key go to the bridge's origin only: another origin's redirect is refused. */
+  #redirectRules(): RedirectRules {
+    return {
+      crossOrigin: "refuse",
+      max: 5,
+      isCredentialHeader: isCredentialHeaderName,
+      credentialQueryNames: [],
+      operationId: `api_bridge ${this.getName()}`,
     };
   }
 
@@ -181,6 +201,7 @@ export class APIBridgeAgentNode<
   private transportError(err: unknown, signal: AbortSignal | undefined): Error {
     const where = `api_bridge ${this.getName()}`;
     if (signal?.aborted) return new ApiAbortError(where, { cause: signal.reason });
+    if (err instanceof OpenApiException) return err;
     if (err instanceof AttemptTimeoutError) {
       return new ApiTimeoutError(`no answer within ${this.#timeout} ms`, where);
     }

@@ -4,6 +4,7 @@
  * another port of 127.0.0.1, records everything it receives.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ACPClient,
@@ -13,6 +14,7 @@ import {
   ApiRedirectRefusedError,
   ApiTooManyRedirectsError,
 } from "../../src/index.js";
+import { APIBridgeAgentNode } from "../../src/langgraph/index.js";
 import { agent, agentId, statelessRun } from "../helpers/fixtures.js";
 import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
 
@@ -181,5 +183,32 @@ describe("a redirect within the origin", () => {
     expect(error).toBeInstanceOf(ApiTooManyRedirectsError);
     expect(error).toMatchObject({ limit: "maxRedirects", value: 3 });
     expect(a.hits).toBe(4);
+  });
+});
+
+describe("the API bridge node", () => {
+  it("does not follow a redirect to another origin with its service key", async () => {
+    redirect = toB(307);
+    const node = new APIBridgeAgentNode({
+      name: "petstore",
+      hostname: a.url,
+      serviceName: "svc",
+      inputPath: "bridge.input",
+      outputPath: "bridge.output",
+      serviceApiKey: TOKEN,
+      apikey: KEY,
+    });
+    const State = Annotation.Root({ bridge: Annotation<Record<string, unknown>> });
+    const graph = new StateGraph(State)
+      .addNode(node.getName(), node)
+      .addEdge(START, node.getName())
+      .addEdge(node.getName(), END)
+      .compile();
+    const error = await graph
+      .invoke({ bridge: { input: { query: "list pets" } } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiRedirectRefusedError);
+    expect(a.hits).toBe(1);
+    expect(b.hits).toBe(0);
   });
 });
