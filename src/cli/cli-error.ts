@@ -18,7 +18,8 @@ export class CliError extends Error {
 /** Replaces every occurrence of each secret with `***`. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("***");
+  // A blank "secret" hides nothing and would shred every space of the text.
+  for (const s of secrets) if (s?.trim()) out = out.split(s).join("***");
   return out;
 }
 

@@ -7,11 +7,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { acp, projectRoot } from "../setup/acp-process.js";
 
-describe("acp serve with an empty ACP_API_KEY", () => {
+describe("acp serve with an empty key", () => {
   const dir = mkdtempSync(join(projectRoot, ".tmp", "hardening-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("stops the command instead of serving without a key", async () => {
+  it.each([
+    ["ACP_API_KEY", [], { ACP_API_KEY: "" }, "ACP_API_KEY is set but empty"],
+    ["--api-key", ["--api-key", " "], {}, "--api-key is empty"],
+  ])("in %s stops the command instead of serving without a key", async (_, args, env, says) => {
     const modulePath = join(dir, "agents.mjs");
     writeFileSync(
       modulePath,
@@ -24,9 +27,9 @@ export const agents = [{ graph, descriptor: {
 } }];
 `,
     );
-    const result = await acp(["serve", modulePath, "--port", "0"], { env: { ACP_API_KEY: "" } });
+    const result = await acp(["serve", modulePath, "--port", "0", ...args], { env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("ACP_API_KEY is set but empty");
+    expect(result.stderr).toContain(says);
     expect(result.stdout).not.toContain("serving");
   });
 });
