@@ -9,6 +9,7 @@ import { graphOverhead } from "./graph-overhead.js";
 import { renderResults } from "./lib/report.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { memory } from "./memory.js";
+import { replicas } from "./replicas.js";
 import { serverHeap } from "./server-heap.js";
 import { serverThroughput } from "./server-throughput.js";
 import { storeSearch } from "./store-search.js";
@@ -30,6 +31,7 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [5, memory],
   [6, storeSearch],
   [7, serverHeap],
+  [8, replicas],
 ];
 
 const results: BenchResult[] = [];

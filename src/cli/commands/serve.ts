@@ -56,6 +56,7 @@ interface ServeOptions {
   /** The name `--listen` had before; kept for one release. */
   host?: string;
   apiKey?: string;
+  postgres?: string;
 }
 
 /** The agents the server offers, as its own `/agents/search` answers. */
@@ -83,6 +84,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("--listen <address>", 'the address to listen on (default: "127.0.0.1")')
     .option("--port <port>", "the port to listen on (0 picks a free one)", "8000")
     .addOption(apiKeyOption("the key every request must carry in x-api-key"))
+    .option(
+      "--postgres <url>",
+      "keep runs, threads and graph state in this PostgreSQL database, shared by every replica started on it (default: DATABASE_URL)",
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -91,7 +96,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         warn(ctx.io, "acp: --host is deprecated for acp serve: use --listen");
       }
       const agents = agentsOf(await loadModule(modulePath), modulePath);
-      const { serveACP } = await import("../../server/index.js");
+      const { serveACP, postgresStore } = await import("../../server/index.js");
       // A key given but empty is a slip, not a wish to serve without a key.
       const given = opts.apiKey ?? ctx.io.env.ACP_API_KEY;
       if (given !== undefined && given.trim() === "") {
@@ -100,18 +105,24 @@ export function registerServe(program: Command, ctx: CliContext): void {
         throw new CliError(`${source}: give a key, or none to serve without one`);
       }
       const apiKey = apiKeyOf(opts, ctx.io);
+      const logger = { warn: (message: string) => ctx.io.stderr.write(`${message}\n`) };
+      // The URL may hold a password: it is never printed.
+      const databaseUrl = opts.postgres || ctx.io.env.DATABASE_URL || undefined;
       const running = await serveACP({
         agents,
         port,
         hostname: opts.listen ?? opts.host ?? "127.0.0.1",
         ...(apiKey ? { apiKey } : {}),
-        logger: { warn: (message: string) => ctx.io.stderr.write(`${message}\n`) },
+        ...(databaseUrl ? { store: postgresStore(databaseUrl, { logger }) } : {}),
+        logger,
       });
       say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
       for (const agent of await servedAgents(running.server.fetch, running.url, apiKey)) {
         const { name, version } = agent.metadata.ref;
         say(ctx.io, `  ${name}@${version}  agent id ${agent.agent_id}`);
       }
+      if (databaseUrl)
+        say(ctx.io, "  runs and threads in PostgreSQL, shared with every replica on it");
       await new Promise<void>((done) => {
         const stop = () => {
           process.off("SIGINT", stop);

@@ -49,10 +49,11 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       ["apiKey"],
     );
   }
-  const saver = options.checkpointer ?? new MemorySaver();
   const logger = options.logger ?? console;
-  const agents = new AgentRegistry(options.agents, saver);
   const store = options.store ?? memoryStore({ logger });
+  // A store that brings its checkpointer (PostgreSQL) keeps graph state beside its records.
+  const saver = options.checkpointer ?? store.checkpointer ?? new MemorySaver();
+  const agents = new AgentRegistry(options.agents, saver);
   const limits = { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
   const runs = new RunManager({
     agents,

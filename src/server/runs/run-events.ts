@@ -59,6 +59,22 @@ export class RunEventLog {
     return this.first + this.kept.length - 1;
   }
 
+  /**
+   * Takes events another process appended and stored (the run executes elsewhere):
+   * readers get them as if appended here. Only the next ids in order are taken.
+   */
+  absorb(events: readonly StoredEvent[]): void {
+    for (const { id, data } of events) {
+      if (id !== this.size + 1) continue;
+      const bytes = JSON.stringify(data).length;
+      this.kept.push({ event: { id: String(id), data }, bytes });
+      this.keptBytes += bytes;
+    }
+    this.saved = this.kept.length;
+    this.trim();
+    this.wake();
+  }
+
   /** Hands the events the store does not have yet to `save`; they may leave memory after. */
   unsaved(): StoredEvent[] {
     const fresh = this.kept.slice(this.saved).map(({ event }) => ({

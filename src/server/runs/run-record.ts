@@ -16,6 +16,13 @@ export interface RunRecord extends StoredRun {
   deleted?: boolean;
   /** Set while a write of its new events is scheduled. */
   eventsQueued?: boolean;
+  /**
+   * The execution this process claimed, on a store shared by replicas: every write of
+   * it is fenced by this number, so an execution taken over by another replica stops.
+   */
+  attempt?: number;
+  /** Set once another replica took the run over: this process writes nothing more of it. */
+  lost?: boolean;
 }
 
 /** The run as the wire shows it (`RunStateless` or `RunStateful`). */

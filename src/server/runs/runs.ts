@@ -12,6 +12,7 @@ import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-error.js";
 import type { ACPServerLogger } from "../options.js";
 import { StoreLimitError } from "../stores/errors.js";
+import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
@@ -47,13 +48,38 @@ const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What a run that was pending when its server stopped without closing ends with. */
 const STOPPED_DESCRIPTION = "the server stopped while the run was executing";
 
+/** What a run whose replica died too often ends with. */
+const ABANDONED_DESCRIPTION = "the replicas executing the run stopped";
+
+/** How long a cancel for a run claimed but not yet started here is kept for it, in ms. */
+const EARLY_CANCEL_MS = 30_000;
+
+/** How often a new run tries to take a thread that other new runs keep taking first. */
+const MAX_CLAIM_TURNS = 20;
+
+/** How long a resume waits, per turn, for the execution before it to release the run, in ms. */
+const RELEASE_WAIT_MS = 50;
+
 /** How many records one recovery or purge step reads. */
 const BATCH = 100;
+
+/** A run executing in another replica, whose changes this process follows for its readers. */
+interface Followed {
+  record: RunRecord;
+  unwatch: () => void;
+  refreshing: boolean;
+  again: boolean;
+}
 
 /**
  * Every run of the server: creates them, executes them in the background, resumes,
  * cancels and deletes them. Runs, their events and the claim a run holds on its thread
  * live in the store, written on each change; memory holds the runs executing here.
+ *
+ * On a store shared by replicas (`store.replicas`), runs are queued in the store and
+ * executed by whichever replica claims them (the one that created a run first tries
+ * itself); a run executing elsewhere is followed through the store's notifications
+ * for the readers of its stream and its waiters here, and cancelled through them.
  */
 export class RunManager {
   /** The runs executing (or being stopped) in this process. */
@@ -67,9 +93,19 @@ export class RunManager {
   private readonly shutdown = new AbortController();
   private readonly graphState: GraphState;
   private purgeTimer: NodeJS.Timeout | undefined;
+  /** Runs executing in other replicas that readers here wait on. */
+  private readonly followed = new Map<string, Followed>();
+  /** Runs created here and queued, until a replica claims them (this one, at best). */
+  private readonly created = new Map<string, RunRecord>();
+  /** Cancels asked for runs this process has claimed but not started yet. */
+  private readonly earlyCancels = new Map<string, CancelAction>();
 
   constructor(private readonly deps: RunManagerDeps) {
     this.graphState = new GraphState(deps.saver);
+  }
+
+  private get replicas(): ReplicaCoordination | undefined {
+    return this.deps.store.replicas;
   }
 
   /** True once `close()` was called. */
@@ -83,8 +119,23 @@ export class RunManager {
    * Runs waiting at an interrupt stay so, and can be resumed. A record that cannot be
    * read or ended is logged and skipped: one bad record never stops a start. Call once,
    * before serving.
+   *
+   * On a store shared by replicas, pending runs belong to the replicas executing them:
+   * this one joins them instead, and takes over the runs of replicas that died.
    */
   async recover(): Promise<void> {
+    const replicas = this.replicas;
+    if (replicas) {
+      await replicas.start({
+        execute: (claimed) => this.adopt(claimed),
+        cancel: (runId, action) => this.cancelHere(runId, action),
+        lost: () => {
+          for (const record of this.live.values()) this.lose(record);
+        },
+      });
+      this.schedulePurge();
+      return;
+    }
     let skipped = 0;
     for (;;) {
       const pending = await this.deps.store.runs.search({
@@ -125,6 +176,7 @@ export class RunManager {
       graphThreadId: runId,
       modes,
     });
+    if (this.replicas) return this.queueNew(this.replicas, record);
     await this.insert(record);
     this.start(record, agent, body.input ?? null);
     return record;
@@ -153,19 +205,7 @@ export class RunManager {
       thread = await threads.get(threadId);
       if (!thread) throw notFound(`thread ${threadId} not found`);
     }
-    const activeId = thread.busy_run_id;
-    let over: string | undefined;
-    if (activeId !== undefined) {
-      const strategy = body.multitask_strategy ?? "reject";
-      const active = this.live.get(activeId);
-      if (strategy === "reject" || !active) {
-        throw conflict(`thread ${threadId} is busy with run ${activeId}`);
-      }
-      if (strategy === "interrupt" || strategy === "rollback") {
-        await this.cancel(active, true, strategy);
-      }
-      over = activeId;
-    }
+    const strategy = body.multitask_strategy ?? "reject";
     const record = this.newRecord({
       run_id: randomUUID(),
       thread_id: threadId,
@@ -174,27 +214,37 @@ export class RunManager {
       graphThreadId: threadId,
       modes,
     });
-    const holder = await threads.claim(threadId, record.run_id, over);
-    if (holder !== undefined) {
-      throw conflict(`thread ${threadId} is busy with run ${holder || "another run"}`);
-    }
-    try {
-      await this.insert(record);
-    } catch (err) {
-      await threads.release(threadId, record.run_id);
-      throw err;
+    if (this.replicas) {
+      await this.queueOnThread(this.replicas, record, thread.busy_run_id, strategy);
+    } else {
+      const over = await this.makeWay(threadId, thread.busy_run_id, strategy);
+      const holder = await threads.claim(threadId, record.run_id, over);
+      if (holder !== undefined) {
+        throw conflict(`thread ${threadId} is busy with run ${holder || "another run"}`);
+      }
+      try {
+        await this.insert(record);
+      } catch (err) {
+        await threads.release(threadId, record.run_id);
+        throw err;
+      }
     }
     await threads.patch(threadId, {
       agent_id: agent.agentId,
       updated_at: record.created_at,
       last_run_id: record.run_id,
     });
+    if (this.replicas) return this.follow(record);
     this.start(record, agent, body.input ?? null);
     return record;
   }
 
   /** Resumes an interrupted run with the payload its interrupt asked for. */
   async resume(record: RunRecord, body: ResumePayloadSchema): Promise<RunRecord> {
+    if (this.replicas && record.status === "pending" && this.live.get(record.run_id) !== record) {
+      // It may have stopped at its interrupt in another replica a moment ago.
+      await this.settle(record);
+    }
     const thread =
       record.thread_id !== undefined
         ? await this.deps.store.threads.get(record.thread_id)
@@ -225,6 +275,20 @@ export class RunManager {
       if (holder !== undefined) {
         throw conflict(`thread ${record.thread_id} is busy with run ${holder || "another run"}`);
       }
+    }
+    if (this.replicas) {
+      const waiting = {
+        status: record.status,
+        output: record.output,
+        updated_at: record.updated_at,
+      };
+      Object.assign(record, { status: "pending", output: undefined, updated_at: now() });
+      const queued = await this.requeue(this.replicas, record, body);
+      if (!queued) {
+        Object.assign(record, waiting);
+        throw conflict(`run ${record.run_id} is already resumed`);
+      }
+      return this.follow(this.claimSoon(record));
     }
     this.start(record, agent, new Command({ resume: body }));
     return record;
@@ -268,6 +332,8 @@ export class RunManager {
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
     while (record.status === "pending" && !signal.aborted) await record.events.changed(signal);
+    // What a waiter reads is stored by then, so that any replica answers alike after it.
+    await this.writes.get(record.run_id);
   }
 
   /**
@@ -277,6 +343,9 @@ export class RunManager {
    */
   async cancel(record: RunRecord, wait: boolean, action: CancelAction): Promise<void> {
     if (action === "rollback") await this.assertRollback(record);
+    if (this.replicas && record.status === "pending" && this.live.get(record.run_id) !== record) {
+      return this.cancelElsewhere(this.replicas, record, wait, action);
+    }
     if (record.status === "pending") {
       record.cancelling = action;
       record.controller?.abort();
@@ -320,6 +389,12 @@ export class RunManager {
     // long-lived signal keeps every signal ever combined with it.
     for (const r of this.live.values()) r.controller?.abort();
     clearTimeout(this.purgeTimer);
+    await this.replicas?.stop();
+    for (const entry of this.followed.values()) {
+      entry.unwatch();
+      entry.record.events.wake();
+    }
+    this.followed.clear();
     const stopping = [...this.live.values()];
     await Promise.allSettled(stopping.map((r) => r.leg));
     for (const r of stopping) r.events.wake();
@@ -385,7 +460,10 @@ export class RunManager {
     await this.writes.get(runId);
     const stored = await this.deps.store.runs.get(runId);
     if (!stored) return undefined;
-    return this.live.get(runId) ?? this.fromStored(stored);
+    const known = this.live.get(runId) ?? this.followed.get(runId)?.record;
+    if (known) return known;
+    const record = this.fromStored(stored);
+    return this.replicas && record.status === "pending" ? this.follow(record) : record;
   }
 
   /** Stores a new run; a store that is full answers 503. */
@@ -402,10 +480,17 @@ export class RunManager {
   private save(record: RunRecord): Promise<void> {
     const write = this.queue(record.run_id, async () => {
       if (record.deleted) return;
+      if (record.lost) return;
       const runs = this.deps.store.runs;
       const events = record.events.unsaved();
       if (events.length > 0) await runs.appendEvents(record.run_id, events);
-      await runs.update(toStoredRun(record));
+      if (this.replicas && record.attempt !== undefined) {
+        const release = record.status !== "pending";
+        const owned = await this.replicas.updateOwned(toStoredRun(record), record.attempt, release);
+        if (!owned) this.lose(record);
+        // The execution ended: later writes (a cancel at its interrupt) are no longer its own.
+        else if (release) record.attempt = undefined;
+      } else await runs.update(toStoredRun(record));
       record.events.trim();
     });
     return write.catch((err) =>
@@ -436,7 +521,9 @@ export class RunManager {
   /** Starts (or restarts, after a resume) the background execution of a run. */
   private start(record: RunRecord, agent: RegisteredAgent, input: unknown): void {
     const threadId = record.thread_id;
-    const previous = threadId !== undefined ? this.tails.get(threadId) : undefined;
+    // With replicas, a queued run is claimed only once the run it waits for has ended.
+    const previous =
+      threadId !== undefined && !this.replicas ? this.tails.get(threadId) : undefined;
     const controller = new AbortController();
     record.controller = controller;
     record.cancelling = undefined;
@@ -448,7 +535,7 @@ export class RunManager {
         this.live.delete(record.run_id);
       }
     });
-    if (threadId !== undefined) this.tails.set(threadId, record.leg);
+    if (threadId !== undefined && !this.replicas) this.tails.set(threadId, record.leg);
   }
 
   /** Stores the events appended in this turn of the event loop, in one write. */
@@ -494,6 +581,8 @@ export class RunManager {
       if (after > 0) await sleep(after, stopped).catch(() => undefined);
       if (record.thread_id !== undefined && record.baseline === undefined) {
         record.baseline = (await this.graphState.head(record.thread_id)) ?? "";
+        // A replica that takes the run over must know where it started.
+        if (this.replicas) await this.save(record);
       }
       if (this.deps.runTimeoutMs !== undefined) {
         timeout = AbortSignal.timeout(this.deps.runTimeoutMs);
@@ -546,7 +635,7 @@ export class RunManager {
       record.head = (await this.graphState.head(threadId).catch(() => undefined)) ?? "";
     }
     await this.setStatus(record, status, output);
-    if (threadId !== undefined) {
+    if (threadId !== undefined && !record.lost) {
       const threadStatus =
         output.type === "interrupt" ? "interrupted" : status === "success" ? "idle" : "error";
       const threads = this.deps.store.threads;
@@ -572,6 +661,333 @@ export class RunManager {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
     }
     if (!record.deleted) await this.save(record);
+  }
+
+  /**
+   * Applies a new run's `multitask_strategy` to the run that holds its thread: refuses
+   * (409), or stops it (`interrupt`, `rollback`), or lets the new run queue behind it.
+   * Returns the run the new one takes the thread over from. With replicas, the holder
+   * may execute in another one, or have ended in one that died before it freed the thread.
+   */
+  private async makeWay(
+    threadId: string,
+    activeId: string | undefined,
+    strategy: NonNullable<RunCreateStateful["multitask_strategy"]>,
+  ): Promise<string | undefined> {
+    if (activeId === undefined) return undefined;
+    const active =
+      this.live.get(activeId) ?? (this.replicas ? await this.find(activeId) : undefined);
+    const ended = this.replicas !== undefined && active?.status !== "pending";
+    if (!ended && (strategy === "reject" || !active)) {
+      throw conflict(`thread ${threadId} is busy with run ${activeId}`);
+    }
+    if (active && !ended && (strategy === "interrupt" || strategy === "rollback")) {
+      await this.cancel(active, true, strategy);
+    }
+    return activeId;
+  }
+
+  /**
+   * Stores a new thread run queued for the replicas, claiming its thread in the same
+   * step; when another run took the thread meanwhile, the strategy is applied to that
+   * one in turn. Then tries to execute it here.
+   */
+  private async queueOnThread(
+    replicas: ReplicaCoordination,
+    record: RunRecord,
+    activeId: string | undefined,
+    strategy: NonNullable<RunCreateStateful["multitask_strategy"]>,
+  ): Promise<void> {
+    const threadId = record.thread_id as string;
+    let holder = activeId;
+    for (let turn = 0; turn < MAX_CLAIM_TURNS; turn++) {
+      const over = await this.makeWay(threadId, holder, strategy);
+      holder = await this.handOver(replicas, record, {
+        threadId,
+        ...(over !== undefined ? { over } : {}),
+      });
+      if (holder === undefined) return;
+      if (holder === "") throw notFound(`thread ${threadId} not found`);
+    }
+    throw conflict(`thread ${threadId} is busy with run ${holder}`);
+  }
+
+  /**
+   * Stores a new run queued for the replicas. The record stays the one a request
+   * answers from: when this process executes the run, it executes this very record;
+   * when another does, this record follows it. Returns the thread's holder when the
+   * run could not claim its thread.
+   */
+  private async handOver(
+    replicas: ReplicaCoordination,
+    record: RunRecord,
+    thread?: { threadId: string; over?: string },
+  ): Promise<string | undefined> {
+    this.created.set(record.run_id, record);
+    let queued: QueuedRun;
+    try {
+      queued = await replicas.insertQueued(toStoredRun(record), INPUT, thread);
+    } catch (err) {
+      this.created.delete(record.run_id);
+      if (err instanceof StoreLimitError) throw new ACPHttpError(503, err.message);
+      throw err;
+    }
+    if (!queued.here) this.created.delete(record.run_id);
+    return queued.holder;
+  }
+
+  /**
+   * Queues a resume. The execution that stopped at the interrupt may not have released
+   * the run yet (its last write can trail the answer a client already read): the resume
+   * waits for that write, a few turns at most, before it counts as a second resume.
+   */
+  private async requeue(
+    replicas: ReplicaCoordination,
+    record: RunRecord,
+    resume: ResumePayloadSchema,
+  ): Promise<boolean> {
+    await this.writes.get(record.run_id);
+    for (let turn = 0; turn < MAX_CLAIM_TURNS; turn++) {
+      if (await replicas.requeue(toStoredRun(record), { kind: "resume", resume })) return true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, RELEASE_WAIT_MS);
+        const unwatch = replicas.watch(record.run_id, done);
+        function done() {
+          clearTimeout(timer);
+          unwatch();
+          resolve();
+        }
+      });
+    }
+    return false;
+  }
+
+  /** Waits a few turns at most for a run that executes elsewhere to stop being pending. */
+  private async settle(record: RunRecord): Promise<void> {
+    this.follow(record);
+    const stop = AbortSignal.timeout(RELEASE_WAIT_MS * MAX_CLAIM_TURNS);
+    while (record.status === "pending" && !stop.aborted) await record.events.changed(stop);
+  }
+
+  /** Stores a new stateless run queued for the replicas (executed here when it can be). */
+  private async queueNew(replicas: ReplicaCoordination, record: RunRecord): Promise<RunRecord> {
+    await this.handOver(replicas, record);
+    return this.follow(record);
+  }
+
+  /**
+   * Keeps the record a resume request answers from, and claims the run for this
+   * process if a worker is free: the request's own stream then reads the very record
+   * that executes. Another replica may claim it first; it is followed then.
+   */
+  private claimSoon(record: RunRecord): RunRecord {
+    const replicas = this.replicas as ReplicaCoordination;
+    this.created.set(record.run_id, record);
+    replicas.claimNow(record.run_id).then(
+      (claimed) => {
+        if (!claimed) this.created.delete(record.run_id);
+      },
+      (err) => {
+        this.created.delete(record.run_id);
+        this.deps.logger.warn(`run ${record.run_id} could not be claimed: ${messageOf(err)}`);
+      },
+    );
+    return record;
+  }
+
+  /**
+   * Executes a run this replica claimed: a new one, a resume, or one whose replica died
+   * (a takeover, which continues from the run's last checkpoint when it has one).
+   * Resolves when the execution ends.
+   */
+  private async adopt(claimed: ClaimedRun): Promise<void> {
+    const runId = claimed.runId;
+    const mine = this.created.get(runId);
+    this.created.delete(runId);
+    const stored = mine ?? (await this.deps.store.runs.get(runId));
+    if (!stored) return;
+    const followed = this.followed.get(runId);
+    this.unfollow(runId);
+    const record = mine ?? followed?.record ?? this.fromStored(stored);
+    record.attempt = claimed.attempt;
+    record.lost = false;
+    await this.catchUp(record);
+    const agent = this.deps.agents.find(record.agent_id);
+    if (claimed.attempt > (this.replicas as ReplicaCoordination).maxAttempts || !agent) {
+      this.live.set(runId, record);
+      const description = agent
+        ? `${ABANDONED_DESCRIPTION} ${claimed.attempt - 1} times`
+        : `agent ${record.agent_id} is not served by this replica`;
+      await this.finish(record, "error", {
+        type: "error",
+        run_id: runId,
+        errcode: agent ? 503 : 500,
+        description,
+      });
+      this.live.delete(runId);
+      return;
+    }
+    this.start(record, agent, await this.legInput(record, agent, claimed));
+    const cancel = this.earlyCancels.get(runId);
+    if (cancel) this.cancelHere(runId, cancel);
+    await record.leg;
+  }
+
+  /**
+   * What an execution starts from. A first one, from its input or resume. A takeover,
+   * from where the dead replica's checkpoints left the graph: the resume again when its
+   * interrupt is still waiting, else the graph's next steps when it made progress, else
+   * the input again.
+   */
+  private async legInput(
+    record: RunRecord,
+    agent: RegisteredAgent,
+    claimed: ClaimedRun,
+  ): Promise<unknown> {
+    const { leg } = claimed;
+    const first =
+      leg.kind === "resume" ? new Command({ resume: leg.resume }) : (record.creation.input ?? null);
+    if (claimed.attempt === 1 || !this.graphFor(record, agent).checkpointed) return first;
+    const head = await this.graphState.head(record.graphThreadId);
+    // A thread run's baseline is stored before its graph starts: without one, it did not.
+    const started =
+      record.thread_id === undefined
+        ? head !== undefined
+        : record.baseline !== undefined && head !== record.baseline;
+    if (!started) return first;
+    const state = await agent.graph.getState({ configurable: { thread_id: record.graphThreadId } });
+    const waiting = state.tasks.some((t) => (t.interrupts ?? []).length > 0);
+    return leg.kind === "resume" && waiting ? first : null;
+  }
+
+  /** Reads the events of the run another process stored and this record has not seen. */
+  private async catchUp(record: RunRecord): Promise<void> {
+    for (;;) {
+      const events = await this.deps.store.runs.readEvents(
+        record.run_id,
+        record.events.size,
+        BATCH,
+      );
+      if (events.length === 0) return;
+      record.events.absorb(events);
+    }
+  }
+
+  /**
+   * Follows a run that executes in another replica: at each change it announces, the
+   * record here is read again, so the readers of its stream and its waiters here see
+   * its events and its end. Stops once the run is no longer pending.
+   */
+  private follow(record: RunRecord): RunRecord {
+    const replicas = this.replicas;
+    // Not a run this process executes (or has claimed and is starting).
+    if (!replicas || this.live.get(record.run_id) === record || record.attempt !== undefined) {
+      return record;
+    }
+    const known = this.followed.get(record.run_id);
+    if (known) return known.record;
+    const entry: Followed = { record, unwatch: () => undefined, refreshing: false, again: false };
+    this.followed.set(record.run_id, entry);
+    entry.unwatch = replicas.watch(record.run_id, () => this.refresh(entry));
+    // What changed before the watch began.
+    this.refresh(entry);
+    return record;
+  }
+
+  private unfollow(runId: string): void {
+    this.followed.get(runId)?.unwatch();
+    this.followed.delete(runId);
+  }
+
+  private refresh(entry: Followed): void {
+    if (entry.refreshing) {
+      entry.again = true;
+      return;
+    }
+    entry.refreshing = true;
+    const { record } = entry;
+    const step = async () => {
+      do {
+        entry.again = false;
+        if (this.followed.get(record.run_id) !== entry) return;
+        const stored = await this.deps.store.runs.get(record.run_id);
+        if (this.followed.get(record.run_id) !== entry) return;
+        await this.catchUp(record);
+        if (!stored) {
+          this.unfollow(record.run_id);
+          record.events.wake();
+          return;
+        }
+        record.status = stored.status;
+        record.output = stored.output;
+        record.updated_at = stored.updated_at;
+        if (stored.baseline !== undefined) record.baseline = stored.baseline;
+        if (stored.head !== undefined) record.head = stored.head;
+        record.events.wake();
+        if (stored.status !== "pending") this.unfollow(record.run_id);
+      } while (entry.again);
+    };
+    step()
+      .catch((err) => this.deps.logger.warn(`run ${record.run_id}: ${messageOf(err)}`))
+      .finally(() => {
+        entry.refreshing = false;
+        // A change announced after the last read began but after the loop ended.
+        if (entry.again) this.refresh(entry);
+      });
+  }
+
+  /**
+   * Cancels a pending run this process does not execute: one still queued is taken out
+   * of the queue and ended here; one executing in another replica is cancelled there.
+   */
+  private async cancelElsewhere(
+    replicas: ReplicaCoordination,
+    record: RunRecord,
+    wait: boolean,
+    action: CancelAction,
+  ): Promise<void> {
+    const taken = await replicas.take(record.run_id);
+    if (taken) {
+      record.attempt = taken.attempt;
+      record.cancelling = action;
+      this.created.delete(record.run_id);
+      this.unfollow(record.run_id);
+      const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
+      if (output.type === "error") record.events.append({ ...output, status });
+      await this.finish(record, status, output);
+    } else {
+      this.follow(record);
+      await replicas.requestCancel(record.run_id, action);
+    }
+    const done = (async () => {
+      await this.wait(record, this.shutdown.signal);
+      if (action === "rollback" && record.status !== "pending") await this.rollback(record);
+    })();
+    if (wait) await done;
+    else done.catch((err) => this.deps.logger.warn(`run ${record.run_id}: ${messageOf(err)}`));
+  }
+
+  /** A cancel another replica asked for: stops the run if it executes here. */
+  private cancelHere(runId: string, action: CancelAction): void {
+    const record = this.live.get(runId);
+    if (!record) {
+      // It may be claimed here and about to start: the cancel waits for it a while.
+      this.earlyCancels.set(runId, action);
+      setTimeout(() => this.earlyCancels.delete(runId), EARLY_CANCEL_MS).unref();
+      return;
+    }
+    this.earlyCancels.delete(runId);
+    if (record.status !== "pending") return;
+    record.cancelling = action;
+    record.controller?.abort();
+  }
+
+  /** Another replica took the run over: this process stops it and writes nothing more. */
+  private lose(record: RunRecord): void {
+    if (record.lost) return;
+    record.lost = true;
+    this.deps.logger.warn(`run ${record.run_id} was taken over by another replica`);
+    record.controller?.abort();
   }
 
   /** Refuses (422) to roll back a run that a later run or change on its thread built on. */
@@ -660,6 +1076,9 @@ export class RunManager {
 }
 
 const now = () => new Date().toISOString();
+
+/** The first execution of a new run starts from its input. */
+const INPUT = { kind: "input" } as const;
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 

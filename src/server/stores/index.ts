@@ -8,6 +8,17 @@ export {
   StoreUnavailableError,
 } from "./errors.js";
 export { DEFAULT_MEMORY_STORE_BYTES, type MemoryStoreOptions, memoryStore } from "./memory.js";
+export {
+  type PostgresServerStore,
+  type PostgresStoreOptions,
+  postgresStore,
+} from "./postgres.js";
+export type {
+  ClaimedRun,
+  Leg,
+  ReplicaCoordination,
+  ReplicaHandlers,
+} from "./replicas.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
 export type {
   PurgedRun,

@@ -1,3 +1,4 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type {
   CustomRunResultUpdate,
   RunCreateStateful,
@@ -10,6 +11,7 @@ import type {
   ValueRunInterruptUpdate,
   ValueRunResultUpdate,
 } from "../../models/index.js";
+import type { ReplicaCoordination } from "./replicas.js";
 
 /**
  * The server's records: its runs (with their event logs) and its threads. Graph state
@@ -24,6 +26,13 @@ import type {
 export interface ServerStore {
   readonly runs: RunStore;
   readonly threads: ThreadStore;
+  /**
+   * Present when several server processes share the store (PostgreSQL): how they hand
+   * runs to each other. Absent on a store one process owns (memory, SQLite).
+   */
+  readonly replicas?: ReplicaCoordination;
+  /** The LangGraph checkpointer that goes with the store, when it brings one. */
+  readonly checkpointer?: BaseCheckpointSaver;
   /** Releases connections and files. The store is not used afterwards. */
   close(): Promise<void>;
 }

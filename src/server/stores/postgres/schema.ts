@@ -9,7 +9,8 @@ import type { Pool } from "pg";
  *   filter and sort on; `threads.busy_run_id` is the run that holds a thread.
  * - `runs` also holds its execution state: a run waiting for a worker is `queued`;
  *   the replica executing it is its `owner`, `attempt` counts the executions begun,
- *   and `leg` is what the current execution starts from (its input or a resume).
+ *   `leg` is what the current execution starts from (its input or a resume), and
+ *   `after_run` the run of its thread it was enqueued behind.
  * - `run_events` is each run's output stream, the log `Last-Event-ID` replays from.
  */
 const MIGRATIONS: readonly string[] = [
@@ -44,7 +45,8 @@ const MIGRATIONS: readonly string[] = [
     queued boolean NOT NULL DEFAULT false,
     owner integer,
     attempt integer NOT NULL DEFAULT 0,
-    leg text
+    leg text,
+    after_run text
   );
   CREATE INDEX runs_by_creation ON {s}.runs (created_at COLLATE "C", seq);
   CREATE INDEX runs_by_thread ON {s}.runs (thread_id, created_at COLLATE "C", seq);

@@ -1,0 +1,495 @@
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import { encode, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
+import { StoreConflictError } from "../errors.js";
+import type { Leg } from "../replicas.js";
+import type {
+  PurgedRun,
+  RunSearch,
+  RunStore,
+  StoredEvent,
+  StoredRun,
+  StoredThread,
+  ThreadChanges,
+  ThreadSearch,
+  ThreadStore,
+} from "../store.js";
+import { quoteIdent } from "./schema.js";
+
+/** The PostgreSQL error code of a unique violation. */
+const UNIQUE_VIOLATION = "23505";
+/** The PostgreSQL error code of a foreign key violation (an event of a deleted run). */
+const FOREIGN_KEY_VIOLATION = "23503";
+
+const codeOf = (err: unknown) =>
+  typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
+
+/**
+ * How a record's searchable metadata is indexed: one array element per key, the JSON
+ * text of `[key, value]` (the value as `metadataEntries` indexes it). A search for some
+ * keys is then array containment, which a GIN index answers.
+ */
+const metadataIndex = (metadata: unknown): string[] =>
+  metadataEntries(metadata).map((entry) => JSON.stringify(entry));
+
+/** The channel on which every change of a run or its events is announced. */
+export const runChannel = (schema: string) => `${schema}_runs`;
+
+/**
+ * Runs in PostgreSQL. A record is stored as its JSON text (`text`, not `jsonb`: jsonb
+ * refuses the `\u0000` that JSON strings may hold), beside the columns searches filter
+ * and sort on. Every write that changes a run or its event log notifies
+ * {@link runChannel} with the run's id, in the writing transaction, so a replica that
+ * serves the run's stream hears of it when it is committed.
+ */
+export class PostgresRunStore implements RunStore {
+  private readonly t: string;
+  private readonly channel: string;
+
+  constructor(
+    private readonly opened: Promise<Pool>,
+    schema: string,
+    private readonly decoder: RecordDecoder,
+  ) {
+    this.t = quoteIdent(schema);
+    this.channel = runChannel(schema);
+  }
+
+  private get pool(): Queryable {
+    return queryable(this.opened);
+  }
+
+  async insert(run: StoredRun): Promise<void> {
+    const text = encode(run, "runs.insert");
+    try {
+      await this.pool.query(
+        `WITH inserted AS (
+           INSERT INTO ${this.t}.runs
+             (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING run_id)
+         SELECT pg_notify($10, run_id) FROM inserted`,
+        [...this.columns(run), text, this.channel],
+      );
+    } catch (err) {
+      if (codeOf(err) === UNIQUE_VIOLATION) {
+        throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Stores a new run queued for execution from `leg`, in one statement, so that no run
+   * is ever stored pending without being queued; or, with `owner`, already claimed by
+   * that replica (execution 1), which then executes it. With `thread`, the run also claims
+   * its thread in that statement (as `ThreadStore.claim` does, over the run `over` it
+   * is queued behind or replaces), so a thread is never held by a run that is not
+   * stored; it then waits for `over` to end. Returns the run holding the thread when
+   * the claim fails (`""` when the thread is not stored), storing nothing.
+   */
+  async insertQueued(
+    run: StoredRun,
+    leg: Leg,
+    thread: { threadId: string; over?: string } | undefined,
+    queue: string,
+    owner: number | undefined,
+  ): Promise<string | undefined> {
+    const text = encode(run, "runs.insert");
+    const params = [
+      ...this.columns(run),
+      text,
+      JSON.stringify(leg),
+      thread?.over ?? null,
+      this.channel,
+      queue,
+      thread?.threadId ?? null,
+      owner ?? null,
+    ];
+    try {
+      const { rows } = await this.pool.query<{ inserted: boolean }>(
+        `WITH claimed AS (
+           UPDATE ${this.t}.threads SET busy_run_id = $1
+           WHERE thread_id = $14 AND (busy_run_id IS NULL OR busy_run_id = $1 OR busy_run_id = $11)
+           RETURNING thread_id),
+         inserted AS (
+           INSERT INTO ${this.t}.runs
+             (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
+              queued, leg, after_run, owner, attempt)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $15::integer IS NULL, $10, $11, $15,
+             CASE WHEN $15::integer IS NULL THEN 0 ELSE 1 END
+           WHERE $14::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
+           RETURNING run_id)
+         SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
+           (SELECT count(pg_notify($12, run_id))
+                 + count(CASE WHEN $15::integer IS NULL THEN pg_notify($13, run_id) END)
+              FROM inserted) AS notified`,
+        params,
+      );
+      if (rows[0]?.inserted) return undefined;
+    } catch (err) {
+      if (codeOf(err) === UNIQUE_VIOLATION) {
+        throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
+      }
+      throw err;
+    }
+    const holder = await this.pool.query<{ busy_run_id: string | null }>(
+      `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
+      [thread?.threadId],
+    );
+    return holder.rows[0]?.busy_run_id ?? "";
+  }
+
+  /**
+   * Replaces a run that waits at an interrupt with `run` (now pending) and queues it to
+   * execute from `leg`, in one statement; false, writing nothing, when it is already
+   * queued or executing (a second resume).
+   */
+  async requeue(run: StoredRun, leg: Leg, queue: string): Promise<boolean> {
+    const text = encode(run, "runs.update");
+    const { rowCount } = await this.pool.query(
+      `WITH queued AS (
+         UPDATE ${this.t}.runs SET status = $2, updated_at = $3, finished = $4, record = $5,
+           queued = true, leg = $6
+         WHERE run_id = $1 AND NOT queued AND owner IS NULL RETURNING run_id)
+       SELECT pg_notify($7, run_id), pg_notify($8, run_id) FROM queued`,
+      [
+        run.run_id,
+        run.status,
+        run.updated_at,
+        isFinished(run),
+        text,
+        JSON.stringify(leg),
+        this.channel,
+        queue,
+      ],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Replaces the run only while execution `attempt` of replica `owner` owns it; with
+   * `release`, the execution ends: the run has no owner any more, and the runs queued
+   * behind it may be claimed (announced on the queue channel).
+   */
+  async updateOwned(
+    run: StoredRun,
+    owner: number,
+    attempt: number,
+    release: boolean,
+    queue: string,
+  ): Promise<boolean> {
+    const text = encode(run, "runs.update");
+    const { rowCount } = await this.pool.query(
+      `WITH updated AS (
+         UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
+           updated_at = $6, finished = $7, meta = $8, record = $9,
+           owner = CASE WHEN $12 THEN NULL ELSE owner END
+         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id)
+       SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END FROM updated`,
+      [...this.columns(run), text, owner, attempt, release, this.channel, queue],
+    );
+    return rowCount === 1;
+  }
+
+  async update(run: StoredRun): Promise<boolean> {
+    const text = encode(run, "runs.update");
+    const { rowCount } = await this.pool.query(
+      `WITH updated AS (
+         UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
+           updated_at = $6, finished = $7, meta = $8, record = $9
+         WHERE run_id = $1 RETURNING run_id)
+       SELECT pg_notify($10, run_id) FROM updated`,
+      [...this.columns(run), text, this.channel],
+    );
+    return rowCount === 1;
+  }
+
+  async get(runId: string): Promise<StoredRun | undefined> {
+    const { rows } = await this.pool.query<{ record: string }>(
+      `SELECT record FROM ${this.t}.runs WHERE run_id = $1`,
+      [runId],
+    );
+    const row = rows[0];
+    return row ? this.decoder.run(row.record, runId) : undefined;
+  }
+
+  async search(query: RunSearch): Promise<StoredRun[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.threadId === null) where.push("thread_id IS NULL");
+    else if (query.threadId !== undefined) where.push(`thread_id = ${param(query.threadId)}`);
+    if (query.agentId !== undefined) where.push(`agent_id = ${param(query.agentId)}`);
+    if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
+    const meta = metadataIndex(query.metadata);
+    if (meta.length > 0) where.push(`meta @> ${param(meta)}::text[]`);
+    const { rows } = await this.pool.query<{ run_id: string; record: string }>(
+      `SELECT run_id, record FROM ${this.t}.runs
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY created_at COLLATE "C", seq
+       LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
+      params,
+    );
+    return rows.flatMap((r) => this.decoder.run(r.record, r.run_id) ?? []);
+  }
+
+  async delete(runId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `WITH deleted AS (DELETE FROM ${this.t}.runs WHERE run_id = $1 RETURNING run_id)
+       SELECT pg_notify($2, run_id) FROM deleted`,
+      [runId, this.channel],
+    );
+    return rowCount === 1;
+  }
+
+  async deleteThreadRuns(threadId: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `WITH deleted AS (DELETE FROM ${this.t}.runs WHERE thread_id = $1 RETURNING run_id)
+       SELECT pg_notify($2, run_id) FROM deleted`,
+      [threadId, this.channel],
+    );
+    return rowCount ?? 0;
+  }
+
+  async purgeFinished(updatedBefore: string, limit: number): Promise<PurgedRun[]> {
+    const { rows } = await this.pool.query<{ run_id: string; thread_id: string | null }>(
+      `DELETE FROM ${this.t}.runs WHERE run_id IN (
+         SELECT run_id FROM ${this.t}.runs
+         WHERE finished AND updated_at COLLATE "C" < $1
+         ORDER BY updated_at COLLATE "C" LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+       RETURNING run_id, thread_id`,
+      [updatedBefore, limit],
+    );
+    return rows.map((r) => ({
+      run_id: r.run_id,
+      ...(r.thread_id !== null ? { thread_id: r.thread_id } : {}),
+    }));
+  }
+
+  async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.pool.query(
+        `WITH appended AS (
+           INSERT INTO ${this.t}.run_events (run_id, event_id, data)
+           SELECT $1, e.id, e.data FROM unnest($2::int[], $3::text[]) AS e(id, data)
+           WHERE EXISTS (SELECT 1 FROM ${this.t}.runs WHERE run_id = $1)
+           ON CONFLICT DO NOTHING
+           RETURNING run_id)
+         SELECT pg_notify($4, $1) WHERE EXISTS (SELECT 1 FROM appended)`,
+        [
+          runId,
+          events.map((e) => e.id),
+          events.map((e) => encode(e.data, "runs.appendEvents")),
+          this.channel,
+        ],
+      );
+    } catch (err) {
+      // The run was deleted between the check and the insert: its events go with it.
+      if (codeOf(err) !== FOREIGN_KEY_VIOLATION) throw err;
+    }
+  }
+
+  async readEvents(runId: string, afterId: number, limit: number): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<{ event_id: number; data: string }>(
+      `SELECT event_id, data FROM ${this.t}.run_events
+       WHERE run_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3`,
+      [runId, afterId, limit],
+    );
+    return rows.flatMap((r) => this.decoder.event(r.data, runId, r.event_id) ?? []);
+  }
+
+  async deleteEvents(runId: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.t}.run_events WHERE run_id = $1`, [runId]);
+  }
+
+  private columns(run: StoredRun): unknown[] {
+    return [
+      run.run_id,
+      run.thread_id ?? null,
+      run.agent_id,
+      run.status,
+      run.created_at,
+      run.updated_at,
+      isFinished(run),
+      metadataIndex(run.creation.metadata),
+    ];
+  }
+}
+
+/**
+ * Threads in PostgreSQL. The run that holds a thread is a column of its own
+ * (`busy_run_id`), changed by one conditional `UPDATE`, so that of many replicas
+ * claiming a thread at the same moment exactly one wins.
+ */
+export class PostgresThreadStore implements ThreadStore {
+  private readonly t: string;
+
+  constructor(
+    private readonly opened: Promise<Pool>,
+    schema: string,
+    private readonly decoder: RecordDecoder,
+  ) {
+    this.t = quoteIdent(schema);
+  }
+
+  private get pool(): Queryable {
+    return queryable(this.opened);
+  }
+
+  async create(thread: StoredThread): Promise<boolean> {
+    const { busy_run_id: busy, ...record } = thread;
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO ${this.t}.threads
+         (thread_id, created_at, updated_at, status, meta, busy_run_id, record)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (thread_id) DO NOTHING`,
+      [
+        thread.thread_id,
+        thread.created_at,
+        thread.updated_at,
+        thread.status,
+        metadataIndex(thread.metadata),
+        busy ?? null,
+        encode(record, "threads.create"),
+      ],
+    );
+    return rowCount === 1;
+  }
+
+  async get(threadId: string): Promise<StoredThread | undefined> {
+    return this.read(this.pool, threadId, "");
+  }
+
+  async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
+    return this.transaction(async (client) => {
+      const thread = await this.read(client, threadId, "FOR UPDATE");
+      if (!thread) return undefined;
+      const patched: StoredThread = { ...thread, ...changes };
+      const { busy_run_id: _held, ...record } = patched;
+      await client.query(
+        `UPDATE ${this.t}.threads SET updated_at = $2, status = $3, meta = $4, record = $5
+         WHERE thread_id = $1`,
+        [
+          threadId,
+          patched.updated_at,
+          patched.status,
+          metadataIndex(patched.metadata),
+          encode(record, "threads.patch"),
+        ],
+      );
+      return patched;
+    });
+  }
+
+  async search(query: ThreadSearch): Promise<StoredThread[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.status === "busy") where.push("busy_run_id IS NOT NULL");
+    else if (query.status !== undefined) {
+      where.push(`busy_run_id IS NULL AND status = ${param(query.status)}`);
+    }
+    const meta = metadataIndex(query.metadata);
+    if (meta.length > 0) where.push(`meta @> ${param(meta)}::text[]`);
+    const { rows } = await this.pool.query<Row>(
+      `SELECT thread_id, busy_run_id, record FROM ${this.t}.threads
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY created_at COLLATE "C", seq
+       LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
+      params,
+    );
+    return rows.flatMap((r) => this.decode(r) ?? []);
+  }
+
+  async delete(threadId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM ${this.t}.threads WHERE thread_id = $1`,
+      [threadId],
+    );
+    return rowCount === 1;
+  }
+
+  async claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
+    for (;;) {
+      const claimed = await this.pool.query(
+        `UPDATE ${this.t}.threads SET busy_run_id = $2
+         WHERE thread_id = $1 AND (busy_run_id IS NULL OR busy_run_id = $2 OR busy_run_id = $3)`,
+        [threadId, runId, over ?? null],
+      );
+      if (claimed.rowCount === 1) return undefined;
+      // Read in a statement of its own: under READ COMMITTED it sees the claim that won.
+      const { rows } = await this.pool.query<{ busy_run_id: string | null }>(
+        `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
+        [threadId],
+      );
+      const row = rows[0];
+      if (!row) return "";
+      // Released between the two statements: claim again.
+      if (row.busy_run_id !== null) return row.busy_run_id;
+    }
+  }
+
+  async release(threadId: string, runId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.t}.threads SET busy_run_id = NULL WHERE thread_id = $1 AND busy_run_id = $2`,
+      [threadId, runId],
+    );
+    return rowCount === 1;
+  }
+
+  private async read(
+    client: Queryable,
+    threadId: string,
+    lock: "" | "FOR UPDATE",
+  ): Promise<StoredThread | undefined> {
+    const { rows } = await client.query<Row>(
+      `SELECT thread_id, busy_run_id, record FROM ${this.t}.threads WHERE thread_id = $1 ${lock}`,
+      [threadId],
+    );
+    return rows[0] ? this.decode(rows[0]) : undefined;
+  }
+
+  private decode(row: Row): StoredThread | undefined {
+    const thread = this.decoder.thread(row.record, row.thread_id);
+    if (!thread) return undefined;
+    return row.busy_run_id !== null ? { ...thread, busy_run_id: row.busy_run_id } : thread;
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await (await this.opened).connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** What runs a query: the pool once it is open, or one client in a transaction. */
+interface Queryable {
+  query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/** The pool as a queryable that waits for it to be open. */
+const queryable = (opened: Promise<Pool>): Queryable => ({
+  query: async <R extends QueryResultRow>(text: string, params?: unknown[]) =>
+    (await opened).query<R>(text, params),
+});
+
+interface Row {
+  thread_id: string;
+  busy_run_id: string | null;
+  record: string;
+}

@@ -1,0 +1,82 @@
+import type { CancelAction } from "../../operations.js";
+import type { StoredRun } from "./store.js";
+
+/** What an execution of a run starts from: the run's input, or a resume of its interrupt. */
+export type Leg = { kind: "input" } | { kind: "resume"; resume: unknown };
+
+/** A run one process claimed to execute. */
+export interface ClaimedRun {
+  runId: string;
+  /** How many executions of it were begun, this one included; above 1 it is a takeover. */
+  attempt: number;
+  leg: Leg;
+}
+
+/** What became of a new run handed to the replicas. */
+export interface QueuedRun {
+  /** Set when the run could not claim its thread: the run that holds it, or `""`. */
+  holder?: string;
+  /** True when this process claimed the run and executes it. */
+  here: boolean;
+}
+
+/** What a process does with what the other replicas hand it. */
+export interface ReplicaHandlers {
+  /** Executes a run this process claimed; resolves when the execution ended. */
+  execute(claimed: ClaimedRun): Promise<void>;
+  /** Cancels a run if this process executes it (the request may come from any replica). */
+  cancel(runId: string, action: CancelAction): void;
+  /** Called once this process can no longer tell the others it is alive: it must stop executing. */
+  lost(reason: string): void;
+}
+
+/**
+ * How the server processes that share one store (replicas) hand runs to each other.
+ * A store that one process owns has none. Runs are queued in the store and claimed by
+ * any replica; every write of an execution is fenced by its attempt number, so an
+ * execution that another replica took over cannot end the run.
+ */
+export interface ReplicaCoordination {
+  /**
+   * How many executions of one run are begun at most: a run whose replica died this
+   * often ends in `error`, errcode 503, instead of being taken over again.
+   */
+  readonly maxAttempts: number;
+  /** Joins the replicas: from now on this process claims queued runs and hears cancels. */
+  start(handlers: ReplicaHandlers): Promise<void>;
+  /** Leaves: claims nothing more (what it executes ends with the run manager's close). */
+  stop(): Promise<void>;
+  /**
+   * Stores a new run, queued to execute from `leg`; when this process has a worker free
+   * and the run waits for no other, it is claimed here in the same step and executed
+   * at once (`here`). With `thread`, it also claims the run's thread (as
+   * `ThreadStore.claim` does, over the run `over` it is enqueued behind or replaces) in
+   * the same step, and executes only once `over` stopped being pending. When the
+   * thread claim fails, nothing is stored and `holder` is the run that holds the thread
+   * (`""` when there is no such thread).
+   */
+  insertQueued(
+    run: StoredRun,
+    leg: Leg,
+    thread?: { threadId: string; over?: string },
+  ): Promise<QueuedRun>;
+  /**
+   * Stores `run` (a run that waited at an interrupt, now pending again) and queues it
+   * to execute from `leg` (its resume), in one step; false when it is already queued or
+   * executing.
+   */
+  requeue(run: StoredRun, leg: Leg): Promise<boolean>;
+  /** Claims the queued run `runId` for this process, now, if a worker is free; it is then executed. */
+  claimNow(runId: string): Promise<boolean>;
+  /** Takes the queued run `runId` out of the queue for this process without executing it. */
+  take(runId: string): Promise<ClaimedRun | undefined>;
+  /**
+   * Writes the run if execution `attempt` of this process still owns it; with `release`,
+   * the execution ends there. Returns false, writing nothing, when it was taken over.
+   */
+  updateOwned(run: StoredRun, attempt: number, release: boolean): Promise<boolean>;
+  /** Calls `listener` at each change of the run or its events, made by any replica. */
+  watch(runId: string, listener: () => void): () => void;
+  /** Asks the replica executing `runId`, whichever it is, to cancel it. */
+  requestCancel(runId: string, action: CancelAction): Promise<void>;
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecordDecoder } from "../../src/server/stores/codec.js";
+import { PostgresReplica } from "../../src/server/stores/postgres/replica.js";
+import { migrate } from "../../src/server/stores/postgres/schema.js";
+import { PostgresRunStore } from "../../src/server/stores/postgres/store.js";
+import type { Leg } from "../../src/server/stores/replicas.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { storedRun } from "../stores/store-suite.js";
+
+describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  const replicas: PostgresReplica[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 8 });
+    pool.on("error", () => undefined);
+    await migrate(pool, "acp");
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await pool.end();
+    await db.drop();
+  });
+
+  async function startReplica(): Promise<{ replica: PostgresReplica; client: () => pg.Client }> {
+    let last: pg.Client | undefined;
+    const replica = new PostgresReplica(
+      pool,
+      () => {
+        last = new pg.Client({ connectionString: db.url });
+        return last;
+      },
+      "acp",
+    );
+    await replica.start(() => undefined);
+    replicas.push(replica);
+    return { replica, client: () => last as pg.Client };
+  }
+
+  /** Stores a pending run queued to execute from `leg`. */
+  async function insertRun(leg: Leg = { kind: "input" }): Promise<string> {
+    const runId = randomUUID();
+    await pool.query(
+      `INSERT INTO acp.runs (run_id, agent_id, status, created_at, updated_at, finished, meta, record, queued, leg)
+       VALUES ($1, 'a', 'pending', now()::text, now()::text, false, '{}', '{}', true, $2)`,
+      [runId, JSON.stringify(leg)],
+    );
+    return runId;
+  }
+
+  const nextNotice = (subscribe: (wake: () => void) => () => void) =>
+    new Promise<void>((resolve) => {
+      const unsubscribe = subscribe(() => {
+        unsubscribe();
+        resolve();
+      });
+    });
+
+  it("hands each queued run to exactly one of three replicas claiming at once", async () => {
+    const three = await Promise.all([startReplica(), startReplica(), startReplica()]);
+    const runs = await Promise.all(Array.from({ length: 60 }, () => insertRun()));
+    const claimed = await Promise.all(
+      three.map(async ({ replica }) => {
+        const mine: string[] = [];
+        for (let c = await replica.claim(); c; c = await replica.claim()) mine.push(c.runId);
+        return mine;
+      }),
+    );
+    expect(claimed.flat().sort()).toEqual([...runs].sort());
+    const { rows } = await pool.query(
+      "SELECT count(DISTINCT owner)::int AS owners, bool_or(queued) AS queued FROM acp.runs",
+    );
+    expect(rows[0]).toEqual({ owners: claimed.filter((c) => c.length > 0).length, queued: false });
+  });
+
+  it("carries run changes and cancel requests from one replica to another", async () => {
+    const [a, b] = await Promise.all([startReplica(), startReplica()]);
+    const runId = await insertRun();
+    const changed = nextNotice((wake) => b.replica.onRunChange(runId, wake));
+    await pool.query("SELECT pg_notify('acp_runs', $1)", [runId]);
+    await changed;
+
+    const cancels: Array<[string, string]> = [];
+    const heard = new Promise<void>((resolve) =>
+      b.replica.onCancel((id, action) => {
+        cancels.push([id, action]);
+        resolve();
+      }),
+    );
+    await a.replica.requestCancel(runId, "rollback");
+    await heard;
+    expect(cancels).toEqual([[runId, "rollback"]]);
+  });
+
+  it("queues the runs of a replica whose connection died, once, for the living to take over", async () => {
+    const [dying, alive, other] = await Promise.all([
+      startReplica(),
+      startReplica(),
+      startReplica(),
+    ]);
+    const runs = [
+      await insertRun({ kind: "resume", resume: 1 }),
+      await insertRun({ kind: "resume", resume: 1 }),
+    ];
+    const first = await dying.replica.claim(runs[0]);
+    const second = await dying.replica.claim(runs[1]);
+    expect([first?.runId, second?.runId].sort()).toEqual([...runs].sort());
+    // Alive: its lock is held, nothing is taken from it.
+    expect(await alive.replica.sweep()).toEqual([]);
+
+    // The process dies: its socket closes without a goodbye.
+    (
+      dying.client() as unknown as { connection: { stream: { destroy(): void } } }
+    ).connection.stream.destroy();
+    let requeued: string[] = [];
+    for (let i = 0; i < 50 && requeued.length === 0; i++) {
+      const swept = await Promise.all([alive.replica.sweep(), other.replica.sweep()]);
+      requeued = swept.flat();
+      if (requeued.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(requeued.sort()).toEqual([...runs].sort());
+    const taken = await alive.replica.claim(first?.runId);
+    expect(taken).toMatchObject({ attempt: 2, leg: { kind: "resume", resume: 1 } });
+    // The dead execution may not write the run any more; the new one may.
+    const store = new PostgresRunStore(Promise.resolve(pool), "acp", new RecordDecoder(console));
+    const run = storedRun({ run_id: taken?.runId as string });
+    expect(await store.updateOwned(run, dying.replica.id, 1, true, "acp_queue")).toBe(false);
+    expect(await store.updateOwned(run, alive.replica.id, 2, true, "acp_queue")).toBe(true);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The agent the replica tests serve from several processes: `replica.steps` takes
+ * `{ token, steps, ms }`, emits one custom event per step and sleeps `ms` in each, so
+ * runs are still executing when a replica is killed. It also checks, through an advisory
+ * lock in the database, that no other run of the same thread executes meanwhile
+ * (whichever process runs it), and reports a breach as its error.
+ *
+ * `acp serve` serves this module; the database is the one in `DATABASE_URL`, which the
+ * replicas share.
+ */
+import { Annotation, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
+import pg from "pg";
+import type { ACPAgentOptions } from "../../src/server/index.js";
+
+const State = Annotation.Root({
+  token: Annotation<string>,
+  steps: Annotation<number>,
+  ms: Annotation<number>,
+  done: Annotation<number>,
+  pid: Annotation<number>,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The replica test agent; `databaseUrl` is where the thread guard's locks are taken. */
+function replicaAgents(databaseUrl: string): ACPAgentOptions[] {
+  const graph = new StateGraph(State)
+    .addNode("count", async (state: typeof State.State, config: LangGraphRunnableConfig) => {
+      const threadId = config.configurable?.thread_id as string;
+      const guard = new pg.Client({ connectionString: databaseUrl });
+      await guard.connect();
+      try {
+        const { rows } = await guard.query<{ free: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtext('replica-test:' || $1)) AS free",
+          [threadId],
+        );
+        if (!rows[0]?.free) throw new Error(`thread ${threadId} executes two runs at once`);
+        for (let step = 1; step <= state.steps; step += 1) {
+          await sleep(state.ms);
+          config.writer?.({ token: state.token, step });
+        }
+        return { done: state.steps, pid: process.pid };
+      } finally {
+        await guard.end();
+      }
+    })
+    .addEdge(START, "count")
+    .compile();
+  return [
+    {
+      graph,
+      descriptor: {
+        metadata: {
+          ref: { name: "replica.steps", version: "1.0.0" },
+          description: "counts steps slowly, for the replica tests",
+        },
+        specs: {
+          capabilities: {
+            threads: true,
+            interrupts: false,
+            callbacks: false,
+            streaming: { custom: true, values: true },
+          },
+          input: {
+            type: "object",
+            properties: {
+              token: { type: "string" },
+              steps: { type: "integer", minimum: 0, maximum: 100 },
+              ms: { type: "integer", minimum: 0, maximum: 1000 },
+            },
+            required: ["token", "steps", "ms"],
+          },
+          output: { type: "object" },
+          config: { type: "object" },
+          thread_state: { type: "object" },
+        },
+      },
+    },
+  ];
+}
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error("DATABASE_URL names the database the replicas share");
+
+/** What `acp serve` serves. */
+export const agents = replicaAgents(databaseUrl);
