@@ -141,7 +141,7 @@ export interface SseFrame {
   lines: string[];
 }
 
-/** Reads a whole `text/event-stream` body into frames; comments are counted apart. */
+/** Reads a whole `text/event-stream` body into frames; comment lines are counted apart. */
 export async function readSse(
   response: Response,
 ): Promise<{ frames: SseFrame[]; comments: number }> {
@@ -149,12 +149,10 @@ export async function readSse(
   const frames: SseFrame[] = [];
   let comments = 0;
   for (const block of text.split("\n\n")) {
-    const lines = block.split("\n").filter((l) => l !== "");
+    const all = block.split("\n").filter((l) => l !== "");
+    const lines = all.filter((l) => !l.startsWith(":"));
+    comments += all.length - lines.length;
     if (lines.length === 0) continue;
-    if (lines.every((l) => l.startsWith(":"))) {
-      comments += 1;
-      continue;
-    }
     const frame: SseFrame = { lines };
     for (const line of lines) {
       const at = line.indexOf(": ");

@@ -53,7 +53,7 @@ describe("the SSE wire format", () => {
     });
   });
 
-  it("sends keep-alive comments while the run is idle", async () => {
+  it("sends keep-alive comment lines, never followed by a blank line, while the run is idle", async () => {
     const startedBefore = running.gate.started;
     const response = await post("/runs/stream", {
       agent_id: agentIds.slow,
@@ -62,7 +62,10 @@ describe("the SSE wire format", () => {
     });
     const reader = new StreamReader(response);
     await running.gate.waitForStarted(startedBefore + 1);
-    expect(await reader.until((t) => /(^|\n\n): keep-alive\n\n/.test(t))).toBe(true);
+    const twice = (t: string) => t.split(": keep-alive\n").length > 2;
+    expect(await reader.until(twice)).toBe(true);
+    expect(reader.text).not.toContain("\n\n\n");
+    expect(reader.text).not.toContain(": keep-alive\n\n");
     await reader.cancel();
   });
 

@@ -17,9 +17,29 @@ export interface StreamOptions {
   track: (ended: Promise<void>) => void;
 }
 
+/**
+ * The keep-alive an idle stream sends: one comment line and no blank line after it.
+ * By the SSE rules a comment is ignored and only a blank line dispatches an event, so
+ * `: keep-alive\n\n` would be harmless too; but the Python reference SDK's reader
+ * (and readers written like it) dispatches an event at every blank line, and an empty
+ * event fails its payload parsing. A lone comment line is skipped by every reader,
+ * and the next frame (or the end of the stream) follows it cleanly.
+ */
+export const KEEP_ALIVE = ": keep-alive\n";
+
+/**
+ * Characters that end a line for some SSE readers but that `JSON.stringify` leaves
+ * as they are: Python's `str.splitlines` (used by the reference SDK's reader) also
+ * breaks at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which would cut a `data`
+ * line in two. Escaped, the JSON is the same value and the line stays whole.
+ */
+const LINE_BREAKS_IN_JSON = /[\u0085\u2028\u2029]/g;
+const escapeLineBreak = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
 /** The SSE lines of one event: `id`, `event: agent_event`, the JSON payload, a blank line. */
 export function formatEvent(event: RunEvent): string {
-  return `id: ${event.id}\nevent: agent_event\ndata: ${JSON.stringify(event.data)}\n\n`;
+  const data = JSON.stringify(event.data).replace(LINE_BREAKS_IN_JSON, escapeLineBreak);
+  return `id: ${event.id}\nevent: agent_event\ndata: ${data}\n\n`;
 }
 
 /**
@@ -38,7 +58,7 @@ export function streamRun(c: Context, record: RunRecord, options: StreamOptions)
     stream.onAbort(() => gone.abort());
     c.req.raw.signal.addEventListener("abort", () => gone.abort(), { once: true });
     const keepAlive = setInterval(() => {
-      stream.write(": keep-alive\n\n").catch(() => gone.abort());
+      stream.write(KEEP_ALIVE).catch(() => gone.abort());
     }, options.keepAliveMs);
     try {
       const isOpen = () => record.status === "pending" && options.serverOpen();
