@@ -17,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OperationName, operations } from "../../src/operations.js";
+import { declaredErrors } from "../../src/server/http/declared-statuses.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
 import { type Json, loadSpec, specAvailable } from "../helpers/spec.js";
 
@@ -303,6 +304,15 @@ describe.runIf(specAvailable)("the statuses the server answers, per operation", 
     }
     return list;
   }
+
+  it("the router's table of declared errors is the spec's", () => {
+    for (const name of Object.keys(operations) as OperationName[]) {
+      const fromSpec = [...(declared.get(operations[name].operationId) ?? [])].filter(
+        (s) => s >= 400,
+      );
+      expect([...declaredErrors[name]].sort(), name).toEqual(fromSpec.sort());
+    }
+  });
 
   it.each(Object.keys(operations) as OperationName[])(
     "%s answers only statuses its operation declares",

@@ -147,7 +147,7 @@ describe("threads", () => {
     ).rejects.toBeInstanceOf(ConflictException);
   });
 
-  it("rejects a run on a busy thread with 409, refuses to delete it, then cancels the busy run", async () => {
+  it("rejects a run on a busy thread with 409, refuses to delete it with 422, then cancels the busy run", async () => {
     const { thread_id } = await acp.client.createThread({});
     const startedBefore = acp.running.gate.started;
     const slow = await acp.client.createThreadRun(thread_id, {
@@ -164,7 +164,9 @@ describe("threads", () => {
         multitask_strategy: "reject",
       }),
     ).rejects.toBeInstanceOf(ConflictException);
-    await expect(acp.client.deleteThread(thread_id)).rejects.toBeInstanceOf(ConflictException);
+    await expect(acp.client.deleteThread(thread_id)).rejects.toBeInstanceOf(
+      UnprocessableEntityException,
+    );
     await acp.client.cancelThreadRun(thread_id, slow.run_id, true, "interrupt");
     expect((await acp.client.getThreadRun(thread_id, slow.run_id)).status).toBe("interrupted");
     const after = await echoOn(thread_id, "yes");

@@ -148,9 +148,18 @@ describe("errors on the wire", () => {
     expectError(await raw(running.url, "GET", `/runs/${randomUUID()}`), 404);
     expectError(await raw(running.url, "GET", `/agents/${randomUUID()}`), 404);
     expectError(await raw(running.url, "GET", `/agents/${randomUUID()}/descriptor`), 404);
-    expectError(await raw(running.url, "GET", `/threads/${"x".repeat(5000)}`), 404);
-    expectError(await raw(running.url, "GET", "/threads/__proto__"), 404);
+    expectError(await raw(running.url, "GET", `/threads/${randomUUID()}`), 404);
     expectError(await raw(running.url, "GET", "/nowhere"), 404);
+  });
+
+  it("answers ids that are not UUIDs with 422 where the operation declares it, else 404", async () => {
+    const long = await raw(running.url, "GET", `/threads/${"x".repeat(5000)}`);
+    expectError(long, 422);
+    expect((long.body as string).length).toBeLessThan(200);
+    expectError(await raw(running.url, "GET", "/threads/__proto__"), 422);
+    expectError(await raw(running.url, "GET", "/runs/not-a-uuid"), 422);
+    expectError(await raw(running.url, "GET", "/agents/not-a-uuid/descriptor"), 422);
+    expectError(await raw(running.url, "GET", "/agents/not-a-uuid"), 404);
   });
 
   it("answers a body that breaks the spec's schema with a 422 naming the field", async () => {
@@ -162,13 +171,14 @@ describe("errors on the wire", () => {
     expect(mode.body).toContain("body.stream_mode");
   });
 
-  it("answers bad JSON, an empty body and a wrong content type with 4xx", async () => {
+  it("answers bad JSON, an empty body and a wrong content type with 422", async () => {
     expectError(await raw(running.url, "POST", "/runs", "{not json"), 422);
     expectError(await raw(running.url, "POST", "/runs", ""), 422);
-    expectError(
-      await raw(running.url, "POST", "/runs", "text=1", { "content-type": "text/plain" }),
-      415,
-    );
+    const plain = await raw(running.url, "POST", "/runs", "text=1", {
+      "content-type": "text/plain",
+    });
+    expectError(plain, 422);
+    expect(plain.body).toContain("application/json");
   });
 
   it("answers bad query values with a 422 naming the parameter", async () => {

@@ -9,7 +9,7 @@ import { GraphState } from "../runs/graph-state.js";
 import { DEFAULT_JSON_LIMITS } from "../runs/json-limits.js";
 import { RunErrorReporter } from "../runs/run-errors.js";
 import { RunManager } from "../runs/runs.js";
-import { ThreadService } from "../runs/threads.js";
+import { isThreadId, ThreadService } from "../runs/threads.js";
 import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
@@ -17,7 +17,7 @@ import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
 import { ACPHttpError } from "./http-error.js";
-import { registerOperations } from "./router.js";
+import { type IdForm, isUuid, registerOperations } from "./router.js";
 
 /** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
 export interface ACPServer {
@@ -108,11 +108,27 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     await ready;
     await next();
   });
-  registerOperations(app, {
-    ...agentHandlers(agents),
-    ...runHandlers({ runs, threads, track, keepAliveMs: options.keepAliveMs ?? 15_000 }),
-    ...threadHandlers(threads),
-  });
+  const idForms: Record<string, IdForm> = {
+    // Run ids are UUIDs this server handed out.
+    run_id: { test: isUuid, expected: "a UUID" },
+    thread_id: {
+      test: isThreadId,
+      expected: "a UUID (or a thread name: 1-128 letters, digits, '.', '_', ':' or '-')",
+    },
+    agent_id: {
+      test: (id) => isUuid(id) || agents.find(id) !== undefined,
+      expected: "a UUID nor the id of an agent of this server",
+    },
+  };
+  registerOperations(
+    app,
+    {
+      ...agentHandlers(agents),
+      ...runHandlers({ runs, threads, track, keepAliveMs: options.keepAliveMs ?? 15_000 }),
+      ...threadHandlers(threads),
+    },
+    idForms,
+  );
 
   return {
     app,

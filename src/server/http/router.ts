@@ -1,7 +1,8 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { type OperationName, type Operations, operations } from "../../operations.js";
-import { ACPHttpError, notFound, unprocessable } from "./http-error.js";
+import { declaredErrors } from "./declared-statuses.js";
+import { ACPHttpError, unprocessable } from "./http-error.js";
 
 /** The body type of an operation, read off its client method's arguments. */
 export type BodyOf<N extends OperationName> =
@@ -55,16 +56,34 @@ const querySchemas: Record<string, z.ZodType> = {
   before: z.string().min(1).max(256),
 };
 
-/** Longer ids than this name nothing; they are answered 404 without a lookup. */
-const MAX_ID_LENGTH = 256;
+/** What a path parameter must look like to name anything the server holds. */
+export interface IdForm {
+  test(value: string): boolean;
+  /** What it must be, for the error: "a UUID". */
+  expected: string;
+}
+
+/** The spec gives every id the UUID format. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `value` is a UUID in its usual text form. */
+export const isUuid = (value: string) => UUID.test(value);
 
 /**
  * Registers every operation of the table on `app`: the path template becomes a Hono
  * path, path and query parameters and the body are checked against the table's
  * schemas (422 naming the field), and the handler's answer is sent with the
  * operation's success status.
+ *
+ * A path id of the wrong form (see `idForms`) names nothing: it is answered 422, the
+ * spec's answer to a parameter that fails its schema, where the operation declares
+ * 422, and 404 where it declares only 404.
  */
-export function registerOperations(app: Hono, handlers: Handlers): void {
+export function registerOperations(
+  app: Hono,
+  handlers: Handlers,
+  idForms: Readonly<Record<string, IdForm>>,
+): void {
   // Routes with fewer parameters first, so `/runs/search` wins over `/runs/{run_id}`.
   const names = (Object.keys(operations) as OperationName[]).sort(
     (a, b) => operations[a].pathParams.length - operations[b].pathParams.length,
@@ -73,14 +92,15 @@ export function registerOperations(app: Hono, handlers: Handlers): void {
     const op = operations[name];
     const honoPath = op.path.replace(/\{(\w+)\}/g, ":$1");
     const handler = handlers[name] as Handler<OperationName>;
+    const malformed = declaredErrors[name].includes(422) ? 422 : 404;
     app.on(op.method, honoPath, async (c) => {
       const path: Record<string, string> = {};
       for (const param of op.pathParams) {
         const value = c.req.param(param) ?? "";
-        if (value.length === 0 || value.length > MAX_ID_LENGTH) {
-          throw notFound(
-            `${param} ${value.slice(0, 40)}${value.length > 40 ? "..." : ""} not found`,
-          );
+        const form = idForms[param];
+        if (form && !form.test(value)) {
+          const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+          throw new ACPHttpError(malformed, `${param} ${shown} is not ${form.expected}`);
         }
         path[param] = value;
       }
@@ -119,11 +139,10 @@ function parseQuery(c: Context, names: readonly string[]): ParsedQuery {
 
 async function parseBody(c: Context, schema: z.ZodType): Promise<unknown> {
   const type = c.req.header("content-type");
+  // Another media type is a request the operation's schema refuses: the spec declares
+  // 422 for that, not 415.
   if (type !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
-    throw new ACPHttpError(
-      415,
-      `the request body must be application/json, not ${type.slice(0, 80)}`,
-    );
+    throw unprocessable(`the request body must be application/json, not ${type.slice(0, 80)}`);
   }
   const text = await c.req.text();
   if (text.trim() === "") throw unprocessable("the request needs a JSON body");

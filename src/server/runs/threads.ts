@@ -181,13 +181,14 @@ export class ThreadService {
 
   /**
    * Runs `job` holding the thread as a run would, so no run starts on it meanwhile;
-   * a thread a run holds is busy (409).
+   * a thread a run holds is busy: a 422, as the thread operations that hold it (patch
+   * and delete) declare no 409.
    */
   private async whileHeld(threadId: string, job: () => Promise<void>): Promise<void> {
     const holderId = `operation:${randomUUID()}`;
     const busy = await this.deps.store.claim(threadId, holderId);
     if (busy === "") throw notFound(`thread ${threadId} not found`);
-    if (busy !== undefined) throw conflict(`thread ${threadId} is busy with run ${busy}`);
+    if (busy !== undefined) throw busyThread(threadId, busy);
     try {
       await job();
     } finally {
@@ -243,5 +244,12 @@ export class ThreadService {
     return thread;
   }
 }
+
+/**
+ * A thread operation refused while a run is pending. The spec declares no 409 for
+ * deleting or patching a thread, so this is its 422, as the reference server answers.
+ */
+const busyThread = (threadId: string, runId: string) =>
+  unprocessable(`thread ${threadId} is busy with run ${runId}; cancel it or wait for it first`);
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
