@@ -99,8 +99,11 @@ async function echo(cleanup: Cleanup): Promise<void> {
   await client.cancelStatelessRun(held.run_id, true, "interrupt");
   const cancelled = await client.getStatelessRun(held.run_id);
   const result = await client.waitForStatelessRunOutput(held.run_id);
-  const ended = result.output?.type === "error" ? ` (errcode ${result.output.errcode})` : "";
-  console.log(`   run ${held.run_id} is ${cancelled.status}${ended}`);
+  const ended =
+    result.output?.type === "error"
+      ? ` (errcode ${result.output.errcode}: ${result.output.description})`
+      : "";
+  console.log(`   run ${held.run_id}: ${cancelled.status}${ended}`);
 }
 
 await runExample(echo);

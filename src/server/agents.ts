@@ -18,6 +18,8 @@ export interface RegisteredAgent {
   input: SchemaCheck;
   config: SchemaCheck;
   resume: SchemaCheck;
+  /** Its declared interrupts, in order: each type with a check of its payload. */
+  interrupts: ReadonlyArray<{ type: string; payload: SchemaCheck }>;
   /** The stream modes its capabilities declare. */
   streamModes: StreamingMode[];
 }
@@ -67,6 +69,10 @@ export class AgentRegistry {
           (specs.interrupts ?? []).map((i) => compileSchema(i.resume_payload, "resume payload")),
           "resume payload",
         ),
+        interrupts: (specs.interrupts ?? []).map((i) => ({
+          type: i.interrupt_type,
+          payload: compileSchema(i.interrupt_payload, "interrupt payload"),
+        })),
         streamModes: (["values", "custom"] as const).filter((m) => streaming[m] === true),
       });
     });

@@ -26,6 +26,7 @@ export type {
   ACPAgentOptions,
   ACPServerLogger,
   ACPServerOptions,
+  InterruptPayloadShape,
   ServableGraph,
 } from "./options.js";
 export { DEFAULT_JSON_LIMITS, type JsonLimits } from "./runs/json-limits.js";

@@ -26,6 +26,12 @@ export interface ACPServerLogger {
   warn(message: string): void;
 }
 
+/**
+ * How a wait answer carries an interrupt's payload (`output.interrupt`); see
+ * {@link ACPServerOptions.interruptPayloadShape}.
+ */
+export type InterruptPayloadShape = "spec" | "reference";
+
 /** How to build an ACP server. */
 export interface ACPServerOptions {
   /** The agents to offer; at least one. */
@@ -64,6 +70,21 @@ export interface ACPServerOptions {
   finishedRunTtlMs?: number;
   /** How often an idle stream sends a keep-alive comment, in ms. Default 15000. */
   keepAliveMs?: number;
+  /**
+   * How the answers of the wait operations carry an interrupt's payload:
+   * - `"spec"` (the default): the value the graph passed to `interrupt()`, as it is,
+   *   which is what the spec's `InterruptPayloadSchema` describes and what clients
+   *   written against the spec read;
+   * - `"reference"`: wrapped as `{ "<interrupt_type>": value }`, with the type of the
+   *   agent's first declared interrupt whose `interrupt_payload` schema the value
+   *   matches, as the Python reference server (agntcy/workflow-srv) answers. Choose it
+   *   when the callers are the Python reference `ACPNode`, which hands the value of
+   *   the first key of the interrupt object to its graph's `interrupt()`. A value that
+   *   matches no declared interrupt is sent as it is, and a warning is logged.
+   *
+   * Stream events carry the value as it is in both shapes, as the reference does.
+   */
+  interruptPayloadShape?: InterruptPayloadShape;
   /**
    * A run that executes longer than this (ms) before it ends or stops at an interrupt
    * is stopped with status `timeout`; each resume starts the clock again. Off by default.

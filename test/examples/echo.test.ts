@@ -13,6 +13,6 @@ describe("example: echo", () => {
     expect(stdout).toContain("thread run success: Echo: second on the thread (4 messages)");
     expect(stdout).toContain('custom [pending] {"step":"echoing 8 characters"}');
     expect(stdout).toMatch(/values \[success\] Echo: streamed \(2 messages\)/);
-    expect(stdout).toMatch(/run [0-9a-f-]{36} is interrupted \(errcode 499\)/);
+    expect(stdout).toMatch(/run [0-9a-f-]{36}: error \(errcode 499: the run was cancelled\)/);
   });
 });

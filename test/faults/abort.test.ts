@@ -59,7 +59,7 @@ describe("an AbortSignal fired mid-run", () => {
       expect.objectContaining({ type: "custom", update: { phase: "started" } }),
     ]);
     const run = await settled(stream.runId as string);
-    expect(run.status).toBe("interrupted");
+    expect(run.status).toBe("error");
     expect(server.gate.aborted).toBe(abortedBefore + 1);
   });
 
@@ -79,7 +79,7 @@ describe("an AbortSignal fired mid-run", () => {
 
     expect(await waiting).toBeInstanceOf(ApiAbortError);
     const run = await settled((await runWithText("wait")).run_id);
-    expect(run.status).toBe("interrupted");
+    expect(run.status).toBe("error");
     expect(server.gate.aborted).toBe(abortedBefore + 1);
   });
 });

@@ -140,7 +140,7 @@ describe("run scheduling", () => {
         after_seconds: 3600,
       });
       await client.cancelStatelessRun(delayed.run_id, true);
-      expect((await client.getStatelessRun(delayed.run_id)).status).toBe("interrupted");
+      expect((await client.getStatelessRun(delayed.run_id)).status).toBe("error");
       expect(running.gate.started).toBe(0);
     } finally {
       await client.close();
@@ -189,7 +189,7 @@ describe("graceful shutdown", () => {
     const { frames } = await readSse(new Response(await reader.rest()));
     expect(JSON.parse(frames.at(-1)?.data as string)).toMatchObject({
       type: "error",
-      status: "interrupted",
+      status: "error",
       errcode: 503,
     });
     expect(running.gate.aborted).toBe(abortedBefore + 1);

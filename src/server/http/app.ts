@@ -17,6 +17,7 @@ import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
 import { ACPHttpError } from "./http-error.js";
+import { interruptShaper } from "./interrupt-shape.js";
 import { type IdForm, isUuid, registerOperations } from "./router.js";
 
 /** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
@@ -124,7 +125,13 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     app,
     {
       ...agentHandlers(agents),
-      ...runHandlers({ runs, threads, track, keepAliveMs: options.keepAliveMs ?? 15_000 }),
+      ...runHandlers({
+        runs,
+        threads,
+        track,
+        keepAliveMs: options.keepAliveMs ?? 15_000,
+        shapeOutput: interruptShaper(options.interruptPayloadShape ?? "spec", agents, logger),
+      }),
       ...threadHandlers(threads),
     },
     idForms,

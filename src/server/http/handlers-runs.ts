@@ -10,6 +10,7 @@ import type { RunManager } from "../runs/runs.js";
 import type { ThreadService } from "../runs/threads.js";
 import type { StoredRun } from "../stores/store.js";
 import { unprocessable } from "./http-error.js";
+import type { OutputShaper } from "./interrupt-shape.js";
 import type { Handlers } from "./router.js";
 import { streamRun } from "./sse.js";
 
@@ -20,6 +21,8 @@ export interface RunHandlerDeps {
   /** Told of each stream's end. */
   track: (ended: Promise<void>) => void;
   keepAliveMs: number;
+  /** The shape of the interrupt payloads in wait answers. */
+  shapeOutput: OutputShaper;
 }
 
 type RunHandlers = Pick<
@@ -69,7 +72,13 @@ function runLocation(record: RunRecord): string {
 }
 
 /** The handlers of the Stateless Runs and Thread Runs operations. */
-export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDeps): RunHandlers {
+export function runHandlers({
+  runs,
+  threads,
+  keepAliveMs,
+  track,
+  shapeOutput,
+}: RunHandlerDeps): RunHandlers {
   const serverOpen = () => !runs.closed;
 
   /** Waits for a run; a client that leaves cancels it unless `on_disconnect` says continue. */
@@ -78,7 +87,8 @@ export function runHandlers({ runs, threads, keepAliveMs, track }: RunHandlerDep
     if (signal.aborted && created && record.creation.on_disconnect !== "continue") {
       await runs.cancel(record, false, "interrupt");
     }
-    return { run: toWireRun(record), ...(record.output ? { output: record.output } : {}) };
+    const output = record.output && shapeOutput(record.agent_id, record.output);
+    return { run: toWireRun(record), ...(output ? { output } : {}) };
   };
   const waitStateless = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
     (await waitFor(record, signal, created)) as RunWaitResponseStateless;

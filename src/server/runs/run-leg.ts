@@ -116,7 +116,17 @@ export async function executeLeg(
   }
 }
 
-/** The outcome of a leg that was stopped for `stop`, or else threw an error described so. */
+/**
+ * The outcome of a leg that was stopped for `stop`, or else threw an error described so.
+ *
+ * A cancelled run (and one stopped by the server shutting down) ends in status
+ * `error` with a `RunError` output, errcode 499 (503 for a shutdown). The spec pairs
+ * status `interrupted` with an interrupt output that waits for a resume, so a client
+ * written against the spec alone reads `interrupted` as "answer the agent's question";
+ * a cancelled run asks nothing and cannot be resumed. `error` with its `RunError` is
+ * read right by every client: the Python reference `ACPNode` raises `ACPRunException`,
+ * ours `ACPRunException` with errcode 499, and the errcode tells cancel from failure.
+ */
 export function failedOutcome(
   runId: string,
   description: string | undefined,
@@ -125,14 +135,9 @@ export function failedOutcome(
   if (stop === "timeout") {
     return errorOutcome("timeout", runId, 504, "the run took longer than the server allows");
   }
-  if (stop === "cancel") return errorOutcome("interrupted", runId, 499, "the run was cancelled");
+  if (stop === "cancel") return errorOutcome("error", runId, 499, "the run was cancelled");
   if (stop === "shutdown") {
-    return errorOutcome(
-      "interrupted",
-      runId,
-      503,
-      "the server shut down while the run was executing",
-    );
+    return errorOutcome("error", runId, 503, "the server shut down while the run was executing");
   }
   return errorOutcome("error", runId, 500, description || "the agent failed");
 }

@@ -380,7 +380,7 @@ export class RunManager {
   }
 
   /**
-   * Stops accepting runs and stops the running ones (they end `interrupted`, errcode
+   * Stops accepting runs and stops the running ones (they end in `error`, errcode
    * 503); resolves when they have stopped and their records are stored.
    */
   async close(): Promise<void> {
