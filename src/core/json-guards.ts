@@ -35,3 +35,11 @@ export function isAgentValue(value: unknown): boolean {
       return false;
   }
 }
+
+/** The spec gives every id the UUID format. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A UUID in its usual text form (any version, either case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ApiValueError } from "../../core/errors.js";
+import { isUuid } from "../../core/json-guards.js";
 import { AgentRegistry } from "../agents.js";
 import type { ACPServerOptions } from "../options.js";
 import { GraphState } from "../runs/graph-state.js";
@@ -18,7 +19,7 @@ import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
 import { ACPHttpError } from "./http-error.js";
 import { interruptShaper } from "./interrupt-shape.js";
-import { type IdForm, isUuid, registerOperations } from "./router.js";
+import { type IdForm, registerOperations } from "./router.js";
 
 /** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
 export interface ACPServer {

@@ -63,12 +63,6 @@ export interface IdForm {
   expected: string;
 }
 
-/** The spec gives every id the UUID format. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True when `value` is a UUID in its usual text form. */
-export const isUuid = (value: string) => UUID.test(value);
-
 /**
  * Registers every operation of the table on `app`: the path template becomes a Hono
  * path, path and query parameters and the body are checked against the table's

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
+import { isUuid } from "../../core/json-guards.js";
 import { sleep } from "../../core/sleep.js";
 import type {
   ResumePayloadSchema,
@@ -41,9 +42,6 @@ export interface RunManagerDeps {
   /** Finished runs older than this (ms since their last change) are deleted. Off when absent. */
   finishedRunTtlMs?: number;
 }
-
-/** The run ids this server hands out; nothing else is looked up in storage. */
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What a run that was pending when its server stopped without closing ends with. */
 const STOPPED_DESCRIPTION = "the server stopped while the run was executing";
@@ -447,7 +445,8 @@ export class RunManager {
   private find(runId: string): Promise<RunRecord | undefined> {
     const live = this.live.get(runId);
     if (live) return Promise.resolve(live);
-    if (!RUN_ID.test(runId)) return Promise.resolve(undefined);
+    // This server hands out UUIDs only; nothing else is looked up in storage.
+    if (!isUuid(runId)) return Promise.resolve(undefined);
     let loading = this.loading.get(runId);
     if (!loading) {
       loading = this.load(runId).finally(() => this.loading.delete(runId));
