@@ -504,6 +504,45 @@ export const agents = [{ graph, descriptor: {
     expect(stderr).toBe("acp: --host is deprecated for acp serve: use --listen\n");
   });
 
+  it("wraps interrupts by type in wait answers with --interrupt-payload-shape reference", async () => {
+    const modulePath = join(dir, "asking.mjs");
+    writeFileSync(
+      modulePath,
+      `import { Annotation, END, START, StateGraph, interrupt } from "@langchain/langgraph";
+const State = Annotation.Root({ ok: Annotation() });
+const graph = new StateGraph(State)
+  .addNode("ask", () => ({ ok: interrupt({ question: "ok?" }).ok }))
+  .addEdge(START, "ask").addEdge("ask", END).compile();
+export const agents = [{ graph, descriptor: {
+  metadata: { ref: { name: "served.asker", version: "1.0.0" }, description: "asks" },
+  specs: { capabilities: { interrupts: true }, input: { type: "object" }, output: { type: "object" },
+    config: { type: "object" }, interrupts: [{ interrupt_type: "approval",
+      interrupt_payload: { type: "object", required: ["question"] }, resume_payload: { type: "object" } }] },
+} }];
+`,
+    );
+    const child = startAcp([
+      "serve",
+      modulePath,
+      "--port",
+      "0",
+      "--interrupt-payload-shape",
+      "reference",
+    ]);
+    children.push(child);
+    const url = (await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+/)) as string;
+    const client = new ACPClient({ configuration: new ApiClientConfiguration({ host: url }) });
+    const waited = await client.createAndWaitForStatelessRunOutput({ input: {} });
+    await client.close();
+    expect(waited.output).toEqual({
+      type: "interrupt",
+      interrupt: { approval: { question: "ok?" } },
+    });
+    const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    expect(await ended).toBe(0);
+  });
+
   it("says what a module must export", async () => {
     const modulePath = join(dir, "empty.mjs");
     writeFileSync(modulePath, "export const nothing = 1;\n");

@@ -12,7 +12,7 @@
 
 import { type Command, Option } from "commander";
 import type { Agent } from "../../models/agents.js";
-import type { ACPAgentOptions } from "../../server/index.js";
+import type { ACPAgentOptions, InterruptPayloadShape } from "../../server/index.js";
 import { CliError } from "../cli-error.js";
 import { apiKeyOf, apiKeyOption } from "../connect.js";
 import type { CliContext } from "../context.js";
@@ -57,6 +57,7 @@ interface ServeOptions {
   host?: string;
   apiKey?: string;
   postgres?: string;
+  interruptPayloadShape: InterruptPayloadShape;
 }
 
 /** The agents the server offers, as its own `/agents/search` answers. */
@@ -88,6 +89,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--postgres <url>",
       "keep runs, threads and graph state in this PostgreSQL database, shared by every replica started on it (default: DATABASE_URL)",
     )
+    .addOption(
+      new Option(
+        "--interrupt-payload-shape <shape>",
+        "how wait answers carry an interrupt: as the spec says, or wrapped by interrupt type as the Python reference server does (for Python ACPNode callers)",
+      )
+        .choices(["spec", "reference"])
+        .default("spec"),
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -114,6 +123,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         hostname: opts.listen ?? opts.host ?? "127.0.0.1",
         ...(apiKey ? { apiKey } : {}),
         ...(databaseUrl ? { store: postgresStore(databaseUrl, { logger }) } : {}),
+        interruptPayloadShape: opts.interruptPayloadShape,
         logger,
       });
       say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
