@@ -19,7 +19,7 @@ export interface RegisteredAgent {
   config: SchemaCheck;
   resume: SchemaCheck;
   /** Its declared interrupts, in order: each type with a check of its payload. */
-  interrupts: ReadonlyArray<{ type: string; payload: SchemaCheck }>;
+  interruptTypes: ReadonlyArray<{ type: string; payload: SchemaCheck }>;
   /** The stream modes its capabilities declare. */
   streamModes: StreamingMode[];
 }
@@ -69,7 +69,7 @@ export class AgentRegistry {
           (specs.interrupts ?? []).map((i) => compileSchema(i.resume_payload, "resume payload")),
           "resume payload",
         ),
-        interrupts: (specs.interrupts ?? []).map((i) => ({
+        interruptTypes: (specs.interrupts ?? []).map((i) => ({
           type: i.interrupt_type,
           payload: compileSchema(i.interrupt_payload, "interrupt payload"),
         })),

@@ -21,7 +21,7 @@ export function interruptShaper(
   if (shape === "spec") return (_agentId, output) => output;
   return (agentId, output) => {
     if (output.type !== "interrupt") return output;
-    const declared = agents.find(agentId)?.interrupts ?? [];
+    const declared = agents.find(agentId)?.interruptTypes ?? [];
     const match = declared.find((i) => i.payload.test(output.interrupt));
     if (!match) {
       logger.warn(
