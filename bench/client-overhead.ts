@@ -3,12 +3,9 @@
  * against a local endpoint that answers at once, vs a bare `fetch` of the same request.
  */
 
-import {
-  fetchWithRetry,
-  jitteredBackoff,
-  type RetryPolicy,
-} from "../src/client/fetch-with-retry.js";
 import { surelyValidRunCreate, surelyValidWaitResponse } from "../src/client/response-check.js";
+import { fetchWithRetry } from "../src/core/fetch-with-retry.js";
+import { retryPolicy } from "../src/core/retry.js";
 import { ACPClient, RunCreateStateless, RunWaitResponseStateless } from "../src/index.js";
 import { listen, readBody } from "./lib/local-server.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
@@ -21,13 +18,7 @@ const missNotes = [
 ];
 
 /** The client's retry loop with nothing to retry, as a call that succeeds at once sees it. */
-const noRetries: RetryPolicy = {
-  retries: 3,
-  retryAfterStatuses: [429, 503],
-  maxRetryAfter: 60_000,
-  backoff: jitteredBackoff(),
-  shouldRetry: () => true,
-};
+const noRetries = retryPolicy({ retries: 3, shouldRetry: () => true });
 
 /** Measures the client against bare `fetch` on one trivial call, alternating rounds. */
 export async function clientOverhead(mode: BenchMode): Promise<BenchResult> {

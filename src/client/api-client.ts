@@ -13,6 +13,7 @@ import {
   ApiWaitNoContentError,
   OpenApiException,
 } from "../core/errors.js";
+import { type FetchInit, fetchWithRetry, RetryDeadlineError } from "../core/fetch-with-retry.js";
 import {
   headerCredentials,
   isCredentialHeaderName,
@@ -20,6 +21,15 @@ import {
   redactUrl,
   type SecretRedactor,
 } from "../core/redact.js";
+import {
+  type AttemptFailure,
+  defaultBackoff,
+  defaultMaxRetryAfter,
+  jitteredBackoff,
+  type RetryPolicy,
+  retryAfterStatuses,
+  retryableStatuses,
+} from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
@@ -30,14 +40,6 @@ import {
   type Timeout,
 } from "./configuration.js";
 import { describeErrorBody } from "./error-body.js";
-import {
-  type AttemptFailure,
-  type FetchInit,
-  fetchWithRetry,
-  jitteredBackoff,
-  RetryDeadlineError,
-  type RetryPolicy,
-} from "./fetch-with-retry.js";
 import { anySignal, Deadline, errorCode, fetchFailureCause, headersObject } from "./http-util.js";
 import { ApiDeadlineExceededError, ApiResponseTooLargeError } from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
@@ -48,21 +50,14 @@ import { fastCheckOf } from "./response-check.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
 
-/** The pause before asking a wait again after its `attempt`-th 204: 100 ms doubling up to 2 s, jittered. */
-function waitAgainPause(attempt: number): number {
-  const ceiling = Math.min(100 * 2 ** attempt, 2_000);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
+/** The pause before asking a wait again after its `attempt`-th 204: up to 200 ms doubling, at most 2 s. */
+const waitAgainPause = jitteredBackoff(200, 2_000);
 
 /** The operations that wait for a run's output: a 204 from them means "not yet". */
 function waitsForOutput(operation: Operation): boolean {
   return operation.response !== null && operation.path.endsWith("/wait");
 }
 
-/** Statuses that say "try again": rate limited, or a gateway or server that is briefly unavailable. */
-const retryStatuses = [429, 502, 503, 504];
-/** Statuses whose `Retry-After` promises the request was not processed, so even a POST may be resent. */
-const notProcessedStatuses = [429, 503];
 /** Connection errors raised before a request reached the server. */
 const notSentCodes = new Set([
   "ECONNREFUSED",
@@ -73,10 +68,6 @@ const notSentCodes = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
 const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
-/** Backoff between retries the server named no wait for. */
-const backoff = jitteredBackoff(300, 30_000);
-/** The longest `Retry-After` wait honoured. */
-const maxRetryAfter = 60_000;
 /** Shared: decoding is stateless without `{ stream: true }`. */
 const utf8 = new TextDecoder();
 /** How much of an error answer's body is read: enough for any message, however large the body. */
@@ -592,9 +583,8 @@ export type AsyncApiClient = ApiClient;
  * again, whatever its method: nothing about it would change.
  */
 class CallRetryPolicy implements RetryPolicy {
-  readonly retryAfterStatuses = notProcessedStatuses;
-  readonly maxRetryAfter = maxRetryAfter;
-  readonly backoff = backoff;
+  readonly maxRetryAfter = defaultMaxRetryAfter;
+  readonly backoff = defaultBackoff;
   readonly retries: number;
   readonly deadline: number | undefined;
   readonly #configuration: ApiClientConfiguration;
@@ -624,8 +614,8 @@ class CallRetryPolicy implements RetryPolicy {
     const idempotent = idempotentMethods.has(this.#operation.method);
     if (response) {
       const { status, headers } = response;
-      if (!retryStatuses.includes(status)) return false;
-      if (notProcessedStatuses.includes(status) && headers.has("retry-after")) return true;
+      if (!retryableStatuses.includes(status)) return false;
+      if (retryAfterStatuses.includes(status) && headers.has("retry-after")) return true;
       return idempotent;
     }
     // A failure without a network error code is fetch refusing the request itself

@@ -4,7 +4,7 @@
  * `fetch` keeps custom headers such as `x-api-key` (and a 307 keeps the body)
  * on a redirect to any host.
  */
-import type { FetchInit } from "./fetch-with-retry.js";
+import type { FetchInit } from "../core/fetch-with-retry.js";
 import { ApiRedirectRefusedError, ApiTooManyRedirectsError } from "./limits.js";
 
 /** What a redirect to another origin does; same-origin redirects are always followed. */

@@ -12,6 +12,7 @@ import {
   ApiStreamRejoinIdError,
   OpenApiException,
 } from "../core/errors.js";
+import { defaultBackoff, RetryBudget } from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
 import type { RunOutputStream } from "../models/index.js";
 import {
@@ -79,8 +80,8 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   readonly #limits: StreamLimits;
   #first: Response | undefined;
   #started = false;
-  /** Drops and failed re-joins since the last delivered event. */
-  #failures = 0;
+  /** Re-joins left before the stream gives up; every delivered event gives them back. */
+  readonly #budget: RetryBudget;
   /** Re-join attempts since the stream started, whatever was delivered in between. */
   #rejoins = 0;
   #reader: RunOutputReader | undefined;
@@ -94,6 +95,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     this.#source = source;
     this.#limits = source.limits ?? defaultClientLimits;
     this.#first = first;
+    this.#budget = new RetryBudget(source.retries);
     this.lastEventId = source.lastEventId;
   }
 
@@ -117,7 +119,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
       // `""` is SSE's "no id": nothing to send back as Last-Event-ID.
       this.lastEventId = event.id === "" ? undefined : event.id;
       if (event.data.run_id !== undefined) this.runId = event.data.run_id;
-      this.#failures = 0;
+      this.#budget.refill();
       return { done: false, value: event };
     };
     const refill = async (): Promise<IteratorResult<RunOutputStream, undefined>> => {
@@ -269,7 +271,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
     const where =
       this.lastEventId === undefined ? "before any event" : `after event ${this.lastEventId}`;
     let lastError: unknown = drop;
-    for (let attempt = ++this.#failures; attempt <= source.retries; attempt = ++this.#failures) {
+    for (let retry = this.#budget.take(); retry !== undefined; retry = this.#budget.take()) {
       if (++this.#rejoins > this.#limits.maxStreamRejoins) {
         throw new ApiStreamRejoinLimitError(
           this.#limits.maxStreamRejoins,
@@ -278,7 +280,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
           { cause: lastError },
         );
       }
-      await pause(backoff(attempt), source.signal, source.operationId);
+      await pause(defaultBackoff(retry), source.signal, source.operationId);
       const opening = source.rejoin({ lastEventId: this.lastEventId, runId: this.runId });
       if (!opening) {
         throw new ApiStreamRejoinError(
@@ -344,11 +346,6 @@ function runIdFromLocation(location: string | null | undefined): string | undefi
 function bodyOf(response: Response): ReadableStream<Uint8Array> {
   if (!response.body) return new ReadableStream({ start: (c) => c.close() });
   return response.body;
-}
-
-function backoff(attempt: number): number {
-  const ceiling = Math.min(300 * 2 ** (attempt - 1), 10_000);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /** Waits `ms`; a caller's abort during the wait ends the stream as aborted. */

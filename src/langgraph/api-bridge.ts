@@ -4,12 +4,6 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import {
-  AttemptTimeoutError,
-  fetchWithRetry,
-  jitteredBackoff,
-  type RetryPolicy,
-} from "../client/fetch-with-retry.js";
 import { fetchFollowingRedirects, type RedirectRules } from "../client/redirects.js";
 import {
   ApiAbortError,
@@ -18,12 +12,14 @@ import {
   ApiTimeoutError,
   OpenApiException,
 } from "../core/errors.js";
+import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
 import {
   isCredentialHeaderName,
   redactHeaders,
   redactUrl,
   SecretRedactor,
 } from "../core/redact.js";
+import { type RetryPolicy, retryableStatuses, retryPolicy } from "../core/retry.js";
 import { StateNode } from "./state-node.js";
 
 /** What the API bridge agent is asked. */
@@ -71,11 +67,6 @@ export interface APIBridgeAgentNodeOptions<
    */
   retries?: number;
 }
-
-const RETRY_STATUSES = [408, 429, 502, 503, 504];
-/** Statuses whose `Retry-After` says when to ask again. */
-const RETRY_AFTER_STATUSES = [429, 503];
-const backoff = jitteredBackoff(300, 30_000);
 
 /**
  * Sends the input's `query` to `<hostname>/<serviceName>` as `application/nlq` and
@@ -163,17 +154,14 @@ export class APIBridgeAgentNode<
    * an attempt that timed out is not.
    */
   #retryPolicy(): RetryPolicy {
-    return {
+    return retryPolicy({
       retries: this.#retries,
-      retryAfterStatuses: RETRY_AFTER_STATUSES,
-      maxRetryAfter: this.#timeout,
-      backoff,
       attemptTimeout: this.#timeout,
       shouldRetry: ({ response, error }) =>
         response
-          ? RETRY_STATUSES.includes(response.status)
+          ? retryableStatuses.includes(response.status)
           : !(error instanceof AttemptTimeoutError) && !(error instanceof OpenApiException),
-    };
+    });
   }
 
   /** The service key and API key go to the bridge's origin only: another origin's redirect is refused. */

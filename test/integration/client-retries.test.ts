@@ -42,10 +42,10 @@ const client = (s: TestServer, retries = 2, logs?: string[]) =>
 const create = { agent_id: agentId };
 
 describe("retries", () => {
-  it("retry a GET on 502, 503 and 504 until it succeeds", async () => {
-    const s = await scripted([status(502), status(503), status(504)]);
-    expect(await client(s, 3).getAgentById(agentId)).toEqual(agent);
-    expect(s.hits).toBe(4);
+  it("retry a GET on 408, 502, 503 and 504 until it succeeds", async () => {
+    const s = await scripted([status(408), status(502), status(503), status(504)]);
+    expect(await client(s, 4).getAgentById(agentId)).toEqual(agent);
+    expect(s.hits).toBe(5);
   });
 
   it("give up after the configured number of retries", async () => {

@@ -1,11 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AttemptFailure,
-  AttemptTimeoutError,
-  fetchWithRetry,
-  type RetryPolicy,
-} from "../../src/client/fetch-with-retry.js";
+import { AttemptTimeoutError, fetchWithRetry } from "../../src/core/fetch-with-retry.js";
+import type { AttemptFailure, RetryPolicy } from "../../src/core/retry.js";
 import { ACPClient, ServiceException } from "../../src/index.js";
 import { agent, agentId } from "../helpers/fixtures.js";
 import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
@@ -39,7 +35,6 @@ function recording(overrides: Partial<RetryPolicy> = {}) {
   const waits: number[] = [];
   const policy: RetryPolicy = {
     retries: 3,
-    retryAfterStatuses: [429, 503],
     maxRetryAfter: 60_000,
     shouldRetry: (failure) => {
       asked.push(failure);

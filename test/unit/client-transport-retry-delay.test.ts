@@ -5,11 +5,10 @@ import {
   parseRetryAfter,
   type RetryPolicy,
   retryDelay,
-} from "../../src/client/fetch-with-retry.js";
+} from "../../src/core/retry.js";
 
 const policy: RetryPolicy = {
   retries: 3,
-  retryAfterStatuses: [429, 503],
   maxRetryAfter: 10_000,
   shouldRetry: () => true,
   backoff: (retry) => retry * 1000,

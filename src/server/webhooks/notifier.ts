@@ -4,23 +4,16 @@
  * each attempt bounded in time and retried as the client retries its requests.
  */
 import { Agent } from "undici";
+import { ApiValueError } from "../../core/errors.js";
 import {
   AttemptTimeoutError,
   type FetchInit,
   fetchWithRetry,
-  jitteredBackoff,
-  type RetryPolicy,
-} from "../../client/fetch-with-retry.js";
-import { ApiValueError } from "../../core/errors.js";
+} from "../../core/fetch-with-retry.js";
+import { type RetryPolicy, retryableStatuses, retryPolicy } from "../../core/retry.js";
 import type { ACPServerLogger } from "../options.js";
 import { type WebhookOptions, WebhookPolicy } from "./policy.js";
 import { Slots } from "./slots.js";
-
-/** Answers worth another try: rate limited, or a gateway or server briefly unavailable. */
-const retryStatuses = [429, 502, 503, 504];
-/** Answers whose `Retry-After` says when to try again. */
-const retryAfterStatuses = [429, 503];
-const backoff = jitteredBackoff(300, 30_000);
 
 /**
  * Queues and sends webhook deliveries. Deliveries of one run go out in order;
@@ -136,19 +129,16 @@ export class WebhookNotifier {
   }
 
   #retryPolicy(): RetryPolicy {
-    return {
+    return retryPolicy({
       retries: this.#retries,
-      retryAfterStatuses,
-      maxRetryAfter: 60_000,
-      backoff,
       attemptTimeout: this.#timeoutMs,
       // A timed-out endpoint is hanging: trying again would only hold a slot longer.
       shouldRetry: ({ response, error }) =>
         !this.#closing &&
         (response
-          ? retryStatuses.includes(response.status)
+          ? retryableStatuses.includes(response.status)
           : !(error instanceof AttemptTimeoutError) && !this.#abandon.signal.aborted),
-    };
+    });
   }
 
   /** The connections of deliveries: names resolved through the policy, made on first use. */
