@@ -12,6 +12,7 @@ import type {
   ApiClientConfigurationOptions,
 } from "../client/configuration.js";
 import type { RejoinIds } from "../client/types.js";
+import { ApiTypeError } from "../core/errors.js";
 import type {
   AgentACPDescriptor,
   ConfigSchema,
@@ -132,10 +133,10 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       outputType: options.outputType ?? (z.unknown() as z.ZodType<O>),
     });
     if (typeof options.agentId !== "string" || options.agentId === "") {
-      throw new TypeError(`node "${options.name}": agentId is required`);
+      throw new ApiTypeError(`node "${options.name}": agentId is required`);
     }
     if (!options.client && !options.clientConfig) {
-      throw new TypeError(`node "${options.name}": clientConfig (or client) is required`);
+      throw new ApiTypeError(`node "${options.name}": clientConfig (or client) is required`);
     }
     if (options.configPath !== undefined) splitStatePath(options.configPath);
     this.agentId = options.agentId;

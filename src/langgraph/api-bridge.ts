@@ -10,6 +10,7 @@ import {
   ApiConnectionError,
   ApiException,
   ApiTimeoutError,
+  ApiTypeError,
   OpenApiException,
 } from "../core/errors.js";
 import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
@@ -95,12 +96,12 @@ export class APIBridgeAgentNode<
       inputType: options.inputType ?? (APIBridgeInput as unknown as z.ZodType<I>),
       outputType: options.outputType ?? (APIBridgeOutput as unknown as z.ZodType<O>),
     });
-    if (!options.hostname) throw new TypeError(`node "${options.name}": hostname is required`);
+    if (!options.hostname) throw new ApiTypeError(`node "${options.name}": hostname is required`);
     if (!options.serviceName) {
-      throw new TypeError(`node "${options.name}": serviceName is required`);
+      throw new ApiTypeError(`node "${options.name}": serviceName is required`);
     }
     if (typeof options.serviceApiKey !== "string") {
-      throw new TypeError(`node "${options.name}": serviceApiKey is required`);
+      throw new ApiTypeError(`node "${options.name}": serviceApiKey is required`);
     }
     this.hostname = options.hostname.replace(/\/+$/, "");
     const service = options.serviceName.replace(/^\/+/, "");

@@ -7,6 +7,7 @@ import { Runnable } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { z } from "zod";
+import { ApiTypeError } from "../core/errors.js";
 import { describeIssues, NodeStateError, type NodeValueRole } from "./node-errors.js";
 import {
   getStatePath,
@@ -55,7 +56,7 @@ export abstract class StateNode<I, O> extends Runnable<
   constructor(io: StateNodeIO<I, O>) {
     super();
     if (typeof io.name !== "string" || io.name.length === 0) {
-      throw new TypeError("a node needs a non-empty name");
+      throw new ApiTypeError("a node needs a non-empty name");
     }
     splitStatePath(io.inputPath);
     splitStatePath(io.outputPath);

@@ -3,12 +3,13 @@
  * level, so a nested write must hand back a copy of the whole top-level value with
  * every sibling kept; these functions do that without mutating the state they read.
  */
+import { OpenApiException } from "../core/errors.js";
 
 /** A graph state, or any plain object addressed by dot paths. */
 export type StateRecord = Record<string, unknown>;
 
 /** Thrown when a dot path is malformed or cannot be written. */
-export class StatePathError extends Error {
+export class StatePathError extends OpenApiException {
   /** The path that could not be used. */
   readonly path: string;
 

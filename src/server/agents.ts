@@ -1,4 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { ApiValueError } from "../core/errors.js";
 import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
 import { deriveAgentId, toDescriptor } from "./descriptor.js";
 import { notFound } from "./http/http-error.js";
@@ -46,13 +47,13 @@ export class AgentRegistry {
   private readonly byId = new Map<string, RegisteredAgent>();
 
   constructor(agents: readonly ACPAgentOptions[], saver: BaseCheckpointSaver) {
-    if (agents.length === 0) throw new TypeError("an ACP server needs at least one agent");
+    if (agents.length === 0) throw new ApiValueError("an ACP server needs at least one agent");
     agents.forEach((options, index) => {
       const descriptor = toDescriptor(options.descriptor);
       const { specs, metadata } = descriptor;
       const agentId = options.agentId ?? deriveAgentId(metadata.ref.name, metadata.ref.version);
       if (this.byId.has(agentId)) {
-        throw new TypeError(
+        throw new ApiValueError(
           `agents[${index}]: agent id ${agentId} (${metadata.ref.name} ${metadata.ref.version}) is already taken`,
         );
       }

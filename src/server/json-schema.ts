@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { ACPDescriptorValidationException } from "../core/errors.js";
 import { unprocessable } from "./http/http-error.js";
 
 // ajv-formats is CommonJS; depending on the loader its function is the default or the module.
@@ -47,7 +48,9 @@ export function compileSchema(schema: unknown, what: string): SchemaCheck {
     if (typeof id === "string" && ajv().getSchema(id)) ajv().removeSchema(id);
     validate = ajv().compile(schema);
   } catch (err) {
-    throw new TypeError(`the ${what} schema of the descriptor does not compile: ${String(err)}`);
+    throw new ACPDescriptorValidationException([
+      { path: what, message: `the schema does not compile: ${String(err)}` },
+    ]);
   }
   return {
     test: (value) => validate(value) === true,

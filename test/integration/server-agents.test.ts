@@ -5,6 +5,7 @@ import {
   ACPDescriptorValidationException,
   type AgentACPDescriptor,
   NotFoundException,
+  OpenApiException,
 } from "../../src/index.js";
 import { validateAgentDescriptor } from "../../src/manifest/index.js";
 import { createACPServer, deriveAgentId } from "../../src/server/index.js";
@@ -69,6 +70,7 @@ describe("agents", () => {
     expect(answer.status).toBe(200);
     expect(() => createACPServer({ agents: [echoAgent(), echoAgent()] })).toThrow(/already taken/);
     expect(() => createACPServer({ agents: [] })).toThrow(/at least one agent/);
+    expect(() => createACPServer({ agents: [] })).toThrow(OpenApiException);
     await server.close();
   });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Annotation, StateGraph } from "@langchain/langgraph";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import { OpenApiException } from "../../src/index.js";
 import {
   ACPNode,
   APIBridgeAgentNode,
@@ -56,6 +57,9 @@ describe("ACPNode construction", () => {
     expect(() => mailer({ agentId: "" })).toThrow(/mailcomposer.*agentId/);
     expect(() => mailer({ clientConfig: undefined })).toThrow(/mailcomposer.*clientConfig/);
     expect(() => mailer({ name: "" })).toThrow(/name/);
+    for (const bad of [{ inputPath: "a..b" }, { agentId: "" }, { name: "" }]) {
+      expect(() => mailer(bad)).toThrow(OpenApiException);
+    }
   });
 
   it.skipIf(!specAvailable)("builds validators from a sample descriptor", async () => {

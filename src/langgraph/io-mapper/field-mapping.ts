@@ -1,4 +1,5 @@
 import { JSONPath } from "jsonpath-plus";
+import { OpenApiException } from "../../core/errors.js";
 import { type StateRecord, setStatePath } from "../state-paths.js";
 import { IOMapperConfigError } from "./errors.js";
 import { isAtOrUnder } from "./fields.js";
@@ -52,7 +53,7 @@ export function evaluateJsonPath(path: string, data: unknown, target?: JsonSchem
 }
 
 /** Why applying a mapping failed: which output path and what went wrong. */
-export class FieldMappingFailure extends Error {
+export class FieldMappingFailure extends OpenApiException {
   constructor(
     readonly outputPath: string,
     reason: string,

@@ -2,7 +2,8 @@
  * The error a request handler throws to answer with an error status. Its
  * message becomes the body: the spec's `ErrorResponse` is a JSON string.
  */
-export class ACPHttpError extends Error {
+import { OpenApiException } from "../../core/errors.js";
+export class ACPHttpError extends OpenApiException {
   override name = "ACPHttpError";
   constructor(
     /** The HTTP status to answer with. */
