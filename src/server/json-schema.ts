@@ -1,27 +1,12 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-import { ACPDescriptorValidationException } from "../core/errors.js";
+import { ACPDescriptorValidationException, renderPath } from "../core/errors.js";
+import {
+  compileJsonSchema,
+  type ErrorObject,
+  errorMessage,
+  errorPath,
+  type ValidateFunction,
+} from "../core/json-schema.js";
 import { unprocessable } from "./http/http-error.js";
-
-// ajv-formats is CommonJS; depending on the loader its function is the default or the module.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })
-  .default ?? addFormatsModule) as typeof addFormatsModule;
-
-/**
- * Descriptors carry OpenAPI-flavoured JSON Schemas (`examples`, `nullable`, custom
- * formats such as `jsonpath`), so the validator is lenient about keywords it does not
- * know and strict about the data.
- */
-let shared: Ajv2020 | undefined;
-
-/** One validator for all descriptors: building one is slow, compiling with it is fast. */
-function ajv(): Ajv2020 {
-  if (!shared) {
-    shared = new Ajv2020({ strict: false, allErrors: true, logger: false });
-    addFormats(shared);
-  }
-  return shared;
-}
 
 /** Checks data against one JSON Schema of an agent descriptor. */
 export interface SchemaCheck {
@@ -43,10 +28,7 @@ export function compileSchema(schema: unknown, what: string): SchemaCheck {
   }
   let validate: ValidateFunction;
   try {
-    const id = (schema as { $id?: unknown }).$id;
-    // Two descriptors may reuse a schema $id; the newer schema replaces the older one.
-    if (typeof id === "string" && ajv().getSchema(id)) ajv().removeSchema(id);
-    validate = ajv().compile(schema);
+    validate = compileJsonSchema(schema);
   } catch (err) {
     throw new ACPDescriptorValidationException([
       { path: what, message: `the schema does not compile: ${String(err)}` },
@@ -80,20 +62,6 @@ export function anyOfSchemas(checks: readonly SchemaCheck[], what: string): Sche
 function describe(errors: ErrorObject[] | null | undefined, root: string): string {
   return (errors ?? [])
     .slice(0, 5)
-    .map((e) => {
-      const field = e.instancePath
-        .split("/")
-        .slice(1)
-        .map((p) =>
-          /^\d+$/.test(p) ? `[${p}]` : `.${p.replaceAll("~1", "/").replaceAll("~0", "~")}`,
-        )
-        .join("");
-      const missing =
-        e.keyword === "required"
-          ? `.${(e.params as { missingProperty: string }).missingProperty}`
-          : "";
-      if (missing) return `${root}${field}${missing} is required`;
-      return `${root}${field} ${e.message ?? "is invalid"}`;
-    })
+    .map((e) => `${renderPath([root, ...errorPath(e)])} ${errorMessage(e)}`)
     .join("; ");
 }

@@ -184,7 +184,7 @@ describe("IOMappingAgent with a model (llm mode)", () => {
     expect(retry).toHaveLength(4);
     expect(String(retry[2]!.content)).toBe(bad);
     expect(String(retry[3]!.content)).toContain(
-      "/reviewer/input/audience must be equal to one of the allowed values",
+      "reviewer.input.audience must be equal to one of the allowed values",
     );
   });
 
@@ -197,7 +197,7 @@ describe("IOMappingAgent with a model (llm mode)", () => {
     const validation = error as IOMapperValidationError;
     expect(validation.where).toBe("output");
     expect(validation.message).toContain('I/O mapper "m1": output does not follow its schema');
-    expect(validation.message).toContain("/reviewer/input/email must be string");
+    expect(validation.message).toContain("reviewer.input.email must be string");
     expect(validation.message).toContain("must have required property 'audience'");
     expect(llm.prompts).toHaveLength(2);
   });
@@ -250,7 +250,7 @@ describe("IOMappingAgent with a fieldMapping (imperative mode)", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IOMapperValidationError);
     expect((error as IOMapperValidationError).where).toBe("input");
-    expect((error as Error).message).toContain("/composer/output/messages must be array");
+    expect((error as Error).message).toContain("composer.output.messages must be array");
   });
 
   it("rejects output that breaks the output schema", async () => {

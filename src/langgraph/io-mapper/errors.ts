@@ -1,4 +1,5 @@
-import { OpenApiException } from "../../core/errors.js";
+import { OpenApiException, renderPath } from "../../core/errors.js";
+import { pointerPath } from "../../core/json-schema.js";
 
 /**
  * Base class of every error the I/O mapper raises, so callers can catch them as
@@ -42,9 +43,14 @@ export interface SchemaViolation {
   message: string;
 }
 
-/** Renders violations as `"/a/b must be string; / must have required property 'c'"`. */
+/**
+ * Renders violations with the library's field paths, as
+ * `"a.b must be string; (root) must have required property 'c'"`.
+ */
 export function formatViolations(violations: readonly SchemaViolation[]): string {
-  return violations.map((v) => `${v.instancePath || "/"} ${v.message}`).join("; ");
+  return violations
+    .map((v) => `${renderPath(pointerPath(v.instancePath)) || "(root)"} ${v.message}`)
+    .join("; ");
 }
 
 /** Data did not follow its schema: the mapper's input, or the output it produced. */

@@ -1,10 +1,6 @@
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { compileJsonSchema, type ValidateFunction } from "../../core/json-schema.js";
 import { IOMapperConfigError, type SchemaViolation } from "./errors.js";
 import type { JsonSchema } from "./types.js";
-
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
-addFormats.default(ajv);
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -13,7 +9,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(key);
   if (!validate) {
     try {
-      validate = ajv.compile(schema);
+      validate = compileJsonSchema(schema);
     } catch (error) {
       throw new IOMapperConfigError(
         `a reduced schema cannot be compiled: ${(error as Error).message}`,
