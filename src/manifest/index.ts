@@ -9,6 +9,7 @@ export { generateAgentOapi, type OpenApiDocument } from "./generate-oapi.js";
 export * from "./manifest-models.js";
 export type { ValidationResult } from "./problems.js";
 export { DocumentReadError } from "./read-document.js";
+export { readAgentDescriptorFile, toAgentDescriptor } from "./to-descriptor.js";
 export { validateAgentDescriptor, validateAgentDescriptorFile } from "./validate-descriptor.js";
 export {
   descriptorFromManifest,

@@ -23,6 +23,9 @@ export type ValidAgentManifest = AgentManifest | OasfAgentRecord;
 const isRecordForm = (json: object): boolean =>
   "extensions" in json || ("name" in json && !("metadata" in json));
 
+/** A manifest rather than a bare descriptor: an OASF record, or one that says how to deploy. */
+export const isManifestForm = (json: object): boolean => isRecordForm(json) || "deployment" in json;
+
 function findRuntimeExtension(extensions: unknown): number {
   if (!Array.isArray(extensions)) return -1;
   return extensions.findIndex(

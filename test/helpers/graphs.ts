@@ -18,6 +18,20 @@ import type { ACPAgentOptions } from "../../src/server/index.js";
 
 type Capabilities = AgentACPDescriptor["specs"]["capabilities"];
 
+/**
+ * The specs the descriptor rules ask for when the capabilities promise them: an
+ * interrupt kind for `interrupts`, an update schema for custom streaming. Both
+ * accept any value.
+ */
+export function promisedSpecs(capabilities: Capabilities): Partial<AgentACPDescriptor["specs"]> {
+  return {
+    ...(capabilities.interrupts
+      ? { interrupts: [{ interrupt_type: "any", interrupt_payload: {}, resume_payload: {} }] }
+      : {}),
+    ...(capabilities.streaming?.custom ? { custom_streaming_update: {} } : {}),
+  };
+}
+
 function descriptor(
   name: string,
   capabilities: Capabilities,
@@ -30,6 +44,7 @@ function descriptor(
       input: { type: "object" },
       output: { type: "object" },
       config: { type: "object" },
+      ...promisedSpecs(capabilities),
       ...specs,
     },
   };

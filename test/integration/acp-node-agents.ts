@@ -15,22 +15,26 @@ import { afterAll, beforeAll } from "vitest";
 import { ACPClient } from "../../src/client/acp-client.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
+import { promisedSpecs } from "../helpers/graphs.js";
 
 type Specs = AgentACPDescriptor["specs"];
+
+const capabilities: Specs["capabilities"] = {
+  threads: true,
+  interrupts: true,
+  callbacks: false,
+  streaming: { values: true, custom: true },
+};
 
 function describe(name: string, specs: Partial<Specs>): AgentACPDescriptor {
   return {
     metadata: { ref: { name, version: "1.0.0" }, description: `ACPNode test agent ${name}` },
     specs: {
-      capabilities: {
-        threads: true,
-        interrupts: true,
-        callbacks: false,
-        streaming: { values: true, custom: true },
-      },
+      capabilities,
       input: { type: "object" },
       output: { type: "object" },
       config: { type: "object" },
+      ...promisedSpecs(specs.capabilities ?? capabilities),
       ...specs,
     },
   };

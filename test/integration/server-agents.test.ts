@@ -112,6 +112,23 @@ describe("agents", () => {
 describe.runIf(specAvailable)("sample descriptors and manifests", () => {
   const read = (path: string) => JSON.parse(readFileSync(join(samplesDir, path), "utf8"));
 
+  it("refuses what the descriptor validator refuses, by the same rules", () => {
+    for (const sample of ["descriptor_ko.json", "descriptor_ko_thread_support.json"]) {
+      const descriptor = read(`descriptors/${sample}`);
+      const refusal = validateAgentDescriptor(descriptor);
+      expect(refusal.valid).toBe(false);
+      const error = (() => {
+        try {
+          createACPServer({ agents: [{ graph: echoAgent().graph, descriptor }] });
+        } catch (e) {
+          return e;
+        }
+      })() as ACPDescriptorValidationException;
+      expect(error).toBeInstanceOf(ACPDescriptorValidationException);
+      expect(error.problems).toEqual(refusal.problems);
+    }
+  });
+
   it("serves an agent described by a descriptor, a manifest with specs, or an OASF record", async () => {
     const graph = echoAgent().graph;
     const server = createACPServer({

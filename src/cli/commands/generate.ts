@@ -3,11 +3,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { Command } from "commander";
 import { stringify as toYaml } from "yaml";
-import { generateAgentModels, generateAgentOapi } from "../../manifest/index.js";
+import {
+  generateAgentModels,
+  generateAgentOapi,
+  readAgentDescriptorFile,
+} from "../../manifest/index.js";
 import { CliError } from "../cli-error.js";
 import type { CliContext } from "../context.js";
 import { say } from "../io.js";
-import { loadDescriptorFile } from "../load-descriptor.js";
 
 function writeFile(filePath: string, text: string): void {
   try {
@@ -26,7 +29,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .requiredOption("--output-dir <dir>", "the directory to write the module into")
     .option("--model-file-name <name>", "the module's file name", "models.ts")
     .action((filePath: string, opts: { outputDir: string; modelFileName: string }) => {
-      const source = generateAgentModels(loadDescriptorFile(filePath));
+      const source = generateAgentModels(readAgentDescriptorFile(filePath));
       try {
         mkdirSync(opts.outputDir, { recursive: true });
       } catch (err) {
@@ -44,7 +47,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .argument("<path>", "the agent's descriptor or manifest file")
     .option("--output <file>", "the file to write: JSON when it ends in .json, YAML otherwise")
     .action((filePath: string, opts: { output?: string }) => {
-      const doc = generateAgentOapi(loadDescriptorFile(filePath));
+      const doc = generateAgentOapi(readAgentDescriptorFile(filePath));
       if (opts.output === undefined) {
         ctx.io.stdout.write(toYaml(doc, { aliasDuplicateObjects: false }));
         return;
