@@ -4,8 +4,8 @@
  * turning an agent's name into its id.
  */
 import { Option } from "commander";
-import type { ACPClient } from "../client/acp-client.js";
 import { ApiException } from "../core/errors.js";
+import type { ACPClient } from "../index.js";
 import type { Agent } from "../models/agents.js";
 import { CliError, redact } from "./cli-error.js";
 import type { CliIo } from "./io.js";

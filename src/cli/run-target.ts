@@ -2,8 +2,7 @@
  * The calls a run makes, stateless or on a thread: one shape for both, so the
  * run command does not care which it drives.
  */
-import type { ACPClient } from "../client/acp-client.js";
-import type { RunEventStream } from "../client/run-stream.js";
+import type { ACPClient, RunEventStream } from "../index.js";
 import type { RunCreateStateless, RunOutput } from "../models/runs.js";
 
 /** What waiting for a run gives back. */

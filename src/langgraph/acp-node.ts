@@ -6,13 +6,13 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { ACPClient } from "../client/acp-client.js";
-import type {
-  ApiClientConfiguration,
-  ApiClientConfigurationOptions,
-} from "../client/configuration.js";
-import type { RejoinIds } from "../client/types.js";
 import { ApiTypeError } from "../core/errors.js";
+import {
+  ACPClient,
+  type ApiClientConfiguration,
+  type ApiClientConfigurationOptions,
+  type RejoinIds,
+} from "../index.js";
 import type {
   AgentACPDescriptor,
   ConfigSchema,

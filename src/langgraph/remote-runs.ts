@@ -2,10 +2,8 @@
  * The runs of one remote agent, stateless or on one thread, behind one set of calls,
  * so the node's logic does not care which kind it drives.
  */
-import type { ACPClient } from "../client/acp-client.js";
-import type { RunEventStream } from "../client/run-stream.js";
-import type { RejoinIds, RequestOptions } from "../client/types.js";
 import { NotFoundException, ServiceException } from "../core/errors.js";
+import type { ACPClient, RejoinIds, RequestOptions, RunEventStream } from "../index.js";
 import type {
   ResumePayloadSchema,
   Run,

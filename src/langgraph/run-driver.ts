@@ -17,8 +17,8 @@
  * before the parent recorded the run's next interrupt, the answer is sent again.
  */
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
-import type { RunEventStream } from "../client/run-stream.js";
 import { ACPRunException } from "../core/errors.js";
+import type { RunEventStream } from "../index.js";
 import type {
   ResumePayloadSchema,
   Run,
