@@ -59,6 +59,12 @@ export interface Operation<
   successStatus: 200 | 204;
   /** True when the success response is a `text/event-stream`. */
   stream: boolean;
+  /**
+   * For a stream, the operation (by its client method name) that joins it again
+   * after a drop: a `GET` stream names itself; a stream that creates a run names
+   * the `GET` stream of that run, whose `run_id` the response or an event gives.
+   */
+  rejoin?: string;
   /** Builds the request parts from a client method's positional arguments. */
   args: A;
 }
@@ -147,6 +153,7 @@ export const operations = {
     body: RunCreateStateless,
     response: RunOutputStream,
     stream: true,
+    rejoin: "streamStatelessRunOutput",
     args: (runCreateStateless: RunCreateStateless) => ({ body: runCreateStateless }),
   }),
   /** Create a stateless run and wait for its output. */
@@ -198,6 +205,7 @@ export const operations = {
     path: "/runs/{run_id}/stream",
     response: RunOutputStream,
     stream: true,
+    rejoin: "streamStatelessRunOutput",
     args: (runId: string) => ({ path: runPath(runId) }),
   }),
   /** Cancel a stateless run. */
@@ -312,6 +320,7 @@ export const operations = {
     body: RunCreateStateful,
     response: RunOutputStream,
     stream: true,
+    rejoin: "streamThreadRunOutput",
     args: (threadId: string, runCreateStateful: RunCreateStateful) => ({
       path: threadPath(threadId),
       body: runCreateStateful,
@@ -372,6 +381,7 @@ export const operations = {
     path: "/threads/{thread_id}/runs/{run_id}/stream",
     response: RunOutputStream,
     stream: true,
+    rejoin: "streamThreadRunOutput",
     args: (threadId: string, runId: string) => ({ path: threadRunPath(threadId, runId) }),
   }),
   /** Cancel a run of a thread. */

@@ -148,13 +148,10 @@ export class ACPClient {
     position: StreamPosition,
   ): Promise<Response> | undefined {
     const once = { ...options, lastEventId: position.lastEventId, retries: 0 };
-    if (operation.method === "GET") {
+    const join = operation.rejoin === undefined ? undefined : operationByName(operation.rejoin);
+    if (join === operation) {
       return this.apiClient.call(operation, parts, once, "stream") as Promise<Response>;
     }
-    const joinPath = operation.path.replace(/\/stream$/, "/{run_id}/stream");
-    const join = Object.values<Operation>(operations).find(
-      (o) => o.stream && o.method === "GET" && o.path === joinPath,
-    );
     if (!join || position.runId === undefined) return undefined;
     const path = { ...parts.path, run_id: position.runId };
     const fromStart = { ...once, lastEventId: position.lastEventId ?? beforeFirstEventId };
@@ -169,6 +166,10 @@ export class ACPClient {
  * may refuse it, which ends the stream in `ApiStreamRejoinError`.
  */
 const beforeFirstEventId = "0";
+
+function operationByName(name: string): Operation | undefined {
+  return Object.hasOwn(operations, name) ? operations[name as OperationName] : undefined;
+}
 
 for (const name of Object.keys(operations) as OperationName[]) {
   const define = (method: string, flavour: Flavour) =>
