@@ -3,6 +3,7 @@
  * no stack trace unless `--debug`, and never the API key.
  */
 import { ACPDescriptorValidationException } from "../core/errors.js";
+import { messageOf } from "../core/message-of.js";
 
 /** A failure to report to the person as it is, with the exit code to end with. */
 export class CliError extends Error {
@@ -15,14 +16,6 @@ export class CliError extends Error {
   }
 }
 
-/** Replaces every occurrence of each secret with `***`. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  // A blank "secret" hides nothing and would shred every space of the text.
-  for (const s of secrets) if (s?.trim()) out = out.split(s).join("***");
-  return out;
-}
-
 /**
  * The lines that report `error`: one line, or for an invalid descriptor a line
  * per problem; with `debug`, the stack too.
@@ -32,7 +25,7 @@ export function describeError(error: unknown, debug: boolean): string[] {
     const lines = error.message.split("\n");
     return debug && error.stack ? [...lines, error.stack] : lines;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const first = message.split("\n")[0] ?? "";
   if (debug && error instanceof Error && error.stack) return [first, error.stack];
   return [first];

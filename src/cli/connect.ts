@@ -5,9 +5,10 @@
  */
 import { Option } from "commander";
 import { ApiException } from "../core/errors.js";
+import { SecretRedactor } from "../core/redact.js";
 import type { ACPClient } from "../index.js";
 import type { Agent } from "../models/agents.js";
-import { CliError, redact } from "./cli-error.js";
+import { CliError } from "./cli-error.js";
 import type { CliIo } from "./io.js";
 import { warn } from "./io.js";
 
@@ -66,11 +67,12 @@ export async function connect(opts: ServerOptions, io: CliIo): Promise<ACPClient
   const host = serverUrlOf(opts, io);
   const { ACPClient, ApiClientConfiguration } = await import("../index.js");
   const key = apiKeyOf(opts, io);
+  const redactor = new SecretRedactor(key ? [key] : []);
   const configuration = new ApiClientConfiguration({
     host,
     ...(key ? { apiKey: { "x-api-key": key } } : {}),
     debug: opts.debug === true,
-    logger: { debug: (message: string) => io.stderr.write(`${redact(message, [key])}\n`) },
+    logger: { debug: (message: string) => io.stderr.write(`${redactor.redact(message)}\n`) },
   });
   return new ACPClient({ configuration });
 }

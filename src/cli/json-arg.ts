@@ -1,5 +1,6 @@
 /** Reads the JSON values people pass on the command line: inline, or `@file`. */
 import { readFileSync } from "node:fs";
+import { messageOf } from "../core/message-of.js";
 import { CliError } from "./cli-error.js";
 
 /**
@@ -19,7 +20,7 @@ export function parseJsonArg(value: string, option: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     throw new CliError(`${option}: not valid JSON (${why})`);
   }
 }

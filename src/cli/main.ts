@@ -1,6 +1,7 @@
 /** Runs `acp` once: parses, dispatches, and turns any failure into a line and an exit code. */
 import { CommanderError } from "commander";
-import { CliError, describeError, redact } from "./cli-error.js";
+import { SecretRedactor } from "../core/redact.js";
+import { CliError, describeError } from "./cli-error.js";
 import { secretsOf } from "./connect.js";
 import type { CliContext } from "./context.js";
 import type { CliIo } from "./io.js";
@@ -16,7 +17,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const lines = describeError(error, debug).map((l) => redact(l, secretsOf(argv, io)));
+    const redactor = new SecretRedactor(secretsOf(argv, io));
+    const lines = describeError(error, debug).map((l) => redactor.redact(l));
     const [first, ...rest] = lines;
     io.stderr.write(`acp: ${first}\n${rest.map((l) => `${l}\n`).join("")}`);
     return error instanceof CliError ? error.exitCode : 1;

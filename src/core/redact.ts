@@ -9,7 +9,8 @@ export class SecretRedactor {
   constructor(secrets: Iterable<string>) {
     // Longest first, so a key that contains a shorter secret is hidden whole.
     this.#secrets = [...new Set(secrets)]
-      .filter((s) => s.length > 0)
+      // A blank "secret" hides nothing and would shred every space of a text.
+      .filter((s) => s.trim().length > 0)
       .sort((a, b) => b.length - a.length);
   }
 

@@ -14,6 +14,7 @@ import {
   OpenApiException,
 } from "../core/errors.js";
 import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
+import { messageOf } from "../core/message-of.js";
 import {
   isCredentialHeaderName,
   redactHeaders,
@@ -194,7 +195,7 @@ export class APIBridgeAgentNode<
     if (err instanceof AttemptTimeoutError) {
       return new ApiTimeoutError(`no answer within ${this.#timeout} ms`, where);
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     return new ApiConnectionError(
       `cannot reach ${redactUrl(this.url)}: ${this.#redactor.redact(message)}`,
       where,

@@ -18,6 +18,7 @@
  */
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
 import { ACPRunException } from "../core/errors.js";
+import { messageOf } from "../core/message-of.js";
 import type { RunEventStream } from "../index.js";
 import type {
   ResumePayloadSchema,
@@ -181,7 +182,7 @@ export class RunDriver {
     } catch (err) {
       if (isGraphInterrupt(err)) throw err;
       void this.cancelRemote();
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = messageOf(err);
       throw new ACPRunException(
         `the remote agent of node "${this.o.node}" asks for input, but the parent graph cannot pause: ${reason}`,
         undefined,

@@ -10,6 +10,7 @@ import {
   jsonSchemaValidator,
   knownDialect,
 } from "../core/json-schema.js";
+import { messageOf } from "../core/message-of.js";
 import { problem } from "./problems.js";
 
 function describeMetaError(e: ErrorObject): string {
@@ -47,7 +48,7 @@ export function checkJsonSchema(schema: unknown, path: PathToItem): DescriptorPr
     compileJsonSchema(target);
     return [];
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     return [problem(path, `is not a usable JSON Schema: ${why}`)];
   } finally {
     // Forget it, so that the next schema may reuse its $id.

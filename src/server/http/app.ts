@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
+import { messageOf } from "../../core/message-of.js";
 import { AgentRegistry } from "../agents.js";
 import type { ACPServerOptions } from "../options.js";
 import { GraphState } from "../runs/graph-state.js";
@@ -150,5 +151,3 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     },
   };
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

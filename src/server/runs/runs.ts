@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
 import { isUuid } from "../../core/json-guards.js";
+import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
 import type {
   ResumePayloadSchema,
@@ -1078,8 +1079,6 @@ const now = () => new Date().toISOString();
 
 /** The first execution of a new run starts from its input. */
 const INPUT = { kind: "input" } as const;
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Resolves when `signal` aborts. */
 function aborted(signal: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isRecord } from "../../core/json-guards.js";
+import { messageOf } from "../../core/message-of.js";
 import type {
   Thread,
   ThreadCreate,
@@ -251,5 +252,3 @@ export class ThreadService {
  */
 const busyThread = (threadId: string, runId: string) =>
   unprocessable(`thread ${threadId} is busy with run ${runId}; cancel it or wait for it first`);
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { messageOf } from "../../core/message-of.js";
 import { StoreEncodingError } from "./errors.js";
 import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
 
@@ -13,10 +14,7 @@ export function encode(value: unknown, operation: string): string {
   try {
     text = JSON.stringify(value);
   } catch (err) {
-    throw new StoreEncodingError(
-      `the record is not plain JSON: ${err instanceof Error ? err.message : String(err)}`,
-      operation,
-    );
+    throw new StoreEncodingError(`the record is not plain JSON: ${messageOf(err)}`, operation);
   }
   if (text === undefined) throw new StoreEncodingError("the record is not plain JSON", operation);
   return text;

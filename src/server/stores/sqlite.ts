@@ -1,3 +1,4 @@
+import { messageOf } from "../../core/message-of.js";
 import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
 import { StoreConflictError, StoreUnavailableError } from "./errors.js";
 import { SQLITE_SCHEMA } from "./sqlite-schema.js";
@@ -47,9 +48,9 @@ async function openDatabase(filename: string): Promise<Database> {
     driver = await import(DRIVER);
   } catch (err) {
     throw new StoreUnavailableError(
-      `the SQLite store needs the package better-sqlite3 (npm install better-sqlite3@12): ${
-        err instanceof Error ? err.message : String(err)
-      }`,
+      `the SQLite store needs the package better-sqlite3 (npm install better-sqlite3@12): ${messageOf(
+        err,
+      )}`,
       "sqlite.open",
     );
   }
@@ -62,10 +63,7 @@ async function openDatabase(filename: string): Promise<Database> {
     db.exec(SQLITE_SCHEMA);
     return db;
   } catch (err) {
-    throw new StoreUnavailableError(
-      `cannot open ${filename}: ${err instanceof Error ? err.message : String(err)}`,
-      "sqlite.open",
-    );
+    throw new StoreUnavailableError(`cannot open ${filename}: ${messageOf(err)}`, "sqlite.open");
   }
 }
 
