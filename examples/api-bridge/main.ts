@@ -21,10 +21,10 @@ const BridgeState = Annotation.Root({
 const QUERY =
   'Send an email to ada@example.com with the subject "Welcome" and the body "Glad you\'re here."';
 
-function bridgeGraph(hostname: string, serviceName: string, serviceApiKey: string) {
+function bridgeGraph(host: string, serviceName: string, serviceApiKey: string) {
   const node = new APIBridgeAgentNode({
     name: "send_email",
-    hostname,
+    host,
     serviceName,
     serviceApiKey,
     inputPath: "email.input",

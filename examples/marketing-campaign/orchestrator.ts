@@ -118,7 +118,7 @@ export function buildCampaignGraph(endpoints: CampaignEndpoints, llm: BaseChatMo
   });
   const sender = new APIBridgeAgentNode({
     name: CAMPAIGN_NODES.sender,
-    hostname: endpoints.email.hostname,
+    host: endpoints.email.hostname,
     serviceName: endpoints.email.serviceName,
     serviceApiKey: endpoints.email.apiKey,
     inputPath: "sendgrid_state.input",

@@ -36,7 +36,7 @@ function maskKey(value: string): string {
 
 /** A running stand-in service. */
 export interface EmailService {
-  /** The base URL to give `APIBridgeAgentNode` as `hostname`. */
+  /** The base URL to give `APIBridgeAgentNode` as `host`. */
   url: string;
   /** The service name to give `APIBridgeAgentNode` as `serviceName`. */
   serviceName: string;

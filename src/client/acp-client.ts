@@ -5,9 +5,10 @@
 import type { z } from "zod";
 import type { AgentACPDescriptor, RunOutputStream } from "../models/index.js";
 import { type Operation, type OperationName, operations } from "../operations.js";
-import { ApiClient } from "./api-client.js";
+import { ApiClient, type ResponseMode } from "./api-client.js";
 import { ApiClientConfiguration, type ApiClientConfigurationOptions } from "./configuration.js";
 import type { EnvSource } from "./env.js";
+import { httpInfo } from "./http-util.js";
 import { RunEventStream, type StreamPosition } from "./run-stream.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 
@@ -54,7 +55,7 @@ export interface ACPClientOptions {
 }
 
 /** The flavour a generated method returns. */
-type Flavour = "data" | "httpInfo" | "raw";
+type Flavour = Exclude<ResponseMode, "stream" | "parsed">;
 
 export interface ACPClient extends ACPClientMethods {}
 
@@ -107,13 +108,7 @@ export class ACPClient {
     const api = this.apiClient;
     if (flavour === "raw") return api.call(operation, parts, options, "raw", positional);
     if (!operation.stream) {
-      return api.call(
-        operation,
-        parts,
-        options,
-        flavour === "data" ? "data" : "parsed",
-        positional,
-      );
+      return api.call(operation, parts, options, flavour, positional);
     }
     const open = () =>
       api.call(operation, parts, options, "stream", positional) as Promise<Response>;
@@ -128,12 +123,9 @@ export class ACPClient {
       rejoinIds: options.rejoinIds,
     };
     if (flavour === "data") return new RunEventStream(source);
-    return open().then((response) => ({
-      statusCode: response.status,
-      headers: Object.fromEntries(response.headers.entries()),
-      data: new RunEventStream(source, response),
-      rawData: new Uint8Array(),
-    }));
+    return open().then((response) =>
+      httpInfo(response, new RunEventStream(source, response), new Uint8Array()),
+    );
   }
 
   /**

@@ -40,14 +40,21 @@ import {
   type Timeout,
 } from "./configuration.js";
 import { describeErrorBody } from "./error-body.js";
-import { anySignal, Deadline, errorCode, fetchFailureCause, headersObject } from "./http-util.js";
+import {
+  anySignal,
+  Deadline,
+  errorCode,
+  fetchFailureCause,
+  headersObject,
+  httpInfo,
+} from "./http-util.js";
 import { ApiDeadlineExceededError, ApiResponseTooLargeError } from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { readBodyWithin, readTextCut } from "./read-body.js";
 import { fetchFollowingRedirects, type RedirectRules } from "./redirects.js";
 import { fastCheckOf } from "./response-check.js";
-import type { ApiResponse, RequestOptions } from "./types.js";
+import type { RequestOptions } from "./types.js";
 import { parseOrThrow } from "./validation.js";
 
 /** The pause before asking a wait again after its `attempt`-th 204: up to 200 ms doubling, at most 2 s. */
@@ -74,10 +81,12 @@ const utf8 = new TextDecoder();
 const maxErrorBodyBytes = 64 * 1024;
 
 /**
- * How a call wants its response: `data` the checked body alone, `parsed` an
- * `ApiResponse` with status, headers and raw bytes as well.
+ * How a call wants its response, in the words of the client's method flavours:
+ * `data` the checked body alone, `httpInfo` an `ApiResponse` with status,
+ * headers and raw bytes as well, `raw` the response itself, `stream` a 2xx
+ * event-stream response. `parsed` is the former name of `httpInfo`.
  */
-export type ResponseMode = "data" | "parsed" | "raw" | "stream";
+export type ResponseMode = "data" | "httpInfo" | "raw" | "stream" | "parsed";
 
 let defaultApiClient: ApiClient | undefined;
 
@@ -151,7 +160,7 @@ export class ApiClient {
   }
 
   /**
-   * Sends one operation. `data` resolves to the checked body; `parsed` to an
+   * Sends one operation. `data` resolves to the checked body; `httpInfo` to an
    * `ApiResponse` holding it; `raw` to the response of any status, body unread;
    * `stream` to a 2xx response whose body is an event stream, with the timeout
    * applying until its headers arrive.
@@ -160,7 +169,7 @@ export class ApiClient {
     operation: Operation,
     parts: OperationArgs,
     options: RequestOptions = {},
-    mode: ResponseMode = "parsed",
+    mode: ResponseMode = "httpInfo",
     argValues: readonly unknown[] = [],
   ): Promise<unknown> {
     const started = Date.now();
@@ -206,7 +215,7 @@ export class ApiClient {
         throw this.failure(error, operation, options.signal, deadline, request);
       }
       const data = this.parseBody(operation, response, utf8.decode(rawData));
-      return mode === "data" ? data : parsedResponse(response, data, rawData);
+      return mode === "data" ? data : httpInfo(response, data, rawData);
     } finally {
       deadline?.clear();
     }
@@ -630,30 +639,6 @@ class CallRetryPolicy implements RetryPolicy {
       this.#log(`retry ${retry} of ${this.#operation.operationId} after ${describe(failure)}`);
     }
   }
-}
-
-/**
- * The `...WithHttpInfo` answer. Its headers are copied out of the response only
- * when read: most callers want the data alone.
- */
-function parsedResponse(
-  response: Response,
-  data: unknown,
-  rawData: Uint8Array,
-): ApiResponse<unknown> {
-  let headers: Record<string, string> | undefined;
-  return {
-    statusCode: response.status,
-    get headers() {
-      headers ??= headersObject(response.headers);
-      return headers;
-    },
-    set headers(value) {
-      headers = value;
-    },
-    data,
-    rawData,
-  };
 }
 
 /** A request's URL, headers and body, before credentials are added. */

@@ -1,5 +1,6 @@
 /** Small pieces of the transport: request timers, signals, headers, error codes. */
 import type { Timeout } from "./configuration.js";
+import type { ApiResponse } from "./types.js";
 
 /** A timer that aborts a request when its time is up; knows whether it fired. */
 export class Deadline {
@@ -96,4 +97,24 @@ export function fetchFailureCause(error: unknown): string {
   if (causes.length > 0) return causes.join(", ");
   const innermost = chain.at(-1);
   return innermost instanceof Error ? innermost.message : String(error);
+}
+
+/**
+ * The `...WithHttpInfo` answer. Its headers are copied out of the response only
+ * when read: most callers want the data alone.
+ */
+export function httpInfo<T>(response: Response, data: T, rawData: Uint8Array): ApiResponse<T> {
+  let headers: Record<string, string> | undefined;
+  return {
+    statusCode: response.status,
+    get headers() {
+      headers ??= headersObject(response.headers);
+      return headers;
+    },
+    set headers(value) {
+      headers = value;
+    },
+    data,
+    rawData,
+  };
 }

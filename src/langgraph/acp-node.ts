@@ -52,6 +52,8 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
   /** The config's type. */
   configType?: z.ZodType<C>;
   /** Headers sent with every request to the agent, e.g. `{ "x-api-key": key }`. */
+  headers?: Record<string, string>;
+  /** @deprecated The former name of {@link headers}; used when `headers` is absent. */
   authHeader?: Record<string, string>;
   /**
    * Run on a remote thread of this node and the parent's `thread_id`, so the agent keeps
@@ -145,7 +147,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     this.useThreads = options.useThreads ?? false;
     this.descriptor = options.descriptor;
     this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
-    this.#headers = options.authHeader;
+    this.#headers = options.headers ?? options.authHeader;
     this.#streamMode = options.streamMode;
     this.#interruptShape = options.interruptPayloadShape ?? "auto";
     this.#rejoinIds = options.rejoinIds;
@@ -172,7 +174,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   ): Promise<ACPNode> {
     const client = options.client ?? new ACPClient({ configuration: options.clientConfig });
     const descriptor = await client.getAcpDescriptorById(options.agentId, {
-      headers: options.authHeader,
+      headers: options.headers ?? options.authHeader,
     });
     return ACPNode.fromDescriptor({ ...options, client, descriptor });
   }

@@ -46,7 +46,9 @@ export interface APIBridgeAgentNodeOptions<
   /** The node's name in the graph. */
   name: string;
   /** The base URL of the API bridge, e.g. `http://127.0.0.1:8080`. */
-  hostname: string;
+  host?: string;
+  /** @deprecated The former name of {@link host}; used when `host` is absent. */
+  hostname?: string;
   /** The service behind the bridge; a trailing `/` is added when missing. */
   serviceName: string;
   /** Dot path in the state of the {@link APIBridgeInput}. */
@@ -60,6 +62,8 @@ export interface APIBridgeAgentNodeOptions<
   /** The output's type; it must accept `{ result }`. */
   outputType?: z.ZodType<O>;
   /** The bridge's own key, sent as `x-api-key` when set. */
+  bridgeApiKey?: string;
+  /** @deprecated The former name of {@link bridgeApiKey}; used when `bridgeApiKey` is absent. */
   apikey?: string;
   /** Milliseconds per attempt; default 60 000. */
   timeout?: number;
@@ -71,7 +75,7 @@ export interface APIBridgeAgentNodeOptions<
 }
 
 /**
- * Sends the input's `query` to `<hostname>/<serviceName>` as `application/nlq` and
+ * Sends the input's `query` to `<host>/<serviceName>` as `application/nlq` and
  * writes `{ result }` at the output path: the response text, or a line saying which
  * operation was performed when the response is empty.
  */
@@ -80,11 +84,11 @@ export class APIBridgeAgentNode<
   O extends APIBridgeOutput = APIBridgeOutput,
 > extends StateNode<I, O> {
   /** The base URL of the API bridge. */
-  readonly hostname: string;
+  readonly host: string;
   /** The service name, ending with `/`. */
   readonly serviceName: string;
   readonly #serviceApiKey: string;
-  readonly #apikey: string | undefined;
+  readonly #bridgeApiKey: string | undefined;
   readonly #timeout: number;
   readonly #retries: number;
   readonly #redactor: SecretRedactor;
@@ -97,26 +101,32 @@ export class APIBridgeAgentNode<
       inputType: options.inputType ?? (APIBridgeInput as unknown as z.ZodType<I>),
       outputType: options.outputType ?? (APIBridgeOutput as unknown as z.ZodType<O>),
     });
-    if (!options.hostname) throw new ApiTypeError(`node "${options.name}": hostname is required`);
+    const host = options.host ?? options.hostname;
+    if (!host) throw new ApiTypeError(`node "${options.name}": host is required`);
     if (!options.serviceName) {
       throw new ApiTypeError(`node "${options.name}": serviceName is required`);
     }
     if (typeof options.serviceApiKey !== "string") {
       throw new ApiTypeError(`node "${options.name}": serviceApiKey is required`);
     }
-    this.hostname = options.hostname.replace(/\/+$/, "");
+    this.host = host.replace(/\/+$/, "");
     const service = options.serviceName.replace(/^\/+/, "");
     this.serviceName = service.endsWith("/") ? service : `${service}/`;
     this.#serviceApiKey = options.serviceApiKey;
-    this.#apikey = options.apikey;
+    this.#bridgeApiKey = options.bridgeApiKey ?? options.apikey;
     this.#timeout = options.timeout ?? 60_000;
     this.#retries = options.retries ?? 2;
-    this.#redactor = new SecretRedactor([options.serviceApiKey, options.apikey ?? ""]);
+    this.#redactor = new SecretRedactor([options.serviceApiKey, this.#bridgeApiKey ?? ""]);
+  }
+
+  /** @deprecated The former name of {@link host}. */
+  get hostname(): string {
+    return this.host;
   }
 
   /** Where the query is posted. */
   get url(): string {
-    return `${this.hostname}/${this.serviceName}`;
+    return `${this.host}/${this.serviceName}`;
   }
 
   protected override async execute(
@@ -128,7 +138,7 @@ export class APIBridgeAgentNode<
       "content-type": "application/nlq",
       authorization: `Bearer ${this.#serviceApiKey}`,
     };
-    if (this.#apikey !== undefined) headers["x-api-key"] = this.#apikey;
+    if (this.#bridgeApiKey !== undefined) headers["x-api-key"] = this.#bridgeApiKey;
     let response: Response;
     try {
       const rules = this.#redirectRules();

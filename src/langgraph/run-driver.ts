@@ -70,15 +70,15 @@ export class RunDriver {
   private skip: number;
   private readonly ownTag: string;
 
-  constructor(private readonly o: RunDriverOptions) {
-    this.skip = o.answersGiven;
-    this.ownTag = o.tag ?? crypto.randomUUID();
+  constructor(private readonly options: RunDriverOptions) {
+    this.skip = options.answersGiven;
+    this.ownTag = options.tag ?? crypto.randomUUID();
   }
 
   /** The remote run's result values; throws `ACPRunException` when it failed. */
   async execute(body: NewRun): Promise<unknown> {
     const onAbort = () => void this.cancelRemote();
-    this.o.signal?.addEventListener("abort", onAbort, { once: true });
+    this.options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       let output = (await this.recover()) ?? (await this.start(body));
       for (;;) {
@@ -90,19 +90,19 @@ export class RunDriver {
           this.forget();
           throw new ACPRunException(output.description, output.errcode, output.run_id);
         }
-        const answer = this.ask(await this.o.interruptPayload(output.interrupt));
+        const answer = this.ask(await this.options.interruptPayload(output.interrupt));
         output = await this.resume(answer);
       }
     } finally {
-      this.o.signal?.removeEventListener("abort", onAbort);
+      this.options.signal?.removeEventListener("abort", onAbort);
     }
   }
 
   /** The output of this task's run from an earlier execution, if there is one to go on with. */
   private async recover(): Promise<RunOutput | undefined> {
-    if (this.o.tag === undefined) return undefined;
-    const runs = (await this.o.runs.find(this.o.tag, this.o.signal)).sort((a, b) =>
-      b.created_at.localeCompare(a.created_at),
+    if (this.options.tag === undefined) return undefined;
+    const runs = (await this.options.runs.find(this.options.tag, this.options.signal)).sort(
+      (a, b) => b.created_at.localeCompare(a.created_at),
     );
     // Once answers were sent, only the run that got them will do, whatever its state;
     // before that, a failed run is left behind (see below).
@@ -110,7 +110,7 @@ export class RunDriver {
     if (!found) {
       if (this.skip > 0) {
         throw new ACPRunException(
-          `the remote run that node "${this.o.node}" was resuming is no longer on the server`,
+          `the remote run that node "${this.options.node}" was resuming is no longer on the server`,
         );
       }
       return undefined;
@@ -119,7 +119,7 @@ export class RunDriver {
     const output =
       found.status === "pending"
         ? await this.follow()
-        : await this.o.runs.wait(found.run_id, this.o.signal);
+        : await this.options.runs.wait(found.run_id, this.options.signal);
     // A run that failed or was cancelled before any answer was sent is not resumed: a
     // retry of the node starts a new one.
     if (output.type === "error" && this.skip === 0) {
@@ -134,26 +134,28 @@ export class RunDriver {
       ...body,
       metadata: { ...(body.metadata ?? {}), [TASK_TAG_KEY]: this.ownTag },
     };
-    if (this.o.modes.length > 0) {
-      const streamed = this.o.sendModes ? { ...create, stream_mode: this.o.modes } : create;
-      return this.consume(this.o.runs.createAndStream(streamed, this.o.signal));
+    if (this.options.modes.length > 0) {
+      const streamed = this.options.sendModes
+        ? { ...create, stream_mode: this.options.modes }
+        : create;
+      return this.consume(this.options.runs.createAndStream(streamed, this.options.signal));
     }
-    const { run, output } = await this.o.runs.createAndWait(create, this.o.signal);
+    const { run, output } = await this.options.runs.createAndWait(create, this.options.signal);
     this.runId = run?.run_id;
     return output;
   }
 
   private async resume(answer: ResumePayloadSchema): Promise<RunOutput> {
-    await this.o.runs.resume(this.requireRunId(), answer, this.o.signal);
+    await this.options.runs.resume(this.requireRunId(), answer, this.options.signal);
     return this.follow();
   }
 
   /** Follows a pending run to its next stop: through its stream, or by waiting. */
   private follow(): Promise<RunOutput> {
     const runId = this.requireRunId();
-    if (this.o.modes.length === 0) return this.o.runs.wait(runId, this.o.signal);
-    const after = this.o.lastEventIds.get(runId);
-    return this.consume(this.o.runs.join(runId, after, this.o.signal));
+    if (this.options.modes.length === 0) return this.options.runs.wait(runId, this.options.signal);
+    const after = this.options.lastEventIds.get(runId);
+    return this.consume(this.options.runs.join(runId, after, this.options.signal));
   }
 
   /** Forwards a stream's events to the parent and returns where the run stopped. */
@@ -161,13 +163,13 @@ export class RunDriver {
     let stop: RunOutput | undefined;
     for await (const event of stream) {
       this.runId ??= stream.runId;
-      if (this.runId !== undefined) this.o.lastEventIds.set(this.runId, event.id);
-      this.o.writer?.({ node: this.o.node, event } satisfies ACPNodeStreamEvent);
+      if (this.runId !== undefined) this.options.lastEventIds.set(this.runId, event.id);
+      this.options.writer?.({ node: this.options.node, event } satisfies ACPNodeStreamEvent);
       stop = stopOf(event.data) ?? stop;
     }
     this.runId ??= stream.runId ?? (await this.findOwnRun());
     if (stop) return stop;
-    return this.o.runs.wait(this.requireRunId(), this.o.signal);
+    return this.options.runs.wait(this.requireRunId(), this.options.signal);
   }
 
   /**
@@ -184,7 +186,7 @@ export class RunDriver {
       void this.cancelRemote();
       const reason = messageOf(err);
       throw new ACPRunException(
-        `the remote agent of node "${this.o.node}" asks for input, but the parent graph cannot pause: ${reason}`,
+        `the remote agent of node "${this.options.node}" asks for input, but the parent graph cannot pause: ${reason}`,
         undefined,
         this.runId,
       );
@@ -192,24 +194,24 @@ export class RunDriver {
   }
 
   private async findOwnRun(): Promise<string | undefined> {
-    const runs = await this.o.runs.find(this.ownTag).catch(() => []);
+    const runs = await this.options.runs.find(this.ownTag).catch(() => []);
     return runs[0]?.run_id;
   }
 
   /** Stops the remote run after the parent aborted; best effort, never throws. */
   private async cancelRemote(): Promise<void> {
     const runId = this.runId ?? (await this.findOwnRun());
-    if (runId !== undefined) await this.o.runs.cancel(runId).catch(() => undefined);
+    if (runId !== undefined) await this.options.runs.cancel(runId).catch(() => undefined);
   }
 
   private forget(): void {
-    if (this.runId !== undefined) this.o.lastEventIds.delete(this.runId);
+    if (this.runId !== undefined) this.options.lastEventIds.delete(this.runId);
   }
 
   private requireRunId(): string {
     if (this.runId === undefined) {
       throw new ACPRunException(
-        `node "${this.o.node}": the server did not say which run it started for agent ${this.o.runs.agentId}`,
+        `node "${this.options.node}": the server did not say which run it started for agent ${this.options.runs.agentId}`,
       );
     }
     return this.runId;

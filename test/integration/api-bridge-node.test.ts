@@ -73,7 +73,7 @@ function graphWith(node: APIBridgeAgentNode) {
 function bridge(extra: Partial<ConstructorParameters<typeof APIBridgeAgentNode>[0]> = {}) {
   return new APIBridgeAgentNode({
     name: "petstore",
-    hostname: `${base}/`,
+    host: `${base}/`,
     serviceName: "petstore/v1",
     inputPath: "bridge.request.input",
     outputPath: "bridge.request.output",
@@ -84,7 +84,7 @@ function bridge(extra: Partial<ConstructorParameters<typeof APIBridgeAgentNode>[
 
 describe("APIBridgeAgentNode", () => {
   it("posts the query as application/nlq with the bearer key and writes the answer", async () => {
-    const graph = graphWith(bridge({ apikey: BRIDGE_KEY }));
+    const graph = graphWith(bridge({ bridgeApiKey: BRIDGE_KEY }));
     const out = await graph.invoke({
       bridge: { keep: 1, request: { input: { query: "how many pets are available?" } } },
       other: "untouched",
@@ -118,6 +118,16 @@ describe("APIBridgeAgentNode", () => {
       request: { output: { result: `Operation performed: ${base}/petstore/v1/ Result 201` } },
     });
     expect(received[0]?.headers["x-api-key"]).toBeUndefined();
+  });
+
+  it("still takes the former option names hostname and apikey", async () => {
+    const former = bridge({ host: undefined, hostname: `${base}/`, apikey: BRIDGE_KEY });
+    expect(former.hostname).toBe(base);
+    await graphWith(former).invoke({
+      bridge: { request: { input: { query: "how many pets are available?" } } },
+    });
+    expect(received[0]?.headers["x-api-key"]).toBe(BRIDGE_KEY);
+    expect(received[0]?.url).toBe("/petstore/v1/");
   });
 
   it("adds the trailing slash to the service name only once", () => {

@@ -27,7 +27,7 @@ const State = Annotation.Root({ bridge: Annotation<Record<string, unknown>> });
 function run(options: { retries?: number; timeout?: number }) {
   const node = new APIBridgeAgentNode({
     name: "petstore",
-    hostname: server.url,
+    host: server.url,
     serviceName: "petstore",
     inputPath: "bridge.input",
     outputPath: "bridge.output",

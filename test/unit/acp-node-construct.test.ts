@@ -93,12 +93,12 @@ describe("APIBridgeAgentNode construction", () => {
   it("keeps the service key out of sight", () => {
     const node = new APIBridgeAgentNode({
       name: "bridge",
-      hostname: "http://127.0.0.1:9",
+      host: "http://127.0.0.1:9",
       serviceName: "svc",
       inputPath: "q",
       outputPath: "r",
       serviceApiKey: "very-secret-key",
-      apikey: "other-secret",
+      bridgeApiKey: "other-secret",
     });
     expect(node.url).toBe("http://127.0.0.1:9/svc/");
     expect(JSON.stringify(node)).not.toContain("very-secret-key");
