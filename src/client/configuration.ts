@@ -103,75 +103,115 @@ export interface ApiClientConfigurationOptions {
   refreshApiKeyHook?: (configuration: ApiClientConfiguration) => void | Promise<void>;
 }
 
-const secretKeys = ["apiKey", "password", "accessToken", "proxyHeaders"] as const;
+/**
+ * Every option with the value it has when not given: the one list of options the
+ * class is built from (accessors, copies, `toOptions`). A new option is one line
+ * here beside its documented line in {@link ApiClientConfigurationOptions}.
+ */
+const defaults = {
+  host: "http://localhost",
+  apiKey: {},
+  apiKeyPrefix: {},
+  username: undefined,
+  password: undefined,
+  accessToken: undefined,
+  serverVariables: {},
+  serverOperationVariables: {},
+  servers: [],
+  serverIndex: undefined,
+  sslCaCert: undefined,
+  caCertData: undefined,
+  certFile: undefined,
+  keyFile: undefined,
+  verifySsl: true,
+  tlsServerName: undefined,
+  proxy: undefined,
+  proxyHeaders: {},
+  retries: 3,
+  timeout: undefined,
+  limits: {},
+  crossOriginRedirects: "refuse",
+  debug: false,
+  logger: console,
+  loggerFile: undefined,
+  loggerFormat: (message: string, time: Date) => `${time.toISOString()} acp DEBUG ${message}`,
+  refreshApiKeyHook: undefined,
+} satisfies {
+  [K in keyof Required<ApiClientConfigurationOptions>]:
+    | ApiClientConfigurationOptions[K]
+    | undefined;
+};
+
+type OptionName = keyof ApiClientConfigurationOptions;
+
+/** Options whose setting is fuller than what is given: the limits left out are filled in. */
+interface Resolved {
+  limits: ClientLimits;
+}
+
+/** The settings of a configuration: every option, with its default when it was not given. */
+type Settings = Omit<Given, keyof Resolved> & Resolved;
+
+type Given = {
+  -readonly [K in keyof Required<ApiClientConfigurationOptions>]: undefined extends (typeof defaults)[K]
+    ? ApiClientConfigurationOptions[K]
+    : Exclude<ApiClientConfigurationOptions[K], undefined>;
+};
+
+const optionNames = Object.keys(defaults) as OptionName[];
+/** Options that hold a map or a list (empty by default): kept as copies, never shared. */
+const containerOptions = new Set(optionNames.filter((name) => isEmptyContainer(defaults[name])));
+/** Options checked whenever they are set. */
+const checks: { [K in OptionName]?: (value: Settings[K]) => Settings[K] } = {
+  host: (value) => value.replace(/\/+$/, ""),
+  retries: (value) => checkRetries(value, "retries"),
+  timeout: (value) => (value === undefined ? undefined : checkTimeout(value)),
+  limits: (value) => resolveClientLimits(value),
+  crossOriginRedirects: (value) => checkRedirects(value),
+};
+/** Credentials: shown by name only, never by value. */
+const secretKeys: readonly OptionName[] = ["apiKey", "password", "accessToken", "proxyHeaders"];
+
+/** The settings behind each configuration, out of reach of printing and serialising. */
+const store = new WeakMap<ApiClientConfiguration, Settings>();
+
+function settingsOf(configuration: ApiClientConfiguration): Settings {
+  return store.get(configuration) as Settings;
+}
+
+/** `value` as stored for option `name`: checked, and a map or list copied. */
+function stored<K extends OptionName>(name: K, value: Settings[K]): Settings[K] {
+  const check = checks[name] as ((v: Settings[K]) => Settings[K]) | undefined;
+  const copied = containerOptions.has(name) ? copyOf(value) : value;
+  return check ? check(copied) : copied;
+}
+
+function copyOf<T>(value: T): T {
+  return (Array.isArray(value) ? [...value] : { ...value }) as T;
+}
 
 let defaultConfiguration: ApiClientConfiguration | undefined;
 
+/** Every option, readable and settable by its name (credentials included, but never shown). */
+export interface ApiClientConfiguration extends Omit<Settings, "host"> {}
+
 /**
- * All the settings of an ACP client. Credentials live in private fields, so
- * printing, inspecting or serialising a configuration never shows them.
+ * All the settings of an ACP client. They are kept apart from the object, so
+ * printing, inspecting or serialising a configuration never shows a credential.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option accessors are defined on the prototype below
 export class ApiClientConfiguration {
-  #host: string;
-  #apiKey: Record<string, string>;
-  #password: string | undefined;
-  #accessToken: string | undefined;
-  #proxy: string | undefined;
-  #proxyHeaders: Record<string, string>;
   /** The last redactor made, with the credential values it was made from. */
   #redactorCache: { secrets: readonly string[]; redactor: SecretRedactor } | undefined;
 
-  apiKeyPrefix: Record<string, string>;
-  username: string | undefined;
-  serverVariables: Record<string, string>;
-  serverOperationVariables: Record<string, Record<string, string>>;
-  servers: HostSetting[];
-  serverIndex: number | undefined;
-  sslCaCert: string | undefined;
-  caCertData: string | Uint8Array | undefined;
-  certFile: string | undefined;
-  keyFile: string | undefined;
-  verifySsl: boolean;
-  tlsServerName: string | undefined;
-  retries: number;
-  timeout: Timeout | undefined;
-  limits: ClientLimits;
-  crossOriginRedirects: CrossOriginRedirects;
-  debug: boolean;
-  logger: ApiLogger;
-  loggerFile: string | undefined;
-  loggerFormat: (message: string, time: Date) => string;
-  refreshApiKeyHook: ((configuration: ApiClientConfiguration) => void | Promise<void>) | undefined;
-
   constructor(options: ApiClientConfigurationOptions = {}) {
-    this.#host = (options.host ?? "http://localhost").replace(/\/+$/, "");
-    this.#apiKey = { ...options.apiKey };
-    this.#password = options.password;
-    this.#accessToken = options.accessToken;
-    this.#proxy = options.proxy;
-    this.#proxyHeaders = { ...options.proxyHeaders };
-    this.apiKeyPrefix = { ...options.apiKeyPrefix };
-    this.username = options.username;
-    this.serverVariables = { ...options.serverVariables };
-    this.serverOperationVariables = { ...options.serverOperationVariables };
-    this.servers = options.servers ?? [];
-    this.serverIndex = options.serverIndex;
-    this.sslCaCert = options.sslCaCert;
-    this.caCertData = options.caCertData;
-    this.certFile = options.certFile;
-    this.keyFile = options.keyFile;
-    this.verifySsl = options.verifySsl ?? true;
-    this.tlsServerName = options.tlsServerName;
-    this.retries = checkRetries(options.retries ?? 3, "retries");
-    this.timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout);
-    this.limits = resolveClientLimits(options.limits);
-    this.crossOriginRedirects = checkRedirects(options.crossOriginRedirects ?? "refuse");
-    this.debug = options.debug ?? false;
-    this.logger = options.logger ?? console;
-    this.loggerFile = options.loggerFile;
-    this.loggerFormat =
-      options.loggerFormat ?? ((message, time) => `${time.toISOString()} acp DEBUG ${message}`);
-    this.refreshApiKeyHook = options.refreshApiKeyHook;
+    const given = Object.fromEntries(
+      Object.entries(options).filter(([, value]) => value !== undefined),
+    );
+    // Every option then goes through `stored`, which fills in what `Settings` promises.
+    const all: Record<string, unknown> = { ...defaults, ...given };
+    for (const name of optionNames) all[name] = stored(name, all[name] as never);
+    store.set(this, all as unknown as Settings);
   }
 
   /**
@@ -208,87 +248,28 @@ export class ApiClientConfiguration {
 
   /** The settings as an options object, credentials included. */
   toOptions(): ApiClientConfigurationOptions {
-    return {
-      host: this.#host,
-      apiKey: { ...this.#apiKey },
-      apiKeyPrefix: { ...this.apiKeyPrefix },
-      username: this.username,
-      password: this.#password,
-      accessToken: this.#accessToken,
-      serverVariables: { ...this.serverVariables },
-      serverOperationVariables: { ...this.serverOperationVariables },
-      servers: this.servers,
-      serverIndex: this.serverIndex,
-      sslCaCert: this.sslCaCert,
-      caCertData: this.caCertData,
-      certFile: this.certFile,
-      keyFile: this.keyFile,
-      verifySsl: this.verifySsl,
-      tlsServerName: this.tlsServerName,
-      proxy: this.#proxy,
-      proxyHeaders: { ...this.#proxyHeaders },
-      retries: this.retries,
-      timeout: this.timeout,
-      limits: { ...this.limits },
-      crossOriginRedirects: this.crossOriginRedirects,
-      debug: this.debug,
-      logger: this.logger,
-      loggerFile: this.loggerFile,
-      loggerFormat: this.loggerFormat,
-      refreshApiKeyHook: this.refreshApiKeyHook,
-    };
+    const own = settingsOf(this);
+    return Object.fromEntries(
+      optionNames.map((name) => [name, containerOptions.has(name) ? copyOf(own[name]) : own[name]]),
+    );
   }
 
   /** The base URL requests go to: from `servers[serverIndex]` when set, else the host given. */
   get host(): string {
-    return this.serverIndex === undefined
-      ? this.#host
-      : this.getHostFromSettings(this.serverIndex, this.serverVariables);
+    const own = settingsOf(this);
+    return own.serverIndex === undefined
+      ? own.host
+      : this.getHostFromSettings(own.serverIndex, own.serverVariables);
   }
   set host(value: string) {
-    this.#host = value.replace(/\/+$/, "");
-    this.serverIndex = undefined;
-  }
-
-  /** API keys by security scheme name. */
-  get apiKey(): Record<string, string> {
-    return this.#apiKey;
-  }
-  set apiKey(value: Record<string, string>) {
-    this.#apiKey = { ...value };
-  }
-  /** Password for HTTP basic authentication. */
-  get password(): string | undefined {
-    return this.#password;
-  }
-  set password(value: string | undefined) {
-    this.#password = value;
-  }
-  /** Token for HTTP bearer authentication. */
-  get accessToken(): string | undefined {
-    return this.#accessToken;
-  }
-  set accessToken(value: string | undefined) {
-    this.#accessToken = value;
-  }
-  /** The proxy URL; it may carry credentials. */
-  get proxy(): string | undefined {
-    return this.#proxy;
-  }
-  set proxy(value: string | undefined) {
-    this.#proxy = value;
-  }
-  /** Headers sent to the proxy. */
-  get proxyHeaders(): Record<string, string> {
-    return this.#proxyHeaders;
-  }
-  set proxyHeaders(value: Record<string, string>) {
-    this.#proxyHeaders = { ...value };
+    const own = settingsOf(this);
+    own.host = stored("host", value);
+    own.serverIndex = undefined;
   }
 
   /** The API key of a security scheme with its prefix (`identifier`, else `alias`); undefined when not set. */
   getApiKeyWithPrefix(identifier: string, alias?: string): string | undefined {
-    const key = this.#apiKey[identifier] ?? (alias === undefined ? undefined : this.#apiKey[alias]);
+    const key = this.apiKey[identifier] ?? (alias === undefined ? undefined : this.apiKey[alias]);
     if (key === undefined) return undefined;
     const prefix = this.apiKeyPrefix[identifier] ?? (alias ? this.apiKeyPrefix[alias] : undefined);
     return prefix ? `${prefix} ${key}` : key;
@@ -296,15 +277,15 @@ export class ApiClientConfiguration {
 
   /** The `Authorization` header value for HTTP basic authentication; undefined when neither part is set. */
   getBasicAuthToken(): string | undefined {
-    if (this.username === undefined && this.#password === undefined) return undefined;
-    const pair = `${this.username ?? ""}:${this.#password ?? ""}`;
+    if (this.username === undefined && this.password === undefined) return undefined;
+    const pair = `${this.username ?? ""}:${this.password ?? ""}`;
     return `Basic ${base64(pair)}`;
   }
 
   /** The credentials to apply to each request, by name. */
   authSettings(): Record<string, AuthSetting> {
     const settings: Record<string, AuthSetting> = {};
-    for (const name of Object.keys(this.#apiKey)) {
+    for (const name of Object.keys(this.apiKey)) {
       const value = this.getApiKeyWithPrefix(name);
       if (value !== undefined) settings[name] = { type: "api_key", in: "header", key: name, value };
     }
@@ -312,12 +293,12 @@ export class ApiClientConfiguration {
     if (basic !== undefined) {
       settings.basicAuth = { type: "basic", in: "header", key: "Authorization", value: basic };
     }
-    if (this.#accessToken !== undefined) {
+    if (this.accessToken !== undefined) {
       settings.bearerAuth = {
         type: "bearer",
         in: "header",
         key: "Authorization",
-        value: `Bearer ${this.#accessToken}`,
+        value: `Bearer ${this.accessToken}`,
       };
     }
     return settings;
@@ -327,7 +308,7 @@ export class ApiClientConfiguration {
   getHostSettings(): HostSetting[] {
     return this.servers.length > 0
       ? this.servers
-      : [{ url: this.#host, description: "The configured host" }];
+      : [{ url: settingsOf(this).host, description: "The configured host" }];
   }
 
   /**
@@ -339,7 +320,7 @@ export class ApiClientConfiguration {
     variables: Record<string, string> = {},
     servers: HostSetting[] = this.getHostSettings(),
   ): string {
-    if (index === undefined) return this.#host;
+    if (index === undefined) return settingsOf(this).host;
     const server = servers[index];
     if (!server) {
       throw new ApiValueError(`invalid host index ${index}: must be less than ${servers.length}`, [
@@ -387,7 +368,7 @@ export class ApiClientConfiguration {
       }${this.certFile ? ` certFile=${this.certFile}` : ""}${
         this.tlsServerName ? ` serverName=${this.tlsServerName}` : ""
       }`,
-      `Proxy: ${this.#proxy ? redactUrl(this.#proxy) : "none"}`,
+      `Proxy: ${this.proxy ? redactUrl(this.proxy) : "none"}`,
       `Debug: ${this.debug}${this.loggerFile ? ` (to ${this.loggerFile})` : ""}`,
     ];
     return this.redact(lines.join("\n"));
@@ -405,7 +386,7 @@ export class ApiClientConfiguration {
           ? Object.fromEntries(Object.keys(value).map((k) => [k, "<redacted>"]))
           : "<redacted>";
     }
-    if (this.#proxy) shown.proxy = redactUrl(this.#proxy);
+    if (this.proxy) shown.proxy = redactUrl(this.proxy);
     return shown;
   }
 
@@ -417,16 +398,16 @@ export class ApiClientConfiguration {
   /** A redactor that knows this configuration's current credentials. */
   redactor(): SecretRedactor {
     const secrets = [
-      ...Object.values(this.#apiKey),
-      ...Object.keys(this.#apiKey).map((name) => this.getApiKeyWithPrefix(name) ?? ""),
-      ...Object.values(this.#proxyHeaders),
-      this.#password,
-      this.#accessToken,
+      ...Object.values(this.apiKey),
+      ...Object.keys(this.apiKey).map((name) => this.getApiKeyWithPrefix(name) ?? ""),
+      ...Object.values(this.proxyHeaders),
+      this.password,
+      this.accessToken,
       this.getBasicAuthToken(),
       this.getBasicAuthToken()?.slice("Basic ".length),
     ];
-    if (this.#proxy) {
-      const url = safeUrl(this.#proxy);
+    if (this.proxy) {
+      const url = safeUrl(this.proxy);
       if (url?.password) secrets.push(decodeURIComponent(url.password), url.password);
     }
     const known = secrets.filter((s): s is string => typeof s === "string");
@@ -440,12 +421,29 @@ export class ApiClientConfiguration {
 
   private describeCredentials(): string {
     const kinds = [
-      ...Object.keys(this.#apiKey).map((name) => `api key "${name}"`),
-      ...(this.username !== undefined || this.#password !== undefined ? ["basic"] : []),
-      ...(this.#accessToken !== undefined ? ["bearer token"] : []),
+      ...Object.keys(this.apiKey).map((name) => `api key "${name}"`),
+      ...(this.username !== undefined || this.password !== undefined ? ["basic"] : []),
+      ...(this.accessToken !== undefined ? ["bearer token"] : []),
     ];
     return kinds.length > 0 ? `${kinds.join(", ")} (values redacted)` : "none";
   }
+}
+
+for (const name of optionNames) {
+  if (Object.hasOwn(ApiClientConfiguration.prototype, name)) continue;
+  Object.defineProperty(ApiClientConfiguration.prototype, name, {
+    get(this: ApiClientConfiguration) {
+      return settingsOf(this)[name];
+    },
+    set(this: ApiClientConfiguration, value: never) {
+      (settingsOf(this) as unknown as Record<string, unknown>)[name] = stored(name, value);
+    },
+    configurable: true,
+  });
+}
+
+function isEmptyContainer(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.keys(value).length === 0;
 }
 
 function checkRetries(value: number, name: string): number {

@@ -79,6 +79,23 @@ describe("ApiClientConfiguration", () => {
     });
   });
 
+  it("checks an option set after construction as the constructor does, and keeps copies", () => {
+    const c = new ApiClientConfiguration();
+    expect(() => {
+      c.retries = -1;
+    }).toThrow(/retries/);
+    expect(c.retries).toBe(3);
+    const keys = { "x-api-key": "k" };
+    c.apiKey = keys;
+    keys["x-api-key"] = "changed";
+    expect(c.getApiKeyWithPrefix("x-api-key")).toBe("k");
+    const servers = [{ url: "http://a" }];
+    const d = new ApiClientConfiguration({ servers });
+    servers.push({ url: "http://b" });
+    expect(d.servers).toHaveLength(1);
+    expect(new ApiClientConfiguration().servers).toEqual([]);
+  });
+
   it("keeps a default that getDefault copies", () => {
     ApiClientConfiguration.setDefault(new ApiClientConfiguration({ host: "http://d", retries: 1 }));
     const a = ApiClientConfiguration.getDefault();
