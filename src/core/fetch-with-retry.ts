@@ -6,7 +6,6 @@
  * for nothing but the `fetch`.
  */
 import type { Dispatcher } from "undici";
-import { OpenApiException } from "./errors.js";
 import {
   type AttemptFailure,
   RetryBudget,
@@ -21,8 +20,12 @@ export interface FetchInit extends RequestInit {
   dispatcher?: Dispatcher;
 }
 
-/** An attempt whose response headers did not arrive within the policy's `attemptTimeout`. */
-export class AttemptTimeoutError extends OpenApiException {
+/**
+ * An attempt whose response headers did not arrive within the policy's
+ * `attemptTimeout`. A signal between the loop and its callers, which turn it
+ * into their own `OpenApiException` (`ApiTimeoutError`); it never reaches users.
+ */
+export class AttemptTimeoutError extends Error {
   /** The attempt's limit in milliseconds. */
   readonly ms: number;
 
@@ -33,8 +36,11 @@ export class AttemptTimeoutError extends OpenApiException {
   }
 }
 
-/** Retrying was stopped by the policy's `deadline`; `failure` is the attempt that failed last. */
-export class RetryDeadlineError extends OpenApiException {
+/**
+ * Retrying was stopped by the policy's `deadline`; `failure` is the attempt that
+ * failed last. Callers turn it into their own `OpenApiException`.
+ */
+export class RetryDeadlineError extends Error {
   /** How long the next wait would have been, in ms; undefined when a retry was cut short. */
   readonly wait: number | undefined;
   readonly failure: AttemptFailure;

@@ -36,7 +36,8 @@ const allowed: Record<string, string[]> = {
   models: ["core/", "models/"],
   client: groundFloor,
   manifest: [...groundFloor, entries.client],
-  langgraph: [...groundFloor, entries.client, entries.manifest],
+  // The API bridge follows redirects by the client's own rules (credentials stay home).
+  langgraph: [...groundFloor, entries.client, entries.manifest, "client/redirects.ts"],
   server: [...groundFloor, entries.client, entries.manifest],
   cli: [...groundFloor, ...Object.values(entries)],
 };
