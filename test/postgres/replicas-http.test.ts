@@ -50,7 +50,7 @@ describe.skipIf(!postgresAvailable)("two replicas on one PostgreSQL, over HTTP",
     await slowStarted(++slowRuns);
     await b.cancelStatelessRun(run.run_id, true, "interrupt");
     const seen = await Promise.all([a, b].map((c) => c.getStatelessRun(run.run_id)));
-    expect(seen.map((r) => r.status)).toEqual(["interrupted", "interrupted"]);
+    expect(seen.map((r) => r.status)).toEqual(["error", "error"]);
     const waited = await a.waitForStatelessRunOutput(run.run_id);
     expect(waited.output).toMatchObject({ type: "error", errcode: 499 });
   });
@@ -92,7 +92,7 @@ describe.skipIf(!postgresAvailable)("two replicas on one PostgreSQL, over HTTP",
       input: { text: "second" },
       multitask_strategy: "interrupt",
     });
-    expect((await a.getThreadRun(threadId, busy.run_id)).status).toBe("interrupted");
+    expect((await a.getThreadRun(threadId, busy.run_id)).status).toBe("error");
     await slowStarted(++slowRuns);
 
     const rollingBack = await a.createThreadRun(threadId, {

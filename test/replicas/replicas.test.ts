@@ -227,7 +227,7 @@ describe.skipIf(!postgresAvailable)("three replicas on one PostgreSQL", () => {
     expect(outcomes).toHaveLength(tracked.length);
     for (const { entry, output } of outcomes) {
       const status = output.run?.status;
-      if (entry.cancelled) expect(status).toBe("interrupted");
+      if (entry.cancelled) expect(status).toBe("error");
       else if (entry.creator === 2 && !entry.victim) expect(["success", "error"]).toContain(status);
       else expect(status).toBe("success");
       // The runs executing in the killed replica were taken over and completed elsewhere.
