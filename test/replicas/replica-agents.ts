@@ -72,6 +72,7 @@ function replicaAgents(databaseUrl: string): ACPAgentOptions[] {
           },
           output: { type: "object" },
           config: { type: "object" },
+          custom_streaming_update: { type: "object" },
           thread_state: { type: "object" },
         },
       },
