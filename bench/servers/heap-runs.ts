@@ -5,9 +5,9 @@
  * is `memory:<bytes>` (a memory store with that budget) or `sqlite` (SQLite `:memory:`,
  * outside the JavaScript heap).
  */
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { Pool } from "undici";
 import { memoryStore, serveACP, sqliteStore } from "../../src/server/index.js";
+import { echoAgent } from "./echo-agent.js";
 
 const [total, every] = [Number(process.argv[2]), Number(process.argv[3])];
 const storeArg = process.argv[4] ?? "sqlite";
@@ -22,28 +22,8 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
-const State = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
-const graph = new StateGraph(State)
-  .addNode("echo", (state: typeof State.State) => ({ reply: `echo: ${state.text}` }))
-  .addEdge(START, "echo")
-  .addEdge("echo", END)
-  .compile();
 const running = await serveACP({
-  agents: [
-    {
-      graph,
-      agentId: "echo",
-      descriptor: {
-        metadata: { ref: { name: "bench.echo", version: "1.0.0" }, description: "echoes" },
-        specs: {
-          capabilities: { threads: false, interrupts: false, callbacks: false },
-          input: { type: "object" },
-          output: { type: "object" },
-          config: { type: "object" },
-        },
-      },
-    },
-  ],
+  agents: [echoAgent()],
   port: 0,
   store,
   logger: { warn: () => undefined },

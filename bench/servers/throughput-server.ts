@@ -5,38 +5,13 @@
  * the echo graph, to tell the graph's cost from the server's. Prints `{"url": ...}`.
  */
 import { randomUUID } from "node:crypto";
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { serveACP } from "../../src/server/index.js";
 import { listen, readBody } from "../lib/local-server.js";
-
-const State = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
-
-function echoGraph() {
-  return new StateGraph(State)
-    .addNode("echo", (state: typeof State.State) => ({ reply: `echo: ${state.text}` }))
-    .addEdge(START, "echo")
-    .addEdge("echo", END)
-    .compile();
-}
+import { echoAgent, echoGraph } from "./echo-agent.js";
 
 async function acp(): Promise<string> {
-  const graph = echoGraph();
   const running = await serveACP({
-    agents: [
-      {
-        graph,
-        agentId: "echo",
-        descriptor: {
-          metadata: { ref: { name: "bench.echo", version: "1.0.0" }, description: "echoes" },
-          specs: {
-            capabilities: { threads: false, interrupts: false, callbacks: false },
-            input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-            output: { type: "object" },
-            config: { type: "object" },
-          },
-        },
-      },
-    ],
+    agents: [echoAgent()],
     port: 0,
     logger: { warn: () => undefined },
   });

@@ -1,0 +1,34 @@
+/**
+ * The echo agent every server benchmark serves: one node that answers `echo: <text>`,
+ * with no threads, interrupts or callbacks, so a run costs what the server adds.
+ */
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import type { ACPAgentOptions } from "../../src/server/index.js";
+
+const State = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
+
+/** A fresh compiled echo graph. */
+export function echoGraph() {
+  return new StateGraph(State)
+    .addNode("echo", (state: typeof State.State) => ({ reply: `echo: ${state.text}` }))
+    .addEdge(START, "echo")
+    .addEdge("echo", END)
+    .compile();
+}
+
+/** The echo graph as an agent of `serveACP`, with the id `echo`. */
+export function echoAgent(): ACPAgentOptions {
+  return {
+    graph: echoGraph(),
+    agentId: "echo",
+    descriptor: {
+      metadata: { ref: { name: "bench.echo", version: "1.0.0" }, description: "echoes" },
+      specs: {
+        capabilities: { threads: false, interrupts: false, callbacks: false },
+        input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+        output: { type: "object" },
+        config: { type: "object" },
+      },
+    },
+  };
+}
