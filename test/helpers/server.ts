@@ -2,8 +2,11 @@
  * Starting and stopping the ACP server in tests: a server with the test graphs on
  * 127.0.0.1 and port 0, raw HTTP calls, an SSE frame reader and a webhook receiver.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import {
@@ -247,4 +250,27 @@ export class StreamReader {
   async cancel(): Promise<void> {
     await this.reader.cancel();
   }
+}
+
+/**
+ * A test file's scratch folder and the servers and clients it starts: after its tests,
+ * every client is closed, every server released and closed, and the folder removed.
+ */
+export function serverScope(prefix: string): {
+  dir: string;
+  servers: TestACPServer[];
+  clients: ACPClient[];
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const servers: TestACPServer[] = [];
+  const clients: ACPClient[] = [];
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    for (const server of servers) {
+      server.gate.release();
+      await server.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, servers, clients };
 }

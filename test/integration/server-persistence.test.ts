@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ACPClient,
   ApiClientConfiguration,
@@ -16,20 +14,9 @@ import {
   sqliteStore,
 } from "../../src/server/index.js";
 import { echoAgent } from "../helpers/graphs.js";
-import { agentIds, raw, readSse, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { agentIds, raw, readSse, serverScope, startACPServer } from "../helpers/server.js";
 
-const dir = mkdtempSync(join(tmpdir(), "acp-runs-"));
-const servers: TestACPServer[] = [];
-const clients: ACPClient[] = [];
-
-afterAll(async () => {
-  for (const client of clients) await client.close();
-  for (const server of servers) {
-    server.gate.release();
-    await server.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, servers, clients } = serverScope("acp-runs-");
 
 let files = 0;
 /** A fresh SQLite file for one test's servers. */

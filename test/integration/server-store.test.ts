@@ -3,34 +3,16 @@
  * records, a damaged record does not stop a start, rollback undoes only its own run,
  * and stateless runs that need no graph state write none.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACPClient, ApiClientConfiguration, type RunOutput } from "../../src/index.js";
 import { sqliteStore } from "../../src/server/index.js";
-import {
-  agentIds,
-  memoryLogger,
-  raw,
-  startACPServer,
-  type TestACPServer,
-} from "../helpers/server.js";
+import { agentIds, memoryLogger, raw, serverScope, startACPServer } from "../helpers/server.js";
 import { openRawDatabase } from "../helpers/sqlite-driver.js";
 
-const dir = mkdtempSync(join(tmpdir(), "acp-store-http-"));
-const servers: TestACPServer[] = [];
-const clients: ACPClient[] = [];
-afterAll(async () => {
-  for (const client of clients) await client.close();
-  for (const server of servers) {
-    server.gate.release();
-    await server.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, servers, clients } = serverScope("acp-store-http-");
 
 async function start(options: Parameters<typeof startACPServer>[0] = {}) {
   const server = await startACPServer(options);
