@@ -42,7 +42,9 @@ async function load(pool: Pool, concurrency: number, total: number): Promise<Loa
 
 /** Measures wait-endpoint runs per second and latency of the ACP server and the bare handlers. */
 export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
-  const acp = await startChild<{ url: string }>("servers/throughput-server.ts", ["acp"]);
+  const acp = await startChild<{ url: string; from: string }>("servers/throughput-server.ts", [
+    "acp",
+  ]);
   const bare = await startChild<{ url: string }>("servers/throughput-server.ts", ["bare"]);
   const graph = await startChild<{ url: string }>("servers/throughput-server.ts", ["graph"]);
   const rounds = mode.quick ? 3 : 5;
@@ -121,7 +123,7 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
   }
   return {
     title: "3. Server throughput",
-    method: `\`POST /runs/wait\` stateless echo runs (a one-node LangGraph.js graph) through the project's ACP server vs a bare \`node:http\` handler that parses the body, checks the input, builds the run and output and writes the JSON. Each server in its own process; load from an undici pool with one kept-alive connection per client; ${rounds} alternating rounds per concurrency, median runs/s, latency percentiles over all measured requests.`,
+    method: `\`POST /runs/wait\` stateless echo runs (a one-node LangGraph.js graph) through the project's ACP server (${acp.ready.from === "dist" ? "the built package, `dist/`" : "the sources, through tsx"}) vs a bare \`node:http\` handler that parses the body, checks the input, builds the run and output and writes the JSON. Each server in its own process; load from an undici pool with one kept-alive connection per client; ${rounds} alternating rounds per concurrency, median runs/s, latency percentiles over all measured requests.`,
     columns: ["clients", "server", "median runs/s", "p50 ms", "p99 ms", "throughput ratio"],
     rows,
     target: {
@@ -129,7 +131,7 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
       met: lowestGraphRatio >= 0.8,
     },
     notes: [
-      `Against a bare handler that runs the same graph with \`graph.invoke\` (no checkpointer), the ACP server's throughput ratio is ${graphRatios.join(", ")}. The ACP server does more per run: HTTP routing through Hono, the body's schema checks, the run's record and events in the store, and the graph run as a stream, so that its events can be replayed.`,
+      `Against a bare handler that runs the same graph with \`graph.invoke\` (no checkpointer), the ACP server's throughput ratio is ${graphRatios.join(", ")}. The ACP server does more per run: HTTP routing through Hono, the body's schema checks, the run's record and events in the store (the default memory store, which keeps each record as JSON text), and the graph run as a stream, so that its events can be replayed.`,
       `Throughput ratios (ACP / bare handler without a graph) by concurrency: ${ratios.join(", ")}: most of the gap is the graph itself.`,
     ],
   };

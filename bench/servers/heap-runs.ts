@@ -6,11 +6,12 @@
  * outside the JavaScript heap).
  */
 import { Pool } from "undici";
-import { memoryStore, serveACP, sqliteStore } from "../../src/server/index.js";
+import { server } from "../lib/server-module.js";
 import { echoAgent } from "./echo-agent.js";
 
 const [total, every] = [Number(process.argv[2]), Number(process.argv[3])];
 const storeArg = process.argv[4] ?? "sqlite";
+const { memoryStore, serveACP, sqliteStore } = server;
 const store = storeArg.startsWith("memory:")
   ? memoryStore({ maxBytes: Number(storeArg.slice("memory:".length)) })
   : sqliteStore(":memory:");

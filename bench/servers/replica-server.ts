@@ -3,9 +3,7 @@
  * graph with the project's ACP server on the store named by its arguments (`postgres
  * URL SCHEMA` or `sqlite FILE`). Prints `{"url": ...}`.
  */
-import { serveACP } from "../../src/server/index.js";
-import { postgresStore } from "../../src/server/stores/postgres.js";
-import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { server } from "../lib/server-module.js";
 import { echoAgent } from "./echo-agent.js";
 
 const [kind, where, schema] = process.argv.slice(2);
@@ -13,6 +11,7 @@ if ((kind !== "postgres" && kind !== "sqlite") || !where) {
   throw new Error("usage: replica-server postgres URL SCHEMA | sqlite FILE");
 }
 
+const { postgresStore, serveACP, sqliteStore } = server;
 const running = await serveACP({
   agents: [echoAgent()],
   store:

@@ -2,15 +2,16 @@
  * The server side of benchmark 3, in a process of its own: `acp` serves an echo graph
  * with the project's ACP server; `bare` answers the same wait endpoint with a plain
  * `node:http` handler that does the same JSON work; `graph` is `bare` that also runs
- * the echo graph, to tell the graph's cost from the server's. Prints `{"url": ...}`.
+ * the echo graph, to tell the graph's cost from the server's. Prints `{"url": ...,
+ * "from": "dist" | "src"}` (see `server-module.ts`).
  */
 import { randomUUID } from "node:crypto";
-import { serveACP } from "../../src/server/index.js";
 import { listen, readBody } from "../lib/local-server.js";
+import { server, serverSource } from "../lib/server-module.js";
 import { echoAgent, echoGraph } from "./echo-agent.js";
 
 async function acp(): Promise<string> {
-  const running = await serveACP({
+  const running = await server.serveACP({
     agents: [echoAgent()],
     port: 0,
     logger: { warn: () => undefined },
@@ -20,7 +21,7 @@ async function acp(): Promise<string> {
 
 async function bare(withGraph: boolean): Promise<string> {
   const graph = echoGraph();
-  const server = await listen(async (req, res) => {
+  const listening = await listen(async (req, res) => {
     if (req.method !== "POST" || req.url !== "/runs/wait") {
       res.writeHead(404).end();
       return;
@@ -50,9 +51,9 @@ async function bare(withGraph: boolean): Promise<string> {
     });
     res.writeHead(200, { "content-type": "application/json" }).end(body);
   });
-  return server.url;
+  return listening.url;
 }
 
 const kind = process.argv[2];
 const url = kind === "acp" ? await acp() : await bare(kind === "graph");
-process.stdout.write(`${JSON.stringify({ url })}\n`);
+process.stdout.write(`${JSON.stringify({ url, from: serverSource })}\n`);

@@ -1,6 +1,5 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
@@ -15,6 +14,7 @@ import { isThreadId, ThreadService } from "../runs/threads.js";
 import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
+import { tooLarge } from "./body.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
@@ -99,13 +99,14 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   });
   app.notFound((c) => c.json(`no operation ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 10 * 1024 * 1024,
-      onError: (c) => c.json("the request body is too large", 413),
-    }),
-  );
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  // A declared length over the limit is refused on any path; operations with a body
+  // also stop reading at the limit (see `readBodyText`).
+  app.use("*", async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    await next();
+  });
   // Recovery is asynchronous and `createACPServer` is not: requests wait for it instead.
   app.use("*", async (_c, next) => {
     await ready;
@@ -137,6 +138,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       ...threadHandlers(threads),
     },
     idForms,
+    maxBodyBytes,
   );
 
   return {

@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { type OperationName, type Operations, operations } from "../../operations.js";
+import { readBodyText } from "./body.js";
 import { declaredErrors } from "./declared-statuses.js";
 import { ACPHttpError, unprocessable } from "./http-error.js";
 
@@ -77,6 +78,7 @@ export function registerOperations(
   app: Hono,
   handlers: Handlers,
   idForms: Readonly<Record<string, IdForm>>,
+  maxBodyBytes: number,
 ): void {
   // Routes with fewer parameters first, so `/runs/search` wins over `/runs/{run_id}`.
   const names = (Object.keys(operations) as OperationName[]).sort(
@@ -99,7 +101,7 @@ export function registerOperations(
         path[param] = value;
       }
       const query = parseQuery(c, op.queryParams);
-      const body = op.body ? await parseBody(c, op.body) : undefined;
+      const body = op.body ? await parseBody(c, op.body, maxBodyBytes) : undefined;
       const result = await handler({
         path: path as PathOf<OperationName>,
         query,
@@ -131,14 +133,14 @@ function parseQuery(c: Context, names: readonly string[]): ParsedQuery {
   return query as ParsedQuery;
 }
 
-async function parseBody(c: Context, schema: z.ZodType): Promise<unknown> {
+async function parseBody(c: Context, schema: z.ZodType, maxBytes: number): Promise<unknown> {
   const type = c.req.header("content-type");
   // Another media type is a request the operation's schema refuses: the spec declares
   // 422 for that, not 415.
   if (type !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
     throw unprocessable(`the request body must be application/json, not ${type.slice(0, 80)}`);
   }
-  const text = await c.req.text();
+  const text = await readBodyText(c, maxBytes);
   if (text.trim() === "") throw unprocessable("the request needs a JSON body");
   let json: unknown;
   try {

@@ -61,7 +61,8 @@ export async function executeLeg(
       configurable: { ...configurable, ...threadConfig.configurable },
       ...(config?.tags ? { tags: config.tags } : {}),
       ...(config?.recursion_limit ? { recursionLimit: config.recursion_limit } : {}),
-      streamMode: ["values", "custom"],
+      // Custom updates cost a little per node; they are streamed only when asked for.
+      streamMode: wantCustom ? ["values", "custom"] : ["values"],
       signal,
     });
     for await (const chunk of stream as AsyncIterable<[string, unknown]>) {

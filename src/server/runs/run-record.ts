@@ -27,26 +27,35 @@ export interface RunRecord extends StoredRun {
 
 /** The run as the wire shows it (`RunStateless` or `RunStateful`). */
 export function toWireRun(run: StoredRun): RunStateless | RunStateful {
-  return {
+  // Built field by field (no spreads): every run answer and write goes through here.
+  const wire: RunStateless | RunStateful = {
     run_id: run.run_id,
-    ...(run.thread_id !== undefined ? { thread_id: run.thread_id } : {}),
     agent_id: run.agent_id,
     created_at: run.created_at,
     updated_at: run.updated_at,
     status: run.status,
     creation: run.creation,
   };
+  if (run.thread_id !== undefined) (wire as RunStateful).thread_id = run.thread_id;
+  return wire;
 }
 
 /** The stored form of a run. */
 export function toStoredRun(record: RunRecord): StoredRun {
-  return {
-    ...toWireRun(record),
-    ...(record.output !== undefined ? { output: record.output } : {}),
+  const stored: StoredRun = {
+    run_id: record.run_id,
+    agent_id: record.agent_id,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+    status: record.status,
+    creation: record.creation,
     graphThreadId: record.graphThreadId,
     modes: record.modes,
-    ...(record.baseline !== undefined ? { baseline: record.baseline } : {}),
-    ...(record.head !== undefined ? { head: record.head } : {}),
     eventCount: record.events.size,
   };
+  if (record.thread_id !== undefined) stored.thread_id = record.thread_id;
+  if (record.output !== undefined) stored.output = record.output;
+  if (record.baseline !== undefined) stored.baseline = record.baseline;
+  if (record.head !== undefined) stored.head = record.head;
+  return stored;
 }

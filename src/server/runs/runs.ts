@@ -177,7 +177,7 @@ export class RunManager {
     });
     if (this.replicas) return this.queueNew(this.replicas, record);
     await this.insert(record);
-    this.start(record, agent, body.input ?? null);
+    this.start(record, agent, body.input ?? null, true);
     return record;
   }
 
@@ -234,7 +234,7 @@ export class RunManager {
       last_run_id: record.run_id,
     });
     if (this.replicas) return this.follow(record);
-    this.start(record, agent, body.input ?? null);
+    this.start(record, agent, body.input ?? null, true);
     return record;
   }
 
@@ -518,8 +518,11 @@ export class RunManager {
     });
   }
 
-  /** Starts (or restarts, after a resume) the background execution of a run. */
-  private start(record: RunRecord, agent: RegisteredAgent, input: unknown): void {
+  /**
+   * Starts (or restarts, after a resume) the background execution of a run. A run
+   * that was just `inserted` is stored as pending already and is not written again.
+   */
+  private start(record: RunRecord, agent: RegisteredAgent, input: unknown, inserted = false): void {
     const threadId = record.thread_id;
     // With replicas, a queued run is claimed only once the run it waits for has ended.
     const previous =
@@ -529,7 +532,7 @@ export class RunManager {
     record.cancelling = undefined;
     record.events.onAppend = () => this.saveEventsSoon(record);
     this.live.set(record.run_id, record);
-    void this.setStatus(record, "pending", undefined);
+    void this.setStatus(record, "pending", undefined, !inserted);
     record.leg = this.execute(record, agent, input, controller, previous).finally(() => {
       if (this.live.get(record.run_id) === record && record.status !== "pending") {
         this.live.delete(record.run_id);
@@ -575,7 +578,7 @@ export class RunManager {
             ? "timeout"
             : undefined;
     try {
-      await Promise.race([previous, aborted(stopped)]);
+      if (previous) await Promise.race([previous, aborted(stopped)]);
       const after = (record.creation.after_seconds ?? 0) * 1000;
       // A stop during the wait is seen by the checks that follow, so it ends the wait quietly.
       if (after > 0) await sleep(after, stopped).catch(() => undefined);
@@ -651,6 +654,7 @@ export class RunManager {
     record: RunRecord,
     status: RunRecord["status"],
     output: RunRecord["output"],
+    store = true,
   ): Promise<void> {
     record.status = status;
     record.output = output;
@@ -660,7 +664,7 @@ export class RunManager {
     if (record.creation.webhook && agent?.descriptor.specs.capabilities.callbacks === true) {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
     }
-    if (!record.deleted) await this.save(record);
+    if (store && !record.deleted) await this.save(record);
   }
 
   /**

@@ -1,0 +1,69 @@
+/**
+ * Reading a request body as text, within the server's `maxBodyBytes`.
+ *
+ * Served by Node (`serveACP`, or `@hono/node-server`), the body is read straight off
+ * Node's request: no web `Request` or `ReadableStream` is built for it, which is a good
+ * part of what a small run costs. Anywhere else (`app.fetch` with a `Request`) it is
+ * read off the request's body stream. Either way reading stops at the limit.
+ */
+import type { Context } from "hono";
+import { ACPHttpError } from "./http-error.js";
+
+/** The part of Node's `IncomingMessage` the reader needs. */
+interface NodeIncoming extends AsyncIterable<Buffer | string> {
+  readableDidRead?: boolean;
+  readableEnded?: boolean;
+}
+
+const decoder = new TextDecoder();
+
+/** The 413 a body over the limit gets, naming the limit. */
+export function tooLarge(maxBytes: number): ACPHttpError {
+  return new ACPHttpError(
+    413,
+    `the request body is larger than the server's maxBodyBytes (${maxBytes} bytes)`,
+  );
+}
+
+/** Node's request behind a Hono context, when Node serves it and nothing has read it yet. */
+function nodeIncoming(c: Context): NodeIncoming | undefined {
+  const env = c.env as { incoming?: unknown } | undefined;
+  const incoming = env?.incoming as NodeIncoming | undefined;
+  if (!incoming || typeof incoming[Symbol.asyncIterator] !== "function") return undefined;
+  if (incoming.readableDidRead || incoming.readableEnded) return undefined;
+  return incoming;
+}
+
+/**
+ * The request body as UTF-8 text; a 413 naming `maxBytes` once it is longer. (The
+ * server refuses a declared `content-length` over the limit before any handler runs.)
+ */
+export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  const incoming = nodeIncoming(c);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const add = (chunk: Uint8Array) => {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  };
+  if (incoming) {
+    for await (const chunk of incoming) {
+      add(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    }
+  } else {
+    const body = c.req.raw.body;
+    if (!body) return "";
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        add(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+}
