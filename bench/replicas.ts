@@ -6,7 +6,7 @@
  * `ACP_TEST_POSTGRES_URL`); skipped without one.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { type Child, startChild } from "./lib/child.js";
@@ -104,7 +104,8 @@ export async function replicas(mode: BenchMode): Promise<BenchResult> {
         ]),
       ],
       notes: [
-        "On 2 cores shared by the load generator, the replicas and PostgreSQL, replicas beyond the cores measure the cost of coordination, not scaling; scaling belongs on more cores.",
+        `Measured on ${availableParallelism()} cores, shared by the load generator, the replicas and PostgreSQL: replicas beyond the cores measure the cost of coordination, not scaling; scaling belongs on more cores.`,
+        "Through PostgreSQL each run is queued, claimed, written and announced (NOTIFY) in the database, a few round trips where the SQLite store writes in-process: that is the price of the ratio to SQLite, paid for runs any replica can take over, stream, wait on and cancel.",
       ],
     };
   } finally {
