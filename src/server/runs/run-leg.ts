@@ -9,6 +9,8 @@ import { toWire } from "./wire.js";
 export interface LegOutcome {
   status: Exclude<RunStatus, "pending">;
   output: RunOutput;
+  /** Set when the leg stopped to be handed over to another replica: the run goes on. */
+  handedOver?: true;
 }
 
 /** The graph a leg executes, and whether it has a checkpointer to read its state from. */
@@ -17,8 +19,11 @@ export interface LegGraph {
   checkpointed: boolean;
 }
 
-/** Why a leg was stopped from outside. */
-export type StopReason = "cancel" | "timeout" | "shutdown";
+/**
+ * Why a leg was stopped from outside: a cancel, the run's timeout, the server shutting
+ * down (the run ends), or a replica shutting down that hands the run over (it goes on).
+ */
+export type StopReason = "cancel" | "timeout" | "shutdown" | "handover";
 
 /** A wire value the spec accepts where an agent-defined value goes (never null). */
 const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
@@ -110,7 +115,7 @@ export async function executeLeg(
     flush("pending");
     const stop = stopReason();
     const outcome = failedOutcome(runId, stop ? undefined : errors.describe(runId, err), stop);
-    if (outcome.output.type === "error") {
+    if (outcome.output.type === "error" && !outcome.handedOver) {
       record.events.append({ ...outcome.output, status: outcome.status });
     }
     return outcome;
@@ -139,6 +144,10 @@ export function failedOutcome(
   if (stop === "cancel") return errorOutcome("error", runId, 499, "the run was cancelled");
   if (stop === "shutdown") {
     return errorOutcome("error", runId, 503, "the server shut down while the run was executing");
+  }
+  if (stop === "handover") {
+    const outcome = errorOutcome("error", runId, 503, "the run is handed over to another replica");
+    return { ...outcome, handedOver: true };
   }
   return errorOutcome("error", runId, 500, description || "the agent failed");
 }

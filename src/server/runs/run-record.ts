@@ -23,6 +23,11 @@ export interface RunRecord extends StoredRun {
   attempt?: number;
   /** Set once another replica took the run over: this process writes nothing more of it. */
   lost?: boolean;
+  /**
+   * Set once this process, shutting down, gave the run back to the replicas' queue:
+   * another replica goes on with it, and waiters here are told to ask again.
+   */
+  handedOver?: boolean;
 }
 
 /** The run as the wire shows it (`RunStateless` or `RunStateful`). */

@@ -330,9 +330,20 @@ export class RunManager {
 
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
-    while (record.status === "pending" && !signal.aborted) await record.events.changed(signal);
+    while (record.status === "pending" && !signal.aborted && !record.handedOver) {
+      await record.events.changed(signal);
+    }
+    if (record.handedOver && record.status === "pending") {
+      throw new ACPHttpError(
+        503,
+        `this server is shutting down and run ${record.run_id} goes on in another replica: wait for it again`,
+      );
+    }
     // What a waiter reads is stored by then, so that any replica answers alike after it.
     await this.writes.get(record.run_id);
+    // A run executed here has also freed its thread by the time its execution ends: a
+    // client that waited can start the thread's next run at once.
+    if (!signal.aborted && record.status !== "pending") await record.leg?.catch(() => undefined);
   }
 
   /**
@@ -379,23 +390,26 @@ export class RunManager {
   }
 
   /**
-   * Stops accepting runs and stops the running ones (they end in `error`, errcode
-   * 503); resolves when they have stopped and their records are stored.
+   * Stops accepting runs and stops the running ones: they end in `error`, errcode 503;
+   * with replicas, they are handed over to the other replicas instead. Resolves when
+   * they have stopped and their records are stored.
    */
   async close(): Promise<void> {
     this.shutdown.abort();
+    this.replicas?.pause();
     // Each run's own controller, not a signal combined with the server's: on Node 20 a
     // long-lived signal keeps every signal ever combined with it.
     for (const r of this.live.values()) r.controller?.abort();
     clearTimeout(this.purgeTimer);
-    await this.replicas?.stop();
     for (const entry of this.followed.values()) {
       entry.unwatch();
       entry.record.events.wake();
     }
     this.followed.clear();
     const stopping = [...this.live.values()];
+    // With replicas, the runs are handed over before this replica leaves.
     await Promise.allSettled(stopping.map((r) => r.leg));
+    await this.replicas?.stop();
     for (const r of stopping) r.events.wake();
     await this.deps.webhooks.drain();
     await Promise.allSettled([...this.writes.values()]);
@@ -573,7 +587,10 @@ export class RunManager {
       record.cancelling
         ? "cancel"
         : this.shutdown.signal.aborted
-          ? "shutdown"
+          ? // A replica that shuts down hands the runs it owns over to the others.
+            this.replicas && record.attempt !== undefined
+            ? "handover"
+            : "shutdown"
           : timeout?.aborted
             ? "timeout"
             : undefined;
@@ -601,6 +618,7 @@ export class RunManager {
             stopReason,
             this.deps.errors,
           );
+      if (outcome.handedOver) return await this.handBack(record);
       await this.finish(record, outcome.status, outcome.output);
     } catch (err) {
       await this.finish(record, "error", {
@@ -987,6 +1005,30 @@ export class RunManager {
   }
 
   /** Another replica took the run over: this process stops it and writes nothing more. */
+  /**
+   * Gives a run this process executes back to the replicas' queue, as it is now (its
+   * events stored, still pending): another replica takes it over from its last
+   * checkpoint. This process writes nothing more of it; its waiters here are woken.
+   */
+  private async handBack(record: RunRecord): Promise<void> {
+    const replicas = this.replicas as ReplicaCoordination;
+    const attempt = record.attempt as number;
+    await this.queue(record.run_id, async () => {
+      const events = record.events.unsaved();
+      if (events.length > 0) await this.deps.store.runs.appendEvents(record.run_id, events);
+      // False when another replica took it over already: it goes on there all the same.
+      await replicas.handOver(toStoredRun(record), attempt);
+    }).catch((err) =>
+      // It stays owned by this replica, and is taken over once this one is gone, as
+      // after a crash.
+      this.deps.logger.warn(`run ${record.run_id} could not be handed over: ${messageOf(err)}`),
+    );
+    record.attempt = undefined;
+    record.lost = true;
+    record.handedOver = true;
+    record.events.wake();
+  }
+
   private lose(record: RunRecord): void {
     if (record.lost) return;
     record.lost = true;

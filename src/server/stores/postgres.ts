@@ -19,8 +19,9 @@ export interface PostgresStoreOptions extends WorkerOptions {
   /** Where it reports records it cannot read and connections it lost. Defaults to `console`. */
   logger?: StoreLogger;
   /**
-   * How many executions of one run are begun at most: a run whose replica died this
-   * often ends in `error`, errcode 503, instead of being taken over again. Default 3.
+   * How many executions of one run are begun at most: a run whose replica died (or shut
+   * down and handed it over) this often ends in `error`, errcode 503, instead of being
+   * taken over again. Default 3.
    */
   maxAttempts?: number;
 }

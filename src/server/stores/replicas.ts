@@ -44,8 +44,17 @@ export interface ReplicaCoordination {
   readonly maxAttempts: number;
   /** Joins the replicas: from now on this process claims queued runs and hears cancels. */
   start(handlers: ReplicaHandlers): Promise<void>;
+  /** Stops claiming queued runs: the process is shutting down. */
+  pause(): void;
   /** Leaves: claims nothing more (what it executes ends with the run manager's close). */
   stop(): Promise<void>;
+  /**
+   * Gives a run that execution `attempt` of this process owns back to the queue, stored
+   * as `run` (still pending), for another replica to take over from its last checkpoint;
+   * false when the execution no longer owns it. A process that shuts down hands its
+   * runs over this way instead of ending them.
+   */
+  handOver(run: StoredRun, attempt: number): Promise<boolean>;
   /**
    * Stores a new run, queued to execute from `leg`; when this process has a worker free
    * and the run waits for no other, it is claimed here in the same step and executed

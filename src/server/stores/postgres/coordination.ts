@@ -57,9 +57,18 @@ export class PostgresCoordination implements ReplicaCoordination {
     this.workers.start();
   }
 
+  pause(): void {
+    this.workers?.stop();
+  }
+
   async stop(): Promise<void> {
     this.workers?.stop();
     await this.replica?.stop();
+  }
+
+  async handOver(run: StoredRun, attempt: number): Promise<boolean> {
+    const { replica } = await this.ready;
+    return this.runs.handBack(run, replica.id, attempt, replica.channels.queue);
   }
 
   async insertQueued(

@@ -166,6 +166,26 @@ export class PostgresRunStore implements RunStore {
   }
 
   /**
+   * Gives a run back to the queue while execution `attempt` of replica `owner` owns it
+   * (a replica that shuts down): the run is stored as it is, still pending, and queued
+   * again from the same leg for another replica to take over (the next claim is a
+   * takeover: it counts as an attempt and continues from the run's last checkpoint).
+   * False, writing nothing, when the execution no longer owns it.
+   */
+  async handBack(run: StoredRun, owner: number, attempt: number, queue: string): Promise<boolean> {
+    const text = encode(run, "runs.update");
+    const { rowCount } = await this.pool.query(
+      `WITH queued AS (
+         UPDATE ${this.t}.runs SET updated_at = $2, record = $3, queued = true, owner = NULL
+         WHERE run_id = $1 AND owner = $4 AND attempt = $5 AND status = 'pending'
+         RETURNING run_id)
+       SELECT pg_notify($6, run_id), pg_notify($7, run_id) FROM queued`,
+      [run.run_id, run.updated_at, text, owner, attempt, this.channel, queue],
+    );
+    return rowCount === 1;
+  }
+
+  /**
    * Replaces the run only while execution `attempt` of replica `owner` owns it; with
    * `release`, the execution ends: the run has no owner any more, and the runs queued
    * behind it may be claimed (announced on the queue channel).

@@ -1,0 +1,101 @@
+/**
+ * A replica that shuts down (SIGTERM, a rolling deploy) hands the runs it executes over
+ * to the other replicas instead of ending them: another replica goes on with each run
+ * and ends it, and a client waiting on the replica that leaves is told to ask again.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
+import { postgresStore } from "../../src/server/index.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
+
+describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs over", () => {
+  let db: TestDatabase;
+  let leaving: TestACPServer;
+  let staying: TestACPServer;
+  let clients: ACPClient[];
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    const start = () => {
+      const logger = memoryLogger();
+      return startACPServer({ store: postgresStore(db.url, { logger }), logger });
+    };
+    leaving = await start();
+    staying = await start();
+    clients = [leaving, staying].map(
+      (s) => new ACPClient({ configuration: new ApiClientConfiguration({ host: s.url }) }),
+    );
+  });
+  afterEach(async () => {
+    for (const server of [leaving, staying]) server.gate.release();
+    for (const client of clients) await client.close();
+    await Promise.all([leaving.close(), staying.close()]);
+    await db.drop();
+  });
+
+  /** Polls until `done()`; fails after 10 s. */
+  const waitFor = async (done: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error("timed out");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it("a stateless run goes on in another replica, and its waiter there gets its output", async () => {
+    const [onLeaving, onStaying] = clients as [ACPClient, ACPClient];
+    const run = await onLeaving.createStatelessRun({
+      agent_id: agentIds.slow,
+      input: { text: "handed" },
+    });
+    // Created on the leaving replica, which had a worker free: it executes there.
+    await waitFor(() => leaving.gate.started === 1);
+    expect(staying.gate.started).toBe(0);
+
+    const waitHere = fetch(`${leaving.url}/runs/${run.run_id}/wait`);
+    const waitThere = onStaying.waitForStatelessRunOutput(run.run_id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await leaving.close();
+
+    const answer = await waitHere;
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatch(/goes on in another replica: wait for it again/);
+    expect(leaving.gate.aborted).toBe(1);
+
+    // The staying replica takes it over and executes it (its own gate holds it).
+    await waitFor(() => staying.gate.started === 1);
+    expect((await onStaying.getStatelessRun(run.run_id)).status).toBe("pending");
+    staying.gate.release();
+    const done = await waitThere;
+    expect(done.run?.status).toBe("success");
+    expect(done.output).toMatchObject({ type: "result", values: { reply: "done: handed" } });
+  });
+
+  it("a thread run goes on in another replica and keeps its thread until it ends", async () => {
+    const [onLeaving, onStaying] = clients as [ACPClient, ACPClient];
+    const thread = await onLeaving.createThread({});
+    const run = await onLeaving.createThreadRun(thread.thread_id, {
+      agent_id: agentIds.slow,
+      input: { text: "kept" },
+    });
+    await waitFor(() => leaving.gate.started === 1);
+    await leaving.close();
+
+    await waitFor(() => staying.gate.started === 1);
+    // Still busy: a new run with `reject` is refused while the handed-over one executes.
+    await expect(
+      onStaying.createThreadRun(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: "no" },
+        multitask_strategy: "reject",
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    staying.gate.release();
+    const done = await onStaying.waitForThreadRunOutput(thread.thread_id, run.run_id);
+    expect(done.run?.status).toBe("success");
+    expect(done.output).toMatchObject({ values: { reply: "done: kept" } });
+    // The waiter was answered once the run had freed its thread.
+    expect((await onStaying.getThread(thread.thread_id)).status).toBe("idle");
+  });
+});
