@@ -24,6 +24,12 @@ export interface PostgresStoreOptions extends WorkerOptions {
    * taken over again. Default 3.
    */
   maxAttempts?: number;
+  /**
+   * A replica whose own connection breaks stops executing (the others take its runs
+   * over) and joins again as soon as the database answers, waiting twice as long after
+   * each failed try, at most this long, in ms. Default 5000.
+   */
+  rejoinMaxDelayMs?: number;
 }
 
 /** A store in PostgreSQL, shared by every replica of a server that uses the same database. */
@@ -71,12 +77,13 @@ export function postgresStore(
   const schema = options.schema ?? "acp";
   const logger = options.logger ?? console;
   let saver: BaseCheckpointSaver | undefined;
-  let newClient: (() => Client) | undefined;
+  let newClient: ((applicationName: string) => Client) | undefined;
   const opened = (async () => {
     const pg = await load<PgModule>(DRIVER, "npm install pg");
     const { PostgresSaver } = await load<SaverModule>(SAVER, `npm install ${SAVER}`);
     const { Pool, Client } = pg.default ?? pg;
-    newClient = () => new Client({ connectionString: url });
+    newClient = (applicationName) =>
+      new Client({ connectionString: url, application_name: applicationName });
     const pool = new Pool({ connectionString: url, max: options.maxConnections ?? 10 });
     // An idle connection that breaks (a restarted database) is replaced at next use.
     pool.on("error", (err) =>
@@ -101,7 +108,7 @@ export function postgresStore(
   const runs = new PostgresRunStore(opened, schema, decoder);
   const replicas = new PostgresCoordination(
     opened,
-    () => (newClient as () => Client)(),
+    (applicationName) => (newClient as (name: string) => Client)(applicationName),
     runs,
     schema,
     logger,

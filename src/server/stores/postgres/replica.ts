@@ -20,15 +20,19 @@ export class PostgresReplica {
   private readonly t: string;
   /** The channels replicas NOTIFY on: run changes, cancel requests, queued runs. */
   readonly channels: { runs: string; cancel: string; queue: string };
-  private readonly runListeners = new Map<string, Set<() => void>>();
-  private readonly cancelListeners = new Set<(runId: string, action: CancelAction) => void>();
-  private readonly queueListeners = new Set<() => void>();
   private listener?: Client;
 
+  /**
+   * @param connect Opens the replica's own connection, named `applicationName` (as
+   *   `pg_stat_activity` shows it).
+   * @param notices Who is told of what the channels announce; a replica that joins
+   *   again after losing its connection keeps the listeners of the one before.
+   */
   constructor(
     private readonly pool: Pool,
-    private readonly connect: () => Client,
+    private readonly connect: (applicationName: string) => Client,
     private readonly schema: string,
+    readonly notices: ReplicaNotices = new ReplicaNotices(),
   ) {
     this.t = quoteIdent(schema);
     this.channels = {
@@ -45,13 +49,21 @@ export class PostgresReplica {
 
   /** Connects, takes the replica's lock and starts listening. */
   async start(onLost: (err: Error) => void): Promise<void> {
-    const client = this.connect();
-    client.on("notification", (n) => this.dispatch(n));
+    const client = this.connect(`agntcy-acp replica ${this.id}`);
+    client.on("notification", (n) => this.notices.dispatch(this.channels, n));
     client.on("error", onLost);
-    await client.connect();
-    await client.query("SELECT pg_advisory_lock(hashtext($1), $2)", [this.lockSpace, this.id]);
-    for (const channel of Object.values(this.channels)) {
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
+    try {
+      await client.connect();
+      await client.query("SELECT pg_advisory_lock(hashtext($1), $2)", [this.lockSpace, this.id]);
+      for (const channel of Object.values(this.channels)) {
+        await client.query(`LISTEN ${quoteIdent(channel)}`);
+      }
+    } catch (err) {
+      // A half-made link holds nothing: closing it releases a lock it may have taken.
+      client.removeListener("error", onLost);
+      client.on("error", () => undefined);
+      await client.end().catch(() => undefined);
+      throw err;
     }
     this.listener = client;
   }
@@ -64,26 +76,19 @@ export class PostgresReplica {
 
   /** Calls `listener` at each change of the run (an event, a status) until unsubscribed. */
   onRunChange(runId: string, listener: () => void): () => void {
-    let set = this.runListeners.get(runId);
-    if (!set) {
-      set = new Set();
-      this.runListeners.set(runId, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.runListeners.delete(runId);
-    };
+    return this.notices.onRunChange(runId, listener);
   }
 
-  /** Calls `listener` for every cancel request, from any replica. */
-  onCancel(listener: (runId: string, action: CancelAction) => void): void {
-    this.cancelListeners.add(listener);
+  /** Calls `listener` for every cancel request, from any replica, until unsubscribed. */
+  onCancel(listener: (runId: string, action: CancelAction) => void): () => void {
+    this.notices.cancel.add(listener);
+    return () => this.notices.cancel.delete(listener);
   }
 
-  /** Calls `listener` when a run was queued by any replica. */
-  onQueued(listener: () => void): void {
-    this.queueListeners.add(listener);
+  /** Calls `listener` when a run was queued by any replica, until unsubscribed. */
+  onQueued(listener: () => void): () => void {
+    this.notices.queue.add(listener);
+    return () => this.notices.queue.delete(listener);
   }
 
   /** Asks the replica executing `runId`, whichever it is, to cancel it. */
@@ -151,16 +156,43 @@ export class PostgresReplica {
       client.release();
     }
   }
+}
 
-  private dispatch(n: Notification): void {
+/** The listeners of what replicas announce: run changes, cancel requests, queued runs. */
+export class ReplicaNotices {
+  readonly runs = new Map<string, Set<() => void>>();
+  readonly cancel = new Set<(runId: string, action: CancelAction) => void>();
+  readonly queue = new Set<() => void>();
+
+  /** Calls `listener` at each change of the run until unsubscribed. */
+  onRunChange(runId: string, listener: () => void): () => void {
+    let set = this.runs.get(runId);
+    if (!set) {
+      set = new Set();
+      this.runs.set(runId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.runs.delete(runId);
+    };
+  }
+
+  /** Tells every run listener that its run may have changed (after notices were missed). */
+  everyRunChanged(): void {
+    for (const set of [...this.runs.values()]) for (const listener of [...set]) listener();
+  }
+
+  /** Hands a notification to the listeners of its channel. */
+  dispatch(channels: PostgresReplica["channels"], n: Notification): void {
     const payload = n.payload ?? "";
-    if (n.channel === this.channels.runs) {
-      for (const listener of this.runListeners.get(payload) ?? []) listener();
-    } else if (n.channel === this.channels.cancel) {
+    if (n.channel === channels.runs) {
+      for (const listener of this.runs.get(payload) ?? []) listener();
+    } else if (n.channel === channels.cancel) {
       const [runId, action] = JSON.parse(payload) as [string, CancelAction];
-      for (const listener of this.cancelListeners) listener(runId, action);
-    } else if (n.channel === this.channels.queue) {
-      for (const listener of this.queueListeners) listener();
+      for (const listener of this.cancel) listener(runId, action);
+    } else if (n.channel === channels.queue) {
+      for (const listener of this.queue) listener();
     }
   }
 }

@@ -25,6 +25,7 @@ export class ReplicaWorkers {
   private pumping?: Promise<void>;
   private again = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: () => void = () => undefined;
   private readonly concurrency: number;
 
   constructor(
@@ -38,7 +39,7 @@ export class ReplicaWorkers {
 
   /** Starts claiming and sweeping. */
   start(): void {
-    this.replica.onQueued(() => this.wake());
+    this.unsubscribe = this.replica.onQueued(() => this.wake());
     const poll = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1000);
     const sweep = setInterval(() => {
       this.replica.sweep().then(
@@ -115,6 +116,7 @@ export class ReplicaWorkers {
   /** Stops claiming; runs already claimed go on (the run manager stops them). */
   stop(): void {
     this.draining = true;
+    this.unsubscribe();
     for (const timer of this.timers) clearInterval(timer);
   }
 
