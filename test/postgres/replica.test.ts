@@ -6,6 +6,7 @@ import { PostgresReplica } from "../../src/server/stores/postgres/replica.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore } from "../../src/server/stores/postgres/store.js";
 import type { Leg } from "../../src/server/stores/replicas.js";
+import type { StoredEvent } from "../../src/server/stores/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { storedRun } from "../stores/store-suite.js";
 
@@ -128,6 +129,20 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
     // The dead execution may not write the run any more; the new one may.
     const store = new PostgresRunStore(Promise.resolve(pool), "acp", new RecordDecoder(console));
     const run = storedRun({ run_id: taken?.runId as string });
+    const event = (id: number, who: string): StoredEvent => ({
+      id,
+      data: { type: "custom", run_id: run.run_id, status: "pending", update: { who } },
+    });
+    // Nor append to its event log, which the new execution goes on with.
+    expect(await store.appendEventsOwned(run.run_id, [event(1, "dead")], dying.replica.id, 1)).toBe(
+      false,
+    );
+    expect(
+      await store.appendEventsOwned(run.run_id, [event(1, "alive")], alive.replica.id, 2),
+    ).toBe(true);
+    expect((await store.readEvents(run.run_id, 0, 10)).map((e) => e.data)).toEqual([
+      event(1, "alive").data,
+    ]);
     expect(await store.updateOwned(run, dying.replica.id, 1, true, "acp_queue")).toBe(false);
     expect(await store.updateOwned(run, alive.replica.id, 2, true, "acp_queue")).toBe(true);
   });

@@ -113,9 +113,10 @@ export function runHandlers({
     });
   };
 
-  const join = (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
+  /** Joins a run's stream; without `Last-Event-ID`, at the events stored from now on. */
+  const join = async (c: Parameters<typeof streamRun>[0], record: RunRecord) =>
     streamRun(c, record, {
-      afterId: lastEventId(c.req.header("last-event-id"), record),
+      afterId: lastEventId(c.req.header("last-event-id"), await runs.caughtUp(record)),
       keepAliveMs,
       serverOpen,
       track,

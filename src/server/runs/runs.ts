@@ -15,7 +15,7 @@ import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-er
 import type { ACPServerLogger } from "../options.js";
 import { StoreLimitError } from "../stores/errors.js";
 import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
-import type { ServerStore, StoredRun } from "../stores/store.js";
+import type { ServerStore, StoredEvent, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
 import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
@@ -328,6 +328,15 @@ export class RunManager {
     return found.map((run) => this.live.get(run.run_id) ?? run);
   }
 
+  /**
+   * The record with every event stored for it so far: a run that executes in another
+   * replica is read up to now first, so that "from now on" means now there too.
+   */
+  async caughtUp(record: RunRecord): Promise<RunRecord> {
+    if (this.followed.get(record.run_id)?.record === record) await this.catchUp(record);
+    return record;
+  }
+
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
     while (record.status === "pending" && !signal.aborted && !record.handedOver) {
@@ -497,7 +506,8 @@ export class RunManager {
       if (record.lost) return;
       const runs = this.deps.store.runs;
       const events = record.events.unsaved();
-      if (events.length > 0) await runs.appendEvents(record.run_id, events);
+      if (events.length > 0) await this.appendEvents(record, events);
+      if (record.lost) return;
       if (this.replicas && record.attempt !== undefined) {
         const release = record.status !== "pending";
         const owned = await this.replicas.updateOwned(toStoredRun(record), record.attempt, release);
@@ -510,6 +520,19 @@ export class RunManager {
     return write.catch((err) =>
       this.deps.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`),
     );
+  }
+
+  /**
+   * Stores new events of a run. An execution claimed from the replicas' queue writes
+   * them only while it owns the run; one that was taken over learns it here and stops.
+   */
+  private async appendEvents(record: RunRecord, events: StoredEvent[]): Promise<void> {
+    const attempt = record.attempt;
+    if (!this.replicas || attempt === undefined) {
+      await this.deps.store.runs.appendEvents(record.run_id, events);
+    } else if (!(await this.replicas.appendOwned(record.run_id, events, attempt))) {
+      this.lose(record);
+    }
   }
 
   /** Runs `job` after the writes queued for the run before it. */
@@ -564,7 +587,8 @@ export class RunManager {
       const events = record.events.unsaved();
       if (events.length === 0 || record.deleted) return;
       this.queue(record.run_id, async () => {
-        await this.deps.store.runs.appendEvents(record.run_id, events);
+        if (record.lost) return;
+        await this.appendEvents(record, events);
         record.events.trim();
       }).catch((err) =>
         this.deps.logger.warn(
@@ -1015,7 +1039,7 @@ export class RunManager {
     const attempt = record.attempt as number;
     await this.queue(record.run_id, async () => {
       const events = record.events.unsaved();
-      if (events.length > 0) await this.deps.store.runs.appendEvents(record.run_id, events);
+      if (events.length > 0) await this.appendEvents(record, events);
       // False when another replica took it over already: it goes on there all the same.
       await replicas.handOver(toStoredRun(record), attempt);
     }).catch((err) =>

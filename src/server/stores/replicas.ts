@@ -1,5 +1,5 @@
 import type { CancelAction } from "../../operations.js";
-import type { StoredRun } from "./store.js";
+import type { StoredEvent, StoredRun } from "./store.js";
 
 /** What an execution of a run starts from: the run's input, or a resume of its interrupt. */
 export type Leg = { kind: "input" } | { kind: "resume"; resume: unknown };
@@ -84,6 +84,11 @@ export interface ReplicaCoordination {
    * the execution ends there. Returns false, writing nothing, when it was taken over.
    */
   updateOwned(run: StoredRun, attempt: number, release: boolean): Promise<boolean>;
+  /**
+   * Appends events of a run if execution `attempt` of this process still owns it;
+   * false, appending nothing, when it was taken over.
+   */
+  appendOwned(runId: string, events: readonly StoredEvent[], attempt: number): Promise<boolean>;
   /** Calls `listener` at each change of the run or its events, made by any replica. */
   watch(runId: string, listener: () => void): () => void;
   /** Asks the replica executing `runId`, whichever it is, to cancel it. */

@@ -9,7 +9,7 @@ import type {
   ReplicaCoordination,
   ReplicaHandlers,
 } from "../replicas.js";
-import type { StoredRun } from "../store.js";
+import type { StoredEvent, StoredRun } from "../store.js";
 import { PostgresReplica, ReplicaNotices } from "./replica.js";
 import type { PostgresRunStore } from "./store.js";
 import { ReplicaWorkers, type WorkerOptions } from "./workers.js";
@@ -181,6 +181,16 @@ export class PostgresCoordination implements ReplicaCoordination {
   async updateOwned(run: StoredRun, attempt: number, release: boolean): Promise<boolean> {
     const replica = await this.current();
     return this.runs.updateOwned(run, replica.id, attempt, release, replica.channels.queue);
+  }
+
+  async appendOwned(
+    runId: string,
+    events: readonly StoredEvent[],
+    attempt: number,
+  ): Promise<boolean> {
+    if (events.length === 0) return true;
+    const replica = await this.current();
+    return this.runs.appendEventsOwned(runId, events, replica.id, attempt);
   }
 
   watch(runId: string, listener: () => void): () => void {

@@ -313,6 +313,41 @@ export class PostgresRunStore implements RunStore {
     }
   }
 
+  /**
+   * Appends events of a run only while execution `attempt` of replica `owner` owns it,
+   * so that an execution another replica took over cannot write into the log of the
+   * one that goes on. Returns false, appending nothing, when it no longer owns the run.
+   */
+  async appendEventsOwned(
+    runId: string,
+    events: readonly StoredEvent[],
+    owner: number,
+    attempt: number,
+  ): Promise<boolean> {
+    const { rows } = await this.pool.query<{ owned: boolean }>(
+      `WITH owned AS (
+         SELECT run_id FROM ${this.t}.runs WHERE run_id = $1 AND owner = $5 AND attempt = $6
+         FOR SHARE),
+       appended AS (
+         INSERT INTO ${this.t}.run_events (run_id, event_id, data)
+         SELECT $1, e.id, e.data FROM unnest($2::int[], $3::text[]) AS e(id, data)
+         WHERE EXISTS (SELECT 1 FROM owned)
+         ON CONFLICT DO NOTHING
+         RETURNING run_id),
+       notified AS (SELECT pg_notify($4, $1) FROM (SELECT 1 FROM appended LIMIT 1) AS one)
+       SELECT EXISTS (SELECT 1 FROM owned) AS owned, (SELECT count(*) FROM notified) AS notices`,
+      [
+        runId,
+        events.map((e) => e.id),
+        events.map((e) => encode(e.data, "runs.appendEvents")),
+        this.channel,
+        owner,
+        attempt,
+      ],
+    );
+    return rows[0]?.owned === true;
+  }
+
   async readEvents(runId: string, afterId: number, limit: number): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<{ event_id: number; data: string }>(
       `SELECT event_id, data FROM ${this.t}.run_events
