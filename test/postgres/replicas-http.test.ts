@@ -108,6 +108,21 @@ describe.skipIf(!postgresAvailable)("two replicas on one PostgreSQL, over HTTP",
     expect(third.output).toMatchObject({ values: { reply: "echo: third" } });
   });
 
+  it("a run waited for on another replica than its own has freed its thread", async () => {
+    const thread = await a.createThread({});
+    for (let i = 0; i < 20; i++) {
+      // Created on A, which executes it; waited for on B, which follows it.
+      const run = await a.createThreadRun(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: `turn ${i}` },
+      });
+      const done = await b.waitForThreadRunOutput(thread.thread_id, run.run_id);
+      expect(done.run?.status).toBe("success");
+      // The default strategy, reject, refuses a run on a busy thread: it must be free.
+      expect((await b.getThread(thread.thread_id)).status).toBe("idle");
+    }
+  });
+
   it("runs a thread's enqueued runs one after another, whichever replica created them", async () => {
     const thread = await b.createThread({});
     const threadId = thread.thread_id;

@@ -14,7 +14,7 @@ import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-error.js";
 import type { ACPServerLogger } from "../options.js";
 import { StoreLimitError } from "../stores/errors.js";
-import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
+import type { ClaimedRun, QueuedRun, ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
 import type { ServerStore, StoredEvent, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
@@ -499,8 +499,12 @@ export class RunManager {
     }
   }
 
-  /** Writes the run's new events and then the run as it is now, after earlier writes. */
-  private save(record: RunRecord): Promise<void> {
+  /**
+   * Writes the run's new events and then the run as it is now, after earlier writes;
+   * an execution owned through the replicas' queue also ends its thread (`threadEnd`)
+   * in that write.
+   */
+  private save(record: RunRecord, threadEnd?: ThreadEnd): Promise<void> {
     const write = this.queue(record.run_id, async () => {
       if (record.deleted) return;
       if (record.lost) return;
@@ -510,7 +514,12 @@ export class RunManager {
       if (record.lost) return;
       if (this.replicas && record.attempt !== undefined) {
         const release = record.status !== "pending";
-        const owned = await this.replicas.updateOwned(toStoredRun(record), record.attempt, release);
+        const owned = await this.replicas.updateOwned(
+          toStoredRun(record),
+          record.attempt,
+          release,
+          release ? threadEnd : undefined,
+        );
         if (!owned) this.lose(record);
         // The execution ended: later writes (a cancel at its interrupt) are no longer its own.
         else if (release) record.attempt = undefined;
@@ -679,16 +688,27 @@ export class RunManager {
     } else if (threadId !== undefined) {
       record.head = (await this.graphState.head(threadId).catch(() => undefined)) ?? "";
     }
-    await this.setStatus(record, status, output);
-    if (threadId !== undefined && !record.lost) {
-      const threadStatus =
-        output.type === "interrupt" ? "interrupted" : status === "success" ? "idle" : "error";
+    const threadEnd: ThreadEnd | undefined =
+      threadId === undefined
+        ? undefined
+        : {
+            threadId,
+            status: record.cancelling
+              ? "idle"
+              : output.type === "interrupt"
+                ? "interrupted"
+                : status === "success"
+                  ? "idle"
+                  : "error",
+          };
+    // An execution the replicas' queue handed here frees the thread in the same write
+    // as the run's end: a client that sees the run end, on any replica, sees it free.
+    const withRun = this.replicas !== undefined && record.attempt !== undefined;
+    await this.setStatus(record, status, output, true, withRun ? threadEnd : undefined);
+    if (threadEnd && !withRun && !record.lost) {
       const threads = this.deps.store.threads;
-      await threads.patch(threadId, {
-        status: record.cancelling ? "idle" : threadStatus,
-        updated_at: now(),
-      });
-      await threads.release(threadId, record.run_id);
+      await threads.patch(threadEnd.threadId, { status: threadEnd.status, updated_at: now() });
+      await threads.release(threadEnd.threadId, record.run_id);
     }
   }
 
@@ -697,6 +717,7 @@ export class RunManager {
     status: RunRecord["status"],
     output: RunRecord["output"],
     store = true,
+    threadEnd?: ThreadEnd,
   ): Promise<void> {
     record.status = status;
     record.output = output;
@@ -706,7 +727,7 @@ export class RunManager {
     if (record.creation.webhook && agent?.descriptor.specs.capabilities.callbacks === true) {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
     }
-    if (store && !record.deleted) await this.save(record);
+    if (store && !record.deleted) await this.save(record, threadEnd);
   }
 
   /**

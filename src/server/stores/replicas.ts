@@ -1,8 +1,14 @@
 import type { CancelAction } from "../../operations.js";
-import type { StoredEvent, StoredRun } from "./store.js";
+import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
 
 /** What an execution of a run starts from: the run's input, or a resume of its interrupt. */
 export type Leg = { kind: "input" } | { kind: "resume"; resume: unknown };
+
+/** A thread run's end, as its thread records it: the thread is freed with this status. */
+export interface ThreadEnd {
+  threadId: string;
+  status: StoredThread["status"];
+}
 
 /** A run one process claimed to execute. */
 export interface ClaimedRun {
@@ -81,9 +87,16 @@ export interface ReplicaCoordination {
   take(runId: string): Promise<ClaimedRun | undefined>;
   /**
    * Writes the run if execution `attempt` of this process still owns it; with `release`,
-   * the execution ends there. Returns false, writing nothing, when it was taken over.
+   * the execution ends there. With `thread`, the run's thread is freed and given that
+   * status in the same step, so that whoever sees the run end sees its thread free.
+   * Returns false, writing nothing, when it was taken over.
    */
-  updateOwned(run: StoredRun, attempt: number, release: boolean): Promise<boolean>;
+  updateOwned(
+    run: StoredRun,
+    attempt: number,
+    release: boolean,
+    thread?: ThreadEnd,
+  ): Promise<boolean>;
   /**
    * Appends events of a run if execution `attempt` of this process still owns it;
    * false, appending nothing, when it was taken over.

@@ -8,6 +8,7 @@ import type {
   QueuedRun,
   ReplicaCoordination,
   ReplicaHandlers,
+  ThreadEnd,
 } from "../replicas.js";
 import type { StoredEvent, StoredRun } from "../store.js";
 import { PostgresReplica, ReplicaNotices } from "./replica.js";
@@ -178,9 +179,14 @@ export class PostgresCoordination implements ReplicaCoordination {
     return replica.claim(runId, false);
   }
 
-  async updateOwned(run: StoredRun, attempt: number, release: boolean): Promise<boolean> {
+  async updateOwned(
+    run: StoredRun,
+    attempt: number,
+    release: boolean,
+    thread?: ThreadEnd,
+  ): Promise<boolean> {
     const replica = await this.current();
-    return this.runs.updateOwned(run, replica.id, attempt, release, replica.channels.queue);
+    return this.runs.updateOwned(run, replica.id, attempt, release, replica.channels.queue, thread);
   }
 
   async appendOwned(

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { encode, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
 import { StoreConflictError } from "../errors.js";
-import type { Leg } from "../replicas.js";
+import type { Leg, ThreadEnd } from "../replicas.js";
 import type {
   PurgedRun,
   RunSearch,
@@ -188,7 +188,8 @@ export class PostgresRunStore implements RunStore {
   /**
    * Replaces the run only while execution `attempt` of replica `owner` owns it; with
    * `release`, the execution ends: the run has no owner any more, and the runs queued
-   * behind it may be claimed (announced on the queue channel).
+   * behind it may be claimed (announced on the queue channel). With `thread`, the run's
+   * thread is freed and given its status in the same statement.
    */
   async updateOwned(
     run: StoredRun,
@@ -196,6 +197,7 @@ export class PostgresRunStore implements RunStore {
     attempt: number,
     release: boolean,
     queue: string,
+    thread?: ThreadEnd,
   ): Promise<boolean> {
     const text = encode(run, "runs.update");
     const { rowCount } = await this.pool.query(
@@ -203,9 +205,27 @@ export class PostgresRunStore implements RunStore {
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9,
            owner = CASE WHEN $12 THEN NULL ELSE owner END
-         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id)
-       SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END FROM updated`,
-      [...this.columns(run), text, owner, attempt, release, this.channel, queue],
+         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id),
+       freed AS (
+         UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6,
+           record = jsonb_set(jsonb_set(record::jsonb, '{status}', to_jsonb($16::text)),
+             '{updated_at}', to_jsonb($6::text))::text
+         WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
+         RETURNING thread_id)
+       SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END,
+         (SELECT count(*) FROM freed) AS freed
+       FROM updated`,
+      [
+        ...this.columns(run),
+        text,
+        owner,
+        attempt,
+        release,
+        this.channel,
+        queue,
+        thread?.threadId ?? null,
+        thread?.status ?? null,
+      ],
     );
     return rowCount === 1;
   }
