@@ -1,6 +1,6 @@
 import type { RunStateful, RunStateless } from "../../models/index.js";
-import type { StoredRun } from "../stores/store.js";
-import type { RunEventLog } from "./run-events.js";
+import type { RunStore, StoredRun } from "../stores/store.js";
+import { RunEventLog } from "./run-events.js";
 
 /** A run as the server tracks it: the stored fields plus what executing it needs. */
 export interface RunRecord extends StoredRun {
@@ -63,4 +63,51 @@ export function toStoredRun(record: RunRecord): StoredRun {
   if (record.baseline !== undefined) stored.baseline = record.baseline;
   if (record.head !== undefined) stored.head = record.head;
   return stored;
+}
+
+/** The current time, as records store it (ISO 8601). */
+export const now = (): string => new Date().toISOString();
+
+/** Makes the records of runs; each one's event log reads what it no longer holds from the store. */
+export class RunRecords {
+  /**
+   * @param maxEventLogBytes how many bytes of already stored events an executing run
+   *   keeps in memory.
+   */
+  constructor(
+    private readonly runs: RunStore,
+    private readonly maxEventLogBytes: number,
+  ) {}
+
+  /** The record of a new run, pending. */
+  create(
+    init: Pick<
+      RunRecord,
+      "run_id" | "thread_id" | "agent_id" | "creation" | "graphThreadId" | "modes"
+    >,
+  ): RunRecord {
+    const at = now();
+    return {
+      ...init,
+      created_at: at,
+      updated_at: at,
+      status: "pending",
+      eventCount: 0,
+      events: this.eventLog(init.run_id, 0),
+    };
+  }
+
+  /** The record of a stored run. */
+  fromStored(stored: StoredRun): RunRecord {
+    return { ...stored, events: this.eventLog(stored.run_id, stored.eventCount) };
+  }
+
+  private eventLog(runId: string, last: number): RunEventLog {
+    const runs = this.runs;
+    return new RunEventLog(
+      last,
+      (afterId, limit) => runs.readEvents(runId, afterId, limit),
+      this.maxEventLogBytes,
+    );
+  }
 }

@@ -1,0 +1,131 @@
+import { messageOf } from "../../core/message-of.js";
+import type { ACPServerLogger } from "../options.js";
+import type { ReplicaCoordination } from "../stores/replicas.js";
+import type { RunStore } from "../stores/store.js";
+import type { RunRecord } from "./run-record.js";
+
+/** How many events one read of a run's log takes. */
+const BATCH = 100;
+
+/** A run executing in another replica, whose changes this process follows for its readers. */
+interface Followed {
+  record: RunRecord;
+  unwatch: () => void;
+  refreshing: boolean;
+  again: boolean;
+}
+
+/**
+ * The runs executing in other replicas that readers here wait on: the readers of their
+ * streams and their waiters here see their events and their end through the store's
+ * notifications.
+ */
+export class FollowedRuns {
+  /** Runs executing in other replicas that readers here wait on. */
+  private readonly followed = new Map<string, Followed>();
+
+  /**
+   * @param executing the runs executing (or being stopped) in this process, which are
+   *   never followed.
+   */
+  constructor(
+    private readonly replicas: ReplicaCoordination,
+    private readonly runs: RunStore,
+    private readonly logger: ACPServerLogger,
+    private readonly executing: ReadonlyMap<string, RunRecord>,
+  ) {}
+
+  /** The record followed for run `runId`, if it is followed. */
+  recordOf(runId: string): RunRecord | undefined {
+    return this.followed.get(runId)?.record;
+  }
+
+  /**
+   * The record with every event stored for it so far, when it is the one followed: a
+   * run that executes in another replica is read up to now first.
+   */
+  async caughtUp(record: RunRecord): Promise<void> {
+    if (this.followed.get(record.run_id)?.record === record) await this.catchUp(record);
+  }
+
+  /** Reads the events of the run another process stored and this record has not seen. */
+  async catchUp(record: RunRecord): Promise<void> {
+    for (;;) {
+      const events = await this.runs.readEvents(record.run_id, record.events.size, BATCH);
+      if (events.length === 0) return;
+      record.events.absorb(events);
+    }
+  }
+
+  /**
+   * Follows a run that executes in another replica: at each change it announces, the
+   * record here is read again, so the readers of its stream and its waiters here see
+   * its events and its end. Stops once the run is no longer pending.
+   */
+  follow(record: RunRecord): RunRecord {
+    // Not a run this process executes (or has claimed and is starting).
+    if (this.executing.get(record.run_id) === record || record.attempt !== undefined) {
+      return record;
+    }
+    const known = this.followed.get(record.run_id);
+    if (known) return known.record;
+    const entry: Followed = { record, unwatch: () => undefined, refreshing: false, again: false };
+    this.followed.set(record.run_id, entry);
+    entry.unwatch = this.replicas.watch(record.run_id, () => this.refresh(entry));
+    // What changed before the watch began.
+    this.refresh(entry);
+    return record;
+  }
+
+  /** Stops following run `runId`. */
+  unfollow(runId: string): void {
+    this.followed.get(runId)?.unwatch();
+    this.followed.delete(runId);
+  }
+
+  /** Stops following every run, and wakes their readers. */
+  close(): void {
+    for (const entry of this.followed.values()) {
+      entry.unwatch();
+      entry.record.events.wake();
+    }
+    this.followed.clear();
+  }
+
+  private refresh(entry: Followed): void {
+    if (entry.refreshing) {
+      entry.again = true;
+      return;
+    }
+    entry.refreshing = true;
+    const { record } = entry;
+    const step = async () => {
+      do {
+        entry.again = false;
+        if (this.followed.get(record.run_id) !== entry) return;
+        const stored = await this.runs.get(record.run_id);
+        if (this.followed.get(record.run_id) !== entry) return;
+        await this.catchUp(record);
+        if (!stored) {
+          this.unfollow(record.run_id);
+          record.events.wake();
+          return;
+        }
+        record.status = stored.status;
+        record.output = stored.output;
+        record.updated_at = stored.updated_at;
+        if (stored.baseline !== undefined) record.baseline = stored.baseline;
+        if (stored.head !== undefined) record.head = stored.head;
+        record.events.wake();
+        if (stored.status !== "pending") this.unfollow(record.run_id);
+      } while (entry.again);
+    };
+    step()
+      .catch((err) => this.logger.warn(`run ${record.run_id}: ${messageOf(err)}`))
+      .finally(() => {
+        entry.refreshing = false;
+        // A change announced after the last read began but after the loop ended.
+        if (entry.again) this.refresh(entry);
+      });
+  }
+}

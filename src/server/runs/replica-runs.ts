@@ -1,0 +1,316 @@
+import { Command } from "@langchain/langgraph";
+import { messageOf } from "../../core/message-of.js";
+import type { ResumePayloadSchema, RunCreateStateful } from "../../models/index.js";
+import type { CancelAction } from "../../operations.js";
+import type { AgentRegistry, RegisteredAgent } from "../agents.js";
+import { ACPHttpError, conflict, notFound } from "../http/http-error.js";
+import type { ACPServerLogger } from "../options.js";
+import { StoreLimitError } from "../stores/errors.js";
+import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
+import type { RunStore } from "../stores/store.js";
+import { FollowedRuns } from "./followed-runs.js";
+import type { GraphState } from "./graph-state.js";
+import type { RunExecutions } from "./run-execution.js";
+import { failedOutcome } from "./run-leg.js";
+import { now, type RunRecord, type RunRecords, toStoredRun } from "./run-record.js";
+import type { RunWrites } from "./run-writes.js";
+
+/** What a run whose replica died too often ends with. */
+const ABANDONED_DESCRIPTION = "the replicas executing the run stopped";
+
+/** How long a cancel for a run claimed but not yet started here is kept for it, in ms. */
+const EARLY_CANCEL_MS = 30_000;
+
+/** How often a new run tries to take a thread that other new runs keep taking first. */
+const MAX_CLAIM_TURNS = 20;
+
+/** How long a resume waits, per turn, for the execution before it to release the run, in ms. */
+const RELEASE_WAIT_MS = 50;
+
+/** The first execution of a new run starts from its input. */
+const INPUT = { kind: "input" } as const;
+
+/** A thread run's `multitask_strategy`. */
+type MultitaskStrategy = NonNullable<RunCreateStateful["multitask_strategy"]>;
+
+/** What the replica side of the runs needs from the run manager. */
+export interface ReplicaRunsDeps {
+  replicas: ReplicaCoordination;
+  runs: RunStore;
+  agents: AgentRegistry;
+  logger: ACPServerLogger;
+  graphState: GraphState;
+  writes: RunWrites;
+  /** The runs executing in this process, which executes the runs claimed here. */
+  executions: RunExecutions;
+  /** Makes the records of the runs read from the store. */
+  records: RunRecords;
+  /**
+   * Applies a new thread run's `multitask_strategy` to the run `activeId` that holds
+   * thread `threadId`; returns the run the new one takes the thread over from.
+   */
+  makeWay(
+    threadId: string,
+    activeId: string | undefined,
+    strategy: MultitaskStrategy,
+  ): Promise<string | undefined>;
+}
+
+/**
+ * The runs of a store shared by replicas: queued in the store and executed by whichever
+ * replica claims them (the one that created a run first tries itself). A run executing
+ * elsewhere is followed for the readers of its stream and its waiters here, and
+ * cancelled through the store's notifications.
+ */
+export class ReplicaRuns {
+  /** Runs executing in other replicas that readers here wait on. */
+  readonly followed: FollowedRuns;
+  /** Runs created here and queued, until a replica claims them (this one, at best). */
+  private readonly created = new Map<string, RunRecord>();
+  /** Cancels asked for runs this process has claimed but not started yet. */
+  private readonly earlyCancels = new Map<string, CancelAction>();
+
+  constructor(private readonly deps: ReplicaRunsDeps) {
+    this.followed = new FollowedRuns(deps.replicas, deps.runs, deps.logger, deps.executions.live);
+  }
+
+  /**
+   * Joins the replicas: from now on this process executes the runs it claims, and
+   * stops those another replica asks to cancel or that it can no longer own.
+   */
+  join(): Promise<void> {
+    return this.deps.replicas.start({
+      execute: (claimed) => this.adopt(claimed),
+      cancel: (runId, action) => this.cancelHere(runId, action),
+      lost: () => {
+        for (const record of this.deps.executions.live.values()) this.deps.writes.lose(record);
+      },
+    });
+  }
+
+  /** Stores a new stateless run queued for the replicas (executed here when it can be). */
+  async queueNew(record: RunRecord): Promise<RunRecord> {
+    await this.handOver(record);
+    return this.followed.follow(record);
+  }
+
+  /**
+   * Stores a new thread run queued for the replicas, claiming its thread in the same
+   * step; when another run took the thread meanwhile, the strategy is applied to that
+   * one in turn. Then tries to execute it here.
+   */
+  async queueOnThread(
+    record: RunRecord,
+    activeId: string | undefined,
+    strategy: MultitaskStrategy,
+  ): Promise<void> {
+    const threadId = record.thread_id as string;
+    let holder = activeId;
+    for (let turn = 0; turn < MAX_CLAIM_TURNS; turn++) {
+      const over = await this.deps.makeWay(threadId, holder, strategy);
+      holder = await this.handOver(record, {
+        threadId,
+        ...(over !== undefined ? { over } : {}),
+      });
+      if (holder === undefined) return;
+      if (holder === "") throw notFound(`thread ${threadId} not found`);
+    }
+    throw conflict(`thread ${threadId} is busy with run ${holder}`);
+  }
+
+  /**
+   * Resumes a run that waits at an interrupt: it is queued again for the replicas, and
+   * claimed here if it can be; a second resume of it is refused (409).
+   */
+  async resume(record: RunRecord, body: ResumePayloadSchema): Promise<RunRecord> {
+    const waiting = {
+      status: record.status,
+      output: record.output,
+      updated_at: record.updated_at,
+    };
+    Object.assign(record, { status: "pending", output: undefined, updated_at: now() });
+    const queued = await this.requeue(record, body);
+    if (!queued) {
+      Object.assign(record, waiting);
+      throw conflict(`run ${record.run_id} is already resumed`);
+    }
+    return this.followed.follow(this.claimSoon(record));
+  }
+
+  /**
+   * Queues a resume. The execution that stopped at the interrupt may not have released
+   * the run yet (its last write can trail the answer a client already read): the resume
+   * waits for that write, a few turns at most, before it counts as a second resume.
+   */
+  private async requeue(record: RunRecord, resume: ResumePayloadSchema): Promise<boolean> {
+    const replicas = this.deps.replicas;
+    await this.deps.writes.pending(record.run_id);
+    for (let turn = 0; turn < MAX_CLAIM_TURNS; turn++) {
+      if (await replicas.requeue(toStoredRun(record), { kind: "resume", resume })) return true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, RELEASE_WAIT_MS);
+        const unwatch = replicas.watch(record.run_id, done);
+        function done() {
+          clearTimeout(timer);
+          unwatch();
+          resolve();
+        }
+      });
+    }
+    return false;
+  }
+
+  /** Waits a few turns at most for a run that executes elsewhere to stop being pending. */
+  async settle(record: RunRecord): Promise<void> {
+    this.followed.follow(record);
+    const stop = AbortSignal.timeout(RELEASE_WAIT_MS * MAX_CLAIM_TURNS);
+    while (record.status === "pending" && !stop.aborted) await record.events.changed(stop);
+  }
+
+  /**
+   * Keeps the record a resume request answers from, and claims the run for this
+   * process if a worker is free: the request's own stream then reads the very record
+   * that executes. Another replica may claim it first; it is followed then.
+   */
+  private claimSoon(record: RunRecord): RunRecord {
+    this.created.set(record.run_id, record);
+    this.deps.replicas.claimNow(record.run_id).then(
+      (claimed) => {
+        if (!claimed) this.created.delete(record.run_id);
+      },
+      (err) => {
+        this.created.delete(record.run_id);
+        this.deps.logger.warn(`run ${record.run_id} could not be claimed: ${messageOf(err)}`);
+      },
+    );
+    return record;
+  }
+
+  /**
+   * Cancels a pending run this process does not execute: one still queued is taken out
+   * of the queue and ended here; one executing in another replica is cancelled there.
+   * Resolves once the cancel is ended or asked for, not once the run stopped.
+   */
+  async cancelElsewhere(record: RunRecord, action: CancelAction): Promise<void> {
+    const replicas = this.deps.replicas;
+    const taken = await replicas.take(record.run_id);
+    if (taken) {
+      record.attempt = taken.attempt;
+      record.cancelling = action;
+      this.created.delete(record.run_id);
+      this.followed.unfollow(record.run_id);
+      const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
+      if (output.type === "error") record.events.append({ ...output, status });
+      await this.deps.executions.finish(record, status, output);
+    } else {
+      this.followed.follow(record);
+      await replicas.requestCancel(record.run_id, action);
+    }
+  }
+
+  /**
+   * Stores a new run queued for the replicas. The record stays the one a request
+   * answers from: when this process executes the run, it executes this very record;
+   * when another does, this record follows it. Returns the thread's holder when the
+   * run could not claim its thread.
+   */
+  private async handOver(
+    record: RunRecord,
+    thread?: { threadId: string; over?: string },
+  ): Promise<string | undefined> {
+    this.created.set(record.run_id, record);
+    let queued: QueuedRun;
+    try {
+      queued = await this.deps.replicas.insertQueued(toStoredRun(record), INPUT, thread);
+    } catch (err) {
+      this.created.delete(record.run_id);
+      if (err instanceof StoreLimitError) throw new ACPHttpError(503, err.message);
+      throw err;
+    }
+    if (!queued.here) this.created.delete(record.run_id);
+    return queued.holder;
+  }
+
+  /**
+   * Executes a run this replica claimed: a new one, a resume, or one whose replica died
+   * (a takeover, which continues from the run's last checkpoint when it has one).
+   * Resolves when the execution ends.
+   */
+  private async adopt(claimed: ClaimedRun): Promise<void> {
+    const { executions } = this.deps;
+    const runId = claimed.runId;
+    const mine = this.created.get(runId);
+    this.created.delete(runId);
+    const stored = mine ?? (await this.deps.runs.get(runId));
+    if (!stored) return;
+    const followed = this.followed.recordOf(runId);
+    this.followed.unfollow(runId);
+    const record = mine ?? followed ?? this.deps.records.fromStored(stored);
+    record.attempt = claimed.attempt;
+    record.lost = false;
+    await this.followed.catchUp(record);
+    const agent = this.deps.agents.find(record.agent_id);
+    if (claimed.attempt > this.deps.replicas.maxAttempts || !agent) {
+      executions.live.set(runId, record);
+      const description = agent
+        ? `${ABANDONED_DESCRIPTION} ${claimed.attempt - 1} times`
+        : `agent ${record.agent_id} is not served by this replica`;
+      await executions.finish(record, "error", {
+        type: "error",
+        run_id: runId,
+        errcode: agent ? 503 : 500,
+        description,
+      });
+      executions.live.delete(runId);
+      return;
+    }
+    executions.start(record, agent, await this.legInput(record, agent, claimed));
+    const cancel = this.earlyCancels.get(runId);
+    if (cancel) this.cancelHere(runId, cancel);
+    await record.leg;
+  }
+
+  /**
+   * What an execution starts from. A first one, from its input or resume. A takeover,
+   * from where the dead replica's checkpoints left the graph: the resume again when its
+   * interrupt is still waiting, else the graph's next steps when it made progress, else
+   * the input again.
+   */
+  private async legInput(
+    record: RunRecord,
+    agent: RegisteredAgent,
+    claimed: ClaimedRun,
+  ): Promise<unknown> {
+    const { leg } = claimed;
+    const first =
+      leg.kind === "resume" ? new Command({ resume: leg.resume }) : (record.creation.input ?? null);
+    if (claimed.attempt === 1 || !this.deps.executions.graphFor(record, agent).checkpointed) {
+      return first;
+    }
+    const head = await this.deps.graphState.head(record.graphThreadId);
+    // A thread run's baseline is stored before its graph starts: without one, it did not.
+    const started =
+      record.thread_id === undefined
+        ? head !== undefined
+        : record.baseline !== undefined && head !== record.baseline;
+    if (!started) return first;
+    const state = await agent.graph.getState({ configurable: { thread_id: record.graphThreadId } });
+    const waiting = state.tasks.some((t) => (t.interrupts ?? []).length > 0);
+    return leg.kind === "resume" && waiting ? first : null;
+  }
+
+  /** A cancel another replica asked for: stops the run if it executes here. */
+  private cancelHere(runId: string, action: CancelAction): void {
+    const record = this.deps.executions.live.get(runId);
+    if (!record) {
+      // It may be claimed here and about to start: the cancel waits for it a while.
+      this.earlyCancels.set(runId, action);
+      setTimeout(() => this.earlyCancels.delete(runId), EARLY_CANCEL_MS).unref();
+      return;
+    }
+    this.earlyCancels.delete(runId);
+    if (record.status !== "pending") return;
+    record.cancelling = action;
+    record.controller?.abort();
+  }
+}
