@@ -543,6 +543,70 @@ export const agents = [{ graph, descriptor: {
     expect(await ended).toBe(0);
   });
 
+  it("keeps runs, threads and graph state across a restart with --sqlite", async () => {
+    const modulePath = join(dir, "keeper.mjs");
+    writeFileSync(
+      modulePath,
+      `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+const State = Annotation.Root({ name: Annotation(), seen: Annotation({ reducer: (a, b) => a.concat(b), default: () => [] }) });
+const graph = new StateGraph(State)
+  .addNode("note", (s) => ({ seen: [s.name] }))
+  .addEdge(START, "note").addEdge("note", END).compile();
+export const agents = [{ graph, descriptor: {
+  metadata: { ref: { name: "served.keeper", version: "1.0.0" }, description: "keeps names" },
+  specs: { capabilities: { threads: true }, input: { type: "object" }, output: { type: "object" },
+    config: { type: "object" }, thread_state: { type: "object" } },
+} }];
+`,
+    );
+    const file = join(dir, "keeper.sqlite");
+    const serve = async () => {
+      const child = startAcp(["serve", modulePath, "--port", "0", "--sqlite", file]);
+      children.push(child);
+      const shown = await waitForLine(child, /serving on (\S+)\n[\s\S]*graph state in .*\n/);
+      const url = shown.match(/serving on (\S+)/)?.[1] as string;
+      const client = new ACPClient({ configuration: new ApiClientConfiguration({ host: url }) });
+      const stop = async () => {
+        await client.close();
+        const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
+        child.kill("SIGTERM");
+        expect(await ended).toBe(0);
+      };
+      return { client, stop };
+    };
+
+    const first = await serve();
+    const thread = await first.client.createThread({});
+    const run = await first.client.createAndWaitForThreadRunOutput(thread.thread_id, {
+      input: { name: "Ada" },
+    });
+    expect(run.output).toMatchObject({ values: { seen: ["Ada"] } });
+    await first.stop();
+
+    const second = await serve();
+    const runs = await second.client.listThreadRuns(thread.thread_id);
+    expect(runs.map((r) => [r.run_id, r.status])).toEqual([[run.run?.run_id, "success"]]);
+    // The graph's state is there too: the next run on the thread builds on it.
+    const next = await second.client.createAndWaitForThreadRunOutput(thread.thread_id, {
+      input: { name: "Grace" },
+    });
+    expect(next.output).toMatchObject({ values: { seen: ["Ada", "Grace"] } });
+    await second.stop();
+  });
+
+  it("refuses --sqlite with --postgres", async () => {
+    const r = await acp([
+      "serve",
+      "examples/echo/agents.ts",
+      "--sqlite",
+      join(dir, "x.sqlite"),
+      "--postgres",
+      "postgres://127.0.0.1:1/none",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("acp: --sqlite and --postgres each name the server's store: give one\n");
+  });
+
   it("says what a module must export", async () => {
     const modulePath = join(dir, "empty.mjs");
     writeFileSync(modulePath, "export const nothing = 1;\n");

@@ -57,7 +57,28 @@ interface ServeOptions {
   host?: string;
   apiKey?: string;
   postgres?: string;
+  sqlite?: string;
   interruptPayloadShape: InterruptPayloadShape;
+}
+
+const SQLITE_SAVER = "@langchain/langgraph-checkpoint-sqlite";
+
+/**
+ * What `--sqlite FILE` serves on: the SQLite store for runs and threads and LangGraph's
+ * `SqliteSaver` for graph state, in the one file, so that all of it survives a restart.
+ */
+async function sqliteStorage(file: string, logger: { warn(message: string): void }) {
+  const { sqliteStore } = await import("../../server/index.js");
+  let saverModule: typeof import("@langchain/langgraph-checkpoint-sqlite");
+  try {
+    saverModule = await import(SQLITE_SAVER);
+  } catch {
+    throw new CliError(
+      `--sqlite keeps graph state with the package ${SQLITE_SAVER}: npm install ${SQLITE_SAVER} better-sqlite3@12`,
+    );
+  }
+  const store = sqliteStore(file, { logger });
+  return { store, checkpointer: saverModule.SqliteSaver.fromConnString(file) };
 }
 
 /** The agents the server offers, as its own `/agents/search` answers. */
@@ -89,6 +110,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--postgres <url>",
       "keep runs, threads and graph state in this PostgreSQL database, shared by every replica started on it (default: DATABASE_URL)",
     )
+    .option(
+      "--sqlite <file>",
+      "keep runs, threads and graph state in this SQLite file, so that they survive a restart (one process; default: in memory)",
+    )
     .addOption(
       new Option(
         "--interrupt-payload-shape <shape>",
@@ -115,14 +140,29 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const apiKey = apiKeyOf(opts, ctx.io);
       const logger = { warn: (message: string) => ctx.io.stderr.write(`${message}\n`) };
-      // The URL may hold a password: it is never printed.
-      const databaseUrl = opts.postgres || ctx.io.env.DATABASE_URL || undefined;
+      if (opts.sqlite !== undefined && opts.postgres !== undefined) {
+        throw new CliError("--sqlite and --postgres each name the server's store: give one");
+      }
+      if (opts.sqlite !== undefined && opts.sqlite.trim() === "") {
+        throw new CliError("--sqlite needs a file name");
+      }
+      // The URL may hold a password: it is never printed. An explicit --sqlite wins over
+      // a DATABASE_URL in the environment.
+      const databaseUrl =
+        opts.sqlite === undefined
+          ? opts.postgres || ctx.io.env.DATABASE_URL || undefined
+          : undefined;
+      const storage = databaseUrl
+        ? { store: postgresStore(databaseUrl, { logger }) }
+        : opts.sqlite !== undefined
+          ? await sqliteStorage(opts.sqlite, logger)
+          : {};
       const running = await serveACP({
         agents,
         port,
         hostname: opts.listen ?? opts.host ?? "127.0.0.1",
         ...(apiKey ? { apiKey } : {}),
-        ...(databaseUrl ? { store: postgresStore(databaseUrl, { logger }) } : {}),
+        ...storage,
         interruptPayloadShape: opts.interruptPayloadShape,
         logger,
       });
@@ -133,6 +173,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       if (databaseUrl)
         say(ctx.io, "  runs and threads in PostgreSQL, shared with every replica on it");
+      if (opts.sqlite !== undefined)
+        say(ctx.io, `  runs, threads and graph state in ${opts.sqlite}`);
       await new Promise<void>((done) => {
         const stop = () => {
           process.off("SIGINT", stop);
