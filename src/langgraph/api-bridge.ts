@@ -4,6 +4,8 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
+import { ApiResponseTooLargeError, defaultClientLimits } from "../client/limits.js";
+import { readBodyWithin, readTextCut } from "../client/read-body.js";
 import { fetchFollowingRedirects, type RedirectRules } from "../client/redirects.js";
 import {
   ApiAbortError,
@@ -11,6 +13,7 @@ import {
   ApiException,
   ApiTimeoutError,
   ApiTypeError,
+  ApiValueError,
   OpenApiException,
 } from "../core/errors.js";
 import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
@@ -72,7 +75,16 @@ export interface APIBridgeAgentNodeOptions<
    * Set 0 when the service's operations must never run twice.
    */
   retries?: number;
+  /**
+   * The largest answer read into memory, in bytes; a larger one ends the call in an
+   * `ApiResponseTooLargeError` (reading stops at the limit). Default 64 MiB, as the
+   * client's `limits.maxResponseBytes`; `Infinity` turns it off.
+   */
+  maxResponseBytes?: number;
 }
+
+/** How much of an error answer is kept for the error's message. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * Sends the input's `query` to `<host>/<serviceName>` as `application/nlq` and
@@ -91,6 +103,7 @@ export class APIBridgeAgentNode<
   readonly #bridgeApiKey: string | undefined;
   readonly #timeout: number;
   readonly #retries: number;
+  readonly #maxResponseBytes: number;
   readonly #redactor: SecretRedactor;
 
   constructor(options: APIBridgeAgentNodeOptions<I, O>) {
@@ -116,6 +129,14 @@ export class APIBridgeAgentNode<
     this.#bridgeApiKey = options.bridgeApiKey ?? options.apikey;
     this.#timeout = options.timeout ?? 60_000;
     this.#retries = options.retries ?? 2;
+    const max = options.maxResponseBytes ?? defaultClientLimits.maxResponseBytes;
+    if (!(typeof max === "number" && max > 0)) {
+      throw new ApiValueError(
+        `node "${options.name}": maxResponseBytes must be a positive number or Infinity, got ${max}`,
+        ["maxResponseBytes"],
+      );
+    }
+    this.#maxResponseBytes = max;
     this.#redactor = new SecretRedactor([options.serviceApiKey, this.#bridgeApiKey ?? ""]);
   }
 
@@ -152,7 +173,19 @@ export class APIBridgeAgentNode<
       throw this.transportError(err, config.signal);
     }
     if (!response.ok) throw await this.statusError(response);
-    const text = await response.text();
+    const max = this.#maxResponseBytes;
+    const where = `api_bridge ${this.getName()}`;
+    let text: string;
+    try {
+      const bytes = await readBodyWithin(
+        response,
+        max,
+        () => new ApiResponseTooLargeError(max, where),
+      );
+      text = new TextDecoder().decode(bytes);
+    } catch (err) {
+      throw this.transportError(err, config.signal);
+    }
     const result =
       text.length > 0
         ? text
@@ -188,7 +221,7 @@ export class APIBridgeAgentNode<
   }
 
   private async statusError(response: Response): Promise<ApiException> {
-    const body = await response.text().catch(() => "");
+    const body = await readTextCut(response, MAX_ERROR_BODY_BYTES).catch(() => "");
     return ApiException.fromResponse({
       status: response.status,
       reason: response.statusText,

@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiTimeoutError, ForbiddenException, ServiceException } from "../../src/core/errors.js";
+import { ApiResponseTooLargeError } from "../../src/client/limits.js";
+import {
+  ApiTimeoutError,
+  ApiValueError,
+  ForbiddenException,
+  ServiceException,
+} from "../../src/core/errors.js";
 import { APIBridgeAgentNode } from "../../src/langgraph/api-bridge.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 
@@ -175,6 +181,36 @@ describe("APIBridgeAgentNode", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiTimeoutError);
     expect((error as Error).message).not.toContain(SERVICE_KEY);
+  });
+
+  it("stops reading an answer past maxResponseBytes, declared or chunked", async () => {
+    const chunked = (res: ServerResponse) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      for (let i = 0; i < 8; i++) res.write("x".repeat(1024));
+      res.end();
+    };
+    for (const answer of [answerWith(200, "y".repeat(8192)), chunked]) {
+      answers = [answer];
+      const error = await graphWith(bridge({ maxResponseBytes: 4096 }))
+        .invoke({ bridge: { request: { input: { query: "everything" } } } })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiResponseTooLargeError);
+      expect(error).toMatchObject({ limit: "maxResponseBytes", value: 4096 });
+      expect((error as Error).message).toBe(
+        "api_bridge petstore: the response body is larger than maxResponseBytes (4096 bytes)",
+      );
+    }
+    // Within the limit, the whole answer is the result.
+    answers = [chunked];
+    const out = await graphWith(bridge({ maxResponseBytes: 8192 })).invoke({
+      bridge: { request: { input: { query: "everything" } } },
+    });
+    expect(out.bridge).toMatchObject({ request: { output: { result: "x".repeat(8192) } } });
+  });
+
+  it("refuses a maxResponseBytes that is not a positive number", () => {
+    expect(() => bridge({ maxResponseBytes: 0 })).toThrow(ApiValueError);
+    expect(() => bridge({ maxResponseBytes: 0 })).toThrow(/maxResponseBytes must be a positive/);
   });
 
   it("names the node and the path when the input is missing or invalid", async () => {
