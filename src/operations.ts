@@ -65,17 +65,24 @@ export interface Operation<
    * the `GET` stream of that run, whose `run_id` the response or an event gives.
    */
   rejoin?: string;
+  /**
+   * True when the operation waits for a run's output. The spec declares no 204 for
+   * them, but a server whose own wait runs out answers 204 (the Python reference
+   * server does): from these operations it means "not yet", not success.
+   */
+  waits: boolean;
   /** Builds the request parts from a client method's positional arguments. */
   args: A;
 }
 
 type Def<A extends Operation["args"], R extends z.ZodType | null> = Omit<
   Operation<A, R>,
-  "pathParams" | "successStatus" | "stream" | "queryParams" | "body"
+  "pathParams" | "successStatus" | "stream" | "queryParams" | "body" | "waits"
 > & {
   queryParams?: readonly string[];
   body?: z.ZodType;
   stream?: boolean;
+  waits?: boolean;
 };
 
 function op<A extends Operation["args"], R extends z.ZodType | null>(
@@ -89,6 +96,7 @@ function op<A extends Operation["args"], R extends z.ZodType | null>(
     body: def.body ?? null,
     successStatus: def.response === null ? 204 : 200,
     stream: def.stream ?? false,
+    waits: def.waits ?? false,
   };
 }
 
@@ -161,6 +169,7 @@ export const operations = {
     operationId: "create_and_wait_for_stateless_run_output",
     method: "POST",
     path: "/runs/wait",
+    waits: true,
     body: RunCreateStateless,
     response: RunWaitResponseStateless,
     args: (runCreateStateless: RunCreateStateless) => ({ body: runCreateStateless }),
@@ -170,6 +179,7 @@ export const operations = {
     operationId: "wait_for_stateless_run_output",
     method: "GET",
     path: "/runs/{run_id}/wait",
+    waits: true,
     response: RunWaitResponseStateless,
     args: (runId: string) => ({ path: runPath(runId) }),
   }),
@@ -331,6 +341,7 @@ export const operations = {
     operationId: "create_and_wait_for_thread_run_output",
     method: "POST",
     path: "/threads/{thread_id}/runs/wait",
+    waits: true,
     body: RunCreateStateful,
     response: RunWaitResponseStateful,
     args: (threadId: string, runCreateStateful: RunCreateStateful) => ({
@@ -343,6 +354,7 @@ export const operations = {
     operationId: "wait_for_thread_run_output",
     method: "GET",
     path: "/threads/{thread_id}/runs/{run_id}/wait",
+    waits: true,
     response: RunWaitResponseStateful,
     args: (threadId: string, runId: string) => ({ path: threadRunPath(threadId, runId) }),
   }),

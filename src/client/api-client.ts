@@ -14,6 +14,7 @@ import {
   OpenApiException,
 } from "../core/errors.js";
 import { type FetchInit, fetchWithRetry, RetryDeadlineError } from "../core/fetch-with-retry.js";
+import { readBodyWithin, readTextCut } from "../core/read-body.js";
 import {
   headerCredentials,
   isCredentialHeaderName,
@@ -51,7 +52,6 @@ import {
 import { ApiDeadlineExceededError, ApiResponseTooLargeError } from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
-import { readBodyWithin, readTextCut } from "./read-body.js";
 import { fetchFollowingRedirects, type RedirectRules } from "./redirects.js";
 import { fastCheckOf } from "./response-check.js";
 import type { RequestOptions } from "./types.js";
@@ -59,11 +59,6 @@ import { parseOrThrow } from "./validation.js";
 
 /** The pause before asking a wait again after its `attempt`-th 204: up to 200 ms doubling, at most 2 s. */
 const waitAgainPause = jitteredBackoff(200, 2_000);
-
-/** The operations that wait for a run's output: a 204 from them means "not yet". */
-function waitsForOutput(operation: Operation): boolean {
-  return operation.response !== null && operation.path.endsWith("/wait");
-}
 
 /** Connection errors raised before a request reached the server. */
 const notSentCodes = new Set([
@@ -185,7 +180,7 @@ export class ApiClient {
       let response: Response;
       try {
         response = await this.send(operation, request, signal, options.retries, started);
-        if (response.status === 204 && mode !== "raw" && waitsForOutput(operation)) {
+        if (response.status === 204 && mode !== "raw" && operation.waits) {
           response = await this.waitAgain(operation, request, signal, options.retries, response);
         }
       } catch (error) {

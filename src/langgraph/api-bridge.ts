@@ -4,8 +4,6 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { ApiResponseTooLargeError, defaultClientLimits } from "../client/limits.js";
-import { readBodyWithin, readTextCut } from "../client/read-body.js";
 import { fetchFollowingRedirects, type RedirectRules } from "../client/redirects.js";
 import {
   ApiAbortError,
@@ -18,6 +16,7 @@ import {
 } from "../core/errors.js";
 import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
 import { messageOf } from "../core/message-of.js";
+import { readBodyWithin, readTextCut } from "../core/read-body.js";
 import {
   isCredentialHeaderName,
   redactHeaders,
@@ -25,6 +24,7 @@ import {
   SecretRedactor,
 } from "../core/redact.js";
 import { type RetryPolicy, retryableStatuses, retryPolicy } from "../core/retry.js";
+import { ApiResponseTooLargeError, defaultClientLimits } from "../index.js";
 import { StateNode } from "./state-node.js";
 
 /** What the API bridge agent is asked. */

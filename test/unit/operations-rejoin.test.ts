@@ -21,3 +21,17 @@ describe("the operation table's re-join entries", () => {
     expect(table.filter(([, op]) => !op.stream && op.rejoin !== undefined)).toEqual([]);
   });
 });
+
+describe("the operation table's wait entries", () => {
+  it("mark exactly the four operations that wait for a run's output", () => {
+    const waiting = table.filter(([, op]) => op.waits).map(([name]) => name);
+    expect(waiting.sort()).toEqual([
+      "createAndWaitForStatelessRunOutput",
+      "createAndWaitForThreadRunOutput",
+      "waitForStatelessRunOutput",
+      "waitForThreadRunOutput",
+    ]);
+    // Each answers a run and its output, never nothing.
+    for (const [, op] of table.filter(([, o]) => o.waits)) expect(op.response).not.toBeNull();
+  });
+});
