@@ -36,7 +36,7 @@ export async function serverHeap(mode: BenchMode): Promise<BenchResult> {
     const samples = await samplesOf(total, every, store);
     columns = ["store", ...samples.map(([n]) => `${(n / 1000).toLocaleString("en")}k runs`)];
     rows.push([name, ...samples.map(([, mb]) => fmt(mb, 1))]);
-    // Warm once the memory store is full (about 20,000 of these runs fill 16 MiB).
+    // Warm once the memory store is full (about 10,000 of these runs fill 16 MiB).
     const warm = samples[3]?.[1] ?? Number.NaN;
     const last = samples.at(-1)?.[1] ?? Number.NaN;
     const perRun = ((last - warm) * MiB) / (total - 3 * every);
@@ -47,7 +47,7 @@ export async function serverHeap(mode: BenchMode): Promise<BenchResult> {
   }
   return {
     title: "7. Server heap over many runs",
-    method: `One process serves a one-node echo graph and posts ${total.toLocaleString("en")} \`/runs/wait\` runs to itself over 16 kept-alive connections; every ${every.toLocaleString("en")} runs it collects garbage twice (\`--expose-gc\`) and records \`heapUsed\` in MB. The memory store keeps finished runs as JSON text up to its byte budget (the default is 128 MiB, about 100,000 of these runs); SQLite keeps them outside the JavaScript heap.`,
+    method: `One process serves a one-node echo graph and posts ${total.toLocaleString("en")} \`/runs/wait\` runs to itself over 16 kept-alive connections; every ${every.toLocaleString("en")} runs it collects garbage twice (\`--expose-gc\`) and records \`heapUsed\` in MB. The memory store keeps finished runs as JSON text up to its byte budget (the default is 128 MiB, about 80,000 of these runs, counting their text and an estimate of what keeping them costs); SQLite keeps them outside the JavaScript heap.`,
     columns,
     rows,
     target: { text: "flat after warm-up: under 100 bytes of heap per run", met },

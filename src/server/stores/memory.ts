@@ -84,8 +84,11 @@ class ByteBudget {
   }
 }
 
-/** What keeping one event costs beside its text, estimated (its entry in the run's log). */
-const EVENT_OVERHEAD = 48;
+/**
+ * What keeping one event costs beside its text, estimated (its entry in the run's log,
+ * its string's header), measured as `ROW_OVERHEAD` is.
+ */
+const EVENT_OVERHEAD = 176;
 
 const runKeys = (run: StoredRun): string[] => [
   `t:${run.thread_id ?? ""}`,
