@@ -216,7 +216,8 @@ export class ApiClientConfiguration {
 
   /**
    * A configuration whose unset options come from environment variables named
-   * `<prefix>HOST` (or `<prefix>ENDPOINT`), `<prefix>API_KEY` (a JSON map), and so on.
+   * `<prefix>HOST` (or `<prefix>ENDPOINT`), `<prefix>API_KEY` (a JSON map),
+   * `<prefix>LIMITS` (a JSON object of {@link ClientLimits}), and so on.
    * A malformed variable is an `ApiValueError` that names it.
    */
   static fromEnvPrefix(

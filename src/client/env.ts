@@ -2,6 +2,8 @@
 
 import { ApiValueError } from "../core/errors.js";
 import type { ApiClientConfigurationOptions, Timeout } from "./configuration.js";
+import { type ClientLimits, resolveClientLimits } from "./limits.js";
+import type { CrossOriginRedirects } from "./redirects.js";
 
 /** Environment variables by name, like `process.env`. */
 export type EnvSource = Record<string, string | undefined>;
@@ -32,6 +34,8 @@ export function readEnvOptions(
     retries: retries(prefix, get("RETRIES")),
     timeout: timeout(prefix, get("TIMEOUT")),
     debug: flag(prefix, get("DEBUG")),
+    limits: limits(prefix, get("LIMITS")),
+    crossOriginRedirects: crossOriginRedirects(prefix, get("CROSS_ORIGIN_REDIRECTS")),
   };
   return Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
@@ -102,6 +106,47 @@ function timeout(prefix: string, raw: string | undefined): Timeout | undefined {
     throw bad(prefix, "TIMEOUT", expected);
   }
   return { connect: connect as number | undefined, read: read as number | undefined };
+}
+
+/** A JSON object of limits, e.g. `{"maxResponseBytes": 1048576}`; `"Infinity"` turns one off. */
+function limits(prefix: string, raw: string | undefined): Partial<ClientLimits> | undefined {
+  if (raw === undefined) return undefined;
+  const expected = `must be a JSON object of limits, like {"maxResponseBytes": 1048576}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw bad(prefix, "LIMITS", `is not JSON; it ${expected}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw bad(prefix, "LIMITS", expected);
+  }
+  const given = Object.fromEntries(
+    Object.entries(parsed).map(([name, value]) => [
+      name,
+      value === "Infinity" ? Number.POSITIVE_INFINITY : value,
+    ]),
+  ) as Partial<ClientLimits>;
+  try {
+    resolveClientLimits(given);
+  } catch (err) {
+    throw bad(prefix, "LIMITS", `is wrong: ${(err as Error).message}`);
+  }
+  return given;
+}
+
+function crossOriginRedirects(
+  prefix: string,
+  raw: string | undefined,
+): CrossOriginRedirects | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === "refuse" || value === "strip-credentials") return value;
+  throw bad(
+    prefix,
+    "CROSS_ORIGIN_REDIRECTS",
+    `must be "refuse" or "strip-credentials", got ${JSON.stringify(raw)}`,
+  );
 }
 
 function flag(prefix: string, raw: string | undefined): boolean | undefined {

@@ -153,6 +153,8 @@ describe("ApiClientConfiguration.fromEnvPrefix", () => {
         MY_RETRIES: "4",
         MY_TIMEOUT: "2500",
         MY_DEBUG: "true",
+        MY_LIMITS: '{"maxResponseBytes": 1024, "maxRedirects": 0, "deadline": "Infinity"}',
+        MY_CROSS_ORIGIN_REDIRECTS: "strip-credentials",
       },
     );
     expect(c.host).toBe("http://env-host:1");
@@ -161,6 +163,13 @@ describe("ApiClientConfiguration.fromEnvPrefix", () => {
     expect(c.serverVariables).toEqual({ region: "us" });
     expect([c.sslCaCert, c.caCertData]).toEqual(["ca.pem", "-----BEGIN CERTIFICATE-----"]);
     expect([c.retries, c.timeout, c.debug]).toEqual([4, 2500, true]);
+    expect(c.limits).toMatchObject({
+      maxResponseBytes: 1024,
+      maxRedirects: 0,
+      deadline: Number.POSITIVE_INFINITY,
+      maxSseFrameBytes: 16 * 1024 * 1024,
+    });
+    expect(c.crossOriginRedirects).toBe("strip-credentials");
   });
 
   it("takes ENDPOINT when HOST is unset, a connect/read timeout, and lets overrides win", () => {
@@ -195,6 +204,11 @@ describe("ApiClientConfiguration.fromEnvPrefix", () => {
     ["MY_TIMEOUT", "soon"],
     ["MY_TIMEOUT", '{"connect":-1}'],
     ["MY_DEBUG", "maybe"],
+    ["MY_LIMITS", "{maxResponseBytes: 1}"],
+    ["MY_LIMITS", "[1]"],
+    ["MY_LIMITS", '{"maxResponseBytes": -1}'],
+    ["MY_LIMITS", '{"maxResponsBytes": 1}'],
+    ["MY_CROSS_ORIGIN_REDIRECTS", "follow"],
   ])("names %s when its value is bad, without echoing secrets", (name, value) => {
     let error: unknown;
     try {
