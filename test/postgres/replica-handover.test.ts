@@ -72,6 +72,35 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
     expect(done.output).toMatchObject({ type: "result", values: { reply: "done: handed" } });
   });
 
+  it("a replica that leaves does not cancel the runs created there that execute elsewhere", async () => {
+    // This replica executes nothing: the runs created there execute in the other two.
+    const logger = memoryLogger();
+    const observer = await startACPServer({
+      store: postgresStore(db.url, { logger, concurrency: 0 }),
+      logger,
+    });
+    // Created and waited for there; `on_disconnect` is `cancel`, the default.
+    const waiting = fetch(`${observer.url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent_id: agentIds.slow, input: { text: "elsewhere" } }),
+    });
+    await waitFor(() => leaving.gate.started + staying.gate.started === 1);
+    await observer.close();
+
+    const answer = await waiting;
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatch(/goes on in another replica: wait for it again/);
+    const onStaying = clients[1] as ACPClient;
+    const runs = await onStaying.searchStatelessRuns({ agent_id: agentIds.slow });
+    expect(runs.map((r) => r.status)).toEqual(["pending"]);
+    leaving.gate.release();
+    staying.gate.release();
+    const done = await onStaying.waitForStatelessRunOutput((runs[0] as { run_id: string }).run_id);
+    expect(done.output).toMatchObject({ values: { reply: "done: elsewhere" } });
+    expect(leaving.gate.aborted + staying.gate.aborted).toBe(0);
+  });
+
   it("a thread run goes on in another replica and keeps its thread until it ends", async () => {
     const [onLeaving, onStaying] = clients as [ACPClient, ACPClient];
     const thread = await onLeaving.createThread({});

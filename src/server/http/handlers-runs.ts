@@ -84,7 +84,8 @@ export function runHandlers({
   /** Waits for a run; a client that leaves cancels it unless `on_disconnect` says continue. */
   const waitFor = async (record: RunRecord, signal: AbortSignal, created: boolean) => {
     await runs.wait(record, signal);
-    if (signal.aborted && created && record.creation.on_disconnect !== "continue") {
+    // A connection the closing server cut is not a client that went away.
+    if (signal.aborted && created && record.creation.on_disconnect !== "continue" && !runs.closed) {
       await runs.cancel(record, false, "interrupt");
     }
     const output = record.output && shapeOutput(record.agent_id, record.output);

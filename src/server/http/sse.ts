@@ -67,7 +67,10 @@ export function streamRun(c: Context, record: RunRecord, options: StreamOptions)
       }
     } finally {
       clearInterval(keepAlive);
-      if (gone.signal.aborted && record.status === "pending") options.onDisconnect?.();
+      // A stream the closing server cut is not a client that went away.
+      if (gone.signal.aborted && record.status === "pending" && options.serverOpen()) {
+        options.onDisconnect?.();
+      }
       ended();
     }
   });

@@ -83,10 +83,14 @@ export class FollowedRuns {
     this.followed.delete(runId);
   }
 
-  /** Stops following every run, and wakes their readers. */
+  /**
+   * Stops following every run, and wakes their readers: the runs go on in the replicas
+   * that execute them, and the waiters here are told to ask again.
+   */
   close(): void {
     for (const entry of this.followed.values()) {
       entry.unwatch();
+      entry.record.handedOver = true;
       entry.record.events.wake();
     }
     this.followed.clear();

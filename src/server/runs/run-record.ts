@@ -24,8 +24,9 @@ export interface RunRecord extends StoredRun {
   /** Set once another replica took the run over: this process writes nothing more of it. */
   lost?: boolean;
   /**
-   * Set once this process, shutting down, gave the run back to the replicas' queue:
-   * another replica goes on with it, and waiters here are told to ask again.
+   * Set once this process shuts down while the run goes on in another replica: it gave
+   * the run back to the replicas' queue, or it was following the run from here. Waiters
+   * here are told to ask again.
    */
   handedOver?: boolean;
 }
