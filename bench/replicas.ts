@@ -12,33 +12,9 @@ import { Pool } from "undici";
 import { type Child, startChild } from "./lib/child.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { fmt, median } from "./lib/stats.js";
+import { postWaitRuns } from "./lib/wait-load.js";
 
 const CONCURRENCY = 32;
-
-/** Sends `total` wait requests spread round-robin over `pools`; every answer must be a 200. */
-async function load(pools: Pool[], total: number): Promise<number> {
-  const body = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const pool = pools[next % pools.length] as Pool;
-      next++;
-      const answer = await pool.request({
-        path: "/runs/wait",
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-      });
-      const text = await answer.body.text();
-      if (answer.statusCode !== 200) {
-        throw new Error(`status ${answer.statusCode}: ${text.slice(0, 200)}`);
-      }
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return total / ((performance.now() - start) / 1000);
-}
 
 /** Runs/s through `servers`, the median of `rounds` after one warm-up. */
 async function measure(servers: Child<{ url: string }>[], total: number, rounds: number) {
@@ -46,9 +22,10 @@ async function measure(servers: Child<{ url: string }>[], total: number, rounds:
     (s) => new Pool(s.ready.url, { connections: CONCURRENCY, pipelining: 1 }),
   );
   try {
-    await load(pools, Math.ceil(total / 4));
+    await postWaitRuns(pools, CONCURRENCY, Math.ceil(total / 4));
     const samples: number[] = [];
-    for (let i = 0; i < rounds; i++) samples.push(await load(pools, total));
+    for (let i = 0; i < rounds; i++)
+      samples.push((await postWaitRuns(pools, CONCURRENCY, total)).rps);
     return median(samples);
   } finally {
     await Promise.all(pools.map((p) => p.close()));

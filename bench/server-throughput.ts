@@ -8,37 +8,7 @@ import { Pool } from "undici";
 import { startChild } from "./lib/child.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { alternate, fmt, median, percentile } from "./lib/stats.js";
-
-interface Load {
-  rps: number;
-  latencies: number[];
-}
-
-/** Sends `total` wait requests from `concurrency` clients; every answer must be a 200. */
-async function load(pool: Pool, concurrency: number, total: number): Promise<Load> {
-  const body = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
-  const latencies: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      next++;
-      const start = performance.now();
-      const answer = await pool.request({
-        path: "/runs/wait",
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-      });
-      const text = await answer.body.text();
-      latencies.push(performance.now() - start);
-      if (answer.statusCode !== 200)
-        throw new Error(`status ${answer.statusCode}: ${text.slice(0, 200)}`);
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rps: total / ((performance.now() - start) / 1000), latencies };
-}
+import { type Load, postWaitRuns } from "./lib/wait-load.js";
 
 /** Measures wait-endpoint runs per second and latency of the ACP server and the bare handlers. */
 export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
@@ -66,7 +36,7 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
       const contender = (name: Name) => ({
         name,
         round: async () => {
-          const result = await load(pools[name], concurrency, total);
+          const result = await postWaitRuns([pools[name]], concurrency, total);
           loads[name].push(result);
           return result.rps;
         },

@@ -7,6 +7,7 @@
  */
 import { Pool } from "undici";
 import { server } from "../lib/server-module.js";
+import { postWaitRuns } from "../lib/wait-load.js";
 import { echoAgent } from "./echo-agent.js";
 
 const [total, every] = [Number(process.argv[2]), Number(process.argv[3])];
@@ -30,26 +31,10 @@ const running = await serveACP({
   logger: { warn: () => undefined },
 });
 const pool = new Pool(running.url, { connections: 16 });
-const body = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
 const samples: Array<[number, number]> = [[0, heapMb()]];
-let sent = 0;
-let done = 0;
-const worker = async () => {
-  while (sent < total) {
-    sent += 1;
-    const answer = await pool.request({
-      path: "/runs/wait",
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    });
-    await answer.body.text();
-    if (answer.statusCode !== 200) throw new Error(`status ${answer.statusCode}`);
-    done += 1;
-    if (done % every === 0) samples.push([done, heapMb()]);
-  }
-};
-await Promise.all(Array.from({ length: 16 }, worker));
+await postWaitRuns([pool], 16, total, (answered) => {
+  if (answered % every === 0) samples.push([answered, heapMb()]);
+});
 await pool.close();
 await running.close();
 process.stdout.write(`${JSON.stringify({ samples })}\n`);
