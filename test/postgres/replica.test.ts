@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
 import { PostgresReplica } from "../../src/server/stores/postgres/replica.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
-import { PostgresRunStore } from "../../src/server/stores/postgres/store.js";
+import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
 import type { Leg } from "../../src/server/stores/replicas.js";
 import type { StoredEvent } from "../../src/server/stores/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { storedRun } from "../stores/store-suite.js";
+import { storedRun, storedThread } from "../stores/store-suite.js";
 
 describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
   let db: TestDatabase;
@@ -145,5 +145,36 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
     ]);
     expect(await store.updateOwned(run, dying.replica.id, 1, true, "acp_queue")).toBe(false);
     expect(await store.updateOwned(run, alive.replica.id, 2, true, "acp_queue")).toBe(true);
+  });
+
+  it("frees a thread at its run's end whatever its record holds (a NUL in metadata)", async () => {
+    const { replica } = await startReplica();
+    const decoder = new RecordDecoder(console);
+    const runs = new PostgresRunStore(Promise.resolve(pool), "acp", decoder);
+    const threads = new PostgresThreadStore(Promise.resolve(pool), "acp", decoder);
+    const thread = storedThread({ metadata: { note: "a\u0000b" } });
+    await threads.create(thread);
+    const run = storedRun({ thread_id: thread.thread_id });
+    const holder = await runs.insertQueued(
+      run,
+      { kind: "input" },
+      { threadId: thread.thread_id },
+      "acp_queue",
+      replica.id,
+    );
+    expect(holder).toBeUndefined();
+    expect((await threads.get(thread.thread_id))?.busy_run_id).toBe(run.run_id);
+    const ended = { ...run, status: "success" as const, updated_at: "2030-01-01T00:00:00.000Z" };
+    expect(
+      await runs.updateOwned(ended, replica.id, 1, true, "acp_queue", {
+        threadId: thread.thread_id,
+        status: "idle",
+      }),
+    ).toBe(true);
+    const freed = await threads.get(thread.thread_id);
+    expect(freed?.busy_run_id).toBeUndefined();
+    expect(freed?.status).toBe("idle");
+    expect(freed?.updated_at).toBe("2030-01-01T00:00:00.000Z");
+    expect(freed?.metadata).toEqual({ note: "a\u0000b" });
   });
 });

@@ -207,9 +207,7 @@ export class PostgresRunStore implements RunStore {
            owner = CASE WHEN $12 THEN NULL ELSE owner END
          WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id),
        freed AS (
-         UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6,
-           record = jsonb_set(jsonb_set(record::jsonb, '{status}', to_jsonb($16::text)),
-             '{updated_at}', to_jsonb($6::text))::text
+         UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
        SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END,
@@ -473,7 +471,7 @@ export class PostgresThreadStore implements ThreadStore {
     const meta = metadataIndex(query.metadata);
     if (meta.length > 0) where.push(`meta @> ${param(meta)}::text[]`);
     const { rows } = await this.pool.query<Row>(
-      `SELECT thread_id, busy_run_id, record FROM ${this.t}.threads
+      `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY created_at COLLATE "C", seq
        LIMIT ${param(query.limit)} OFFSET ${param(query.offset ?? 0)}`,
@@ -524,16 +522,26 @@ export class PostgresThreadStore implements ThreadStore {
     lock: "" | "FOR UPDATE",
   ): Promise<StoredThread | undefined> {
     const { rows } = await client.query<Row>(
-      `SELECT thread_id, busy_run_id, record FROM ${this.t}.threads WHERE thread_id = $1 ${lock}`,
+      `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads WHERE thread_id = $1 ${lock}`,
       [threadId],
     );
     return rows[0] ? this.decode(rows[0]) : undefined;
   }
 
+  /**
+   * The thread a row holds. Its columns win over the copy in `record`: the end of a
+   * run frees its thread and sets its status in the columns alone (in the same
+   * statement as the run's end, see `PostgresRunStore.updateOwned`).
+   */
   private decode(row: Row): StoredThread | undefined {
     const thread = this.decoder.thread(row.record, row.thread_id);
     if (!thread) return undefined;
-    return row.busy_run_id !== null ? { ...thread, busy_run_id: row.busy_run_id } : thread;
+    const current = {
+      ...thread,
+      status: row.status as StoredThread["status"],
+      updated_at: row.updated_at,
+    };
+    return row.busy_run_id !== null ? { ...current, busy_run_id: row.busy_run_id } : current;
   }
 
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -566,5 +574,7 @@ const queryable = (opened: Promise<Pool>): Queryable => ({
 interface Row {
   thread_id: string;
   busy_run_id: string | null;
+  status: string;
+  updated_at: string;
   record: string;
 }
