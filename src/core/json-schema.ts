@@ -53,15 +53,19 @@ export function knownDialect(dialect: unknown): boolean {
 
 /**
  * Compiles `schema` with the validator of its dialect; throws what ajv throws when
- * it does not compile. Two descriptors may reuse a schema `$id`: the newer schema
- * replaces the older one (functions compiled earlier keep working).
+ * it does not compile. The shared validator forgets the schema once it is compiled
+ * (the function keeps working), so it holds no schema of a descriptor long gone and
+ * two descriptors may reuse a schema `$id`.
  */
 export function compileJsonSchema(schema: object): ValidateFunction {
-  const { $schema, $id } = schema as { $schema?: unknown; $id?: unknown };
+  const { $schema } = schema as { $schema?: unknown };
   const target = knownDialect($schema) ? schema : withoutDialect(schema);
   const ajv = jsonSchemaValidator($schema);
-  if (typeof $id === "string" && ajv.getSchema($id)) ajv.removeSchema($id);
-  return ajv.compile(target);
+  try {
+    return ajv.compile(target);
+  } finally {
+    ajv.removeSchema(target);
+  }
 }
 
 function withoutDialect(schema: object): object {

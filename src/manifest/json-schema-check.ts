@@ -50,8 +50,5 @@ export function checkJsonSchema(schema: unknown, path: PathToItem): DescriptorPr
   } catch (err) {
     const why = messageOf(err);
     return [problem(path, `is not a usable JSON Schema: ${why}`)];
-  } finally {
-    // Forget it, so that the next schema may reuse its $id.
-    ajv.removeSchema(target);
   }
 }

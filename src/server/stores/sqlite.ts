@@ -78,10 +78,10 @@ async function openDatabase(filename: string): Promise<Database> {
  */
 export function sqliteStore(filename: string, options: SqliteStoreOptions = {}): ServerStore {
   const db = openDatabase(filename);
-  // Reported through the first operation, which awaits it.
-  db.catch(() => undefined);
   const decoder = new RecordDecoder(options.logger ?? console);
   const statements = db.then((d) => new Statements(d));
+  // Reported through the first operation, which awaits it (`close` handles `db`).
+  statements.catch(() => undefined);
   return {
     runs: new SqliteRunStore(statements, decoder),
     threads: new SqliteThreadStore(statements, decoder),
