@@ -52,8 +52,9 @@ export class FollowedRuns {
   async catchUp(record: RunRecord): Promise<void> {
     for (;;) {
       const events = await this.runs.readEvents(record.run_id, record.events.size, BATCH);
-      if (events.length === 0) return;
       record.events.absorb(events);
+      // A short batch was the last one: no second query to learn that nothing follows.
+      if (events.length < BATCH) return;
     }
   }
 

@@ -1,3 +1,4 @@
+import { messageOf } from "../../core/message-of.js";
 import type { ACPServerLogger } from "../options.js";
 
 /** A class name worth showing: an identifier, not whatever text a thrown object's `name` holds. */
@@ -18,7 +19,7 @@ export class RunErrorReporter {
   /** Logs the error of run `runId` in full, and returns the description a client gets. */
   describe(runId: string, err: unknown): string {
     const name = err instanceof Error && CLASS_NAME.test(err.name) ? err.name : "Error";
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     this.logger.warn(`run ${runId} failed: ${name}: ${message}`);
     if (this.expose) return message || "the agent failed";
     return `${name}: the agent failed (the server's log has the details)`;

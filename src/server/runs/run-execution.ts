@@ -88,7 +88,10 @@ export class RunExecutions {
   ): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined && output.type !== "interrupt") {
-      if (record.creation.on_completion !== "keep") {
+      // A run executed without a checkpointer wrote nothing to delete.
+      const agent = this.deps.agents.find(record.agent_id);
+      const checkpointed = !agent || this.graphFor(record, agent).checkpointed;
+      if (record.creation.on_completion !== "keep" && checkpointed) {
         await this.deps.saver.deleteThread(record.graphThreadId).catch(() => undefined);
       }
     } else if (threadId !== undefined) {

@@ -176,8 +176,9 @@ export class RunManager {
     let thread = await threads.get(threadId);
     if (!thread) {
       if (body.if_not_exists !== "create") throw notFound(`thread ${threadId} not found`);
-      await threads.create(newThread(threadId));
-      thread = await threads.get(threadId);
+      const fresh = newThread(threadId);
+      // Created here, it is as written; created by another request meanwhile, it is read.
+      thread = (await threads.create(fresh)) ? fresh : await threads.get(threadId);
       if (!thread) throw notFound(`thread ${threadId} not found`);
     }
     const strategy = body.multitask_strategy ?? "reject";

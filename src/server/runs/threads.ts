@@ -99,8 +99,13 @@ export class ThreadService {
         const thread = await this.toThread(record);
         const values = isRecord(thread.values) ? thread.values : {};
         if (!matchesAll(values, query.values)) continue;
-        if (skip > 0) skip -= 1;
-        else if (matches.length < limit) matches.push(thread);
+        if (skip > 0) {
+          skip -= 1;
+          continue;
+        }
+        matches.push(thread);
+        // Full: the rest of the batch is not read (each read is the thread's graph state).
+        if (matches.length === limit) return matches;
       }
       if (found.length < VALUES_BATCH) break;
     }
@@ -127,7 +132,7 @@ export class ThreadService {
 
   /** Deletes a thread, its state and its runs; refused while a run is pending. */
   async delete(threadId: string): Promise<void> {
-    await this.record(threadId);
+    // A missing thread is a 404 from the claim that holds it.
     await this.whileHeld(threadId, async () => {
       await this.deps.store.delete(threadId);
       await this.deps.runs.forgetThread(threadId);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isRecord } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
 import { StoreEncodingError } from "./errors.js";
 import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
@@ -20,19 +21,16 @@ export function encode(value: unknown, operation: string): string {
   return text;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** The fields every reader of a stored run relies on. */
 function isStoredRun(v: unknown): v is StoredRun {
   return (
-    isObject(v) &&
+    isRecord(v) &&
     typeof v.run_id === "string" &&
     typeof v.agent_id === "string" &&
     typeof v.created_at === "string" &&
     typeof v.updated_at === "string" &&
     typeof v.status === "string" &&
-    isObject(v.creation) &&
+    isRecord(v.creation) &&
     typeof v.graphThreadId === "string" &&
     Array.isArray(v.modes) &&
     typeof v.eventCount === "number"
@@ -42,17 +40,17 @@ function isStoredRun(v: unknown): v is StoredRun {
 /** The fields every reader of a stored thread relies on. */
 function isStoredThread(v: unknown): v is StoredThread {
   return (
-    isObject(v) &&
+    isRecord(v) &&
     typeof v.thread_id === "string" &&
     typeof v.created_at === "string" &&
     typeof v.updated_at === "string" &&
     typeof v.status === "string" &&
-    isObject(v.metadata)
+    isRecord(v.metadata)
   );
 }
 
 function isEventData(v: unknown): v is StoredEvent["data"] {
-  return isObject(v) && typeof v.type === "string";
+  return isRecord(v) && typeof v.type === "string";
 }
 
 /**
@@ -98,7 +96,7 @@ const MAX_INDEXED_VALUE = 256;
  * `[key, metadataValue(v)]`, so equal JSON text finds equal entries.
  */
 export function metadataEntries(metadata: unknown): Array<[string, string]> {
-  if (!isObject(metadata)) return [];
+  if (!isRecord(metadata)) return [];
   return Object.entries(metadata).map(([key, value]) => [key, metadataValue(value)]);
 }
 

@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Client } from "pg";
+import { messageOf } from "../../core/message-of.js";
 import { RecordDecoder, type StoreLogger } from "./codec.js";
 import { StoreUnavailableError } from "./errors.js";
 import { PostgresCoordination } from "./postgres/coordination.js";
@@ -131,5 +132,3 @@ export function postgresStore(
     },
   };
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

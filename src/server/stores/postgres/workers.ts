@@ -1,3 +1,4 @@
+import { messageOf } from "../../../core/message-of.js";
 import type { ClaimedRun } from "../replicas.js";
 import type { PostgresReplica } from "./replica.js";
 
@@ -144,5 +145,3 @@ export class ReplicaWorkers {
       });
   }
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
