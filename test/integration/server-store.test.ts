@@ -8,7 +8,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { describe, expect, it } from "vitest";
 import { ACPClient, ApiClientConfiguration, type RunOutput } from "../../src/index.js";
-import { sqliteStore } from "../../src/server/index.js";
+import { memoryStore, sqliteStore } from "../../src/server/index.js";
 import { agentIds, memoryLogger, raw, serverScope, startACPServer } from "../helpers/server.js";
 import { openRawDatabase } from "../helpers/sqlite-driver.js";
 
@@ -322,5 +322,28 @@ describe("finished runs past finishedRunTtlMs", () => {
     });
     expect((await client.getStatelessRun(asked.run?.run_id as string)).status).toBe("interrupted");
     expect((await client.getStatelessRun(running.run_id)).status).toBe("pending");
+  });
+});
+
+describe("a full store", () => {
+  it("answers 503 naming its limit, to a new run and to a new thread alike", async () => {
+    const logger = memoryLogger();
+    const { server } = await start({ store: memoryStore({ maxBytes: 60_000, logger }), logger });
+    // Executing runs are never dropped to make room: a few with big inputs fill it.
+    const create = () =>
+      raw(server.url, "POST", "/runs", {
+        agent_id: agentIds.slow,
+        input: { text: "x".repeat(10_000) },
+      });
+    let answer = await create();
+    for (let i = 0; i < 20 && answer.status === 200; i += 1) answer = await create();
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatch(/maxBytes/);
+    const thread = await raw(server.url, "POST", "/threads", {
+      metadata: { note: "y".repeat(10_000) },
+    });
+    expect(thread.status).toBe(503);
+    expect(thread.body).toMatch(/maxBytes/);
+    expect(logger.lines.some((l) => /failed/.test(l))).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import { DEFAULT_JSON_LIMITS } from "../runs/json-limits.js";
 import { RunErrorReporter } from "../runs/run-errors.js";
 import { RunManager } from "../runs/runs.js";
 import { isThreadId, ThreadService } from "../runs/threads.js";
+import { StoreLimitError } from "../stores/errors.js";
 import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
@@ -91,6 +92,9 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   const app = new Hono();
   app.onError((err, c) => {
     if (err instanceof ACPHttpError) return c.json(err.message, err.status);
+    // A full store refuses what would not fit, whichever operation asked: the server
+    // cannot take it now.
+    if (err instanceof StoreLimitError) return c.json(err.message, 503);
     if (err instanceof HTTPException) {
       return c.json(err.message || "the request was refused", err.status);
     }

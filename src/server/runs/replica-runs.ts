@@ -3,9 +3,8 @@ import { messageOf } from "../../core/message-of.js";
 import type { ResumePayloadSchema, RunCreateStateful } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
-import { ACPHttpError, conflict, notFound } from "../http/http-error.js";
+import { conflict, notFound } from "../http/http-error.js";
 import type { ACPServerLogger } from "../options.js";
-import { StoreLimitError } from "../stores/errors.js";
 import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
 import type { RunStore } from "../stores/store.js";
 import { FollowedRuns } from "./followed-runs.js";
@@ -224,7 +223,6 @@ export class ReplicaRuns {
       queued = await this.deps.replicas.insertQueued(toStoredRun(record), INPUT, thread);
     } catch (err) {
       this.created.delete(record.run_id);
-      if (err instanceof StoreLimitError) throw new ACPHttpError(503, err.message);
       throw err;
     }
     if (!queued.here) this.created.delete(record.run_id);

@@ -1,7 +1,5 @@
 import { messageOf } from "../../core/message-of.js";
-import { ACPHttpError } from "../http/http-error.js";
 import type { ACPServerLogger } from "../options.js";
-import { StoreLimitError } from "../stores/errors.js";
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
 import type { ServerStore, StoredEvent } from "../stores/store.js";
 import { type RunRecord, toStoredRun } from "./run-record.js";
@@ -35,14 +33,9 @@ export class RunWrites {
     await Promise.allSettled([...this.writes.values()]);
   }
 
-  /** Stores a new run; a store that is full answers 503. */
+  /** Stores a new run (a full store's `StoreLimitError` is answered 503 by the app). */
   async insert(record: RunRecord): Promise<void> {
-    try {
-      await this.queue(record.run_id, () => this.store.runs.insert(toStoredRun(record)));
-    } catch (err) {
-      if (err instanceof StoreLimitError) throw new ACPHttpError(503, err.message);
-      throw err;
-    }
+    await this.queue(record.run_id, () => this.store.runs.insert(toStoredRun(record)));
   }
 
   /**
