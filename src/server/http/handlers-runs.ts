@@ -80,14 +80,19 @@ export function runHandlers({
   shapeOutput,
 }: RunHandlerDeps): RunHandlers {
   const serverOpen = () => !runs.closed;
+  /**
+   * The client of a run it created went away: the run is cancelled unless its
+   * `on_disconnect` says continue. A connection the closing server cut is not that.
+   */
+  const clientGone = async (record: RunRecord) => {
+    if (runs.closed || record.creation.on_disconnect === "continue") return;
+    await runs.cancel(record, false, "interrupt");
+  };
 
   /** Waits for a run; a client that leaves cancels it unless `on_disconnect` says continue. */
   const waitFor = async (record: RunRecord, signal: AbortSignal, created: boolean) => {
     await runs.wait(record, signal);
-    // A connection the closing server cut is not a client that went away.
-    if (signal.aborted && created && record.creation.on_disconnect !== "continue" && !runs.closed) {
-      await runs.cancel(record, false, "interrupt");
-    }
+    if (signal.aborted && created) await clientGone(record);
     const output = record.output && shapeOutput(record.agent_id, record.output);
     return { run: toWireRun(record), ...(output ? { output } : {}) };
   };
@@ -107,10 +112,7 @@ export function runHandlers({
       keepAliveMs,
       serverOpen,
       track,
-      onDisconnect:
-        record.creation.on_disconnect === "continue"
-          ? undefined
-          : () => void runs.cancel(record, false, "interrupt"),
+      onDisconnect: () => void clientGone(record),
     });
   };
 

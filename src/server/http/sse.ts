@@ -67,10 +67,7 @@ export function streamRun(c: Context, record: RunRecord, options: StreamOptions)
       }
     } finally {
       clearInterval(keepAlive);
-      // A stream the closing server cut is not a client that went away.
-      if (gone.signal.aborted && record.status === "pending" && options.serverOpen()) {
-        options.onDisconnect?.();
-      }
+      if (gone.signal.aborted && record.status === "pending") options.onDisconnect?.();
       ended();
     }
   });
