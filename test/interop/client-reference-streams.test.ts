@@ -52,10 +52,6 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-function summary(events: RunOutputStream[]): string[] {
-  return events.map((e) => `${e.id} ${e.data.type} ${JSON.stringify(e.data)}`);
-}
-
 describe("keep-alives as the reference writes them", () => {
   it("reads the event behind a bare ':' glued to its id line, with the last id", async () => {
     composerPause = () => standIn.keepAliveSent();
@@ -70,7 +66,6 @@ describe("keep-alives as the reference writes them", () => {
       expect.objectContaining({ type: "values", values: { draft: "draft on rain" } }),
       expect.objectContaining({ type: "values", values: { answer: "draft on rain, polished" } }),
     ]);
-    expect(summary(events)).toHaveLength(2);
   });
 
   it("ends cleanly on a keep-alive that is the last thing the body sends", async () => {

@@ -3,11 +3,14 @@
  * to the other replicas instead of ending them: another replica goes on with each run
  * and ends it, and a client waiting on the replica that leaves is told to ask again.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import { postgresStore } from "../../src/server/index.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
+
+/** How long a poll may wait for what another replica does. */
+const patiently = { timeout: 15_000, interval: 25 };
 
 describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs over", () => {
   let db: TestDatabase;
@@ -34,15 +37,6 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
     await db.drop();
   });
 
-  /** Polls until `done()`; fails after 10 s. */
-  const waitFor = async (done: () => boolean) => {
-    const deadline = Date.now() + 10_000;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-
   it("a stateless run goes on in another replica, and its waiter there gets its output", async () => {
     const [onLeaving, onStaying] = clients as [ACPClient, ACPClient];
     const run = await onLeaving.createStatelessRun({
@@ -50,7 +44,7 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
       input: { text: "handed" },
     });
     // Created on the leaving replica, which had a worker free: it executes there.
-    await waitFor(() => leaving.gate.started === 1);
+    await leaving.gate.waitForStarted(1);
     expect(staying.gate.started).toBe(0);
 
     const waitHere = fetch(`${leaving.url}/runs/${run.run_id}/wait`);
@@ -64,7 +58,7 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
     expect(leaving.gate.aborted).toBe(1);
 
     // The staying replica takes it over and executes it (its own gate holds it).
-    await waitFor(() => staying.gate.started === 1);
+    await staying.gate.waitForStarted(1);
     expect((await onStaying.getStatelessRun(run.run_id)).status).toBe("pending");
     staying.gate.release();
     const done = await waitThere;
@@ -85,7 +79,7 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ agent_id: agentIds.slow, input: { text: "elsewhere" } }),
     });
-    await waitFor(() => leaving.gate.started + staying.gate.started === 1);
+    await vi.waitUntil(() => leaving.gate.started + staying.gate.started === 1, patiently);
     await observer.close();
 
     const answer = await waiting;
@@ -108,10 +102,10 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
       agent_id: agentIds.slow,
       input: { text: "kept" },
     });
-    await waitFor(() => leaving.gate.started === 1);
+    await leaving.gate.waitForStarted(1);
     await leaving.close();
 
-    await waitFor(() => staying.gate.started === 1);
+    await staying.gate.waitForStarted(1);
     // Still busy: a new run with `reject` is refused while the handed-over one executes.
     await expect(
       onStaying.createThreadRun(thread.thread_id, {

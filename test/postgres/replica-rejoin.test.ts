@@ -4,13 +4,16 @@
  * goes back to executing runs instead of serving requests while claiming nothing.
  */
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import { postgresStore } from "../../src/server/index.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 type MemoryLogger = ReturnType<typeof memoryLogger>;
+
+/** How long a poll may wait for what another replica does. */
+const patiently = { timeout: 15_000, interval: 25 };
 
 describe.skipIf(!postgresAvailable)("a replica that loses its connection", () => {
   let db: TestDatabase;
@@ -49,14 +52,6 @@ describe.skipIf(!postgresAvailable)("a replica that loses its connection", () =>
     await db.drop();
   });
 
-  const waitFor = async (done: () => boolean | Promise<boolean>) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await done())) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  };
-
   /** The replica (its advisory lock's key) that executes `runId`. */
   const ownerOf = async (runId: string) =>
     (
@@ -68,7 +63,7 @@ describe.skipIf(!postgresAvailable)("a replica that loses its connection", () =>
   it("its run is taken over and ends, and it executes runs again", async () => {
     const [onCut, onOther] = clients;
     const run = await onCut.createStatelessRun({ agent_id: agentIds.slow, input: { text: "cut" } });
-    await waitFor(() => cut.gate.started === 1);
+    await cut.gate.waitForStarted(1);
     const owner = await ownerOf(run.run_id);
     expect(owner).not.toBeNull();
 
@@ -80,18 +75,21 @@ describe.skipIf(!postgresAvailable)("a replica that loses its connection", () =>
     expect(rows.map((r) => r.ended)).toEqual([true]);
 
     // It stops the run; it is taken over (by either replica, under a new id) and ends.
-    await waitFor(() => cut.gate.aborted === 1);
-    await waitFor(async () => {
+    await vi.waitUntil(() => cut.gate.aborted === 1, patiently);
+    await vi.waitUntil(async () => {
       const now = await ownerOf(run.run_id);
       return now !== null && now !== owner;
-    });
+    }, patiently);
     cut.gate.release();
     other.gate.release();
     const done = await onOther.waitForStatelessRunOutput(run.run_id);
     expect(done.run?.status).toBe("success");
     expect(done.output).toMatchObject({ values: { reply: "done: cut" } });
 
-    await waitFor(() => cutLogger.lines.some((m) => /joined the replicas again/.test(m)));
+    await vi.waitUntil(
+      () => cutLogger.lines.some((m) => /joined the replicas again/.test(m)),
+      patiently,
+    );
     // Joined again, it claims what it is asked to run, as before the cut: a run created
     // there executes there (a replica that claims nothing would leave it to the other).
     const startedHere = cut.gate.started;

@@ -224,7 +224,6 @@ describe.skipIf(!postgresAvailable)("three replicas on one PostgreSQL", () => {
         return { entry, output };
       }),
     );
-    expect(outcomes).toHaveLength(tracked.length);
     for (const { entry, output } of outcomes) {
       const status = output.run?.status;
       if (entry.cancelled) expect(status).toBe("error");
@@ -244,7 +243,6 @@ describe.skipIf(!postgresAvailable)("three replicas on one PostgreSQL", () => {
     }
 
     // Every stream joined on another replica is complete and in order.
-    expect(streams.length).toBeGreaterThanOrEqual(50 + onVictim.length);
     let restarted = 0;
     for (const { steps, events, takenOver } of await Promise.all(streams)) {
       expectCompleteStream(events, steps, takenOver);
