@@ -14,7 +14,7 @@ import {
   OpenApiException,
 } from "../core/errors.js";
 import { type FetchInit, fetchWithRetry, RetryDeadlineError } from "../core/fetch-with-retry.js";
-import { readBodyWithin, readTextCut } from "../core/read-body.js";
+import { maxErrorBodyBytes, readBodyWithin, readTextCut } from "../core/read-body.js";
 import {
   headerCredentials,
   isCredentialHeaderName,
@@ -72,8 +72,6 @@ const notSentCodes = new Set([
 const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 /** Shared: decoding is stateless without `{ stream: true }`. */
 const utf8 = new TextDecoder();
-/** How much of an error answer's body is read: enough for any message, however large the body. */
-const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * How a call wants its response, in the words of the client's method flavours:

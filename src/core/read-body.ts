@@ -22,14 +22,26 @@ export async function readBodyWithin(
   }
   // A declared length within the limit holds: fetch fails a body longer than it says.
   if (declared !== undefined) return new Uint8Array(await response.arrayBuffer());
-  const { bytes, complete } = await readUpTo(response, max);
+  return readStreamWithin(response.body, max, tooLarge);
+}
+
+/** The whole of `body`, or `tooLarge()` thrown once it holds more than `max` bytes. */
+export async function readStreamWithin(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const { bytes, complete } = await readUpTo(body, max);
   if (!complete) throw tooLarge();
   return bytes;
 }
 
+/** How much of an error answer's body is read: enough for any message, however large the body. */
+export const maxErrorBodyBytes = 64 * 1024;
+
 /** The body as text, cut after `max` bytes: for error answers, whose size says nothing. */
 export async function readTextCut(response: Response, max: number): Promise<string> {
-  const { bytes } = await readUpTo(response, max);
+  const { bytes } = await readUpTo(response.body, max);
   return new TextDecoder().decode(bytes);
 }
 
@@ -38,10 +50,9 @@ export async function readTextCut(response: Response, max: number): Promise<stri
  * which case the rest is left unread and the body cancelled.
  */
 async function readUpTo(
-  response: Response,
+  body: ReadableStream<Uint8Array> | null,
   max: number,
 ): Promise<{ bytes: Uint8Array; complete: boolean }> {
-  const body = response.body;
   if (!body) return { bytes: new Uint8Array(), complete: true };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];

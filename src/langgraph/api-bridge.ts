@@ -16,7 +16,7 @@ import {
 } from "../core/errors.js";
 import { AttemptTimeoutError, fetchWithRetry } from "../core/fetch-with-retry.js";
 import { messageOf } from "../core/message-of.js";
-import { readBodyWithin, readTextCut } from "../core/read-body.js";
+import { maxErrorBodyBytes, readBodyWithin, readTextCut } from "../core/read-body.js";
 import {
   isCredentialHeaderName,
   redactHeaders,
@@ -83,9 +83,6 @@ export interface APIBridgeAgentNodeOptions<
   maxResponseBytes?: number;
 }
 
-/** How much of an error answer is kept for the error's message. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
 /**
  * Sends the input's `query` to `<host>/<serviceName>` as `application/nlq` and
  * writes `{ result }` at the output path: the response text, or a line saying which
@@ -140,6 +137,11 @@ export class APIBridgeAgentNode<
     this.#redactor = new SecretRedactor([options.serviceApiKey, this.#bridgeApiKey ?? ""]);
   }
 
+  /** What the node's errors name as their operation. */
+  get #where(): string {
+    return `api_bridge ${this.getName()}`;
+  }
+
   /** @deprecated The former name of {@link host}. */
   get hostname(): string {
     return this.host;
@@ -174,7 +176,7 @@ export class APIBridgeAgentNode<
     }
     if (!response.ok) throw await this.statusError(response);
     const max = this.#maxResponseBytes;
-    const where = `api_bridge ${this.getName()}`;
+    const where = this.#where;
     let text: string;
     try {
       const bytes = await readBodyWithin(
@@ -213,26 +215,26 @@ export class APIBridgeAgentNode<
   #redirectRules(): RedirectRules {
     return {
       crossOrigin: "refuse",
-      max: 5,
+      max: defaultClientLimits.maxRedirects,
       isCredentialHeader: isCredentialHeaderName,
       credentialQueryNames: [],
-      operationId: `api_bridge ${this.getName()}`,
+      operationId: this.#where,
     };
   }
 
   private async statusError(response: Response): Promise<ApiException> {
-    const body = await readTextCut(response, MAX_ERROR_BODY_BYTES).catch(() => "");
+    const body = await readTextCut(response, maxErrorBodyBytes).catch(() => "");
     return ApiException.fromResponse({
       status: response.status,
       reason: response.statusText,
       headers: redactHeaders(response.headers, this.#redactor),
       body: this.#redactor.redact(body),
-      operationId: `api_bridge ${this.getName()}`,
+      operationId: this.#where,
     });
   }
 
   private transportError(err: unknown, signal: AbortSignal | undefined): Error {
-    const where = `api_bridge ${this.getName()}`;
+    const where = this.#where;
     if (signal?.aborted) return new ApiAbortError(where, { cause: signal.reason });
     if (err instanceof OpenApiException) return err;
     if (err instanceof AttemptTimeoutError) {

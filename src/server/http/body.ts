@@ -7,6 +7,7 @@
  * read off the request's body stream. Either way reading stops at the limit.
  */
 import type { Context } from "hono";
+import { readStreamWithin } from "../../core/read-body.js";
 import { ACPHttpError } from "./http-error.js";
 
 /** The part of Node's `IncomingMessage` the reader needs. */
@@ -40,30 +41,18 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
  */
 export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
   const incoming = nodeIncoming(c);
+  if (!incoming) {
+    return decoder.decode(
+      await readStreamWithin(c.req.raw.body, maxBytes, () => tooLarge(maxBytes)),
+    );
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const add = (chunk: Uint8Array) => {
-    size += chunk.byteLength;
+  for await (const chunk of incoming) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += bytes.byteLength;
     if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  };
-  if (incoming) {
-    for await (const chunk of incoming) {
-      add(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-    }
-  } else {
-    const body = c.req.raw.body;
-    if (!body) return "";
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        add(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
+    chunks.push(bytes);
   }
   return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
 }
