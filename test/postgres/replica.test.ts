@@ -143,8 +143,8 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
     expect((await store.readEvents(run.run_id, 0, 10)).map((e) => e.data)).toEqual([
       event(1, "alive").data,
     ]);
-    expect(await store.updateOwned(run, dying.replica.id, 1, true, "acp_queue")).toBe(false);
-    expect(await store.updateOwned(run, alive.replica.id, 2, true, "acp_queue")).toBe(true);
+    expect(await store.updateOwned(run, dying.replica.id, 1, true)).toBe(false);
+    expect(await store.updateOwned(run, alive.replica.id, 2, true)).toBe(true);
   });
 
   it("frees a thread at its run's end whatever its record holds (a NUL in metadata)", async () => {
@@ -159,14 +159,13 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
       run,
       { kind: "input" },
       { threadId: thread.thread_id },
-      "acp_queue",
       replica.id,
     );
     expect(holder).toBeUndefined();
     expect((await threads.get(thread.thread_id))?.busy_run_id).toBe(run.run_id);
     const ended = { ...run, status: "success" as const, updated_at: "2030-01-01T00:00:00.000Z" };
     expect(
-      await runs.updateOwned(ended, replica.id, 1, true, "acp_queue", {
+      await runs.updateOwned(ended, replica.id, 1, true, {
         threadId: thread.thread_id,
         status: "idle",
       }),

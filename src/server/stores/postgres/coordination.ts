@@ -131,7 +131,7 @@ export class PostgresCoordination implements ReplicaCoordination {
 
   async handOver(run: StoredRun, attempt: number): Promise<boolean> {
     const replica = await this.current();
-    return this.runs.handBack(run, replica.id, attempt, replica.channels.queue);
+    return this.runs.handBack(run, replica.id, attempt);
   }
 
   async insertQueued(
@@ -145,13 +145,7 @@ export class PostgresCoordination implements ReplicaCoordination {
     const here = workers?.reserve() ?? false;
     let holder: string | undefined;
     try {
-      holder = await this.runs.insertQueued(
-        run,
-        leg,
-        thread,
-        replica.channels.queue,
-        here ? replica.id : undefined,
-      );
+      holder = await this.runs.insertQueued(run, leg, thread, here ? replica.id : undefined);
     } catch (err) {
       if (here) workers?.unreserve();
       throw err;
@@ -166,8 +160,7 @@ export class PostgresCoordination implements ReplicaCoordination {
   }
 
   async requeue(run: StoredRun, leg: Leg): Promise<boolean> {
-    const replica = await this.current();
-    return this.runs.requeue(run, leg, replica.channels.queue);
+    return this.runs.requeue(run, leg);
   }
 
   async claimNow(runId: string): Promise<boolean> {
@@ -186,7 +179,7 @@ export class PostgresCoordination implements ReplicaCoordination {
     thread?: ThreadEnd,
   ): Promise<boolean> {
     const replica = await this.current();
-    return this.runs.updateOwned(run, replica.id, attempt, release, replica.channels.queue, thread);
+    return this.runs.updateOwned(run, replica.id, attempt, release, thread);
   }
 
   async appendOwned(

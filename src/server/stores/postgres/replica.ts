@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Client, Notification, Pool } from "pg";
 import type { CancelAction } from "../../../operations.js";
 import type { ClaimedRun, Leg } from "../replicas.js";
-import { quoteIdent } from "./schema.js";
+import { channelsOf, quoteIdent } from "./schema.js";
 
 /**
  * One replica's link to the others, over one dedicated connection:
@@ -35,11 +35,7 @@ export class PostgresReplica {
     readonly notices: ReplicaNotices = new ReplicaNotices(),
   ) {
     this.t = quoteIdent(schema);
-    this.channels = {
-      runs: `${schema}_runs`,
-      cancel: `${schema}_cancel`,
-      queue: `${schema}_queue`,
-    };
+    this.channels = channelsOf(schema);
   }
 
   /** The advisory lock space of this schema's replicas (the first key of the pair). */

@@ -118,3 +118,11 @@ export async function migrate(
     client.release();
   }
 }
+
+/**
+ * The channels a schema's replicas NOTIFY and LISTEN on: every change of a run or its
+ * events (`runs`, with the run's id), cancel requests and queued runs.
+ */
+export function channelsOf(schema: string): { runs: string; cancel: string; queue: string } {
+  return { runs: `${schema}_runs`, cancel: `${schema}_cancel`, queue: `${schema}_queue` };
+}

@@ -13,7 +13,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "../store.js";
-import { quoteIdent } from "./schema.js";
+import { channelsOf, quoteIdent } from "./schema.js";
 
 /** The PostgreSQL error code of a unique violation. */
 const UNIQUE_VIOLATION = "23505";
@@ -31,18 +31,17 @@ const codeOf = (err: unknown) =>
 const metadataIndex = (metadata: unknown): string[] =>
   metadataEntries(metadata).map((entry) => JSON.stringify(entry));
 
-/** The channel on which every change of a run or its events is announced. */
-export const runChannel = (schema: string) => `${schema}_runs`;
-
 /**
  * Runs in PostgreSQL. A record is stored as its JSON text (`text`, not `jsonb`: jsonb
  * refuses the `\u0000` that JSON strings may hold), beside the columns searches filter
  * and sort on. Every write that changes a run or its event log notifies
- * {@link runChannel} with the run's id, in the writing transaction, so a replica that
+ * its schema's `runs` channel (`channelsOf`) with the run's id, in the writing transaction, so a replica that
  * serves the run's stream hears of it when it is committed.
  */
 export class PostgresRunStore implements RunStore {
   private readonly t: string;
+  /** Where queued runs, and runs whose end lets queued ones go, are announced. */
+  private readonly queue: string;
   private readonly channel: string;
 
   constructor(
@@ -51,7 +50,9 @@ export class PostgresRunStore implements RunStore {
     private readonly decoder: RecordDecoder,
   ) {
     this.t = quoteIdent(schema);
-    this.channel = runChannel(schema);
+    const channels = channelsOf(schema);
+    this.channel = channels.runs;
+    this.queue = channels.queue;
   }
 
   private get pool(): Queryable {
@@ -90,7 +91,6 @@ export class PostgresRunStore implements RunStore {
     run: StoredRun,
     leg: Leg,
     thread: { threadId: string; over?: string } | undefined,
-    queue: string,
     owner: number | undefined,
   ): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
@@ -100,7 +100,7 @@ export class PostgresRunStore implements RunStore {
       JSON.stringify(leg),
       thread?.over ?? null,
       this.channel,
-      queue,
+      this.queue,
       thread?.threadId ?? null,
       owner ?? null,
     ];
@@ -143,7 +143,7 @@ export class PostgresRunStore implements RunStore {
    * execute from `leg`, in one statement; false, writing nothing, when it is already
    * queued or executing (a second resume).
    */
-  async requeue(run: StoredRun, leg: Leg, queue: string): Promise<boolean> {
+  async requeue(run: StoredRun, leg: Leg): Promise<boolean> {
     const text = encode(run, "runs.update");
     const { rowCount } = await this.pool.query(
       `WITH queued AS (
@@ -159,7 +159,7 @@ export class PostgresRunStore implements RunStore {
         text,
         JSON.stringify(leg),
         this.channel,
-        queue,
+        this.queue,
       ],
     );
     return rowCount === 1;
@@ -172,7 +172,7 @@ export class PostgresRunStore implements RunStore {
    * takeover: it counts as an attempt and continues from the run's last checkpoint).
    * False, writing nothing, when the execution no longer owns it.
    */
-  async handBack(run: StoredRun, owner: number, attempt: number, queue: string): Promise<boolean> {
+  async handBack(run: StoredRun, owner: number, attempt: number): Promise<boolean> {
     const text = encode(run, "runs.update");
     const { rowCount } = await this.pool.query(
       `WITH queued AS (
@@ -180,7 +180,7 @@ export class PostgresRunStore implements RunStore {
          WHERE run_id = $1 AND owner = $4 AND attempt = $5 AND status = 'pending'
          RETURNING run_id)
        SELECT pg_notify($6, run_id), pg_notify($7, run_id) FROM queued`,
-      [run.run_id, run.updated_at, text, owner, attempt, this.channel, queue],
+      [run.run_id, run.updated_at, text, owner, attempt, this.channel, this.queue],
     );
     return rowCount === 1;
   }
@@ -196,7 +196,6 @@ export class PostgresRunStore implements RunStore {
     owner: number,
     attempt: number,
     release: boolean,
-    queue: string,
     thread?: ThreadEnd,
   ): Promise<boolean> {
     const text = encode(run, "runs.update");
@@ -220,7 +219,7 @@ export class PostgresRunStore implements RunStore {
         attempt,
         release,
         this.channel,
-        queue,
+        this.queue,
         thread?.threadId ?? null,
         thread?.status ?? null,
       ],
