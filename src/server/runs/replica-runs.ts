@@ -10,7 +10,7 @@ import type { RunStore } from "../stores/store.js";
 import { FollowedRuns } from "./followed-runs.js";
 import type { GraphState } from "./graph-state.js";
 import type { RunExecutions } from "./run-execution.js";
-import { failedOutcome } from "./run-leg.js";
+import { errorOutcome } from "./run-leg.js";
 import { now, type RunRecord, type RunRecords, toStoredRun } from "./run-record.js";
 import type { RunWrites } from "./run-writes.js";
 
@@ -195,12 +195,9 @@ export class ReplicaRuns {
     const taken = await replicas.take(record.run_id);
     if (taken) {
       record.attempt = taken.attempt;
-      record.cancelling = action;
       this.created.delete(record.run_id);
       this.followed.unfollow(record.run_id);
-      const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
-      if (output.type === "error") record.events.append({ ...output, status });
-      await this.deps.executions.finish(record, status, output);
+      await this.deps.executions.endCancelled(record, action);
     } else {
       this.followed.follow(record);
       await replicas.requestCancel(record.run_id, action);
@@ -253,12 +250,8 @@ export class ReplicaRuns {
       const description = agent
         ? `${ABANDONED_DESCRIPTION} ${claimed.attempt - 1} times`
         : `agent ${record.agent_id} is not served by this replica`;
-      await executions.finish(record, "error", {
-        type: "error",
-        run_id: runId,
-        errcode: agent ? 503 : 500,
-        description,
-      });
+      const { status, output } = errorOutcome("error", runId, agent ? 503 : 500, description);
+      await executions.finish(record, status, output);
       executions.live.delete(runId);
       return;
     }

@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { sleep } from "../../core/sleep.js";
+import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
 import type { ThreadStore } from "../stores/store.js";
@@ -168,13 +169,21 @@ export class RunExecutions {
       if (outcome.handedOver) return await this.deps.writes.handBack(record);
       await this.finish(record, outcome.status, outcome.output);
     } catch (err) {
-      await this.finish(record, "error", {
-        type: "error",
-        run_id: record.run_id,
-        errcode: 500,
-        description: this.deps.errors.describe(record.run_id, err),
-      });
+      const description = this.deps.errors.describe(record.run_id, err);
+      const { status, output } = failedOutcome(record.run_id, description, undefined);
+      await this.finish(record, status, output);
     }
+  }
+
+  /**
+   * Ends as cancelled (`error`, errcode 499) a run that executes nothing now: one
+   * waiting at an interrupt for a resume, or one taken out of the replicas' queue.
+   */
+  async endCancelled(record: RunRecord, action: CancelAction): Promise<void> {
+    record.cancelling = action;
+    const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
+    if (output.type === "error") record.events.append({ ...output, status });
+    await this.finish(record, status, output);
   }
 
   private async setStatus(

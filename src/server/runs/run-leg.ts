@@ -152,7 +152,8 @@ export function failedOutcome(
   return errorOutcome("error", runId, 500, description || "the agent failed");
 }
 
-function errorOutcome(
+/** An outcome that ends a run in `status` with a `RunError` of `errcode`. */
+export function errorOutcome(
   status: LegOutcome["status"],
   runId: string,
   errcode: number,

@@ -3,6 +3,7 @@ import { messageOf } from "../../core/message-of.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ServerStore } from "../stores/store.js";
 import type { RunExecutions } from "./run-execution.js";
+import { errorOutcome } from "./run-leg.js";
 import type { RunRecords } from "./run-record.js";
 
 /** What a run that was pending when its server stopped without closing ends with. */
@@ -52,12 +53,8 @@ export class RunUpkeep {
       if (pending.length === 0) break;
       for (const stored of pending) {
         try {
-          await this.deps.executions.finish(this.deps.records.fromStored(stored), "error", {
-            type: "error",
-            run_id: stored.run_id,
-            errcode: 503,
-            description: STOPPED_DESCRIPTION,
-          });
+          const { status, output } = errorOutcome("error", stored.run_id, 503, STOPPED_DESCRIPTION);
+          await this.deps.executions.finish(this.deps.records.fromStored(stored), status, output);
         } catch (err) {
           skipped += 1;
           this.deps.logger.warn(`run ${stored.run_id} could not be recovered: ${messageOf(err)}`);

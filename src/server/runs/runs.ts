@@ -19,7 +19,6 @@ import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 import { ReplicaRuns } from "./replica-runs.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import { RunExecutions } from "./run-execution.js";
-import { failedOutcome } from "./run-leg.js";
 import { now, type RunRecord, RunRecords } from "./run-record.js";
 import { RunUpkeep } from "./run-upkeep.js";
 import { validateRunCreate } from "./run-validation.js";
@@ -347,10 +346,7 @@ export class RunManager {
     } else if (record.output?.type === "interrupt") {
       // An interrupted run executes nothing, but it waits for a resume: cancelling
       // it ends that wait, so it can no longer be resumed.
-      record.cancelling = action;
-      const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
-      if (output.type === "error") record.events.append({ ...output, status });
-      await this.executions.finish(record, status, output);
+      await this.executions.endCancelled(record, action);
     }
     return this.settleCancel(record, wait, async () => {
       await record.leg;
