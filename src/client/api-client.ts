@@ -611,8 +611,7 @@ class CallRetryPolicy implements RetryPolicy {
   }
 
   shouldRetry({ response, error }: AttemptFailure): boolean {
-    // The library's own errors (a refused redirect, say) would only happen again.
-    if (this.#signal?.aborted || error instanceof OpenApiException) return false;
+    if (this.#signal?.aborted) return false;
     const idempotent = idempotentMethods.has(this.#operation.method);
     if (response) {
       const { status, headers } = response;

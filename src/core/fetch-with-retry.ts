@@ -6,6 +6,7 @@
  * for nothing but the `fetch`.
  */
 import type { Dispatcher } from "undici";
+import { OpenApiException } from "./errors.js";
 import {
   type AttemptFailure,
   RetryBudget,
@@ -88,6 +89,8 @@ export async function fetchWithRetry(
     } catch (error) {
       if (error instanceof DeadlineReached && failure) throw new RetryDeadlineError(failure);
       if (signal?.aborted) throw error;
+      // The library's own errors (a refused redirect, say) would only happen again.
+      if (error instanceof OpenApiException) throw error;
       failure = { error };
     }
     const retry = budget.exhausted || !policy.shouldRetry(failure) ? undefined : budget.take();

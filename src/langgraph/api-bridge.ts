@@ -207,7 +207,7 @@ export class APIBridgeAgentNode<
       shouldRetry: ({ response, error }) =>
         response
           ? retryableStatuses.includes(response.status)
-          : !(error instanceof AttemptTimeoutError) && !(error instanceof OpenApiException),
+          : !(error instanceof AttemptTimeoutError),
     });
   }
 
