@@ -8,7 +8,7 @@ import { redactUrl, SecretRedactor } from "../core/redact.js";
 import { ACP_VERSION } from "../version.js";
 import { type EnvSource, readEnvOptions } from "./env.js";
 import { type ClientLimits, resolveClientLimits } from "./limits.js";
-import type { CrossOriginRedirects } from "./redirects.js";
+import { type CrossOriginRedirects, isCrossOriginRedirects } from "./redirects.js";
 
 /** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
 export type Timeout = number | { connect?: number; read?: number };
@@ -471,7 +471,7 @@ function checkTimeout(value: Timeout): Timeout {
 }
 
 function checkRedirects(value: CrossOriginRedirects): CrossOriginRedirects {
-  if (value !== "refuse" && value !== "strip-credentials") {
+  if (!isCrossOriginRedirects(value)) {
     throw new ApiValueError(
       `crossOriginRedirects must be "refuse" or "strip-credentials", got ${JSON.stringify(value)}`,
       ["crossOriginRedirects"],

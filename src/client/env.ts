@@ -3,7 +3,7 @@
 import { ApiValueError } from "../core/errors.js";
 import type { ApiClientConfigurationOptions, Timeout } from "./configuration.js";
 import { type ClientLimits, resolveClientLimits } from "./limits.js";
-import type { CrossOriginRedirects } from "./redirects.js";
+import { type CrossOriginRedirects, isCrossOriginRedirects } from "./redirects.js";
 
 /** Environment variables by name, like `process.env`. */
 export type EnvSource = Record<string, string | undefined>;
@@ -141,7 +141,7 @@ function crossOriginRedirects(
 ): CrossOriginRedirects | undefined {
   if (raw === undefined) return undefined;
   const value = raw.trim();
-  if (value === "refuse" || value === "strip-credentials") return value;
+  if (isCrossOriginRedirects(value)) return value;
   throw bad(
     prefix,
     "CROSS_ORIGIN_REDIRECTS",

@@ -19,6 +19,11 @@ export type CrossOriginRedirects =
    */
   | "strip-credentials";
 
+/** True for a value of {@link CrossOriginRedirects}. */
+export function isCrossOriginRedirects(value: unknown): value is CrossOriginRedirects {
+  return value === "refuse" || value === "strip-credentials";
+}
+
 /** How one request follows redirects. */
 export interface RedirectRules {
   crossOrigin: CrossOriginRedirects;
