@@ -20,8 +20,8 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
   const rounds = mode.quick ? 3 : 5;
   const rows: string[][] = [];
   const ratios: string[] = [];
-  const graphRatios: string[] = [];
-  let lowestGraphRatio = Number.POSITIVE_INFINITY;
+  /** The ACP server's runs/s over the graph reference's, by concurrency. */
+  const graphRatios: Array<[number, number]> = [];
   try {
     for (const concurrency of [1, 16, 64]) {
       const total = (mode.quick ? 300 : 1_500) * (concurrency === 1 ? 1 : 2);
@@ -84,8 +84,7 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
           fmt(graphOnly.rps / plain.rps),
         ],
       );
-      graphRatios.push(`${concurrency}: ${fmt(ours.rps / graphOnly.rps)}`);
-      lowestGraphRatio = Math.min(lowestGraphRatio, ours.rps / graphOnly.rps);
+      graphRatios.push([concurrency, ours.rps / graphOnly.rps]);
       ratios.push(`${concurrency}: ${fmt(ours.rps / plain.rps)}`);
     }
   } finally {
@@ -98,10 +97,10 @@ export async function serverThroughput(mode: BenchMode): Promise<BenchResult> {
     rows,
     target: {
       text: ">= 0.8x the runs/s of a bare `node:http` handler running the same `graph.invoke`, at 1, 16 and 64 clients",
-      met: lowestGraphRatio >= 0.8,
+      met: Math.min(...graphRatios.map(([, ratio]) => ratio)) >= 0.8,
     },
     notes: [
-      `Against a bare handler that runs the same graph with \`graph.invoke\` (no checkpointer), the ACP server's throughput ratio is ${graphRatios.join(", ")}. The ACP server does more per run: HTTP routing through Hono, the body's schema checks, the run's record and events in the store (the default memory store, which keeps each record as JSON text), and the graph run as a stream, so that its events can be replayed.`,
+      `Against a bare handler that runs the same graph with \`graph.invoke\` (no checkpointer), the ACP server's throughput ratio is ${graphRatios.map(([clients, ratio]) => `${clients}: ${fmt(ratio)}`).join(", ")}. The ACP server does more per run: HTTP routing through Hono, the body's schema checks, the run's record and events in the store (the default memory store, which keeps each record as JSON text), and the graph run as a stream, so that its events can be replayed.`,
       `Throughput ratios (ACP / bare handler without a graph) by concurrency: ${ratios.join(", ")}: most of the gap is the graph itself.`,
     ],
   };
