@@ -23,6 +23,14 @@ describe("isPublicAddress", () => {
     "::ffff:a00:1",
     "64:ff9b::7f00:1",
     "64:ff9b::a9fe:a9fe",
+    // The local-use NAT64 prefix, whatever prefix length its translator uses.
+    "64:ff9b:1::7f00:1",
+    "64:ff9b:1::a00:1",
+    "64:ff9b:1:7f00:0:100::",
+    "64:ff9b:1:a9:fe:a9fe::",
+    "::ffff:0:7f00:1",
+    // Teredo whose client address (stored inverted) is a documentation address.
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
     "2002:7f00:1::1",
     "2002:c0a8:101::",
     "fc00::1",
@@ -43,6 +51,7 @@ describe("isPublicAddress", () => {
     "2606:4700:4700::1111",
     "::ffff:8.8.8.8",
     "64:ff9b::808:808",
+    "64:ff9b:1:808:8:808:808:808",
     "2002:808:808::1",
   ])("allows %s", (address) => {
     expect(isPublicAddress(address)).toBe(true);

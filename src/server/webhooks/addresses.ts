@@ -1,86 +1,89 @@
 /**
- * Which IP addresses a webhook may reach by default: public ones only. Loopback,
- * private, link-local, shared, multicast, reserved and documentation ranges are
- * refused, also when written inside an IPv6 address (IPv4-mapped, NAT64, 6to4).
+ * Which IP addresses a webhook may reach by default: public ones only. The ranges
+ * are ipaddr.js's table of special-purpose ranges: an IPv4 address is public when
+ * it falls in none of them (loopback, private, link-local, shared, multicast,
+ * reserved, documentation, ...). An IPv6 address that carries an IPv4 address
+ * (IPv4-mapped, SIIT, NAT64, 6to4, Teredo) is judged by the IPv4 address it leads
+ * to; any other IPv6 address is public when it falls in no special range.
  */
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 
-const ipv4Ranges: ReadonlyArray<[string, number]> = [
-  ["0.0.0.0", 8], // "this network"
-  ["10.0.0.0", 8], // private
-  ["100.64.0.0", 10], // shared address space (carrier-grade NAT)
-  ["127.0.0.0", 8], // loopback
-  ["169.254.0.0", 16], // link-local, cloud metadata services
-  ["172.16.0.0", 12], // private
-  ["192.0.0.0", 24], // protocol assignments
-  ["192.0.2.0", 24], // documentation
-  ["192.88.99.0", 24], // 6to4 relay
-  ["192.168.0.0", 16], // private
-  ["198.18.0.0", 15], // benchmarking
-  ["198.51.100.0", 24], // documentation
-  ["203.0.113.0", 24], // documentation
-  ["224.0.0.0", 4], // multicast
-  ["240.0.0.0", 4], // reserved, broadcast
+type IPv4 = ipaddr.IPv4;
+type IPv6 = ipaddr.IPv6;
+
+/**
+ * IPv4-compatible addresses (`::a.b.c.d`, RFC 4291 2.5.5.1), deprecated and missing
+ * from ipaddr.js's table: `::7f00:1` would otherwise pass as public unicast.
+ */
+const ipv4Compatible = ipaddr.IPv6.parseCIDR("::/96");
+/** The well-known NAT64 prefix (RFC 6052): the IPv4 address is the last 32 bits. */
+const nat64WellKnown = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
+/** The local-use NAT64 prefix (RFC 8215), run by a network for itself. */
+const nat64LocalUse = ipaddr.IPv6.parseCIDR("64:ff9b:1::/48");
+
+/**
+ * Where the IPv4 address sits in a NAT64 address, for each prefix length a network
+ * may use inside 64:ff9b:1::/48 (RFC 6052 2.2): byte offsets, skipping byte 8.
+ */
+const nat64Layouts: ReadonlyArray<readonly [number, number, number, number]> = [
+  [6, 7, 9, 10], // /48
+  [7, 9, 10, 11], // /56
+  [9, 10, 11, 12], // /64
+  [12, 13, 14, 15], // /96
 ];
-
-const ipv6Ranges: ReadonlyArray<[string, number]> = [
-  ["::", 96], // unspecified, loopback, IPv4-compatible
-  ["100::", 64], // discard
-  ["2001:db8::", 32], // documentation
-  ["fc00::", 7], // unique local
-  ["fe80::", 10], // link-local
-  ["fec0::", 10], // site-local
-  ["ff00::", 8], // multicast
-];
-
-const refused = new BlockList();
-for (const [address, prefix] of ipv4Ranges) refused.addSubnet(address, prefix, "ipv4");
-for (const [address, prefix] of ipv6Ranges) refused.addSubnet(address, prefix, "ipv6");
 
 /**
  * True when `address` (an IPv4 or IPv6 literal, IPv6 without brackets) is a
- * public address. Anything that is not an IP literal is not.
+ * public address. Anything that is not an IP literal in its standard form is
+ * not: `127.1` or `0x7f000001` are for URLs to normalise, not for this check.
  */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return !refused.check(address, "ipv4");
+  if (family === 4) return isPublicIpv4(ipaddr.IPv4.parse(address));
   if (family !== 6) return false;
-  // BlockList matches IPv4-mapped addresses (::ffff:a.b.c.d) against the IPv4 ranges.
-  if (refused.check(address, "ipv6")) return false;
-  const embedded = embeddedIpv4(address);
-  return embedded === undefined || !refused.check(embedded, "ipv4");
-}
-
-/** The IPv4 address a NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address leads to. */
-function embeddedIpv4(address: string): string | undefined {
-  const words = ipv6Words(address);
-  if (!words) return undefined;
-  if (words[0] === 0x64 && words[1] === 0xff9b && words.slice(2, 6).every((w) => w === 0)) {
-    return dotted(words[6] as number, words[7] as number);
+  let parsed: IPv6;
+  try {
+    parsed = ipaddr.IPv6.parse(address);
+  } catch {
+    return false;
   }
-  if (words[0] === 0x2002) return dotted(words[1] as number, words[2] as number);
-  return undefined;
+  return isPublicIpv6(parsed);
 }
 
-/** The eight 16-bit words of an IPv6 literal. */
-function ipv6Words(address: string): number[] | undefined {
-  let text = address.toLowerCase().replace(/%.*$/, "");
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+function isPublicIpv4(address: IPv4): boolean {
+  return address.range() === "unicast";
+}
+
+function isPublicIpv6(address: IPv6): boolean {
+  if (address.match(ipv4Compatible)) return false;
+  const bytes = address.toByteArray();
+  switch (address.range()) {
+    case "unicast":
+      return true;
+    case "ipv4Mapped":
+    case "rfc6145":
+      return isPublicIpv4(ipv4At(bytes, [12, 13, 14, 15]));
+    case "rfc6052":
+      if (address.match(nat64WellKnown)) return isPublicIpv4(ipv4At(bytes, [12, 13, 14, 15]));
+      // The prefix length a local-use translator uses is not in the address: every
+      // place the IPv4 address may sit must hold a public one.
+      if (address.match(nat64LocalUse)) {
+        return nat64Layouts.every((layout) => isPublicIpv4(ipv4At(bytes, layout)));
+      }
+      return false;
+    case "6to4":
+      return isPublicIpv4(ipv4At(bytes, [2, 3, 4, 5]));
+    case "teredo": {
+      // The Teredo server (bytes 4-7) and the client's address, stored inverted.
+      const client = bytes.slice(12).map((b) => b ^ 0xff);
+      return isPublicIpv4(ipv4At(bytes, [4, 5, 6, 7])) && isPublicIpv4(new ipaddr.IPv4(client));
+    }
+    default:
+      return false;
   }
-  const [head = "", tail] = text.split("::");
-  const left = head === "" ? [] : head.split(":");
-  const right = tail === undefined || tail === "" ? [] : tail.split(":");
-  const missing = 8 - left.length - right.length;
-  if (tail === undefined ? missing !== 0 : missing < 0) return undefined;
-  const words = [...left, ...Array<string>(missing).fill("0"), ...right].map((w) =>
-    Number.parseInt(w, 16),
-  );
-  return words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff) ? words : undefined;
 }
 
-function dotted(high: number, low: number): string {
-  return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+function ipv4At(bytes: readonly number[], at: readonly number[]): IPv4 {
+  return new ipaddr.IPv4(at.map((i) => bytes[i] as number));
 }
