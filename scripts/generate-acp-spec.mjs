@@ -4,7 +4,7 @@
  * package ships the specification it implements and needs no file at run time.
  *
  * Usage: node scripts/generate-acp-spec.mjs [path/to/openapi.json]
- * (default: ACP_SPEC_PATH, else ../shared/acp-spec/openapi.json beside the project).
+ * (default: ACP_SPEC_PATH, else the repository's copy, spec/acp-0.2.3/openapi.json).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const source =
-  process.argv[2] ?? process.env.ACP_SPEC_PATH ?? resolve(root, "../shared/acp-spec/openapi.json");
+  process.argv[2] ?? process.env.ACP_SPEC_PATH ?? resolve(root, "spec/acp-0.2.3/openapi.json");
 const target = resolve(root, "src/manifest/acp-spec.ts");
 
 const spec = JSON.parse(readFileSync(source, "utf8"));

@@ -11,12 +11,12 @@ import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PrismProcess, startPrismProxy } from "../helpers/prism.js";
 import { agentIds, readSse, startACPServer, type TestACPServer } from "../helpers/server.js";
-import { loadSpec, specAvailable, specPath } from "../helpers/spec.js";
+import { loadSpec, specPath } from "../helpers/spec.js";
 
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })
   .default ?? addFormatsModule) as typeof addFormatsModule;
 
-describe.runIf(specAvailable)("the server through a Prism validating proxy", () => {
+describe("the server through a Prism validating proxy", () => {
   let running: TestACPServer;
   let proxy: PrismProcess;
   const seen = new Map<string, number[]>();

@@ -4,24 +4,29 @@ import { fileURLToPath } from "node:url";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Where the official ACP specification is: `ACP_SPEC_PATH`, or beside the project. */
+/**
+ * The ACP specification the tests hold the project to: the repository's own copy,
+ * or the file `ACP_SPEC_PATH` names.
+ */
 export const specPath =
-  process.env.ACP_SPEC_PATH ?? resolve(projectRoot, "../shared/acp-spec/openapi.json");
+  process.env.ACP_SPEC_PATH ?? resolve(projectRoot, "spec/acp-0.2.3/openapi.json");
 
-/** Where the sample descriptors and manifests are. */
-export const samplesDir = resolve(dirname(specPath), "../samples");
+/** The agent manifest schema of the same specification. */
+export const manifestSchemaPath = resolve(projectRoot, "spec/acp-0.2.3/manifest-openapi.yaml");
 
-/** True when the specification file is there; the conformance suites skip otherwise. */
-export const specAvailable = existsSync(specPath);
+/** The sample descriptors and manifests (`descriptors/`, `manifests/`). */
+export const samplesDir = resolve(projectRoot, "test/fixtures");
 
-if (!specAvailable) {
-  console.warn(`conformance: ACP specification not found at ${specPath}; skipping`);
+if (!existsSync(specPath)) {
+  throw new Error(
+    `the ACP specification is not at ${specPath}${process.env.ACP_SPEC_PATH ? " (ACP_SPEC_PATH)" : ""}`,
+  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the specification is untyped JSON
 export type Json = any;
 
-/** The parsed specification (only call when {@link specAvailable}). */
+/** The parsed specification. */
 export function loadSpec(): Json {
   return JSON.parse(readFileSync(specPath, "utf8"));
 }

@@ -11,7 +11,7 @@ import { validateAgentDescriptor } from "../../src/manifest/index.js";
 import { createACPServer, deriveAgentId } from "../../src/server/index.js";
 import { echoAgent } from "../helpers/graphs.js";
 import { agentIds, useACPServer } from "../helpers/server.js";
-import { samplesDir, specAvailable } from "../helpers/spec.js";
+import { samplesDir } from "../helpers/spec.js";
 
 const acp = useACPServer();
 
@@ -109,7 +109,7 @@ describe("agents", () => {
   });
 });
 
-describe.runIf(specAvailable)("sample descriptors and manifests", () => {
+describe("sample descriptors and manifests", () => {
   const read = (path: string) => JSON.parse(readFileSync(join(samplesDir, path), "utf8"));
 
   it("refuses what the descriptor validator refuses, by the same rules", () => {

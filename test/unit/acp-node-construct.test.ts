@@ -13,7 +13,7 @@ import {
 } from "../../src/langgraph/index.js";
 import { StatePathError } from "../../src/langgraph/state-paths.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
-import { samplesDir, specAvailable } from "../helpers/spec.js";
+import { samplesDir } from "../helpers/spec.js";
 
 const clientConfig = { host: "http://127.0.0.1:9" };
 
@@ -62,7 +62,7 @@ describe("ACPNode construction", () => {
     }
   });
 
-  it.skipIf(!specAvailable)("builds validators from a sample descriptor", async () => {
+  it("builds validators from a sample descriptor", async () => {
     const descriptor = JSON.parse(
       readFileSync(join(samplesDir, "descriptors/descriptor_ok.json"), "utf8"),
     ) as AgentACPDescriptor;

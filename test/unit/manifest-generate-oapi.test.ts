@@ -9,7 +9,7 @@ import {
   generateAgentOapi,
 } from "../../src/manifest/index.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
-import { type Json, samplesDir, specAvailable } from "../helpers/spec.js";
+import { type Json, samplesDir } from "../helpers/spec.js";
 
 function base(
   capabilities: AgentACPDescriptor["specs"]["capabilities"],
@@ -50,7 +50,6 @@ async function assertValid(doc: unknown): Promise<void> {
 }
 
 function samples(): [string, unknown][] {
-  if (!specAvailable) return [];
   const read = (dir: string, f: string) =>
     JSON.parse(readFileSync(join(samplesDir, dir, f), "utf8"));
   return [
