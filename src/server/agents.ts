@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { ApiValueError } from "../core/errors.js";
 import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
 import { deriveAgentId, toDescriptor } from "./descriptor.js";
-import { notFound } from "./http/http-error.js";
+import { AgentNotFoundError } from "./errors.js";
 import { anyOfSchemas, compileSchema, type SchemaCheck } from "./json-schema.js";
 import type { ACPAgentOptions, ServableGraph } from "./options.js";
 
@@ -84,10 +84,10 @@ export class AgentRegistry {
     return [...this.byId.values()];
   }
 
-  /** The agent with this id, or a 404. */
+  /** The agent with this id, or an `AgentNotFoundError`. */
   get(agentId: string): RegisteredAgent {
     const agent = this.byId.get(agentId);
-    if (!agent) throw notFound(`agent ${agentId} not found`);
+    if (!agent) throw new AgentNotFoundError(agentId);
     return agent;
   }
 

@@ -20,8 +20,27 @@
  */
 
 export { deriveAgentId, toDescriptor } from "./descriptor.js";
+export {
+  ACPServerError,
+  AgentNotFoundError,
+  BodyTooLargeError,
+  CheckpointNotFoundError,
+  DEFAULT_STORE_RETRY_AFTER_SECONDS,
+  InvalidRequestError,
+  LimitExceededError,
+  type MissingKind,
+  ResourceNotFoundError,
+  RunNotFoundError,
+  RunStateConflictError,
+  ServerClosingError,
+  ServerStartError,
+  StateConflictError,
+  ThreadBusyError,
+  ThreadExistsError,
+  ThreadNotFoundError,
+} from "./errors.js";
 export { type ACPServer, createACPServer } from "./http/app.js";
-export { ACPHttpError } from "./http/http-error.js";
+export { DEFAULT_JSON_LIMITS, type JsonLimits } from "./json-limits.js";
 export type {
   ACPAgentOptions,
   ACPServerLogger,
@@ -29,6 +48,5 @@ export type {
   InterruptPayloadShape,
   ServableGraph,
 } from "./options.js";
-export { DEFAULT_JSON_LIMITS, type JsonLimits } from "./runs/json-limits.js";
 export { type RunningACPServer, type ServeACPOptions, serveACP } from "./serve.js";
 export * from "./stores/index.js";

@@ -1,4 +1,4 @@
-import { unprocessable } from "../http/http-error.js";
+import { LimitExceededError } from "./errors.js";
 
 /** How deep and how large the values a client sends may be. */
 export interface JsonLimits {
@@ -19,9 +19,9 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = {
 
 /**
  * Checks the fields of a request body against `limits` before anything runs or is
- * stored: a value too deep for a reader to walk, or too large to keep, is a 422 that
- * names the field, the path in it and the limit. The walk is iterative, so no depth
- * of input can overflow the stack here.
+ * stored: a value too deep for a reader to walk, or too large to keep, is a
+ * `LimitExceededError` that names the field, the path in it and the limit. The walk
+ * is iterative, so no depth of input can overflow the stack here.
  */
 export function checkJsonLimits(
   fields: Record<string, unknown>,
@@ -33,17 +33,22 @@ export function checkJsonLimits(
     const field = `${prefix}${name}`;
     const deep = deepestPath(value, limits.maxDepth);
     if (deep !== undefined) {
-      throw unprocessable(
+      throw new LimitExceededError(
         `${field}${deep}: nested deeper than the server allows (maxDepth ${limits.maxDepth})`,
+        "jsonLimits.maxDepth",
+        limits.maxDepth,
+        `${field}${deep}`,
       );
     }
-    const max = name === "metadata" ? limits.maxMetadataBytes : limits.maxFieldBytes;
+    const limit = name === "metadata" ? "maxMetadataBytes" : "maxFieldBytes";
+    const max = limits[limit];
     const bytes = Buffer.byteLength(JSON.stringify(value) ?? "");
     if (bytes > max) {
-      throw unprocessable(
-        `${field}: ${bytes} bytes of JSON, more than the server allows (${
-          name === "metadata" ? "maxMetadataBytes" : "maxFieldBytes"
-        } ${max})`,
+      throw new LimitExceededError(
+        `${field}: ${bytes} bytes of JSON, more than the server allows (${limit} ${max})`,
+        `jsonLimits.${limit}`,
+        max,
+        field,
       );
     }
   }

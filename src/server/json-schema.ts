@@ -6,11 +6,11 @@ import {
   errorPath,
   type ValidateFunction,
 } from "../core/json-schema.js";
-import { unprocessable } from "./http/http-error.js";
+import { InvalidRequestError } from "./errors.js";
 
 /** Checks data against one JSON Schema of an agent descriptor. */
 export interface SchemaCheck {
-  /** Throws a 422 naming `where` and the failing field when `value` does not match. */
+  /** Throws an `InvalidRequestError` naming `where` and the failing field when `value` does not match. */
   assert(value: unknown, where: string): void;
   /** True when `value` matches. */
   test(value: unknown): boolean;
@@ -38,8 +38,9 @@ export function compileSchema(schema: unknown, what: string): SchemaCheck {
     test: (value) => validate(value) === true,
     assert(value, where) {
       if (validate(value) !== true) {
-        throw unprocessable(
+        throw new InvalidRequestError(
           `${where} does not match the agent's ${what} schema: ${describe(validate.errors, where)}`,
+          firstPath(validate.errors, where),
         );
       }
     },
@@ -54,9 +55,15 @@ export function anyOfSchemas(checks: readonly SchemaCheck[], what: string): Sche
     assert(value, where) {
       if (checks.some((c) => c.test(value))) return;
       if (checks.length === 1) (checks[0] as SchemaCheck).assert(value, where);
-      throw unprocessable(`${where} matches none of the agent's ${what} schemas`);
+      throw new InvalidRequestError(`${where} matches none of the agent's ${what} schemas`, where);
     },
   };
+}
+
+/** The path of the first problem, from `root`. */
+function firstPath(errors: ErrorObject[] | null | undefined, root: string): string {
+  const first = errors?.[0];
+  return first ? renderPath([root, ...errorPath(first)]) : root;
 }
 
 function describe(errors: ErrorObject[] | null | undefined, root: string): string {

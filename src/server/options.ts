@@ -1,6 +1,6 @@
 import type { BaseCheckpointSaver, Pregel } from "@langchain/langgraph";
 import type { AgentACPDescriptor } from "../models/index.js";
-import type { JsonLimits } from "./runs/json-limits.js";
+import type { JsonLimits } from "./json-limits.js";
 import type { ServerStore } from "./stores/store.js";
 import type { WebhookOptions } from "./webhooks/policy.js";
 

@@ -5,21 +5,20 @@ import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
 import { AgentRegistry } from "../agents.js";
+import { BodyTooLargeError, ServerStartError } from "../errors.js";
+import { DEFAULT_JSON_LIMITS } from "../json-limits.js";
 import type { ACPServerOptions } from "../options.js";
 import { GraphState } from "../runs/graph-state.js";
-import { DEFAULT_JSON_LIMITS } from "../runs/json-limits.js";
 import { RunErrorReporter } from "../runs/run-errors.js";
 import { RunManager } from "../runs/runs.js";
 import { isThreadId, ThreadService } from "../runs/threads.js";
-import { StoreLimitError } from "../stores/errors.js";
 import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
-import { tooLarge } from "./body.js";
+import { errorAnswer } from "./error-status.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
-import { ACPHttpError } from "./http-error.js";
 import { interruptShaper } from "./interrupt-shape.js";
 import { type IdForm, registerOperations } from "./router.js";
 
@@ -81,7 +80,8 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     limits,
   });
   const ready = runs.recover();
-  // Marked handled here: each request awaits it, and answers 500 if it failed.
+  // Marked handled here: each request awaits it, and answers 500 if it failed: a store
+  // that could not be opened at start is a broken server, not one to retry soon.
   ready.catch(() => undefined);
   const streams = new Set<Promise<void>>();
   const track = (ended: Promise<void>) => {
@@ -91,10 +91,8 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
 
   const app = new Hono();
   app.onError((err, c) => {
-    if (err instanceof ACPHttpError) return c.json(err.message, err.status);
-    // A full store refuses what would not fit, whichever operation asked: the server
-    // cannot take it now.
-    if (err instanceof StoreLimitError) return c.json(err.message, 503);
+    const answer = errorAnswer(c, err);
+    if (answer) return c.json(err.message, answer.status, answer.headers);
     if (err instanceof HTTPException) {
       return c.json(err.message || "the request was refused", err.status);
     }
@@ -108,12 +106,15 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   // also stop reading at the limit (see `readBodyText`).
   app.use("*", async (c, next) => {
     const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    if (declared !== undefined && Number(declared) > maxBodyBytes)
+      throw new BodyTooLargeError(maxBodyBytes);
     await next();
   });
   // Recovery is asynchronous and `createACPServer` is not: requests wait for it instead.
   app.use("*", async (_c, next) => {
-    await ready;
+    await ready.catch((cause: unknown) => {
+      throw new ServerStartError(cause);
+    });
     await next();
   });
   const idForms: Record<string, IdForm> = {

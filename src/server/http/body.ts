@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { readStreamWithin } from "../../core/read-body.js";
-import { ACPHttpError } from "./http-error.js";
+import { BodyTooLargeError } from "../errors.js";
 
 /** The part of Node's `IncomingMessage` the reader needs. */
 interface NodeIncoming extends AsyncIterable<Buffer | string> {
@@ -17,14 +17,6 @@ interface NodeIncoming extends AsyncIterable<Buffer | string> {
 }
 
 const decoder = new TextDecoder();
-
-/** The 413 a body over the limit gets, naming the limit. */
-export function tooLarge(maxBytes: number): ACPHttpError {
-  return new ACPHttpError(
-    413,
-    `the request body is larger than the server's maxBodyBytes (${maxBytes} bytes)`,
-  );
-}
 
 /** Node's request behind a Hono context, when Node serves it and nothing has read it yet. */
 function nodeIncoming(c: Context): NodeIncoming | undefined {
@@ -36,14 +28,14 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
 }
 
 /**
- * The request body as UTF-8 text; a 413 naming `maxBytes` once it is longer. (The
+ * The request body as UTF-8 text; a `BodyTooLargeError` once it is longer than `maxBytes`. (The
  * server refuses a declared `content-length` over the limit before any handler runs.)
  */
 export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
   const incoming = nodeIncoming(c);
   if (!incoming) {
     return decoder.decode(
-      await readStreamWithin(c.req.raw.body, maxBytes, () => tooLarge(maxBytes)),
+      await readStreamWithin(c.req.raw.body, maxBytes, () => new BodyTooLargeError(maxBytes)),
     );
   }
   const chunks: Uint8Array[] = [];
@@ -51,7 +43,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
   for await (const chunk of incoming) {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += bytes.byteLength;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
     chunks.push(bytes);
   }
   return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));

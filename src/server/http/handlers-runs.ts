@@ -4,12 +4,12 @@ import type {
   RunWaitResponseStateful,
   RunWaitResponseStateless,
 } from "../../models/index.js";
+import { InvalidRequestError } from "../errors.js";
 import type { RunRecord } from "../runs/run-record.js";
 import { toWireRun } from "../runs/run-record.js";
 import type { RunManager } from "../runs/runs.js";
 import type { ThreadService } from "../runs/threads.js";
 import type { StoredRun } from "../stores/store.js";
-import { unprocessable } from "./http-error.js";
 import type { OutputShaper } from "./interrupt-shape.js";
 import type { Handlers } from "./router.js";
 import { streamRun } from "./sse.js";
@@ -56,8 +56,9 @@ const stateful = (r: StoredRun) => toWireRun(r) as RunStateful;
 function lastEventId(header: string | undefined, record: RunRecord): number {
   if (header === undefined) return record.events.size;
   if (!/^\d{1,15}$/.test(header.trim())) {
-    throw unprocessable(
+    throw new InvalidRequestError(
       "Last-Event-ID must be the id of an event of this run (a counter: 1, 2, ...)",
+      "Last-Event-ID",
     );
   }
   return Number(header.trim());

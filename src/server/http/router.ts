@@ -1,9 +1,9 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { type OperationName, type Operations, operations } from "../../operations.js";
+import { InvalidRequestError } from "../errors.js";
 import { readBodyText } from "./body.js";
-import { declaredErrors } from "./declared-statuses.js";
-import { ACPHttpError, unprocessable } from "./http-error.js";
+import { rememberOperation } from "./error-status.js";
 
 /** The body type of an operation, read off its client method's arguments. */
 export type BodyOf<N extends OperationName> =
@@ -88,15 +88,15 @@ export function registerOperations(
     const op = operations[name];
     const honoPath = op.path.replace(/\{(\w+)\}/g, ":$1");
     const handler = handlers[name] as Handler<OperationName>;
-    const malformed = declaredErrors[name].includes(422) ? 422 : 404;
     app.on(op.method, honoPath, async (c) => {
+      rememberOperation(c, name);
       const path: Record<string, string> = {};
       for (const param of op.pathParams) {
         const value = c.req.param(param) ?? "";
         const form = idForms[param];
         if (form && !form.test(value)) {
           const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
-          throw new ACPHttpError(malformed, `${param} ${shown} is not ${form.expected}`);
+          throw new InvalidRequestError(`${param} ${shown} is not ${form.expected}`, param);
         }
         path[param] = value;
       }
@@ -124,8 +124,9 @@ function parseQuery(c: Context, names: readonly string[]): ParsedQuery {
     const schema = querySchemas[name] as z.ZodType;
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      throw unprocessable(
+      throw new InvalidRequestError(
         `query parameter ${name}: ${parsed.error.issues[0]?.message ?? "is invalid"}`,
+        name,
       );
     }
     query[name] = parsed.data;
@@ -138,22 +139,28 @@ async function parseBody(c: Context, schema: z.ZodType, maxBytes: number): Promi
   // Another media type is a request the operation's schema refuses: the spec declares
   // 422 for that, not 415.
   if (type !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
-    throw unprocessable(`the request body must be application/json, not ${type.slice(0, 80)}`);
+    throw new InvalidRequestError(
+      `the request body must be application/json, not ${type.slice(0, 80)}`,
+    );
   }
   const text = await readBodyText(c, maxBytes);
-  if (text.trim() === "") throw unprocessable("the request needs a JSON body");
+  if (text.trim() === "") throw new InvalidRequestError("the request needs a JSON body");
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw unprocessable(`the request body is not valid JSON: ${(err as Error).message}`);
+    throw new InvalidRequestError(`the request body is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .slice(0, 3)
       .map((i) => `${["body", ...i.path.map(String)].join(".")}: ${i.message}`);
-    throw unprocessable(`invalid request body: ${problems.join("; ")}`);
+    const first = parsed.error.issues[0];
+    throw new InvalidRequestError(
+      `invalid request body: ${problems.join("; ")}`,
+      first ? ["body", ...first.path.map(String)].join(".") : undefined,
+    );
   }
   return parsed.data;
 }

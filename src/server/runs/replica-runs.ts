@@ -3,7 +3,7 @@ import { messageOf } from "../../core/message-of.js";
 import type { ResumePayloadSchema, RunCreateStateful } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
-import { conflict, notFound } from "../http/http-error.js";
+import { RunStateConflictError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
 import type { RunStore } from "../stores/store.js";
@@ -112,9 +112,9 @@ export class ReplicaRuns {
         ...(over !== undefined ? { over } : {}),
       });
       if (holder === undefined) return;
-      if (holder === "") throw notFound(`thread ${threadId} not found`);
+      if (holder === "") throw new ThreadNotFoundError(threadId);
     }
-    throw conflict(`thread ${threadId} is busy with run ${holder}`);
+    throw new ThreadBusyError(threadId, holder ?? "");
   }
 
   /**
@@ -131,7 +131,7 @@ export class ReplicaRuns {
     const queued = await this.requeue(record, body);
     if (!queued) {
       Object.assign(record, waiting);
-      throw conflict(`run ${record.run_id} is already resumed`);
+      throw new RunStateConflictError(record.run_id, `run ${record.run_id} is already resumed`);
     }
     return this.followed.follow(this.claimSoon(record));
   }

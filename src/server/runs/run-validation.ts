@@ -1,7 +1,7 @@
 import type { RunCreate, StreamingMode } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
-import { unprocessable } from "../http/http-error.js";
-import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
+import { InvalidRequestError } from "../errors.js";
+import { checkJsonLimits, type JsonLimits } from "../json-limits.js";
 
 /** The longest delay a timer can wait (about 24 days), in whole seconds. */
 const MAX_AFTER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
@@ -26,10 +26,13 @@ export function validateRunCreate(
   if (configurable !== undefined) agent.config.assert(configurable, "config.configurable");
   const after = body.after_seconds;
   if (after !== undefined && (after < 0 || after > MAX_AFTER_SECONDS)) {
-    throw unprocessable(`after_seconds must be between 0 and ${MAX_AFTER_SECONDS}`);
+    throw new InvalidRequestError(
+      `after_seconds must be between 0 and ${MAX_AFTER_SECONDS}`,
+      "after_seconds",
+    );
   }
   if (body.webhook !== undefined && !isHttpUrl(body.webhook)) {
-    throw unprocessable("webhook must be an absolute http or https URL");
+    throw new InvalidRequestError("webhook must be an absolute http or https URL", "webhook");
   }
   const requested =
     body.stream_mode === undefined || body.stream_mode === null
@@ -40,16 +43,17 @@ export function validateRunCreate(
   const declared = agent.streamModes;
   for (const mode of requested ?? []) {
     if (!declared.includes(mode)) {
-      throw unprocessable(
+      throw new InvalidRequestError(
         `stream_mode "${mode}" is not supported by agent ${agent.agentId}: its descriptor declares ${
           declared.length > 0 ? declared.map((m) => `"${m}"`).join(", ") : "no streaming mode"
         } (specs.capabilities.streaming)`,
+        "stream_mode",
       );
     }
   }
   const modes = requested ?? declared;
   if (streaming && modes.length === 0) {
-    throw unprocessable(
+    throw new InvalidRequestError(
       `agent ${agent.agentId} does not support streaming: specs.capabilities.streaming declares no mode`,
     );
   }

@@ -10,12 +10,19 @@ import type {
 } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
-import { ACPHttpError, conflict, notFound, unprocessable } from "../http/http-error.js";
+import {
+  InvalidRequestError,
+  RunNotFoundError,
+  RunStateConflictError,
+  ServerClosingError,
+  ThreadBusyError,
+  ThreadNotFoundError,
+} from "../errors.js";
+import { checkJsonLimits, type JsonLimits } from "../json-limits.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
-import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 import { ReplicaRuns } from "./replica-runs.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import { RunExecutions } from "./run-execution.js";
@@ -165,8 +172,9 @@ export class RunManager {
     this.assertOpen();
     const agent = this.deps.agents.resolve(body.agent_id);
     if (agent.descriptor.specs.capabilities.threads !== true) {
-      throw unprocessable(
+      throw new InvalidRequestError(
         `agent ${agent.agentId} does not support threads (specs.capabilities.threads is not true)`,
+        "agent_id",
       );
     }
     const modes = validateRunCreate(agent, body, streaming, this.deps.limits);
@@ -174,11 +182,11 @@ export class RunManager {
     const threads = this.deps.store.threads;
     let thread = await threads.get(threadId);
     if (!thread) {
-      if (body.if_not_exists !== "create") throw notFound(`thread ${threadId} not found`);
+      if (body.if_not_exists !== "create") throw new ThreadNotFoundError(threadId);
       const fresh = newThread(threadId);
       // Created here, it is as written; created by another request meanwhile, it is read.
       thread = (await threads.create(fresh)) ? fresh : await threads.get(threadId);
-      if (!thread) throw notFound(`thread ${threadId} not found`);
+      if (!thread) throw new ThreadNotFoundError(threadId);
     }
     const strategy = body.multitask_strategy ?? "reject";
     const record = this.records.create({
@@ -194,9 +202,7 @@ export class RunManager {
     } else {
       const over = await this.makeWay(threadId, thread.busy_run_id, strategy);
       const holder = await threads.claim(threadId, record.run_id, over);
-      if (holder !== undefined) {
-        throw conflict(`thread ${threadId} is busy with run ${holder || "another run"}`);
-      }
+      if (holder !== undefined) throw new ThreadBusyError(threadId, holder);
       try {
         await this.writes.insert(record);
       } catch (err) {
@@ -231,13 +237,16 @@ export class RunManager {
     // Checked after the wait, so that two resumes of one run cannot both pass.
     this.assertOpen();
     const live = this.live.get(record.run_id);
-    if (record.deleted) throw notFound(`run ${record.run_id} not found`);
+    if (record.deleted) {
+      throw new RunNotFoundError(record.run_id, record.thread_id);
+    }
     if (
       (live !== undefined && live !== record) ||
       record.status !== "interrupted" ||
       record.output?.type !== "interrupt"
     ) {
-      throw conflict(
+      throw new RunStateConflictError(
+        record.run_id,
         `run ${record.run_id} is ${live?.status ?? record.status}, not waiting at an interrupt`,
       );
     }
@@ -246,32 +255,31 @@ export class RunManager {
     agent.resume.assert(body, "body");
     if (record.thread_id !== undefined) {
       if (thread?.last_run_id !== record.run_id) {
-        throw conflict(
+        throw new RunStateConflictError(
+          record.run_id,
           `run ${record.run_id} can no longer be resumed: a later run has changed thread ${record.thread_id}`,
         );
       }
       const holder = await this.deps.store.threads.claim(record.thread_id, record.run_id);
-      if (holder !== undefined) {
-        throw conflict(`thread ${record.thread_id} is busy with run ${holder || "another run"}`);
-      }
+      if (holder !== undefined) throw new ThreadBusyError(record.thread_id, holder);
     }
     if (this.replicaRuns) return this.replicaRuns.resume(record, body);
     this.executions.start(record, agent, new Command({ resume: body }));
     return record;
   }
 
-  /** The stateless run with this id, or a 404. */
+  /** The stateless run with this id, or a `RunNotFoundError`. */
   async getStateless(runId: string): Promise<RunRecord> {
     const record = await this.find(runId);
-    if (!record || record.thread_id !== undefined) throw notFound(`run ${runId} not found`);
+    if (!record || record.thread_id !== undefined) throw new RunNotFoundError(runId);
     return record;
   }
 
-  /** The run `runId` of thread `threadId`, or a 404. */
+  /** The run `runId` of thread `threadId`, or a `RunNotFoundError`. */
   async getThreadRun(threadId: string, runId: string): Promise<RunRecord> {
     const record = await this.find(runId);
     if (!record || record.thread_id !== threadId) {
-      throw notFound(`run ${runId} not found on thread ${threadId}`);
+      throw new RunNotFoundError(runId, threadId);
     }
     return record;
   }
@@ -310,8 +318,7 @@ export class RunManager {
       await record.events.changed(signal);
     }
     if (record.handedOver && record.status === "pending") {
-      throw new ACPHttpError(
-        503,
+      throw new ServerClosingError(
         `this server is shutting down and run ${record.run_id} goes on in another replica: wait for it again`,
       );
     }
@@ -324,7 +331,7 @@ export class RunManager {
 
   /**
    * Cancels a run. `interrupt` stops it; `rollback` also deletes it and the checkpoints
-   * it wrote, and is refused (422) when a later run or change on the thread built on
+   * it wrote, and is refused (`RunStateConflictError`) when a later run or change on the thread built on
    * them. With `wait`, resolves once it has stopped (and been rolled back).
    */
   async cancel(record: RunRecord, wait: boolean, action: CancelAction): Promise<void> {
@@ -407,11 +414,16 @@ export class RunManager {
   private checkWebhook(agent: RegisteredAgent, webhook: string | undefined): void {
     if (webhook === undefined || agent.descriptor.specs.capabilities.callbacks !== true) return;
     const refusal = this.deps.webhooks.refusal(webhook);
-    if (refusal) throw unprocessable(`webhook refused by the server's webhook policy: ${refusal}`);
+    if (refusal) {
+      throw new InvalidRequestError(
+        `webhook refused by the server's webhook policy: ${refusal}`,
+        "webhook",
+      );
+    }
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ACPHttpError(503, "the server is shutting down");
+    if (this.closed) throw new ServerClosingError();
   }
 
   /** The run with this id: the one executing here, or the stored one. */
@@ -449,7 +461,7 @@ export class RunManager {
 
   /**
    * Applies a new run's `multitask_strategy` to the run that holds its thread: refuses
-   * (409), or stops it (`interrupt`, `rollback`), or lets the new run queue behind it.
+   * (`ThreadBusyError`), or stops it (`interrupt`, `rollback`), or lets the new run queue behind it.
    * Returns the run the new one takes the thread over from. With replicas, the holder
    * may execute in another one, or have ended in one that died before it freed the thread.
    */
@@ -463,7 +475,7 @@ export class RunManager {
       this.live.get(activeId) ?? (this.replicaRuns ? await this.find(activeId) : undefined);
     const ended = this.replicaRuns !== undefined && active?.status !== "pending";
     if (!ended && (strategy === "reject" || !active)) {
-      throw conflict(`thread ${threadId} is busy with run ${activeId}`);
+      throw new ThreadBusyError(threadId, activeId);
     }
     if (active && !ended && (strategy === "interrupt" || strategy === "rollback")) {
       await this.cancel(active, true, strategy);
@@ -471,20 +483,22 @@ export class RunManager {
     return activeId;
   }
 
-  /** Refuses (422) to roll back a run that a later run or change on its thread built on. */
+  /** Refuses (`RunStateConflictError`) to roll back a run that a later run or change on its thread built on. */
   private async assertRollback(record: RunRecord): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined) return;
     const thread = await this.deps.store.threads.get(threadId);
     if (thread?.last_run_id !== undefined && thread.last_run_id !== record.run_id) {
-      throw unprocessable(
+      throw new RunStateConflictError(
+        record.run_id,
         `run ${record.run_id} cannot be rolled back: run ${thread.last_run_id} was created on thread ${threadId} after it`,
       );
     }
     if (record.status !== "pending" && record.head !== undefined) {
       const head = (await this.graphState.head(threadId)) ?? "";
       if (head !== record.head) {
-        throw unprocessable(
+        throw new RunStateConflictError(
+          record.run_id,
           `run ${record.run_id} cannot be rolled back: thread ${threadId} changed after it`,
         );
       }

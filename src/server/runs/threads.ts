@@ -9,10 +9,16 @@ import type {
   ThreadState,
 } from "../../models/index.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
-import { conflict, notFound, unprocessable } from "../http/http-error.js";
+import {
+  CheckpointNotFoundError,
+  InvalidRequestError,
+  ThreadBusyError,
+  ThreadExistsError,
+  ThreadNotFoundError,
+} from "../errors.js";
+import { checkJsonLimits, type JsonLimits } from "../json-limits.js";
 import type { StoredThread, ThreadStore } from "../stores/store.js";
 import type { GraphState } from "./graph-state.js";
-import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 import { matchesAll } from "./match.js";
 import type { RunManager } from "./runs.js";
 import { toWire } from "./wire.js";
@@ -56,8 +62,9 @@ export class ThreadService {
   async create(body: ThreadCreate): Promise<Thread> {
     const threadId = body.thread_id ?? randomUUID();
     if (!isThreadId(threadId)) {
-      throw unprocessable(
+      throw new InvalidRequestError(
         "thread_id must be a UUID (or 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)",
+        "thread_id",
       );
     }
     checkJsonLimits({ metadata: body.metadata }, this.deps.limits);
@@ -65,12 +72,12 @@ export class ThreadService {
     if (!(await this.deps.store.create(record))) {
       const existing = await this.deps.store.get(threadId);
       if (existing && body.if_exists === "do_nothing") return this.toThread(existing);
-      throw conflict(`thread ${threadId} already exists`);
+      throw new ThreadExistsError(threadId);
     }
     return this.toThread(record);
   }
 
-  /** A thread with its current values, or a 404. */
+  /** A thread with its current values, or a `ThreadNotFoundError`. */
   async get(threadId: string): Promise<Thread> {
     return this.toThread(await this.record(threadId));
   }
@@ -126,7 +133,7 @@ export class ThreadService {
       metadata: { ...record.metadata, ...(body.metadata ?? {}) },
       updated_at: new Date().toISOString(),
     });
-    if (!updated) throw notFound(`thread ${threadId} not found`);
+    if (!updated) throw new ThreadNotFoundError(threadId);
     return this.toThread(updated);
   }
 
@@ -178,23 +185,24 @@ export class ThreadService {
     return states;
   }
 
-  /** The record of a thread, or a 404. */
+  /** The record of a thread, or a `ThreadNotFoundError`. */
   async record(threadId: string): Promise<StoredThread> {
     const record = isThreadId(threadId) ? await this.deps.store.get(threadId) : undefined;
-    if (!record) throw notFound(`thread ${threadId} not found`);
+    if (!record) throw new ThreadNotFoundError(threadId);
     return record;
   }
 
   /**
    * Runs `job` holding the thread as a run would, so no run starts on it meanwhile;
-   * a thread a run holds is busy: a 422, as the thread operations that hold it (patch
-   * and delete) declare no 409.
+   * a thread a run holds is busy (answered 422: patch and delete declare no 409).
    */
   private async whileHeld(threadId: string, job: () => Promise<void>): Promise<void> {
     const holderId = `operation:${randomUUID()}`;
     const busy = await this.deps.store.claim(threadId, holderId);
-    if (busy === "") throw notFound(`thread ${threadId} not found`);
-    if (busy !== undefined) throw busyThread(threadId, busy);
+    if (busy === "") throw new ThreadNotFoundError(threadId);
+    if (busy !== undefined) {
+      throw new ThreadBusyError(threadId, busy, "cancel it or wait for it first");
+    }
     try {
       await job();
     } finally {
@@ -212,14 +220,17 @@ export class ThreadService {
     if (body.checkpoint) {
       const checkpointId = body.checkpoint.checkpoint_id;
       if (!(await this.deps.graphState.has(threadId, checkpointId))) {
-        throw notFound(`checkpoint ${checkpointId} not found on thread ${threadId}`);
+        throw new CheckpointNotFoundError(checkpointId, threadId);
       }
       configurable.checkpoint_id = checkpointId;
     }
     try {
       await this.agentOf(record).graph.updateState({ configurable }, values);
     } catch (err) {
-      throw unprocessable(`values cannot be applied to thread ${threadId}: ${messageOf(err)}`);
+      throw new InvalidRequestError(
+        `values cannot be applied to thread ${threadId}: ${messageOf(err)}`,
+        "values",
+      );
     }
   }
 
@@ -250,10 +261,3 @@ export class ThreadService {
     return thread;
   }
 }
-
-/**
- * A thread operation refused while a run is pending. The spec declares no 409 for
- * deleting or patching a thread, so this is its 422, as the reference server answers.
- */
-const busyThread = (threadId: string, runId: string) =>
-  unprocessable(`thread ${threadId} is busy with run ${runId}; cancel it or wait for it first`);
