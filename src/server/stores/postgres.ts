@@ -90,6 +90,10 @@ export function postgresStore(
     pool.on("error", (err) =>
       logger.warn(`postgres store: a connection failed: ${messageOf(err)}`),
     );
+    // The pool listens for errors on idle connections only: one that breaks while
+    // checked out (a transaction, the checkpointer's writes) would emit an 'error' no
+    // one hears, which kills the process. Its query fails and reports it instead.
+    pool.on("connect", (client) => client.on("error", () => undefined));
     try {
       const postgresSaver = new PostgresSaver(pool, undefined, { schema });
       await migrate(pool, schema, () => postgresSaver.setup());

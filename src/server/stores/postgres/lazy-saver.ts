@@ -5,6 +5,7 @@ import {
   type CheckpointMetadata,
   type CheckpointTuple,
 } from "@langchain/langgraph";
+import { storeErrorOf } from "./unavailable.js";
 
 type ListOptions = Parameters<BaseCheckpointSaver["list"]>[1];
 type Versions = Parameters<BaseCheckpointSaver["put"]>[3];
@@ -14,7 +15,9 @@ type Writes = Parameters<BaseCheckpointSaver["putWrites"]>[1];
  * A checkpointer that is there at once and forwards to one that is still being set up:
  * the PostgreSQL store loads its driver and migrates its schema asynchronously, while a
  * server binds its graphs to their checkpointer when it is built. Each call waits for
- * the real one (LangGraph's `PostgresSaver`), and fails as its setup failed.
+ * the real one (LangGraph's `PostgresSaver`), and fails as its setup failed. A database
+ * that cannot be reached is a `StoreUnavailableError`, as for the store's own tables:
+ * the run that meets it is not the graph's failure.
  */
 export class DeferredSaver extends BaseCheckpointSaver {
   constructor(private readonly real: Promise<BaseCheckpointSaver>) {
@@ -22,11 +25,15 @@ export class DeferredSaver extends BaseCheckpointSaver {
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    return (await this.real).getTuple(config);
+    return this.guard("checkpointer.getTuple", async (real) => real.getTuple(config));
   }
 
   async *list(config: RunnableConfig, options?: ListOptions): AsyncGenerator<CheckpointTuple> {
-    yield* (await this.real).list(config, options);
+    try {
+      yield* (await this.real).list(config, options);
+    } catch (err) {
+      throw storeErrorOf(err, "checkpointer.list");
+    }
   }
 
   async put(
@@ -35,7 +42,9 @@ export class DeferredSaver extends BaseCheckpointSaver {
     metadata: CheckpointMetadata,
     newVersions: Versions,
   ): Promise<RunnableConfig> {
-    return (await this.real).put(config, checkpoint, metadata, newVersions);
+    return this.guard("checkpointer.put", (real) =>
+      real.put(config, checkpoint, metadata, newVersions),
+    );
   }
 
   async putWrites(
@@ -44,10 +53,23 @@ export class DeferredSaver extends BaseCheckpointSaver {
     taskId: string,
     taskPath?: string,
   ): Promise<void> {
-    return (await this.real).putWrites(config, writes, taskId, taskPath);
+    return this.guard("checkpointer.putWrites", (real) =>
+      real.putWrites(config, writes, taskId, taskPath),
+    );
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    return (await this.real).deleteThread(threadId);
+    return this.guard("checkpointer.deleteThread", (real) => real.deleteThread(threadId));
+  }
+
+  private async guard<T>(
+    operation: string,
+    call: (real: BaseCheckpointSaver) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call(await this.real);
+    } catch (err) {
+      throw storeErrorOf(err, operation);
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { Client, Notification, Pool } from "pg";
 import type { CancelAction } from "../../../operations.js";
 import type { ClaimedRun, Leg } from "../replicas.js";
 import { channelsOf, quoteIdent } from "./schema.js";
+import { StorePool } from "./unavailable.js";
 
 /**
  * One replica's link to the others, over one dedicated connection:
@@ -21,6 +22,8 @@ export class PostgresReplica {
   /** The channels replicas NOTIFY on: run changes, cancel requests, queued runs. */
   readonly channels: { runs: string; cancel: string; queue: string };
   private listener?: Client;
+  /** The pool; a connection-class failure is a `StoreUnavailableError`. */
+  private readonly db: StorePool;
 
   /**
    * @param connect Opens the replica's own connection, named `applicationName` (as
@@ -29,13 +32,14 @@ export class PostgresReplica {
    *   again after losing its connection keeps the listeners of the one before.
    */
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly connect: (applicationName: string) => Client,
     private readonly schema: string,
     readonly notices: ReplicaNotices = new ReplicaNotices(),
   ) {
     this.t = quoteIdent(schema);
     this.channels = channelsOf(schema);
+    this.db = new StorePool(Promise.resolve(pool), "replicas");
   }
 
   /** The advisory lock space of this schema's replicas (the first key of the pair). */
@@ -89,7 +93,7 @@ export class PostgresReplica {
 
   /** Asks the replica executing `runId`, whichever it is, to cancel it. */
   async requestCancel(runId: string, action: CancelAction): Promise<void> {
-    await this.pool.query("SELECT pg_notify($1, $2)", [
+    await this.db.query("SELECT pg_notify($1, $2)", [
       this.channels.cancel,
       JSON.stringify([runId, action]),
     ]);
@@ -102,7 +106,7 @@ export class PostgresReplica {
    * so each queued run is claimed by exactly one replica.
    */
   async claim(runId?: string, inOrder = true): Promise<ClaimedRun | undefined> {
-    const { rows } = await this.pool.query<{ run_id: string; attempt: number; leg: string }>(
+    const { rows } = await this.db.query<{ run_id: string; attempt: number; leg: string }>(
       `UPDATE ${this.t}.runs SET queued = false, owner = $1, attempt = attempt + 1
        WHERE run_id = (
          SELECT r.run_id FROM ${this.t}.runs r
@@ -124,8 +128,7 @@ export class PostgresReplica {
    * the dead owner.
    */
   async sweep(): Promise<string[]> {
-    const client = await this.pool.connect();
-    try {
+    return this.db.withClient(async (client) => {
       const { rows } = await client.query<{ owner: number }>(
         `SELECT DISTINCT owner FROM ${this.t}.runs WHERE owner IS NOT NULL AND owner <> $1`,
         [this.id],
@@ -148,9 +151,7 @@ export class PostgresReplica {
         requeued.push(...taken.rows.map((r) => r.run_id));
       }
       return requeued;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

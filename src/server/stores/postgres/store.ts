@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import type { Pool } from "pg";
 import { encode, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
 import { StoreConflictError } from "../errors.js";
 import type { Leg, ThreadEnd } from "../replicas.js";
@@ -14,6 +14,7 @@ import type {
   ThreadStore,
 } from "../store.js";
 import { channelsOf, quoteIdent } from "./schema.js";
+import { type Queryable, StorePool } from "./unavailable.js";
 
 /** The PostgreSQL error code of a unique violation. */
 const UNIQUE_VIOLATION = "23505";
@@ -44,8 +45,11 @@ export class PostgresRunStore implements RunStore {
   private readonly queue: string;
   private readonly channel: string;
 
+  /** The database; a connection-class failure is a `StoreUnavailableError`. */
+  private readonly pool: StorePool;
+
   constructor(
-    private readonly opened: Promise<Pool>,
+    opened: Promise<Pool>,
     schema: string,
     private readonly decoder: RecordDecoder,
   ) {
@@ -53,10 +57,7 @@ export class PostgresRunStore implements RunStore {
     const channels = channelsOf(schema);
     this.channel = channels.runs;
     this.queue = channels.queue;
-  }
-
-  private get pool(): Queryable {
-    return queryable(this.opened);
+    this.pool = new StorePool(opened, "runs");
   }
 
   async insert(run: StoredRun): Promise<void> {
@@ -400,16 +401,16 @@ export class PostgresRunStore implements RunStore {
 export class PostgresThreadStore implements ThreadStore {
   private readonly t: string;
 
+  /** The database; a connection-class failure is a `StoreUnavailableError`. */
+  private readonly pool: StorePool;
+
   constructor(
-    private readonly opened: Promise<Pool>,
+    opened: Promise<Pool>,
     schema: string,
     private readonly decoder: RecordDecoder,
   ) {
     this.t = quoteIdent(schema);
-  }
-
-  private get pool(): Queryable {
-    return queryable(this.opened);
+    this.pool = new StorePool(opened, "threads");
   }
 
   async create(thread: StoredThread): Promise<boolean> {
@@ -436,7 +437,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
-    return this.transaction(async (client) => {
+    return this.pool.transaction(async (client) => {
       const thread = await this.read(client, threadId, "FOR UPDATE");
       if (!thread) return undefined;
       const patched: StoredThread = { ...thread, ...changes };
@@ -542,33 +543,7 @@ export class PostgresThreadStore implements ThreadStore {
     };
     return row.busy_run_id !== null ? { ...current, busy_run_id: row.busy_run_id } : current;
   }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await (await this.opened).connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
 }
-
-/** What runs a query: the pool once it is open, or one client in a transaction. */
-interface Queryable {
-  query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
-}
-
-/** The pool as a queryable that waits for it to be open. */
-const queryable = (opened: Promise<Pool>): Queryable => ({
-  query: async <R extends QueryResultRow>(text: string, params?: unknown[]) =>
-    (await opened).query<R>(text, params),
-});
 
 interface Row {
   thread_id: string;
