@@ -1,14 +1,17 @@
 /**
  * Webhooks against the server's policy, over real TCP: targets on this machine
  * written every way a URL allows are refused by default and reached only when
- * the policy says so; redirects are not followed; a hanging endpoint holds no
- * more connections than the cap, and does not hold up the server's shutdown.
+ * the policy says so, as is a URL with credentials; redirects are not followed; a
+ * hanging endpoint holds no more connections than the cap, and does not hold up
+ * the server's shutdown; a burst opens no more sockets than the cap, and waiting
+ * for a turn does not count against an attempt's time; a failure is logged with
+ * its cause.
  */
 import { lookup } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { hostname } from "node:os";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, type RunStateless } from "../../src/index.js";
 import type { ServeACPOptions } from "../../src/server/index.js";
 import {
@@ -30,6 +33,8 @@ interface Endpoint {
   readonly open: number;
   /** The most requests that were open at once. */
   readonly maxOpen: number;
+  /** TCP connections accepted and not yet closed. */
+  readonly sockets: number;
   waitForAttempts(n: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -37,7 +42,25 @@ interface Endpoint {
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 const accept: Answer = (_req, res) => res.writeHead(200).end();
 
-async function startEndpoint(answer: Answer = accept): Promise<Endpoint> {
+/** Counts the sockets open at once across endpoints, the way the server's cap sees them. */
+class SocketCount {
+  open = 0;
+  max = 0;
+  watch(server: Server): void {
+    server.on("connection", (socket: Socket) => {
+      this.open += 1;
+      this.max = Math.max(this.max, this.open);
+      socket.once("close", () => {
+        this.open -= 1;
+      });
+    });
+  }
+}
+
+async function startEndpoint(
+  answer: Answer = accept,
+  sockets = new SocketCount(),
+): Promise<Endpoint> {
   const bodies: unknown[] = [];
   const waiters: Array<() => void> = [];
   let attempts = 0;
@@ -63,6 +86,7 @@ async function startEndpoint(answer: Answer = accept): Promise<Endpoint> {
       answer(req, res);
     });
   });
+  sockets.watch(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint: Endpoint = {
@@ -77,6 +101,9 @@ async function startEndpoint(answer: Answer = accept): Promise<Endpoint> {
     },
     get maxOpen() {
       return maxOpen;
+    },
+    get sockets() {
+      return sockets.open;
     },
     async waitForAttempts(n) {
       while (attempts < n) await new Promise<void>((resolve) => waiters.push(resolve));
@@ -104,8 +131,8 @@ async function serverWith(options: Partial<ServeACPOptions>) {
   return { running, logger, client: ACPClient.fromConfiguration({ host: running.url }) };
 }
 
-async function endpoint(answer?: Answer): Promise<Endpoint> {
-  const e = await startEndpoint(answer);
+async function endpoint(answer?: Answer, sockets?: SocketCount): Promise<Endpoint> {
+  const e = await startEndpoint(answer, sockets);
   endpoints.push(e);
   return e;
 }
@@ -142,6 +169,7 @@ describe("the default policy", () => {
     "[::ffff:127.0.0.1]",
     "[::ffff:7f00:1]",
     "[64:ff9b::7f00:1]",
+    "[64:ff9b:1::7f00:1]",
     "169.254.169.254",
     "10.0.0.1",
     "192.168.1.1",
@@ -271,5 +299,98 @@ describe("delivery", () => {
     expect(logger.lines.join("\n")).toMatch(/\d+ webhook deliveries abandoned/);
     // The abandoned deliveries' connections are closed, not left to the endpoint.
     while (hanging.open > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+});
+
+describe("a URL with credentials", () => {
+  it("is refused when the run is created (422), naming the webhook and not repeating the password", async () => {
+    const target = await endpoint();
+    const { running } = await serverWith({ webhooks: { allowPrivateNetworks: true } });
+    const answer = await raw(
+      running.url,
+      "POST",
+      "/runs",
+      echoRun(`http://hook-user:pa55-w0rd@127.0.0.1:${target.port}/hook`),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain("webhook refused by the server's webhook policy");
+    expect(answer.text).toContain("user name or password");
+    expect(answer.text).not.toContain("pa55-w0rd");
+    await running.close();
+    expect(target.attempts).toBe(0);
+  });
+});
+
+/** Answers 200 a little later, so that deliveries overlap and queue. */
+const answerSoon: Answer = (_req, res) => {
+  setTimeout(() => res.writeHead(200).end(), 50);
+};
+
+/** Starts `runs` echo runs at once, each with a webhook taken in turn from `targets`. */
+async function burst(client: ACPClient, targets: readonly Endpoint[], runs: number) {
+  await Promise.all(
+    Array.from({ length: runs }, (_, i) =>
+      client.createAndWaitForStatelessRunOutput(
+        echoRun((targets[i % targets.length] as Endpoint).url),
+      ),
+    ),
+  );
+}
+
+describe("a burst of deliveries", () => {
+  it("never has more than maxConcurrent sockets open, across endpoints, and delivers all", async () => {
+    const sockets = new SocketCount();
+    const targets = await Promise.all([1, 2, 3, 4].map(() => endpoint(answerSoon, sockets)));
+    const { running, logger, client } = await serverWith({
+      webhooks: { allowPrivateNetworks: true, maxConcurrent: 3, retries: 0 },
+    });
+    await burst(client, targets, 24);
+    await vi.waitUntil(() => targets.every((t) => t.attempts === 2 * 6), { timeout: 20_000 });
+    await running.close();
+    expect(logger.lines.filter((l) => l.includes("webhook"))).toEqual([]);
+    expect(sockets.max).toBeGreaterThan(0);
+    expect(sockets.max).toBeLessThanOrEqual(3);
+  });
+
+  it("times each attempt from its turn: a burst longer than timeoutMs is delivered whole", async () => {
+    // 40 runs at once queue 40 deliveries of at least 100 ms, 4 at once: the last
+    // waits a second or more for its turn, while each takes far less than the 600 ms
+    // an attempt may take.
+    const slow: Answer = (_req, res) => {
+      setTimeout(() => res.writeHead(200).end(), 100);
+    };
+    const target = await endpoint(slow);
+    const { running, logger, client } = await serverWith({
+      webhooks: { allowPrivateNetworks: true, maxConcurrent: 4, timeoutMs: 600, retries: 0 },
+    });
+    await burst(client, [target], 40);
+    await vi.waitUntil(
+      () => target.attempts === 80 || logger.lines.some((l) => l.includes("webhook")),
+      { timeout: 20_000 },
+    );
+    await running.close();
+    expect(logger.lines.filter((l) => l.includes("webhook"))).toEqual([]);
+    expect(target.attempts).toBe(80);
+  });
+});
+
+describe("a failed delivery", () => {
+  it("is logged with its cause, without the URL's query", async () => {
+    const gone = await startEndpoint();
+    await gone.close();
+    const { running, logger, client } = await serverWith({
+      webhooks: { allowPrivateNetworks: true, retries: 0 },
+    });
+    await client.createAndWaitForStatelessRunOutput(
+      echoRun(`http://127.0.0.1:${gone.port}/hook?token=t0ken-of-the-hook`),
+    );
+    await running.close();
+    const log = logger.lines.join("\n");
+    expect(log).toMatch(
+      new RegExp(
+        `failed: .*fetch failed, caused by .*connect ECONNREFUSED 127\\.0\\.0\\.1:${gone.port}`,
+      ),
+    );
+    expect(log).not.toContain("t0ken-of-the-hook");
   });
 });

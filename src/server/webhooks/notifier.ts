@@ -3,7 +3,7 @@
  * {@link WebhookPolicy}, never following a redirect, a bounded number at once,
  * each attempt bounded in time and retried as the client retries its requests.
  */
-import { Agent } from "undici";
+import { setMaxListeners } from "node:events";
 import { ApiValueError } from "../../core/errors.js";
 import {
   AttemptTimeoutError,
@@ -12,8 +12,9 @@ import {
 } from "../../core/fetch-with-retry.js";
 import { type RetryPolicy, retryableStatuses, retryPolicy } from "../../core/retry.js";
 import type { ACPServerLogger } from "../options.js";
+import { DeliveryAttempts } from "./attempts.js";
+import { describeFailure } from "./failure.js";
 import { type WebhookOptions, WebhookPolicy } from "./policy.js";
-import { Slots } from "./slots.js";
 
 /**
  * Queues and sends webhook deliveries. Deliveries of one run go out in order;
@@ -23,7 +24,7 @@ import { Slots } from "./slots.js";
 export class WebhookNotifier {
   readonly policy: WebhookPolicy;
   readonly #logger: ACPServerLogger;
-  readonly #slots: Slots;
+  readonly #attempts: DeliveryAttempts;
   readonly #maxQueued: number;
   readonly #timeoutMs: number;
   readonly #retries: number;
@@ -34,15 +35,20 @@ export class WebhookNotifier {
   /** Aborts every delivery, waiting or under way: the server closed and its grace ran out. */
   readonly #abandon = new AbortController();
   #closing = false;
-  #dispatcher: Agent | undefined;
 
   constructor(options: WebhookOptions, logger: ACPServerLogger) {
     this.policy = new WebhookPolicy(options);
+    // Every delivery waiting for a slot listens to it: up to maxQueued, by design.
+    setMaxListeners(0, this.#abandon.signal);
     this.#logger = logger;
-    this.#slots = new Slots(positive(options.maxConcurrent, 8, "maxConcurrent"));
     this.#maxQueued = positive(options.maxQueued, 1000, "maxQueued");
     this.#timeoutMs = positive(options.timeoutMs, 10_000, "timeoutMs");
     this.#retries = whole(options.retries, 2, "retries");
+    this.#attempts = new DeliveryAttempts({
+      maxConcurrent: count(options.maxConcurrent, 8, "maxConcurrent"),
+      timeoutMs: this.#timeoutMs,
+      lookup: this.policy.allowPrivateNetworks ? undefined : this.policy.lookup,
+    });
   }
 
   /** Why the policy refuses `url`, or undefined; for checking a webhook when a run is created. */
@@ -94,8 +100,6 @@ export class WebhookNotifier {
       this.#abandon.abort();
       await settled;
     }
-    await this.#dispatcher?.destroy();
-    this.#dispatcher = undefined;
   }
 
   async #deliver(runId: string, url: string, body: string): Promise<void> {
@@ -110,13 +114,11 @@ export class WebhookNotifier {
       body,
       redirect: "manual",
       signal: this.#abandon.signal,
-      dispatcher: this.#connections(),
     };
     try {
       const response = await fetchWithRetry(url, init, this.#retryPolicy(), (target, attempt) =>
-        this.#slots.run(() => fetch(target, attempt as RequestInit), this.#abandon.signal),
+        this.#attempts.send(target, attempt),
       );
-      await response.body?.cancel().catch(() => undefined);
       if (response.ok) return;
       const why =
         response.status >= 300 && response.status < 400
@@ -124,14 +126,15 @@ export class WebhookNotifier {
           : `answered ${response.status}`;
       this.#logger.warn(`webhook delivery for run ${runId} was not accepted: ${why}`);
     } catch (error) {
-      this.#logger.warn(`webhook delivery for run ${runId} failed: ${describe(error)}`);
+      this.#logger.warn(`webhook delivery for run ${runId} failed: ${describeFailure(error, url)}`);
     }
   }
 
   #retryPolicy(): RetryPolicy {
     return retryPolicy({
       retries: this.#retries,
-      attemptTimeout: this.#timeoutMs,
+      // No attemptTimeout: DeliveryAttempts times each attempt from when it has its
+      // slot, not from when it starts to wait behind the deliveries under way.
       // A timed-out endpoint is hanging: trying again would only hold a slot longer.
       shouldRetry: ({ response, error }) =>
         !this.#closing &&
@@ -140,33 +143,23 @@ export class WebhookNotifier {
           : !(error instanceof AttemptTimeoutError) && !this.#abandon.signal.aborted),
     });
   }
-
-  /** The connections of deliveries: names resolved through the policy, made on first use. */
-  #connections(): Agent {
-    this.#dispatcher ??= new Agent(
-      this.policy.allowPrivateNetworks ? {} : { connect: { lookup: this.policy.lookup } },
-    );
-    return this.#dispatcher;
-  }
-}
-
-/** Why a delivery failed, in words fit for a log line: no URL, no body. */
-function describe(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if (current.name === "WebhookRefusedError") return `refused: ${current.message}`;
-    if (current instanceof AttemptTimeoutError) return `no answer within ${current.ms} ms`;
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = current.cause;
-  }
-  return error instanceof Error ? error.name : "unknown error";
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0)) {
     throw new ApiValueError(`webhooks.${name} must be a positive number, got ${value}`, [
+      "webhooks",
+      name,
+    ]);
+  }
+  return value;
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new ApiValueError(`webhooks.${name} must be a whole number >= 1, got ${value}`, [
       "webhooks",
       name,
     ]);

@@ -24,14 +24,19 @@ export interface WebhookOptions {
    * For local development and tests; default false.
    */
   allowPrivateNetworks?: boolean;
-  /** How many deliveries may be under way at once, server-wide. Default 8. */
+  /**
+   * How many deliveries may be under way at once, server-wide. Each attempt has a
+   * connection of its own, closed once answered, so this is also the most sockets
+   * open to webhook endpoints at once. A whole number, default 8.
+   */
   maxConcurrent?: number;
   /** How many deliveries may wait for their turn; later ones are dropped and logged. Default 1000. */
   maxQueued?: number;
   /**
-   * How long one delivery attempt may wait for the answer's headers, in ms; and
-   * how long a closing server waits for deliveries before it abandons them.
-   * Default 10000.
+   * How long one delivery attempt may take, in ms, from when its turn comes (time
+   * spent waiting behind other deliveries does not count) until the answer's
+   * headers; and how long a closing server waits for deliveries before it abandons
+   * them. Default 10000.
    */
   timeoutMs?: number;
   /** How many times a delivery answered 429, 502, 503 or 504, or not reached, is retried. Default 2. */
@@ -69,6 +74,11 @@ export class WebhookPolicy {
     }
     if (target.protocol !== "http:" && target.protocol !== "https:") {
       return "the webhook must be an http or https URL";
+    }
+    // fetch refuses to send such a URL, so each delivery would fail unseen; the
+    // credentials themselves are never repeated.
+    if (target.username !== "" || target.password !== "") {
+      return "the webhook URL carries a user name or password (user:pass@host), which deliveries cannot send: put a token in its path or query instead";
     }
     if (this.#origins && !this.#origins.has(target.origin)) {
       return `the origin ${target.origin} is not among the server's allowed webhook origins`;
