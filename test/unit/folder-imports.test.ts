@@ -72,3 +72,79 @@ describe("the folders", () => {
     expect(breaches).toEqual([]);
   });
 });
+
+/**
+ * The layers inside `server/`, lowest first. A file may import its own layer and the
+ * layers below it, never one above:
+ *
+ *   entries      index.ts, serve.ts: the server's public surface, anything below
+ *   http/        the Hono app, the router, the one place an error becomes a status
+ *   runs/        run and thread lifecycle
+ *   floor        options.ts, descriptor.ts, agents.ts, json-schema.ts: what runs/ and
+ *                http/ share (the options name store and webhook policy types)
+ *   stores/      the storage backends          webhooks/   the webhook notifier
+ *   base         errors.ts, json-limits.ts: the domain errors and limits, which
+ *                import nothing else of the server
+ *
+ * So runs/ never imports http/, stores/ never imports runs/ or http/, and the domain
+ * errors are below everything that throws them. stores/ and webhooks/ share a layer
+ * and do not import each other.
+ */
+const serverLayers: ReadonlyArray<readonly string[]> = [
+  ["server/errors.ts", "server/json-limits.ts"],
+  ["server/stores/", "server/webhooks/"],
+  ["server/options.ts", "server/descriptor.ts", "server/agents.ts", "server/json-schema.ts"],
+  ["server/runs/"],
+  ["server/http/"],
+  ["server/index.ts", "server/serve.ts"],
+];
+
+/**
+ * Imports allowed against the layers, and why. The notifier takes the server's logger
+ * type from options.ts, which in turn names the webhook policy: the one cycle left.
+ */
+const serverExceptions: ReadonlyArray<readonly [from: string, to: string]> = [
+  ["server/webhooks/", "server/options.ts"],
+];
+
+/** The part of `server/` a path is in (a folder ending in `/`, or a file), and its layer. */
+function serverPart(path: string): { part: string; layer: number } | undefined {
+  for (const [layer, parts] of serverLayers.entries()) {
+    for (const part of parts) {
+      if (part.endsWith("/") ? path.startsWith(part) : path === part) return { part, layer };
+    }
+  }
+  return undefined;
+}
+
+describe("the layers of server/", () => {
+  it("place every file of server/", () => {
+    const unplaced = sourceFiles(resolve(src, "server"))
+      .map((file) => relative(src, file))
+      .filter((path) => serverPart(path) === undefined);
+    expect(unplaced).toEqual([]);
+  });
+
+  it("import their own layer and lower ones only", () => {
+    const breaches: string[] = [];
+    for (const file of sourceFiles(resolve(src, "server"))) {
+      const from = relative(src, file);
+      const source = serverPart(from);
+      if (!source) continue;
+      for (const spec of localImports(file)) {
+        const target = relative(src, resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+        const dest = serverPart(target);
+        if (!dest || dest.part === source.part) continue;
+        const excepted = serverExceptions.some(
+          ([a, b]) => from.startsWith(a) && (b.endsWith("/") ? target.startsWith(b) : target === b),
+        );
+        // Within a layer only the shared files may use each other, not the sibling folders.
+        const sideways = dest.layer === source.layer && dest.part.endsWith("/");
+        if ((dest.layer > source.layer || sideways) && !excepted) {
+          breaches.push(`${from} -> ${target}`);
+        }
+      }
+    }
+    expect(breaches).toEqual([]);
+  });
+});
