@@ -1,10 +1,10 @@
 /**
- * npm runs `prepare` on `npm install` in a clone, on `npm pack`, and when this
- * package is installed from a git URL: each of those needs `dist`, so it is built,
- * unless it was already built from the same sources (their hash is kept in .tmp/).
- * `npm ci` sets a clone up for working on it, where the demo, the tests and
- * `npm run acp` run from the sources; it skips the build, so the README's first
- * command installs and nothing more. CI runs this script itself after `npm ci`.
+ * Builds `dist` unless it was already built from the same sources (their hash is
+ * kept in .tmp/). npm runs it as `prepack`, before `npm pack` and `npm publish`;
+ * `npm run bench` and CI run it themselves. A clone needs no build to work on: the
+ * demo, the tests and `npm run acp` run from the sources.
+ *
+ * Everything it prints goes to stderr, so that `npm pack --json` prints only JSON.
  */
 import { execSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -32,16 +32,12 @@ function sourcesHash() {
   return hash.digest("hex");
 }
 
-if (process.env.npm_command === "ci") {
-  console.log("prepare: npm ci does not build dist; `npm run build` does");
+const hash = sourcesHash();
+const built = existsSync(stampFile) && readFileSync(stampFile, "utf8") === hash;
+if (built && outputs.every((f) => existsSync(join(root, f)))) {
+  console.error("dist is built from these sources already");
 } else {
-  const hash = sourcesHash();
-  const built = existsSync(stampFile) && readFileSync(stampFile, "utf8") === hash;
-  if (built && outputs.every((f) => existsSync(join(root, f)))) {
-    console.log("prepare: dist is built from these sources already");
-  } else {
-    execSync("npm run build", { cwd: root, stdio: "inherit" });
-    mkdirSync(dirname(stampFile), { recursive: true });
-    writeFileSync(stampFile, hash);
-  }
+  execSync("npm run build", { cwd: root, stdio: ["ignore", process.stderr, process.stderr] });
+  mkdirSync(dirname(stampFile), { recursive: true });
+  writeFileSync(stampFile, hash);
 }

@@ -8,7 +8,7 @@
  * `node10` and `nodenext`, and the installed `acp` runs.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -30,16 +30,16 @@ let project: string;
 let packed: string[];
 
 /**
- * `npm pack` into `dir`. npm runs `prepare` first, which builds `dist` unless it is
- * already built from these sources (`npm run build`, or an earlier `prepare`).
+ * `npm pack` into `dir`. npm runs `prepack` first, which builds `dist` unless it is
+ * already built from these sources (`npm run build`, or an earlier `prepack`).
  */
 async function pack(dir: string): Promise<{ file: string; files: string[] }> {
   const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], {
     cwd: root,
     maxBuffer: 16 * 1024 * 1024,
   });
-  // `prepare` prints its own lines before npm's JSON.
-  const [result] = JSON.parse(stdout.slice(stdout.indexOf("[\n"))) as {
+  // The build prints to stderr: what `npm pack --json` prints is JSON, whole.
+  const [result] = JSON.parse(stdout) as {
     filename: string;
     files: { path: string }[];
   }[];
@@ -113,6 +113,14 @@ describe("the packed package", () => {
       "README.md",
       "package.json",
     ]);
+  });
+
+  it("ships a package.json with no script that would run at install", () => {
+    const installed = JSON.parse(
+      readFileSync(join(project, "node_modules/agntcy-acp/package.json"), "utf8"),
+    ) as { scripts?: Record<string, string> };
+    const installTime = ["preinstall", "install", "postinstall", "prepare"];
+    expect(Object.keys(installed.scripts ?? {}).filter((s) => installTime.includes(s))).toEqual([]);
   });
 
   it.each(entries)("%s imports as ESM and as CommonJS", async (entry) => {
