@@ -9,6 +9,7 @@ import { ApiClient, type ResponseMode } from "./api-client.js";
 import { ApiClientConfiguration, type ApiClientConfigurationOptions } from "./configuration.js";
 import type { EnvSource } from "./env.js";
 import { httpInfo } from "./http-util.js";
+import { overrideClientLimits } from "./limits.js";
 import { RunEventStream, type StreamPosition } from "./run-stream.js";
 import type { ApiResponse, RequestOptions } from "./types.js";
 
@@ -117,7 +118,7 @@ export class ACPClient {
       open,
       rejoin: (position: StreamPosition) => this.rejoin(operation, parts, options, position),
       retries: api.configuration.retries,
-      limits: api.configuration.limits,
+      limits: overrideClientLimits(api.configuration.limits, options.limits),
       signal: options.signal,
       lastEventId: options.lastEventId,
       rejoinIds: options.rejoinIds,

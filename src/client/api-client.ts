@@ -34,6 +34,7 @@ import {
 import { sleep } from "../core/sleep.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
+import { timeBoundBody } from "./body-time.js";
 import {
   ApiClientConfiguration,
   type ApiClientConfigurationOptions,
@@ -49,7 +50,14 @@ import {
   headersObject,
   httpInfo,
 } from "./http-util.js";
-import { ApiDeadlineExceededError, ApiResponseTooLargeError } from "./limits.js";
+import {
+  ApiDeadlineExceededError,
+  ApiResponseBodyTimeoutError,
+  ApiResponseIdleError,
+  ApiResponseTooLargeError,
+  type ClientLimits,
+  overrideClientLimits,
+} from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { fetchFollowingRedirects, type RedirectRules } from "./redirects.js";
@@ -156,7 +164,9 @@ export class ApiClient {
    * Sends one operation. `data` resolves to the checked body; `httpInfo` to an
    * `ApiResponse` holding it; `raw` to the response of any status, body unread;
    * `stream` to a 2xx response whose body is an event stream, with the timeout
-   * applying until its headers arrive.
+   * applying until its headers arrive. A body read here (an answer's, an error's)
+   * is bounded by `responseIdleTimeout` and, unless the operation waits for a run,
+   * `responseBodyTimeout` (see `ClientLimits`), over which `options.limits` wins.
    */
   async call(
     operation: Operation,
@@ -167,6 +177,7 @@ export class ApiClient {
   ): Promise<unknown> {
     const started = Date.now();
     const draft = this.draftRequest(operation, parts, options, mode, argValues);
+    const limits = overrideClientLimits(this.configuration.limits, options.limits);
     const refresh = this.configuration.refreshApiKeyHook;
     if (refresh) await refresh(this.configuration);
     const request = this.withCredentials(draft, options);
@@ -177,15 +188,30 @@ export class ApiClient {
     try {
       let response: Response;
       try {
-        response = await this.send(operation, request, signal, options.retries, started);
+        response = await this.send(operation, request, signal, options.retries, started, limits);
         if (response.status === 204 && mode !== "raw" && operation.waits) {
-          response = await this.waitAgain(operation, request, signal, options.retries, response);
+          response = await this.waitAgain(
+            operation,
+            request,
+            signal,
+            options.retries,
+            response,
+            limits,
+          );
         }
       } catch (error) {
-        throw this.failure(error, operation, options.signal, deadline, request);
+        throw this.failure(error, operation, options.signal, deadline, request, limits);
       }
-      if (!response.ok && mode !== "raw") {
-        throw await this.httpError(operation, response, request.redactor);
+      if (mode === "raw") return response;
+      if (!response.ok) {
+        throw await this.httpError(
+          operation,
+          response,
+          this.timeBound(operation, response, limits),
+          request.redactor,
+        ).catch((error: unknown) => {
+          throw this.failure(error, operation, options.signal, deadline, request, limits);
+        });
       }
       if (this.configuration.debug) {
         this.log(
@@ -194,24 +220,49 @@ export class ApiClient {
           ),
         );
       }
-      if (mode === "stream") await this.checkEventStream(operation, response, request.redactor);
-      if (mode === "raw" || mode === "stream") return response;
+      if (mode === "stream") {
+        if (isEventStream(response)) return response;
+        throw await this.notEventStream(
+          operation,
+          response,
+          this.timeBound(operation, response, limits),
+          request.redactor,
+        );
+      }
       let rawData: Uint8Array;
       try {
-        const max = this.configuration.limits.maxResponseBytes;
+        const max = limits.maxResponseBytes;
         rawData = await readBodyWithin(
-          response,
+          this.timeBound(operation, response, limits),
           max,
           () => new ApiResponseTooLargeError(max, operation.operationId),
         );
       } catch (error) {
-        throw this.failure(error, operation, options.signal, deadline, request);
+        throw this.failure(error, operation, options.signal, deadline, request, limits);
       }
       const data = this.parseBody(operation, response, utf8.decode(rawData));
       return mode === "data" ? data : httpInfo(response, data, rawData);
     } finally {
       deadline?.clear();
     }
+  }
+
+  /**
+   * `response` with its body bounded in time by `responseIdleTimeout` and
+   * `responseBodyTimeout`. A wait's body is bounded only once it starts, and only
+   * by the silence: its server may hold it back, or send keep-alive bytes, for as
+   * long as the run goes on.
+   */
+  private timeBound(operation: Operation, response: Response, limits: ClientLimits): Response {
+    const id = operation.operationId;
+    const waits = operation.waits;
+    return timeBoundBody(response, {
+      idleMs: limits.responseIdleTimeout,
+      idleFromFirstByte: waits,
+      totalMs: waits ? Number.POSITIVE_INFINITY : limits.responseBodyTimeout,
+      idleError: () => new ApiResponseIdleError(limits.responseIdleTimeout, id),
+      totalError: () => new ApiResponseBodyTimeoutError(limits.responseBodyTimeout, id),
+    });
   }
 
   /**
@@ -226,6 +277,7 @@ export class ApiClient {
     signal: AbortSignal | undefined,
     retries: number | undefined,
     first: Response,
+    limits: ClientLimits,
   ): Promise<Response> {
     let response = first;
     for (let attempt = 0; response.status === 204; attempt++) {
@@ -241,7 +293,7 @@ export class ApiClient {
       }
       await sleep(waitAgainPause(attempt), signal);
       // Each wait is a request of its own, with its own time for retries.
-      response = await this.send(operation, request, signal, retries, Date.now());
+      response = await this.send(operation, request, signal, retries, Date.now(), limits);
     }
     return response;
   }
@@ -253,6 +305,7 @@ export class ApiClient {
     userSignal: AbortSignal | undefined,
     deadline: Deadline | undefined,
     request: BuiltRequest,
+    limits: ClientLimits,
   ): OpenApiException {
     if (error instanceof OpenApiException) return error;
     const url = request.url;
@@ -261,7 +314,7 @@ export class ApiClient {
         ? `the last answer was ${error.failure.response.status}`
         : `the last attempt failed (${errorCode(error.failure.error) ?? "no answer"})`;
       return new ApiDeadlineExceededError(
-        this.configuration.limits.deadline,
+        limits.deadline,
         `${error.message}; ${last}`,
         operation.operationId,
         { cause: error },
@@ -298,13 +351,20 @@ export class ApiClient {
     );
   }
 
-  /** Reads an error response into the exception class of its status. */
+  /**
+   * Reads an error response into the exception class of its status; its body is
+   * read from `readable` (the response, time-bounded). A body cut by a time limit
+   * fails the call with that limit's error; any other failed read leaves it empty.
+   */
   private async httpError(
     operation: Operation,
     response: Response,
+    readable: Response,
     redactor: SecretRedactor,
   ): Promise<ApiException> {
-    const body = redactor.redact(await readTextCut(response, maxErrorBodyBytes).catch(() => ""));
+    const body = redactor.redact(
+      await readTextCut(readable, maxErrorBodyBytes).catch(emptyUnlessTimeLimit),
+    );
     let data: unknown = body;
     let json = false;
     try {
@@ -331,16 +391,19 @@ export class ApiClient {
     });
   }
 
-  /** A stream answer in another format would otherwise read as an empty stream. */
-  private async checkEventStream(
+  /**
+   * The error for a stream answer in another format, which would otherwise read as
+   * an empty stream; the start of its body (read from `readable`) shows what came.
+   */
+  private async notEventStream(
     operation: Operation,
     response: Response,
+    readable: Response,
     redactor: SecretRedactor,
-  ): Promise<void> {
+  ): Promise<OpenApiException> {
     const type = response.headers.get("content-type");
-    if (type === null || type.toLowerCase().includes("text/event-stream")) return;
-    const text = redactor.redact(await readTextCut(response, 200).catch(() => ""));
-    throw new ApiValueError(
+    const text = redactor.redact(await readTextCut(readable, 200).catch(emptyUnlessTimeLimit));
+    return new ApiValueError(
       `${operation.operationId}: expected a text/event-stream answer, got ${type} (${text.slice(0, 80)})`,
     );
   }
@@ -375,6 +438,7 @@ export class ApiClient {
     signal: AbortSignal | undefined,
     retries: number | undefined,
     started: number,
+    limits: ClientLimits,
   ): Promise<Response> {
     const init: FetchInit = {
       method: operation.method,
@@ -382,7 +446,7 @@ export class ApiClient {
       body: request.body,
       signal,
     };
-    const { deadline } = this.configuration.limits;
+    const { deadline } = limits;
     const policy = new CallRetryPolicy(
       this.configuration,
       operation,
@@ -391,7 +455,7 @@ export class ApiClient {
       this.#logLine,
       deadline === Number.POSITIVE_INFINITY ? undefined : started + deadline,
     );
-    const rules = this.redirectRules(operation, request);
+    const rules = this.redirectRules(operation, request, limits.maxRedirects);
     const attempt = (url: string, attemptInit: FetchInit) =>
       fetchFollowingRedirects(url, attemptInit, rules);
     const pending = this.dispatcher();
@@ -407,11 +471,15 @@ export class ApiClient {
   }
 
   /** Which headers and query parameters of `request` are credentials, for redirects. */
-  private redirectRules(operation: Operation, request: BuiltRequest): RedirectRules {
+  private redirectRules(
+    operation: Operation,
+    request: BuiltRequest,
+    maxRedirects: number,
+  ): RedirectRules {
     const configured = new Set(request.credentialHeaders);
     return {
       crossOrigin: this.configuration.crossOriginRedirects,
-      max: this.configuration.limits.maxRedirects,
+      max: maxRedirects,
       isCredentialHeader: (name) => configured.has(name) || isCredentialHeaderName(name),
       credentialQueryNames: request.credentialQueryNames,
       operationId: operation.operationId,
@@ -677,6 +745,23 @@ class BuiltRequest {
     ]);
     return this.#redactor;
   }
+}
+
+/** Whether a stream answer is an event stream; one that names no type is taken as one. */
+function isEventStream(response: Response): boolean {
+  const type = response.headers.get("content-type");
+  return type === null || type.toLowerCase().includes("text/event-stream");
+}
+
+/**
+ * For a body read only to describe an answer: a time limit reached ends the call
+ * with its error, and any other failure leaves the description empty.
+ */
+function emptyUnlessTimeLimit(error: unknown): string {
+  if (error instanceof ApiResponseIdleError || error instanceof ApiResponseBodyTimeoutError) {
+    throw error;
+  }
+  return "";
 }
 
 /** Sets a header or cookie credential. */

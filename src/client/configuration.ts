@@ -77,11 +77,17 @@ export interface ApiClientConfigurationOptions {
   proxyHeaders?: Record<string, string>;
   /** How many times a failed request is retried, and a dropped stream re-joined; default 3. */
   retries?: number;
-  /** The timeout of every request in milliseconds; none by default. */
+  /**
+   * The timeout of every request in milliseconds, body included; none by default,
+   * so that a wait lasts as long as its run. Without it a response body is still
+   * bounded by the limits `responseIdleTimeout` and `responseBodyTimeout`.
+   */
   timeout?: Timeout;
   /**
-   * Bounds on response size, stream frames, stream silence, retry time, re-joins
-   * and redirects; each one left out keeps its default (see {@link ClientLimits}).
+   * Bounds on response size, stream frames, silence of streams and of response
+   * bodies, the time a body takes, retry time, re-joins and redirects; each one
+   * left out keeps its default (see {@link ClientLimits}). A request's own `limits`
+   * win over these.
    */
   limits?: Partial<ClientLimits>;
   /**

@@ -1,6 +1,6 @@
 /**
  * The client's limits: how much a server may send, how long it may stay silent,
- * how long retries may go on, how often a stream may be re-joined and how many
+ * how long a response body may take, how long retries may go on, how often a stream may be re-joined and how many
  * redirects are followed. Each one reached ends the call in its own error class,
  * whose `limit` names the option.
  */
@@ -31,6 +31,29 @@ export interface ClientLimits {
    */
   streamIdleTimeout: number;
   /**
+   * The longest silence inside a response body that is read into memory, in ms:
+   * no byte for this long ends the call with `ApiResponseIdleError`. It runs from
+   * the response's headers on, so a server that sends its headers and then nothing
+   * is cut. Any byte counts (keep-alive whitespace too): a slow server that keeps
+   * sending is never idle, and {@link responseBodyTimeout} bounds it instead.
+   *
+   * For operations that wait for a run (`runs/{id}/wait`, create-and-wait) it runs
+   * from the body's first byte on: a server may hold back the body of a wait
+   * until the run stops, and a wait lasts as long as the run does (bound it with
+   * the `timeout` option). Streams have {@link streamIdleTimeout} instead, and the
+   * body of a raw response (`...WithoutPreloadContent`) is the caller's to read.
+   * Default 60000.
+   */
+  responseIdleTimeout: number;
+  /**
+   * The longest a response body that is read into memory may take to arrive in
+   * full, in ms from its headers: ends a server that trickles a body without end
+   * with `ApiResponseBodyTimeoutError`. Not applied to operations that wait for a
+   * run, whose servers may send keep-alive bytes for as long as the run goes on
+   * (bound those with the `timeout` option). Default 300000.
+   */
+  responseBodyTimeout: number;
+  /**
    * The time in ms, from a call's start, by which its retries are over. A wait
    * (backoff or `Retry-After`) that would end later is not started, and a retry
    * still under way then is aborted. The first attempt is bounded by `timeout`
@@ -55,10 +78,23 @@ export const defaultClientLimits: Readonly<ClientLimits> = Object.freeze({
   maxResponseBytes: 64 * 1024 * 1024,
   maxSseFrameBytes: 16 * 1024 * 1024,
   streamIdleTimeout: 300_000,
+  responseIdleTimeout: 60_000,
+  responseBodyTimeout: 300_000,
   deadline: 120_000,
   maxStreamRejoins: 20,
   maxRedirects: 5,
 });
+
+/**
+ * `base` with the limits of `over` in place of its own, each checked as
+ * {@link resolveClientLimits} checks them; `base` itself when `over` is absent.
+ */
+export function overrideClientLimits(
+  base: Readonly<ClientLimits>,
+  over: Partial<ClientLimits> | undefined,
+): ClientLimits {
+  return over === undefined ? base : resolveClientLimits({ ...base, ...over });
+}
 
 /** Limits counted in whole numbers (0 allowed); the others are positive amounts. */
 const counts: ReadonlySet<ClientLimitName> = new Set(["maxStreamRejoins", "maxRedirects"]);
@@ -138,6 +174,36 @@ export class ApiStreamIdleError extends ApiTimeoutError implements LimitExceeded
   ) {
     super(
       `no event for streamIdleTimeout (${value} ms)${lastEventId === undefined ? "" : ` after event ${lastEventId}`}; keep-alives do not count`,
+      operationId,
+    );
+  }
+}
+
+/**
+ * A response body sent no byte for `responseIdleTimeout` ms (counted from its
+ * headers, or for a wait from its first byte); the connection was closed.
+ */
+export class ApiResponseIdleError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiResponseIdleError";
+  readonly limit = "responseIdleTimeout";
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(`the response body sent no byte for responseIdleTimeout (${value} ms)`, operationId);
+  }
+}
+
+/** A response body did not arrive in full within `responseBodyTimeout` ms of its headers. */
+export class ApiResponseBodyTimeoutError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiResponseBodyTimeoutError";
+  readonly limit = "responseBodyTimeout";
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(
+      `the response body did not arrive in full within responseBodyTimeout (${value} ms) of its headers`,
       operationId,
     );
   }

@@ -1,5 +1,6 @@
 /** The shapes the client's methods take and give besides the protocol's models. */
 import type { AuthSetting, Timeout } from "./configuration.js";
+import type { ClientLimits } from "./limits.js";
 
 /** Per-request settings: the last argument of every client method. */
 export interface RequestOptions {
@@ -31,6 +32,12 @@ export interface RequestOptions {
    * against `retries`, and retries inside each attempt would multiply them.
    */
   retries?: number;
+  /**
+   * Limits for this request, each in place of the configuration's (see
+   * `ClientLimits`), e.g. `{ responseIdleTimeout: 5000 }`; the ones left out keep the
+   * configuration's values.
+   */
+  limits?: Partial<ClientLimits>;
 }
 
 /** A response with its parsed body, as the `...WithHttpInfo` methods return it. */

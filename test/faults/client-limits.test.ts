@@ -2,22 +2,26 @@
  * Each limit of the client against a local server that abuses it: a body or a
  * stream frame that would be 1 GiB (written only as fast as the client reads, so
  * what was written shows how far the client let it go), silence, keep-alives
- * and nothing else, one new event per connection, and a `Retry-After` past the
- * call's deadline. Each one ends in its own error, naming its limit.
+ * and nothing else, one new event per connection, a body that stalls or trickles
+ * without end, and a `Retry-After` past the call's deadline. Each one ends in its
+ * own error, naming its limit.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ACPClient,
+  ApiClientConfiguration,
   type ApiClientConfigurationOptions,
   ApiDeadlineExceededError,
   ApiFrameTooLargeError,
+  ApiResponseBodyTimeoutError,
+  ApiResponseIdleError,
   ApiResponseTooLargeError,
   ApiStreamIdleError,
   ApiStreamRejoinLimitError,
   type RunOutputStream,
 } from "../../src/index.js";
-import { agent, agentId, runId, sseFrame, valuesEvent } from "../helpers/fixtures.js";
+import { agent, agentId, runId, sseFrame, statelessRun, valuesEvent } from "../helpers/fixtures.js";
 import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
 import { drop, startSse, write } from "../helpers/sse-server.js";
 import { flood, ONE_GIB } from "./helpers/flood.js";
@@ -158,6 +162,161 @@ describe("streamIdleTimeout", () => {
     );
     expect(ids).toEqual([]);
     expect(error).toMatchObject({ name: "ApiStreamIdleError", lastEventId: undefined });
+  });
+});
+
+/** Writes `text` a piece at a time, `gapMs` apart, then ends the answer. */
+async function trickle(res: ServerResponse, text: string, pieces: number, gapMs: number) {
+  const size = Math.ceil(text.length / pieces);
+  for (let at = 0; at < text.length && !res.destroyed; at += size) {
+    await write(res, text.slice(at, at + size));
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  res.end();
+}
+
+/** Writes a space every `gapMs` until the client hangs up: a body that never ends. */
+async function spaceForever(res: ServerResponse, gapMs: number) {
+  while (!res.destroyed && !res.writableEnded) {
+    await write(res, " ");
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+}
+
+const jsonHeaders = (res: ServerResponse, status = 200) => {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.flushHeaders();
+};
+
+/** The error a call ends in, or its result when it does not fail. */
+const outcome = (call: Promise<unknown>) => call.catch((e: unknown) => e);
+
+describe("responseIdleTimeout", () => {
+  it("has a default, and so does responseBodyTimeout", () => {
+    const { limits } = new ApiClientConfiguration();
+    expect(limits.responseIdleTimeout).toBe(60_000);
+    expect(limits.responseBodyTimeout).toBe(300_000);
+  });
+
+  it("ends an answer whose server sends its headers and then nothing, closing the connection", async () => {
+    const closedBefore = server.closedConnections;
+    scenario = (_req, res) => jsonHeaders(res);
+    const error = await outcome(
+      client({ limits: { responseIdleTimeout: 200 } }).getAgentById(agentId),
+    );
+    expect(error).toBeInstanceOf(ApiResponseIdleError);
+    expect(error).toMatchObject({ limit: "responseIdleTimeout", value: 200 });
+    expect((error as Error).message).toContain("get_agent_by_id");
+    expect((error as Error).message).toContain("responseIdleTimeout (200 ms)");
+    await vi.waitUntil(() => server.closedConnections > closedBefore);
+  });
+
+  it("ends a body that stops in the middle", async () => {
+    scenario = async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": 500 });
+      await write(res, `{"agent_id":"${agentId}",`);
+    };
+    const error = await outcome(
+      client({ limits: { responseIdleTimeout: 200 } }).getAgentByIdWithHttpInfo(agentId),
+    );
+    expect(error).toMatchObject({ name: "ApiResponseIdleError", limit: "responseIdleTimeout" });
+  });
+
+  it("ends an error answer whose body never comes", async () => {
+    scenario = (_req, res) => jsonHeaders(res, 500);
+    const error = await outcome(
+      client({ limits: { responseIdleTimeout: 200 } }).getAgentById(agentId),
+    );
+    expect(error).toBeInstanceOf(ApiResponseIdleError);
+  });
+
+  it("lets a slow body through that keeps sending, however long it takes in all", async () => {
+    // 24 pieces 25 ms apart: the body takes twice the limit, but no gap comes near it.
+    scenario = (_req, res) => {
+      jsonHeaders(res);
+      void trickle(res, JSON.stringify(agent), 24, 25);
+    };
+    expect(await client({ limits: { responseIdleTimeout: 300 } }).getAgentById(agentId)).toEqual(
+      agent,
+    );
+  });
+
+  it("is set per request, over the configuration", async () => {
+    scenario = (_req, res) => jsonHeaders(res);
+    const error = await outcome(
+      client().getAgentById(agentId, { limits: { responseIdleTimeout: 150 } }),
+    );
+    expect(error).toMatchObject({ name: "ApiResponseIdleError", value: 150 });
+  });
+
+  it("is read from <prefix>LIMITS by fromEnvPrefix", async () => {
+    scenario = (_req, res) => jsonHeaders(res);
+    const fromEnv = ACPClient.fromEnvPrefix(
+      "AGENT_",
+      {},
+      {
+        AGENT_HOST: server.url,
+        AGENT_LIMITS: '{"responseIdleTimeout": 150}',
+      },
+    );
+    const error = await outcome(fromEnv.getAgentById(agentId));
+    expect(error).toMatchObject({ name: "ApiResponseIdleError", value: 150 });
+  });
+});
+
+describe("responseBodyTimeout", () => {
+  it("ends a body trickled a byte at a time without end, which is never idle", async () => {
+    scenario = (_req, res) => {
+      jsonHeaders(res);
+      void spaceForever(res, 20);
+    };
+    const error = await outcome(
+      client({ limits: { responseIdleTimeout: 5_000, responseBodyTimeout: 300 } }).getAgentById(
+        agentId,
+      ),
+    );
+    expect(error).toBeInstanceOf(ApiResponseBodyTimeoutError);
+    expect(error).toMatchObject({ limit: "responseBodyTimeout", value: 300 });
+    expect((error as Error).message).toContain("get_agent_by_id");
+  });
+});
+
+describe("time limits on the body of a wait", () => {
+  const waitAnswer = JSON.stringify({ run: { ...statelessRun, status: "success" } });
+  const waits = [
+    ["waitForStatelessRunOutput", (c: ACPClient) => c.waitForStatelessRunOutput(runId)],
+    [
+      "createAndWaitForStatelessRunOutput",
+      (c: ACPClient) => c.createAndWaitForStatelessRunOutput({ agent_id: agentId }),
+    ],
+  ] as const;
+
+  it.each(waits)("%s: a body held back past responseIdleTimeout is not cut", async (_, call) => {
+    scenario = (_req, res) => {
+      jsonHeaders(res);
+      setTimeout(() => res.end(waitAnswer), 600);
+    };
+    const answer = await call(client({ limits: { responseIdleTimeout: 150 } }));
+    expect(answer.run.status).toBe("success");
+  });
+
+  it.each(waits)("%s: keep-alive bytes past responseBodyTimeout are not cut", async (_, call) => {
+    scenario = (_req, res) => {
+      jsonHeaders(res);
+      void trickle(res, `${" ".repeat(24)}${waitAnswer}`, 25, 25);
+    };
+    const limits = { responseIdleTimeout: 400, responseBodyTimeout: 150 };
+    const answer = await call(client({ limits }));
+    expect(answer.run.status).toBe("success");
+  });
+
+  it.each(waits)("%s: a body that starts and then stalls is cut", async (_, call) => {
+    scenario = async (_req, res) => {
+      jsonHeaders(res);
+      await write(res, "{");
+    };
+    const error = await outcome(call(client({ limits: { responseIdleTimeout: 200 } })));
+    expect(error).toBeInstanceOf(ApiResponseIdleError);
   });
 });
 
