@@ -3,8 +3,8 @@ import { StoreLimitError } from "../../src/server/stores/errors.js";
 import { memoryStore } from "../../src/server/stores/memory.js";
 import { describeStore, storedRun } from "./store-suite.js";
 
-describeStore("memory", async (logger) => ({
-  store: memoryStore({ logger }),
+describeStore("memory", async (logger, faults) => ({
+  store: memoryStore({ logger, faults }),
   dispose: async () => undefined,
 }));
 

@@ -21,9 +21,9 @@ describe.skipIf(!postgresAvailable)("PostgreSQL", () => {
   });
 
   // Each test gets a schema of its own in the file's database.
-  describeStore("PostgreSQL", async (logger) => {
+  describeStore("PostgreSQL", async (logger, faults) => {
     const schema = `store_${++schemas}`;
-    let store = postgresStore(db.url, { schema, logger, maxConnections: 4 });
+    let store = postgresStore(db.url, { schema, logger, maxConnections: 4, faults });
     await store.ready;
     return {
       store,

@@ -11,14 +11,14 @@ const dir = mkdtempSync(join(tmpdir(), "acp-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
-describeStore("SQLite :memory:", async (logger) => {
-  const store = sqliteStore(":memory:", { logger });
+describeStore("SQLite :memory:", async (logger, faults) => {
+  const store = sqliteStore(":memory:", { logger, faults });
   return { store, dispose: () => store.close() };
 });
 
-describeStore("SQLite file", async (logger: StoreLogger) => {
+describeStore("SQLite file", async (logger: StoreLogger, faults) => {
   const file = join(dir, `store-${++files}.sqlite`);
-  let store = sqliteStore(file, { logger });
+  let store = sqliteStore(file, { logger, faults });
   return {
     store,
     async poison(kind, id) {

@@ -12,6 +12,7 @@ import type {
   StoredEvent,
   StoredRun,
   StoredThread,
+  StoreFaults,
 } from "../../src/server/stores/store.js";
 
 /** A fresh store opened for one test, with what the backend can do beyond the contract. */
@@ -28,8 +29,11 @@ export interface StoreHarness {
   dispose(): Promise<void>;
 }
 
-/** Opens a fresh, empty store that reports unreadable records to `logger`. */
-export type OpenStore = (logger: StoreLogger) => Promise<StoreHarness>;
+/**
+ * Opens a fresh, empty store that reports unreadable records to `logger` and calls the
+ * hooks of `faults` (which a test sets and clears as it goes).
+ */
+export type OpenStore = (logger: StoreLogger, faults: StoreFaults) => Promise<StoreHarness>;
 
 let clock = Date.parse("2026-01-01T00:00:00.000Z");
 /** Timestamps that increase from one call to the next. */
@@ -84,10 +88,12 @@ export function describeStore(name: string, open: OpenStore): void {
     let harness: StoreHarness;
     let store: ServerStore;
     const warnings: string[] = [];
+    const faults: StoreFaults = {};
 
     beforeEach(async () => {
       warnings.length = 0;
-      harness = await open({ warn: (m) => void warnings.push(m) });
+      faults.beforeRunEnd = undefined;
+      harness = await open({ warn: (m) => void warnings.push(m) }, faults);
       store = harness.store;
     });
     afterEach(async () => {
@@ -286,6 +292,45 @@ export function describeStore(name: string, open: OpenStore): void {
         await store.runs.deleteEvents(run.run_id);
         expect(await store.runs.readEvents(run.run_id, 0, 10)).toEqual([]);
         expect(await store.runs.get(run.run_id)).toEqual(run);
+      });
+
+      it("stores a run's new state and its new events in one write", async () => {
+        const run = storedRun();
+        await store.runs.insert(run);
+        const events = [valuesEvent(run.run_id, 1), valuesEvent(run.run_id, 2)];
+        const ended: StoredRun = {
+          ...run,
+          status: "success",
+          output: { type: "result", values: { step: 2 } },
+          eventCount: 2,
+        };
+        expect(await store.runs.update(ended, events)).toBe(true);
+        expect(await store.runs.get(run.run_id)).toEqual(ended);
+        expect(await store.runs.readEvents(run.run_id, 0, 10)).toEqual(events);
+        // A run that is not stored takes neither.
+        const gone = storedRun();
+        expect(await store.runs.update(gone, [valuesEvent(gone.run_id, 1)])).toBe(false);
+        expect(await store.runs.readEvents(gone.run_id, 0, 10)).toEqual([]);
+      });
+
+      it("writes nothing of a run's end that fails: neither its status nor its terminal event", async () => {
+        const run = storedRun();
+        await store.runs.insert(run);
+        await store.runs.update({ ...run, eventCount: 1 }, [valuesEvent(run.run_id, 1)]);
+        faults.beforeRunEnd = () => {
+          throw new Error("the process died here");
+        };
+        const terminal: StoredEvent = {
+          id: 2,
+          data: { type: "values", run_id: run.run_id, status: "success", values: { step: 2 } },
+        };
+        await expect(
+          store.runs.update({ ...run, status: "success", eventCount: 2 }, [terminal]),
+        ).rejects.toThrow("the process died here");
+        expect((await store.runs.get(run.run_id))?.status).toBe("pending");
+        expect(await store.runs.readEvents(run.run_id, 0, 10)).toEqual([
+          valuesEvent(run.run_id, 1),
+        ]);
       });
 
       it("drops events of a run that is not stored", async () => {

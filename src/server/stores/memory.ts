@@ -9,6 +9,7 @@ import type {
   StoredEvent,
   StoredRun,
   StoredThread,
+  StoreFaults,
   ThreadChanges,
   ThreadSearch,
   ThreadStore,
@@ -25,6 +26,8 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
   /** Where it reports what it drops. Defaults to `console`. */
   logger?: StoreLogger;
+  /** Test-only: makes writes fail at chosen points (see `StoreFaults`). */
+  faults?: StoreFaults;
 }
 
 /** The default `MemoryStoreOptions.maxBytes`. */
@@ -38,7 +41,7 @@ export const DEFAULT_MEMORY_STORE_BYTES = 128 * 1024 * 1024;
 export function memoryStore(options: MemoryStoreOptions = {}): ServerStore {
   const logger = options.logger ?? console;
   const budget = new ByteBudget(options.maxBytes ?? DEFAULT_MEMORY_STORE_BYTES, logger);
-  const runs = new MemoryRunStore(new RecordDecoder(logger), budget);
+  const runs = new MemoryRunStore(new RecordDecoder(logger), budget, options.faults);
   const threads = new MemoryThreadStore(new RecordDecoder(logger), budget);
   budget.tables = [runs, threads];
   return { runs, threads, close: async () => undefined };
@@ -107,6 +110,7 @@ class MemoryRunStore implements RunStore, Measured {
   constructor(
     private readonly decoder: RecordDecoder,
     private readonly budget: ByteBudget,
+    private readonly faults?: StoreFaults,
   ) {}
 
   get bytes(): number {
@@ -130,10 +134,17 @@ class MemoryRunStore implements RunStore, Measured {
     }
   }
 
-  async update(run: StoredRun): Promise<boolean> {
+  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
     const text = encode(run, "runs.update");
+    // Encoded first: a record that cannot be stored leaves the run and its log as they were.
+    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
     if (!this.table.has(run.run_id)) return false;
+    if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     this.write(run, text);
+    this.appendTexts(
+      run.run_id,
+      events.map((e, i) => ({ id: e.id, text: texts[i] as string })),
+    );
     this.budget.fit();
     return true;
   }
@@ -186,17 +197,22 @@ class MemoryRunStore implements RunStore, Measured {
 
   async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
     if (!this.table.has(runId)) return;
+    const texts = events.map((e) => ({ id: e.id, text: encode(e.data, "runs.appendEvents") }));
+    this.appendTexts(runId, texts);
+    this.budget.fit();
+  }
+
+  private appendTexts(runId: string, events: ReadonlyArray<{ id: number; text: string }>): void {
+    if (events.length === 0) return;
     let log = this.events.get(runId);
     if (!log) {
       log = [];
       this.events.set(runId, log);
     }
     for (const event of events) {
-      const text = encode(event.data, "runs.appendEvents");
-      log.push({ id: event.id, text });
-      this.eventBytes += text.length + EVENT_OVERHEAD;
+      log.push(event);
+      this.eventBytes += event.text.length + EVENT_OVERHEAD;
     }
-    this.budget.fit();
   }
 
   async readEvents(runId: string, afterId: number, limit: number): Promise<StoredEvent[]> {

@@ -9,7 +9,7 @@ import { migrate } from "./postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "./postgres/store.js";
 import type { WorkerOptions } from "./postgres/workers.js";
 import type { ReplicaCoordination } from "./replicas.js";
-import type { ServerStore } from "./store.js";
+import type { ServerStore, StoreFaults } from "./store.js";
 
 /** How to build a PostgreSQL store. */
 export interface PostgresStoreOptions extends WorkerOptions {
@@ -31,6 +31,8 @@ export interface PostgresStoreOptions extends WorkerOptions {
    * each failed try, at most this long, in ms. Default 5000.
    */
   rejoinMaxDelayMs?: number;
+  /** Test-only: makes writes fail at chosen points (see `StoreFaults`). */
+  faults?: StoreFaults;
 }
 
 /** A store in PostgreSQL, shared by every replica of a server that uses the same database. */
@@ -110,7 +112,7 @@ export function postgresStore(
   // Reported through `ready` and the first operation, which await it.
   opened.catch(() => undefined);
   const decoder = new RecordDecoder(logger);
-  const runs = new PostgresRunStore(opened, schema, decoder);
+  const runs = new PostgresRunStore(opened, schema, decoder, options.faults);
   const replicas = new PostgresCoordination(
     opened,
     (applicationName) => (newClient as (name: string) => Client)(applicationName),

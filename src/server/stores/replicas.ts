@@ -86,16 +86,19 @@ export interface ReplicaCoordination {
   /** Takes the queued run `runId` out of the queue for this process without executing it. */
   take(runId: string): Promise<ClaimedRun | undefined>;
   /**
-   * Writes the run if execution `attempt` of this process still owns it; with `release`,
-   * the execution ends there. With `thread`, the run's thread is freed and given that
-   * status in the same step, so that whoever sees the run end sees its thread free.
-   * Returns false, writing nothing, when it was taken over.
+   * Writes the run, and appends `events` to its log, if execution `attempt` of this
+   * process still owns it; with `release`, the execution ends there. With `thread`, the
+   * run's thread is freed and given that status. All in one atomic step: whoever sees
+   * the run end sees its terminal event and its thread free, and a replica that dies
+   * meanwhile has written none of it. Returns false, writing nothing, when it was taken
+   * over.
    */
   updateOwned(
     run: StoredRun,
     attempt: number,
     release: boolean,
     thread?: ThreadEnd,
+    events?: readonly StoredEvent[],
   ): Promise<boolean>;
   /**
    * Appends events of a run if execution `attempt` of this process still owns it;

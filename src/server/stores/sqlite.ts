@@ -10,6 +10,7 @@ import type {
   StoredEvent,
   StoredRun,
   StoredThread,
+  StoreFaults,
   ThreadChanges,
   ThreadSearch,
   ThreadStore,
@@ -19,6 +20,8 @@ import type {
 export interface SqliteStoreOptions {
   /** Where it reports records it cannot read. Defaults to `console`. */
   logger?: StoreLogger;
+  /** Test-only: makes writes fail at chosen points (see `StoreFaults`). */
+  faults?: StoreFaults;
 }
 
 /** The part of a better-sqlite3 statement this store uses. */
@@ -83,7 +86,7 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
   // Reported through the first operation, which awaits it (`close` handles `db`).
   statements.catch(() => undefined);
   return {
-    runs: new SqliteRunStore(statements, decoder),
+    runs: new SqliteRunStore(statements, decoder, options.faults),
     threads: new SqliteThreadStore(statements, decoder),
     async close() {
       const opened = await db.catch(() => undefined);
@@ -167,6 +170,7 @@ class SqliteRunStore implements RunStore {
   constructor(
     private readonly statements: Promise<Statements>,
     private readonly decoder: RecordDecoder,
+    private readonly faults?: StoreFaults,
   ) {}
 
   async insert(run: StoredRun): Promise<void> {
@@ -194,17 +198,24 @@ class SqliteRunStore implements RunStore {
     })();
   }
 
-  async update(run: StoredRun): Promise<boolean> {
+  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
     const text = encode(run, "runs.update");
+    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
     const s = await this.statements;
     const [, thread, agent, status, , updated, finished] = this.columns(run);
-    const result = s
-      .sql(
-        `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?, finished = ?,
-           record = ?, unreadable = 0 WHERE run_id = ?`,
-      )
-      .run(thread, agent, status, updated, finished, text, run.run_id);
-    return result.changes > 0;
+    // One transaction: a run's end and its terminal event are stored together or not at all.
+    return s.transaction(() => {
+      if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
+      const result = s
+        .sql(
+          `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?, finished = ?,
+             record = ?, unreadable = 0 WHERE run_id = ?`,
+        )
+        .run(thread, agent, status, updated, finished, text, run.run_id);
+      if (result.changes === 0) return false;
+      this.addEvents(s, run.run_id, events, texts);
+      return true;
+    })();
   }
 
   async get(runId: string): Promise<StoredRun | undefined> {
@@ -267,15 +278,22 @@ class SqliteRunStore implements RunStore {
   async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
     const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
     const s = await this.statements;
-    s.transaction(() => {
-      const add = s.sql(
-        `INSERT OR REPLACE INTO acp_run_events (seq, id, data)
-         SELECT seq, ?, ? FROM acp_runs WHERE run_id = ?`,
-      );
-      events.forEach((event, i) => {
-        add.run(event.id, texts[i], runId);
-      });
-    })();
+    s.transaction(() => this.addEvents(s, runId, events, texts))();
+  }
+
+  private addEvents(
+    s: Statements,
+    runId: string,
+    events: readonly StoredEvent[],
+    texts: readonly string[],
+  ): void {
+    const add = s.sql(
+      `INSERT OR REPLACE INTO acp_run_events (seq, id, data)
+       SELECT seq, ?, ? FROM acp_runs WHERE run_id = ?`,
+    );
+    events.forEach((event, i) => {
+      add.run(event.id, texts[i], runId);
+    });
   }
 
   async readEvents(runId: string, afterId: number, limit: number): Promise<StoredEvent[]> {

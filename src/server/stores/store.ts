@@ -37,6 +37,19 @@ export interface ServerStore {
   close(): Promise<void>;
 }
 
+/**
+ * Test-only hooks that make a store fail at a chosen point of a write, as a process that
+ * dies there would. Production code never sets them; a store without them behaves as
+ * documented.
+ */
+export interface StoreFaults {
+  /**
+   * Called as a run's end (a status other than `pending`) is about to be written,
+   * before any part of that write is stored; what it throws fails the write.
+   */
+  beforeRunEnd?(run: StoredRun): void;
+}
+
 /** A run as stored: its wire fields, its output, and what resuming or rolling it back needs. */
 export interface StoredRun {
   run_id: string;
@@ -105,10 +118,12 @@ export interface RunStore {
   /** Stores a new run. A run id that is already stored is a `StoreConflictError`. */
   insert(run: StoredRun): Promise<void>;
   /**
-   * Replaces a stored run with `run` (same id). Returns false, storing nothing, when
-   * the run is not stored (it was deleted meanwhile): a deleted run is never revived.
+   * Replaces a stored run with `run` (same id) and appends `events` to its log, in one
+   * atomic write: both are stored or neither is, so a run's end (its terminal event and
+   * its end status) is never half written. Returns false, storing nothing, when the run
+   * is not stored (it was deleted meanwhile): a deleted run is never revived.
    */
-  update(run: StoredRun): Promise<boolean>;
+  update(run: StoredRun, events?: readonly StoredEvent[]): Promise<boolean>;
   /** The stored run, or undefined. */
   get(runId: string): Promise<StoredRun | undefined>;
   /** The matching runs, oldest first, `offset` skipped, at most `limit`. */

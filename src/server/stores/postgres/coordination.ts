@@ -177,9 +177,10 @@ export class PostgresCoordination implements ReplicaCoordination {
     attempt: number,
     release: boolean,
     thread?: ThreadEnd,
+    events?: readonly StoredEvent[],
   ): Promise<boolean> {
     const replica = await this.current();
-    return this.runs.updateOwned(run, replica.id, attempt, release, thread);
+    return this.runs.updateOwned(run, replica.id, attempt, release, thread, events);
   }
 
   async appendOwned(

@@ -9,6 +9,7 @@ import type {
   StoredEvent,
   StoredRun,
   StoredThread,
+  StoreFaults,
   ThreadChanges,
   ThreadSearch,
   ThreadStore,
@@ -52,6 +53,7 @@ export class PostgresRunStore implements RunStore {
     opened: Promise<Pool>,
     schema: string,
     private readonly decoder: RecordDecoder,
+    private readonly faults?: StoreFaults,
   ) {
     this.t = quoteIdent(schema);
     const channels = channelsOf(schema);
@@ -198,20 +200,29 @@ export class PostgresRunStore implements RunStore {
     attempt: number,
     release: boolean,
     thread?: ThreadEnd,
+    events: readonly StoredEvent[] = [],
   ): Promise<boolean> {
     const text = encode(run, "runs.update");
+    const [ids, texts] = this.eventColumns(events);
+    if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     const { rowCount } = await this.pool.query(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9,
            owner = CASE WHEN $12 THEN NULL ELSE owner END
          WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id),
+       appended AS (
+         INSERT INTO ${this.t}.run_events (run_id, event_id, data)
+         SELECT $1, e.id, e.data FROM unnest($17::int[], $18::text[]) AS e(id, data)
+         WHERE EXISTS (SELECT 1 FROM updated)
+         ON CONFLICT DO NOTHING
+         RETURNING run_id),
        freed AS (
          UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
        SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END,
-         (SELECT count(*) FROM freed) AS freed
+         (SELECT count(*) FROM freed) AS freed, (SELECT count(*) FROM appended) AS appended
        FROM updated`,
       [
         ...this.columns(run),
@@ -223,22 +234,37 @@ export class PostgresRunStore implements RunStore {
         this.queue,
         thread?.threadId ?? null,
         thread?.status ?? null,
+        ids,
+        texts,
       ],
     );
     return rowCount === 1;
   }
 
-  async update(run: StoredRun): Promise<boolean> {
+  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
     const text = encode(run, "runs.update");
+    const [ids, texts] = this.eventColumns(events);
+    if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     const { rowCount } = await this.pool.query(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9
-         WHERE run_id = $1 RETURNING run_id)
-       SELECT pg_notify($10, run_id) FROM updated`,
-      [...this.columns(run), text, this.channel],
+         WHERE run_id = $1 RETURNING run_id),
+       appended AS (
+         INSERT INTO ${this.t}.run_events (run_id, event_id, data)
+         SELECT $1, e.id, e.data FROM unnest($11::int[], $12::text[]) AS e(id, data)
+         WHERE EXISTS (SELECT 1 FROM updated)
+         ON CONFLICT DO NOTHING
+         RETURNING run_id)
+       SELECT pg_notify($10, run_id), (SELECT count(*) FROM appended) AS appended FROM updated`,
+      [...this.columns(run), text, this.channel, ids, texts],
     );
     return rowCount === 1;
+  }
+
+  /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
+  private eventColumns(events: readonly StoredEvent[]): [number[], string[]] {
+    return [events.map((e) => e.id), events.map((e) => encode(e.data, "runs.appendEvents"))];
   }
 
   async get(runId: string): Promise<StoredRun | undefined> {
