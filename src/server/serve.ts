@@ -1,5 +1,7 @@
+import type { ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { ApiValueError } from "../core/errors.js";
 import { type ACPServer, createACPServer } from "./http/app.js";
 import type { ACPServerOptions } from "./options.js";
 
@@ -9,6 +11,60 @@ export interface ServeACPOptions extends ACPServerOptions {
   port?: number;
   /** The address to listen on. Default "127.0.0.1". */
   hostname?: string;
+  /**
+   * How long a connection may stay idle between requests before the server closes
+   * it, in ms. Default 5000 (Node's). A client's pool that keeps connections longer
+   * than this meets a closed one now and then: it should keep them for less.
+   */
+  keepAliveTimeout?: number;
+  /**
+   * How long a client may take to send a request's headers, from the first byte
+   * (or from connecting, for a connection's first request), in ms; it is then
+   * answered 408 and the connection closed. Default 30000. Bounds how long a client
+   * that trickles its headers (or sends nothing) holds a connection.
+   */
+  headersTimeout?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body, in ms; 0
+   * for no limit. Default 300000 (Node's). Only the request counts: once its body
+   * is in, the answer may take as long as it takes, so a long `runs/wait` or an
+   * event stream is never cut by it. At least `headersTimeout` when not 0.
+   */
+  requestTimeout?: number;
+}
+
+/** The listener's time limits, checked and with their defaults. */
+function listenerTimeouts(options: ServeACPOptions): ServerOptions {
+  const keepAliveTimeout = timeoutOption(options, "keepAliveTimeout", 5_000, 1);
+  const headersTimeout = timeoutOption(options, "headersTimeout", 30_000, 1);
+  const requestTimeout = timeoutOption(options, "requestTimeout", 300_000, 0);
+  if (requestTimeout !== 0 && headersTimeout > requestTimeout) {
+    throw new ApiValueError(
+      `headersTimeout (${headersTimeout} ms) must not be longer than requestTimeout (${requestTimeout} ms)`,
+      ["headersTimeout"],
+    );
+  }
+  // Node looks for connections past their header or request time every
+  // connectionsCheckingInterval (30 s by default), which would let a client hold a
+  // connection up to that much longer: look often enough for the limits to hold.
+  const shortest = requestTimeout === 0 ? headersTimeout : Math.min(headersTimeout, requestTimeout);
+  const connectionsCheckingInterval = Math.min(1_000, Math.max(10, Math.floor(shortest / 4)));
+  return { keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval };
+}
+
+/** A whole number of ms from `min`; the option's default when absent. */
+function timeoutOption(
+  options: ServeACPOptions,
+  name: "keepAliveTimeout" | "headersTimeout" | "requestTimeout",
+  fallback: number,
+  min: number,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && value >= min)) {
+    throw new ApiValueError(`${name} must be a whole number of ms >= ${min}, got ${value}`, [name]);
+  }
+  return value;
 }
 
 /** A listening ACP server. */
@@ -23,8 +79,12 @@ export interface RunningACPServer {
   close(): Promise<void>;
 }
 
-/** Builds an ACP server and serves it with Node's HTTP server. */
+/**
+ * Builds an ACP server and serves it with Node's HTTP server, which closes idle
+ * connections and cuts slow requests as the options' time limits say.
+ */
 export async function serveACP(options: ServeACPOptions): Promise<RunningACPServer> {
+  const serverOptions = listenerTimeouts(options);
   const server = createACPServer(options);
   await server.ready;
   const hostname = options.hostname ?? "127.0.0.1";
@@ -33,7 +93,7 @@ export async function serveACP(options: ServeACPOptions): Promise<RunningACPServ
     address: AddressInfo;
   }>((resolve, reject) => {
     const listener = serve(
-      { fetch: server.app.fetch, port: options.port ?? 8000, hostname },
+      { fetch: server.app.fetch, port: options.port ?? 8000, hostname, serverOptions },
       (info) => resolve({ listener, address: info }),
     );
     listener.once("error", reject);

@@ -59,6 +59,24 @@ interface ServeOptions {
   postgres?: string;
   sqlite?: string;
   interruptPayloadShape: InterruptPayloadShape;
+  keepAliveTimeout?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+}
+
+/** The longest time limit a flag takes, in ms: Node's timers go no further. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** The listener's time limits the flags give; those not given keep the server's defaults. */
+function timeoutsOf(opts: ServeOptions) {
+  const ms = (flag: string, value: string | undefined, min: number) =>
+    value === undefined ? undefined : wholeNumber(flag, value, min, MAX_TIMEOUT_MS);
+  const limits = {
+    keepAliveTimeout: ms("--keep-alive-timeout", opts.keepAliveTimeout, 1),
+    headersTimeout: ms("--headers-timeout", opts.headersTimeout, 1),
+    requestTimeout: ms("--request-timeout", opts.requestTimeout, 0),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
 const SQLITE_SAVER = "@langchain/langgraph-checkpoint-sqlite";
@@ -122,10 +140,23 @@ export function registerServe(program: Command, ctx: CliContext): void {
         .choices(["spec", "reference"])
         .default("spec"),
     )
+    .option(
+      "--keep-alive-timeout <ms>",
+      "close a connection idle this long between requests (default: 5000)",
+    )
+    .option(
+      "--headers-timeout <ms>",
+      "answer 408 and close a connection whose request headers take longer (default: 30000)",
+    )
+    .option(
+      "--request-timeout <ms>",
+      "answer 408 and close a connection whose whole request takes longer to arrive; answers and event streams are not limited by it; 0 for none (default: 300000)",
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
       const port = wholeNumber("--port", opts.port, 0, 65535);
+      const timeouts = timeoutsOf(opts);
       if (opts.host !== undefined && opts.listen === undefined) {
         warn(ctx.io, "acp: --host is deprecated for acp serve: use --listen");
       }
@@ -164,6 +195,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ...(apiKey ? { apiKey } : {}),
         ...storage,
         interruptPayloadShape: opts.interruptPayloadShape,
+        ...timeouts,
         logger,
       });
       say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
