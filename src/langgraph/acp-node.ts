@@ -101,7 +101,10 @@ export type ACPNodeFromDescriptorOptions = Omit<
  * with `outputType` and written at `outputPath` (a nested path updates a copy of its
  * parent, siblings kept). When the remote run interrupts, the node calls LangGraph's
  * `interrupt()` with the remote payload, and `graph.invoke(new Command({ resume }))`
- * resumes that same remote run (see `run-driver.ts` for how it is found again). When
+ * resumes that same remote run. The payload is taken from the run's wait answer, also
+ * when the run is streamed (one request more per interrupt), since a server's stream
+ * may label an update as the interrupt, as the Python reference server's does. See
+ * `run-driver.ts` for this and for how the same remote run is found again. When
  * the parent graph is streamed with `custom`, every remote event appears there as an
  * {@link ACPNodeStreamEvent}. The parent's `AbortSignal` cancels the remote run.
  */

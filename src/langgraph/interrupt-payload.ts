@@ -3,7 +3,8 @@
  * sends. The spec's `output.interrupt` is the value the agent's graph passed to
  * `interrupt()`; the Python reference server wraps it in its wait answers as
  * `{ "<interrupt_type>": value }`, the declared type whose `interrupt_payload` schema
- * the value matches (its stream events carry the value as it is). Which shape came is
+ * the value matches (an `interrupt` event of its streams is not the interrupt at all,
+ * which is why ACPNode reads interrupts from wait answers: see `run-driver.ts`). Which shape came is
  * decided by the agent's descriptor: the declared types and their payload schemas,
  * never by the look of the value alone.
  */

@@ -158,7 +158,20 @@ export class RunDriver {
     return this.consume(this.options.runs.join(runId, after, this.options.signal));
   }
 
-  /** Forwards a stream's events to the parent and returns where the run stopped. */
+  /**
+   * Forwards a stream's events to the parent and returns where the run stopped: the
+   * stream's result or error, else the run's wait answer.
+   *
+   * A streamed interrupt is never taken as it is: the run's wait answer, which
+   * comes at once since the stream ended with the run stopped, says what the run
+   * really waits on. The Python reference server labels each stream event by the
+   * run's status when the event is read, so an update read after the run was
+   * interrupted comes as an `interrupt` event carrying that update, and the real
+   * interrupt is never streamed at all. No event tells such a server apart, nor can
+   * the payload schema: an update may fit it (see the interop tests). One request
+   * per interrupt, beside a human's answer, is cheap; a server that streams its
+   * interrupts faithfully gives the same payload again.
+   */
   private async consume(stream: RunEventStream): Promise<RunOutput> {
     let stop: RunOutput | undefined;
     for await (const event of stream) {
@@ -168,7 +181,7 @@ export class RunDriver {
       stop = stopOf(event.data) ?? stop;
     }
     this.runId ??= stream.runId ?? (await this.findOwnRun());
-    if (stop) return stop;
+    if (stop && stop.type !== "interrupt") return stop;
     return this.options.runs.wait(this.requireRunId(), this.options.signal);
   }
 

@@ -2,7 +2,8 @@
  * An ACPNode in a parent LangGraph.js graph calls agents served the way the Python
  * reference server serves them (the stand-in of `reference-server/server.ts`, real
  * HTTP): waiting for the output, streaming, and an interrupt answered through the
- * parent graph, whose payload that server wraps as `{ "<interrupt_type>": payload }`.
+ * parent graph, whose payload that server wraps as `{ "<interrupt_type>": payload }`,
+ * also when that server's stream labels an update `interrupt`.
  */
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +19,8 @@ import {
   COMPOSER_ID,
   composerAgent,
   type Pause,
+  REVIEWER_ID,
+  reviewerAgent,
 } from "./reference-server/agents.js";
 import { type StandInServer, startReferenceServer } from "./reference-server/server.js";
 
@@ -28,7 +31,7 @@ let composerPause: Pause = () => Promise.resolve();
 
 beforeAll(async () => {
   standIn = await startReferenceServer({
-    agents: [composerAgent(() => composerPause()), approverAgent()],
+    agents: [composerAgent(() => composerPause()), approverAgent(), reviewerAgent()],
   });
   client = new ACPClient({ configuration: { host: standIn.url } });
 });
@@ -141,6 +144,40 @@ describe("ACPNode against the reference server", () => {
       const runs = await client.searchStatelessRuns({ agent_id: APPROVER_ID, limit: 1000 });
       expect(runs.length).toBe(runsBefore + 1);
       expect(runs.at(-1)?.status).toBe("success");
+    });
+  });
+
+  describe("an update the server's stream labels interrupt", () => {
+    it("is not the question: the parent pauses with the run's real interrupt payload", async () => {
+      standIn.faults.readUpdatesAfterStop = true;
+      try {
+        const graph = parentGraph({ agentId: REVIEWER_ID });
+        const config = { configurable: { thread_id: "review-raced" } };
+        const forwarded: ACPNodeStreamEvent[] = [];
+        for await (const [mode, chunk] of await graph.stream(
+          { job: { input: { request: "a boat" } } },
+          { ...config, streamMode: ["custom", "values"] },
+        )) {
+          if (mode === "custom") forwarded.push(chunk as ACPNodeStreamEvent);
+        }
+        // The race happened: the update of `check` came labelled as the interrupt.
+        expect(forwarded.map((f) => f.event.data)).toEqual([
+          expect.objectContaining({
+            type: "interrupt",
+            interrupt: { question: "checking a boat" },
+          }),
+        ]);
+        const state = await graph.getState(config);
+        expect(state.tasks.flatMap((t) => t.interrupts.map((i) => i.value))).toEqual([
+          { question: "approve a boat?" },
+        ]);
+
+        const done = await graph.invoke(new Command({ resume: { approved: true } }), config);
+        expect(interruptsOf(done)).toEqual([]);
+        expect(done.job.output).toEqual({ decision: "a boat: approved" });
+      } finally {
+        standIn.faults.readUpdatesAfterStop = false;
+      }
     });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Two LangGraph.js agents for the reference-server stand-in, each with the data its
- * manifest would give: a two-step composer and an approver that interrupts. Their
+ * LangGraph.js agents for the reference-server stand-in, each with the data its
+ * manifest would give: a two-step composer, an approver that interrupts, and a
+ * reviewer that interrupts after an update shaped like its question. Their
  * `pause` hooks let a test hold a graph between two steps (for keep-alives, drops
  * and re-joins) without any timing.
  */
@@ -104,6 +105,50 @@ export function approverAgent(pause: Pause = proceed): ReferenceAgent {
       name: "org.example.approver",
       version: "0.1.0",
       description: "Asks a human to approve a request",
+      capabilities: { interrupts: true, streaming: { values: true } },
+      input: {
+        type: "object",
+        properties: { request: { type: "string" } },
+        required: ["request"],
+      },
+      output: { type: "object" },
+      config: {},
+      interrupts: [APPROVAL],
+    },
+  };
+}
+
+/** Agent id of {@link reviewerAgent}. */
+export const REVIEWER_ID = "e41c7d90-6b2a-4f8e-a3d5-7f1b9c0e2a64";
+
+/**
+ * `check` writes `{ question: "checking <request>" }`, a progress update that
+ * happens to fit the approval payload schema; `ask` then interrupts with
+ * `{ question: "approve <request>?" }` and, resumed with `{ approved }`, writes
+ * `{ decision }`. Only the run's wait answer tells the update from the interrupt.
+ */
+export function reviewerAgent(): ReferenceAgent {
+  const graph = new StateGraph(ApproverState)
+    .addNode("check", (state: typeof ApproverState.State) => ({
+      question: `checking ${state.request}`,
+    }))
+    .addNode("ask", (state: typeof ApproverState.State) => {
+      const answer = interrupt({ question: `approve ${state.request}?` }) as { approved: boolean };
+      return {
+        decision: answer.approved ? `${state.request}: approved` : `${state.request}: refused`,
+      };
+    })
+    .addEdge(START, "check")
+    .addEdge("check", "ask")
+    .addEdge("ask", END)
+    .compile({ checkpointer: new MemorySaver() });
+  return {
+    agentId: REVIEWER_ID,
+    graph,
+    descriptor: {
+      name: "org.example.reviewer",
+      version: "0.1.0",
+      description: "Checks a request, then asks a human to approve it",
       capabilities: { interrupts: true, streaming: { values: true } },
       input: {
         type: "object",

@@ -16,6 +16,14 @@
  * - `services/stream.py` (`_insert_interrupt_name`): the interrupt's name is the
  *   first declared `interrupt_type` whose `interrupt_payload` schema the value matches.
  *
+ * Because the kind is chosen when an event is read, an update the worker published
+ * just before the graph interrupted goes out labelled `interrupt` (with the update as
+ * its `interrupt`) whenever the stream reads it after the worker set the status: the
+ * worker never publishes the interrupt itself, so on that server every streamed
+ * `interrupt` event is such an update, and the interrupt's value is in the wait
+ * answer only. Here a stream normally reads each update before the graph goes on;
+ * `events(..., readAfterStop)` makes it read late, as the race does.
+ *
  * Not reproduced: the retry of a failed run (re-queued up to 3 attempts), output
  * validation against `specs.output`, webhooks, and the race in which a stream joined
  * right after creation misses the first updates (here the stream subscribes first).
@@ -152,9 +160,15 @@ export class ReferenceRuns {
   /**
    * `Stream.join` + `stream_events`: the payloads of one stream subscriber, `null`
    * for each keep-alive period without a message. Ends at `done`, or at once when
-   * the run is no longer pending and nothing is queued.
+   * the run is no longer pending and nothing is queued. With `readAfterStop`, each
+   * update is read (and so labelled) only once the run is no longer pending: the
+   * reference's read-time race, made certain.
    */
-  async *events(runId: string, keepAliveMs: number): AsyncGenerator<EventWire | null> {
+  async *events(
+    runId: string,
+    keepAliveMs: number,
+    readAfterStop = false,
+  ): AsyncGenerator<EventWire | null> {
     const queue = new MessageQueue();
     const subscribers = this.#subscribers.get(runId) ?? new Set();
     this.#subscribers.set(runId, subscribers);
@@ -169,12 +183,23 @@ export class ReferenceRuns {
           yield null;
           continue;
         }
+        if (readAfterStop) await this.#stopped(runId);
         const run = this.runs.get(runId) as StoredRun;
         yield eventOf(run, message.data);
       }
     } finally {
       subscribers.delete(queue);
     }
+  }
+
+  /** Resolves once the run is no longer pending. */
+  #stopped(runId: string): Promise<void> {
+    if (this.runs.get(runId)?.status !== "pending") return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#statusWaiters.get(runId) ?? new Set();
+      this.#statusWaiters.set(runId, waiters);
+      waiters.add(resolve);
+    });
   }
 
   #publish(runId: string, message: Message): void {

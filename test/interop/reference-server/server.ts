@@ -71,6 +71,14 @@ export interface StandInOptions {
 export interface StandInFaults {
   /** The next stream connection is cut after this many events. */
   dropNextStreamAfter?: number;
+  /**
+   * The race of the reference's stream queues at its widest, for as long as it is
+   * set: a stream reads each update off its queue only once the run has stopped, so
+   * the update is labelled by the run's status then (see `ReferenceRuns.events`).
+   * An update read after the run was interrupted goes out as an `interrupt` event
+   * carrying that update, while the real interrupt is only in the wait answer.
+   */
+  readUpdatesAfterStop?: boolean;
 }
 
 /** One stream response, as the bytes went out. */
@@ -131,7 +139,7 @@ export async function startReferenceServer(options: StandInOptions): Promise<Sta
       res.write(chunk);
     };
     let lastEventId = 0;
-    const events = runs.events(runId, keepAliveMs);
+    const events = runs.events(runId, keepAliveMs, faults.readUpdatesAfterStop === true);
     req.socket.once("close", () => void events.return(undefined));
     for await (const event of events) {
       if (res.destroyed) break;
