@@ -297,7 +297,7 @@ describe("time limits on the body of a wait", () => {
       setTimeout(() => res.end(waitAnswer), 600);
     };
     const answer = await call(client({ limits: { responseIdleTimeout: 150 } }));
-    expect(answer.run.status).toBe("success");
+    expect(answer.run?.status).toBe("success");
   });
 
   it.each(waits)("%s: keep-alive bytes past responseBodyTimeout are not cut", async (_, call) => {
@@ -307,7 +307,7 @@ describe("time limits on the body of a wait", () => {
     };
     const limits = { responseIdleTimeout: 400, responseBodyTimeout: 150 };
     const answer = await call(client({ limits }));
-    expect(answer.run.status).toBe("success");
+    expect(answer.run?.status).toBe("success");
   });
 
   it.each(waits)("%s: a body that starts and then stalls is cut", async (_, call) => {
