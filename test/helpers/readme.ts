@@ -1,32 +1,66 @@
 /**
- * The README as the tests read it: its fenced code blocks, a scratch copy of the
- * project to run its commands in, and the example servers its `acp serve` lines start.
+ * The README and the pages of `docs/` as the tests read them: their fenced code
+ * blocks, a scratch copy of the project to run their commands in, and the example
+ * servers their `acp serve` lines start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { join, resolve } from "node:path";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { join, relative, resolve } from "node:path";
 
 /** The project root. */
 export const root = resolve(import.meta.dirname, "../..");
 
-/** One fenced code block of the README. */
+/**
+ * The documentation pages, as paths from the project root: README.md, then every
+ * Markdown file under `docs/` (the generated API reference in `docs/api/` aside).
+ */
+export function docPages(): string[] {
+  const pages: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (relative(root, path) !== join("docs", "api")) walk(path);
+      } else if (entry.name.endsWith(".md")) {
+        pages.push(relative(root, path));
+      }
+    }
+  };
+  walk(join(root, "docs"));
+  return ["README.md", ...pages.sort()];
+}
+
+/** One fenced code block of a page. */
 export interface CodeBlock {
+  /** The page, as a path from the project root. */
+  page: string;
   /** The language after the opening fence (`ts`, `bash`, ...). */
   lang: string;
   code: string;
-  /** The README line of the block's first line of code, for messages. */
+  /** The page line of the block's first line of code, for messages. */
   line: number;
 }
 
-/** Every fenced code block of the README, in order. */
-export function readmeBlocks(): CodeBlock[] {
-  const lines = readFileSync(join(root, "README.md"), "utf8").split("\n");
+/** Where a block is, as `page:line`. */
+export const whereIs = (block: CodeBlock): string => `${block.page}:${block.line}`;
+
+/** Every fenced code block of one page, in order. */
+export function pageBlocks(page: string): CodeBlock[] {
+  const lines = readFileSync(join(root, page), "utf8").split("\n");
   const blocks: CodeBlock[] = [];
   let open: CodeBlock | undefined;
   lines.forEach((text, index) => {
     const fence = text.match(/^```(\w*)\s*$/);
     if (!open && fence) {
-      open = { lang: fence[1] ?? "", code: "", line: index + 2 };
+      open = { page, lang: fence[1] ?? "", code: "", line: index + 2 };
     } else if (open && text.startsWith("```")) {
       blocks.push(open);
       open = undefined;
@@ -37,7 +71,12 @@ export function readmeBlocks(): CodeBlock[] {
   return blocks;
 }
 
-/** How the README runs the command line from a clone. */
+/** Every fenced code block of every page, page by page. */
+export function docBlocks(): CodeBlock[] {
+  return docPages().flatMap(pageBlocks);
+}
+
+/** How the pages run the command line from a clone. */
 export const acpCommand = "npm run acp -- ";
 
 /** The `acp` commands of a shell block, each without its trailing comment. */
@@ -48,7 +87,7 @@ export function acpCommands(block: CodeBlock): string[] {
     .map((l) => l.replace(/\s+#\s.*$/, "").trim());
 }
 
-/** The address the README's examples use, and the free port the tests use instead. */
+/** The address the pages' examples use, and the free port the tests use instead. */
 export function onFreePort(text: string, url?: string): string {
   const out = text.replaceAll("--port 8000", "--port 0").replaceAll("port: 8000", "port: 0");
   return url ? out.replaceAll("http://127.0.0.1:8000", url) : out;
@@ -56,7 +95,7 @@ export function onFreePort(text: string, url?: string): string {
 
 /**
  * A scratch copy of the project (sources, examples, settings; `node_modules`
- * linked), so that what the README's commands write lands there.
+ * linked), so that what the pages' commands write lands there.
  */
 export function projectCopy(prefix: string): { dir: string; remove(): void } {
   mkdirSync(join(root, ".tmp"), { recursive: true });
@@ -103,7 +142,7 @@ export function runProcess(file: string, args: string[], cwd: string): Promise<C
 export const runCommand = (command: string, cwd: string): Promise<CommandResult> =>
   runProcess("sh", ["-c", command], cwd);
 
-/** An example module served by the README's own `acp serve` line. */
+/** An example module served by an `acp serve` line of a page. */
 export interface ServedExample {
   url: string;
   /** The names of the agents it serves, as `acp serve` listed them. */
@@ -121,7 +160,7 @@ function stopGroup(child: ChildProcess): Promise<void> {
   return closed.finally(() => clearTimeout(timer));
 }
 
-/** Starts an `acp serve` command of the README (on a free port) and waits until it serves. */
+/** Starts an `acp serve` command of a page (on a free port) and waits until it serves. */
 export function serveExample(command: string, cwd: string): Promise<ServedExample> {
   const child = spawn("sh", ["-c", `exec ${onFreePort(command)}`], {
     cwd,
