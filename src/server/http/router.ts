@@ -88,6 +88,7 @@ export function registerOperations(
     const op = operations[name];
     const honoPath = op.path.replace(/\{(\w+)\}/g, ":$1");
     const handler = handlers[name] as Handler<OperationName>;
+    const bodySchema = op.body && knownFieldsOnly(op.body);
     app.on(op.method, honoPath, async (c) => {
       rememberOperation(c, name);
       const path: Record<string, string> = {};
@@ -101,7 +102,7 @@ export function registerOperations(
         path[param] = value;
       }
       const query = parseQuery(c, op.queryParams);
-      const body = op.body ? await parseBody(c, op.body, maxBodyBytes) : undefined;
+      const body = bodySchema ? await parseBody(c, bodySchema, maxBodyBytes) : undefined;
       const result = await handler({
         path: path as PathOf<OperationName>,
         query,
@@ -114,6 +115,18 @@ export function registerOperations(
       return c.json(result as unknown as object, 200);
     });
   }
+}
+
+/**
+ * The schema a request body is read with: the operation's, keeping only the fields it
+ * names. The models accept fields they do not name, to read any server's answers;
+ * a field of a request that the server does not know is dropped instead, so it is
+ * never stored, sent back or walked unchecked by the `jsonLimits`. The fields kept are checked against those limits
+ * where they are used: `input`, `config`, `metadata`, `values`, `messages`, a resume
+ * payload, a search's filters.
+ */
+function knownFieldsOnly(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodObject ? z.object(schema.shape) : schema;
 }
 
 function parseQuery(c: Context, names: readonly string[]): ParsedQuery {

@@ -48,6 +48,11 @@ export interface RunManagerDeps {
   maxEventLogBytes: number;
   /** Finished runs older than this (ms since their last change) are deleted. Off when absent. */
   finishedRunTtlMs?: number;
+  /**
+   * How long a run's end is written again while the store is unavailable (a database
+   * restarting) before its waiters are told to wait again, in ms. Default 30 000.
+   */
+  storeRetryMs?: number;
 }
 
 /**
@@ -76,7 +81,7 @@ export class RunManager {
     const { store, logger } = deps;
     this.graphState = new GraphState(deps.saver);
     this.records = new RunRecords(store.runs, deps.maxEventLogBytes);
-    this.writes = new RunWrites(store, logger);
+    this.writes = new RunWrites(store, logger, deps.storeRetryMs);
     this.executions = new RunExecutions({
       agents: deps.agents,
       saver: deps.saver,
@@ -88,6 +93,9 @@ export class RunManager {
       runTimeoutMs: deps.runTimeoutMs,
       writes: this.writes,
       shutdown: this.shutdown.signal,
+      logger,
+      // A run this process stopped executing that goes on elsewhere is followed there.
+      relinquished: (record) => this.replicaRuns?.followed.follow(record),
     });
     this.replicaRuns = store.replicas
       ? new ReplicaRuns({
@@ -286,6 +294,8 @@ export class RunManager {
 
   /** Stateless runs matching a search, oldest first. */
   async search(query: RunSearchRequest): Promise<StoredRun[]> {
+    // Matching walks the filter as deep as it goes.
+    checkJsonLimits({ metadata: query.metadata }, this.deps.limits);
     const found = await this.deps.store.runs.search({
       threadId: null,
       ...(query.agent_id !== undefined ? { agentId: query.agent_id } : {}),
@@ -314,9 +324,16 @@ export class RunManager {
 
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
-    while (record.status === "pending" && !signal.aborted && !record.handedOver) {
+    while (
+      record.status === "pending" &&
+      !signal.aborted &&
+      !record.handedOver &&
+      record.unstored === undefined
+    ) {
       await record.events.changed(signal);
     }
+    // Its end could not be stored yet: the store is away, and the client asks again later.
+    if (record.unstored !== undefined && record.status === "pending") throw record.unstored;
     if (record.handedOver && record.status === "pending") {
       throw new ServerClosingError(
         `this server is shutting down and run ${record.run_id} goes on in another replica: wait for it again`,

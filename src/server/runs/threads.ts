@@ -88,6 +88,8 @@ export class ThreadService {
    * reads the store's matches page by page until `limit` threads match.
    */
   async search(query: ThreadSearchRequest): Promise<Thread[]> {
+    // Matching walks the filters as deep as they go.
+    checkJsonLimits({ metadata: query.metadata, values: query.values }, this.deps.limits);
     const limit = query.limit ?? 10;
     const offset = query.offset ?? 0;
     const stored = {
