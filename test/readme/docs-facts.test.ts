@@ -65,6 +65,18 @@ describe("the links of the README and docs/", () => {
   });
 });
 
+describe("the README's dependency table", () => {
+  it("names every runtime dependency of package.json", () => {
+    const pkg = JSON.parse(read("package.json"));
+    const readme = read("README.md");
+    const header = readme.indexOf("| package ");
+    const table = readme.slice(header, readme.indexOf("\n\n", header));
+    expect(header).toBeGreaterThan(0);
+    const named = [...table.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect(Object.keys(pkg.dependencies).filter((name) => !named.includes(name))).toEqual([]);
+  });
+});
+
 describe("the README's compatibility table", () => {
   const pkg = JSON.parse(read("package.json"));
   const rows = new Map(
