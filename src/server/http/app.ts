@@ -117,6 +117,10 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     });
     await next();
   });
+  const agentIdForm: IdForm = {
+    test: (id) => isUuid(id) || agents.find(id) !== undefined,
+    expected: "a UUID nor the id of an agent of this server",
+  };
   const idForms: Record<string, IdForm> = {
     // Run ids are UUIDs this server handed out.
     run_id: { test: isUuid, expected: "a UUID" },
@@ -124,10 +128,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       test: isThreadId,
       expected: "a UUID (or a thread name: 1-128 letters, digits, '.', '_', ':' or '-')",
     },
-    agent_id: {
-      test: (id) => isUuid(id) || agents.find(id) !== undefined,
-      expected: "a UUID nor the id of an agent of this server",
-    },
+    agent_id: agentIdForm,
   };
   registerOperations(
     app,
@@ -139,6 +140,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
         track,
         keepAliveMs: options.keepAliveMs ?? 15_000,
         shapeOutput: interruptShaper(options.interruptPayloadShape ?? "spec", agents, logger),
+        agentIdForm,
       }),
       ...threadHandlers(threads),
     },

@@ -11,7 +11,7 @@ import type { RunManager } from "../runs/runs.js";
 import type { ThreadService } from "../runs/threads.js";
 import type { StoredRun } from "../stores/store.js";
 import type { OutputShaper } from "./interrupt-shape.js";
-import type { Handlers } from "./router.js";
+import type { Handlers, IdForm } from "./router.js";
 import { streamRun } from "./sse.js";
 
 /** What the run handlers need. */
@@ -23,6 +23,8 @@ export interface RunHandlerDeps {
   keepAliveMs: number;
   /** The shape of the interrupt payloads in wait answers. */
   shapeOutput: OutputShaper;
+  /** What an agent id must look like to name an agent (as in a path). */
+  agentIdForm: IdForm;
 }
 
 type RunHandlers = Pick<
@@ -79,6 +81,7 @@ export function runHandlers({
   keepAliveMs,
   track,
   shapeOutput,
+  agentIdForm,
 }: RunHandlerDeps): RunHandlers {
   const serverOpen = () => !runs.closed;
   /**
@@ -128,7 +131,13 @@ export function runHandlers({
 
   return {
     createStatelessRun: async ({ body }) => stateless(await runs.createStateless(body, false)),
-    searchStatelessRuns: async ({ body }) => (await runs.search(body)).map(stateless),
+    searchStatelessRuns: async ({ body }) => {
+      // Checked as a path's agent id is: the store is never asked for a malformed one.
+      if (body.agent_id !== undefined && !agentIdForm.test(body.agent_id)) {
+        throw new InvalidRequestError(`agent_id is not ${agentIdForm.expected}`, "agent_id");
+      }
+      return (await runs.search(body)).map(stateless);
+    },
     createAndStreamStatelessRunOutput: async ({ body, context }) =>
       streamNew(context, await runs.createStateless(body, true)),
     createAndWaitForStatelessRunOutput: async ({ body, signal }) =>
