@@ -7,9 +7,10 @@ export type DeclaredError = 404 | 409 | 422;
  * The error statuses the spec declares for each operation (its `responses` besides
  * the success one). The server answers only these, plus 401 (no or a wrong API key,
  * a scheme the spec leaves to the deployment), 413 (a body over the limit, refused
- * before an operation is chosen) and 503 (it is shutting down, or its store is full:
- * the spec declares nothing for a server that cannot serve now); a conformance test
- * holds this table to the spec.
+ * before an operation is chosen) and 503 (it is shutting down, its store is full, or
+ * its store cannot be reached, then with `Retry-After`: the spec declares nothing for
+ * a server that cannot serve now); `error-status.ts` picks among them, and a
+ * conformance test holds this table to the spec.
  */
 export const declaredErrors: { readonly [N in OperationName]: readonly DeclaredError[] } = {
   searchAgents: [422],
