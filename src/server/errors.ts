@@ -219,3 +219,24 @@ export class StoreUnavailableError extends StoreError {
     this.retryAfterSeconds = options?.retryAfterSeconds ?? DEFAULT_STORE_RETRY_AFTER_SECONDS;
   }
 }
+
+/**
+ * A run's end could not be stored: the store stayed unavailable for longer than the
+ * server retries the write (`storeRetryMs`). The run is not ended; a client waiting on
+ * it is told to wait again, as for any unavailable store.
+ */
+export class RunEndNotStoredError extends StoreUnavailableError {
+  override name = "RunEndNotStoredError";
+  constructor(
+    readonly runId: string,
+    /** How long the write was retried, in ms. */
+    readonly retriedMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `run ${runId}: its end could not be stored for ${retriedMs} ms; it is not ended`,
+      "runs.end",
+      { cause },
+    );
+  }
+}

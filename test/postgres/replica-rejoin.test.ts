@@ -83,7 +83,7 @@ describe.skipIf(!postgresAvailable)("a replica that loses its connection", () =>
     cut.gate.release();
     other.gate.release();
     const done = await onOther.waitForStatelessRunOutput(run.run_id);
-    expect(done.run?.status).toBe("success");
+    expect(done.run?.status, JSON.stringify(done.output)).toBe("success");
     expect(done.output).toMatchObject({ values: { reply: "done: cut" } });
 
     await vi.waitUntil(

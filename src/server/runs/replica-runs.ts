@@ -243,6 +243,7 @@ export class ReplicaRuns {
     const record = mine ?? followed ?? this.deps.records.fromStored(stored);
     record.attempt = claimed.attempt;
     record.lost = false;
+    record.unstored = undefined;
     await this.followed.catchUp(record);
     const agent = this.deps.agents.find(record.agent_id);
     if (claimed.attempt > this.deps.replicas.maxAttempts || !agent) {

@@ -86,6 +86,16 @@ export class RunEventLog {
     return fresh;
   }
 
+  /**
+   * Takes back the last `count` events {@link unsaved} handed out, because their write
+   * failed: the next write hands them out again. Call before any other write of the run.
+   */
+  giveBack(count: number): void {
+    const from = Math.max(this.saved - count, 0);
+    for (const { bytes } of this.kept.slice(from, this.saved)) this.keptBytes -= bytes;
+    this.saved = from;
+  }
+
   /** Drops the oldest saved events beyond the byte budget; the store still has them. */
   trim(): void {
     let drop = 0;

@@ -1,15 +1,25 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
+import { RunEndNotStoredError } from "../errors.js";
+import type { ACPServerLogger } from "../options.js";
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
 import type { ThreadStore } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import type { GraphState } from "./graph-state.js";
 import type { RunErrorReporter } from "./run-errors.js";
-import { executeLeg, failedOutcome, type LegGraph, type StopReason } from "./run-leg.js";
+import {
+  executeLeg,
+  failedOutcome,
+  isStoreAway,
+  type LegGraph,
+  type LegOutcome,
+  type StopReason,
+} from "./run-leg.js";
 import { now, type RunRecord, toWireRun } from "./run-record.js";
-import type { RunWrites } from "./run-writes.js";
+import type { RunEnd, RunWrites } from "./run-writes.js";
 
 /** What executing runs needs from the server. */
 export interface RunExecutionDeps {
@@ -26,6 +36,12 @@ export interface RunExecutionDeps {
   writes: RunWrites;
   /** Aborts once the server shuts down. */
   shutdown: AbortSignal;
+  /**
+   * Told of a run this process stopped executing that has not ended: it goes on in a
+   * replica (maybe this one, later), and its record here follows it from now on.
+   */
+  relinquished?: (record: RunRecord) => void;
+  logger: ACPServerLogger;
 }
 
 /**
@@ -54,7 +70,12 @@ export class RunExecutions {
     record.cancelling = undefined;
     record.events.onAppend = () => this.deps.writes.saveEventsSoon(record);
     this.live.set(record.run_id, record);
-    void this.setStatus(record, "pending", undefined, !inserted);
+    record.status = "pending";
+    record.output = undefined;
+    record.updated_at = now();
+    record.events.wake();
+    this.notify(record);
+    if (!inserted && !record.deleted) void this.deps.writes.save(record);
     record.leg = this.execute(record, agent, input, controller, previous).finally(() => {
       if (this.live.get(record.run_id) === record && record.status !== "pending") {
         this.live.delete(record.run_id);
@@ -81,11 +102,16 @@ export class RunExecutions {
       : { graph: agent.graph, checkpointed: true };
   }
 
-  /** Ends a run with `status` and `output`, stores it and frees its thread. */
+  /**
+   * Ends a run with `status` and `output` (and `event`, the one that ends its stream),
+   * stores it and frees its thread. Its readers and waiters see the end once it is
+   * stored; a run another replica took over meanwhile is not ended here but followed.
+   */
   async finish(
     record: RunRecord,
     status: Exclude<RunRecord["status"], "pending">,
     output: NonNullable<RunRecord["output"]>,
+    event?: RunEnd["event"],
   ): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined && output.type !== "interrupt") {
@@ -114,7 +140,8 @@ export class RunExecutions {
     // An execution the replicas' queue handed here frees the thread in the same write
     // as the run's end: a client that sees the run end, on any replica, sees it free.
     const withRun = this.deps.replicas !== undefined && record.attempt !== undefined;
-    await this.setStatus(record, status, output, true, withRun ? threadEnd : undefined);
+    const end: RunEnd = { status, output, ...(event ? { event } : {}) };
+    if (!(await this.storeEnd(record, end, withRun ? threadEnd : undefined))) return;
     if (threadEnd && !withRun && !record.lost) {
       const threads = this.deps.threads;
       await threads.patch(threadEnd.threadId, { status: threadEnd.status, updated_at: now() });
@@ -156,8 +183,9 @@ export class RunExecutions {
         timeout = AbortSignal.timeout(this.deps.runTimeoutMs);
       }
       const signal = timeout ? AbortSignal.any([stopped, timeout]) : stopped;
-      const outcome = signal.aborted
-        ? failedOutcome(record.run_id, undefined, stopReason())
+      // Stopped before it started: its stream shows no event of it.
+      const outcome: LegOutcome = signal.aborted
+        ? { ...failedOutcome(record.run_id, undefined, stopReason()), event: undefined }
         : await executeLeg(
             record,
             this.graphFor(record, agent),
@@ -166,13 +194,79 @@ export class RunExecutions {
             stopReason,
             this.deps.errors,
           );
-      if (outcome.handedOver) return await this.deps.writes.handBack(record);
-      await this.finish(record, outcome.status, outcome.output);
+      if (outcome.goesOn === "handover") return await this.deps.writes.handBack(record);
+      if (outcome.goesOn === "lost") return this.relinquish(record);
+      if (outcome.goesOn === "unavailable") return await this.storeAway(record, outcome);
+      await this.finish(record, outcome.status, outcome.output, outcome.event);
     } catch (err) {
+      if (isStoreAway(err) && !record.lost) {
+        return await this.storeAway(record, failedOutcome(record.run_id, undefined, undefined));
+      }
+      if (record.lost) return this.relinquish(record);
       const description = this.deps.errors.describe(record.run_id, err);
-      const { status, output } = failedOutcome(record.run_id, description, undefined);
-      await this.finish(record, status, output);
+      const { status, output, event } = failedOutcome(record.run_id, description, undefined);
+      await this.finish(record, status, output, event);
     }
+  }
+
+  /**
+   * The store was away while the run executed: the run did not fail. An execution
+   * owned through the replicas' queue gives the run back to it (a replica executes it
+   * again from its last checkpoint, once the database is back) and follows it; in a
+   * store one process owns there is no one to give it to, and it ends in error.
+   */
+  private async storeAway(record: RunRecord, outcome: LegOutcome): Promise<void> {
+    if (this.deps.replicas && record.attempt !== undefined) {
+      await this.deps.writes
+        .giveBack(record)
+        .catch((err) =>
+          this.deps.logger.warn(`run ${record.run_id} could not be given back: ${messageOf(err)}`),
+        );
+      return this.relinquish(record);
+    }
+    const description = "the store was unavailable while the run executed";
+    const failed = failedOutcome(record.run_id, description, undefined);
+    await this.finish(record, failed.status, failed.output, failed.event ?? outcome.event);
+  }
+
+  /**
+   * This process no longer executes the run, which has not ended: its record leaves the
+   * executing runs and follows the run wherever it goes on.
+   */
+  private relinquish(record: RunRecord): void {
+    record.attempt = undefined;
+    if (this.live.get(record.run_id) === record) this.live.delete(record.run_id);
+    this.deps.relinquished?.(record);
+  }
+
+  /**
+   * Stores the run's end; true once it is stored (and shown). False when the run is not
+   * ended here: another replica took it over (the record follows it), or the store
+   * stayed away past its retries (its waiters are told to wait again).
+   */
+  private async storeEnd(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<boolean> {
+    try {
+      if ((await this.deps.writes.end(record, end, threadEnd)) === "lost") {
+        this.relinquish(record);
+        return false;
+      }
+    } catch (err) {
+      if (err instanceof RunEndNotStoredError) {
+        this.deps.logger.warn(messageOf(err));
+        record.unstored = err;
+        record.events.wake();
+        if (this.deps.replicas && record.attempt !== undefined) this.relinquish(record);
+        return false;
+      }
+      // Not a store that is away: the end stands here, as the execution decided it.
+      this.deps.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`);
+      record.status = end.status;
+      record.output = end.output;
+      record.updated_at = now();
+      if (end.event) record.events.append(end.event);
+    }
+    this.notify(record);
+    return true;
   }
 
   /**
@@ -181,27 +275,16 @@ export class RunExecutions {
    */
   async endCancelled(record: RunRecord, action: CancelAction): Promise<void> {
     record.cancelling = action;
-    const { status, output } = failedOutcome(record.run_id, undefined, "cancel");
-    if (output.type === "error") record.events.append({ ...output, status });
-    await this.finish(record, status, output);
+    const { status, output, event } = failedOutcome(record.run_id, undefined, "cancel");
+    await this.finish(record, status, output, event);
   }
 
-  private async setStatus(
-    record: RunRecord,
-    status: RunRecord["status"],
-    output: RunRecord["output"],
-    store = true,
-    threadEnd?: ThreadEnd,
-  ): Promise<void> {
-    record.status = status;
-    record.output = output;
-    record.updated_at = now();
-    record.events.wake();
+  /** Calls the run's webhook with the run as it is now, when its agent takes callbacks. */
+  private notify(record: RunRecord): void {
     const agent = this.deps.agents.find(record.agent_id);
     if (record.creation.webhook && agent?.descriptor.specs.capabilities.callbacks === true) {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
     }
-    if (store && !record.deleted) await this.deps.writes.save(record, threadEnd);
   }
 }
 

@@ -1,6 +1,8 @@
 import { isRecord } from "../../core/json-guards.js";
 import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
+import { StoreUnavailableError } from "../errors.js";
 import type { ServableGraph } from "../options.js";
+import type { RunEventData } from "../stores/store.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import type { RunRecord } from "./run-record.js";
 import { toWire } from "./wire.js";
@@ -9,8 +11,19 @@ import { toWire } from "./wire.js";
 export interface LegOutcome {
   status: Exclude<RunStatus, "pending">;
   output: RunOutput;
-  /** Set when the leg stopped to be handed over to another replica: the run goes on. */
-  handedOver?: true;
+  /**
+   * The event that ends the leg on the run's stream (its last values, its interrupt,
+   * its error), not in the run's log yet: it is shown only once the end is stored with
+   * it, so that no stream shows an end that was not stored.
+   */
+  event?: RunEventData;
+  /**
+   * Set when the leg stopped but the run has not ended and goes on: handed over to
+   * another replica as this one shuts down (`handover`), taken over because this
+   * replica lost its connection to the database (`lost`), or stopped by the database
+   * being away (`unavailable`).
+   */
+  goesOn?: "handover" | "lost" | "unavailable";
 }
 
 /** The graph a leg executes, and whether it has a checkpointer to read its state from. */
@@ -21,9 +34,10 @@ export interface LegGraph {
 
 /**
  * Why a leg was stopped from outside: a cancel, the run's timeout, the server shutting
- * down (the run ends), or a replica shutting down that hands the run over (it goes on).
+ * down (the run ends), a replica shutting down that hands the run over, or one that
+ * lost its database connection and with it the run (it goes on elsewhere).
  */
-export type StopReason = "cancel" | "timeout" | "shutdown" | "handover";
+export type StopReason = "cancel" | "timeout" | "shutdown" | "handover" | "lost";
 
 /** A wire value the spec accepts where an agent-defined value goes (never null). */
 const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
@@ -97,29 +111,46 @@ export async function executeLeg(
       flush("pending");
       const payload = asValue(toWire(interrupt.value));
       const output = { type: "interrupt", interrupt: payload } as RunOutput;
-      record.events.append({
+      const event: RunEventData = {
         type: "interrupt",
         run_id: runId,
         status: "interrupted",
         interrupt: payload,
-      });
-      return { status: "interrupted", output };
+      };
+      return { status: "interrupted", output, event };
     }
     const values = last?.values ?? asValue(toWire(state?.values));
-    if (held) flush("success");
-    else if (wantValues) {
-      record.events.append({ type: "values", run_id: runId, status: "success", values });
-    }
-    return { status: "success", output: { type: "result", values } };
+    const output: RunOutput = { type: "result", values };
+    // The last values (held back until now) end the stream with status success.
+    if (!wantValues) return { status: "success", output };
+    return {
+      status: "success",
+      output,
+      event: { type: "values", run_id: runId, status: "success", values },
+    };
   } catch (err) {
     flush("pending");
     const stop = stopReason();
-    const outcome = failedOutcome(runId, stop ? undefined : errors.describe(runId, err), stop);
-    if (outcome.output.type === "error" && !outcome.handedOver) {
-      record.events.append({ ...outcome.output, status: outcome.status });
+    if (!stop && isStoreAway(err)) {
+      return {
+        ...errorOutcome("error", runId, 503, "the store is unavailable"),
+        goesOn: "unavailable",
+      };
     }
-    return outcome;
+    return failedOutcome(runId, stop ? undefined : errors.describe(runId, err), stop);
   }
+}
+
+/**
+ * True when a graph failed because the store (its checkpointer) could not be reached:
+ * the run did not fail, the database was away. A graph may wrap what its checkpointer
+ * threw; the causes are looked through.
+ */
+export function isStoreAway(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
 }
 
 /**
@@ -139,17 +170,26 @@ export function failedOutcome(
   stop: StopReason | undefined,
 ): LegOutcome {
   if (stop === "timeout") {
-    return errorOutcome("timeout", runId, 504, "the run took longer than the server allows");
+    return withEvent(
+      errorOutcome("timeout", runId, 504, "the run took longer than the server allows"),
+    );
   }
-  if (stop === "cancel") return errorOutcome("error", runId, 499, "the run was cancelled");
+  if (stop === "cancel")
+    return withEvent(errorOutcome("error", runId, 499, "the run was cancelled"));
   if (stop === "shutdown") {
-    return errorOutcome("error", runId, 503, "the server shut down while the run was executing");
+    return withEvent(
+      errorOutcome("error", runId, 503, "the server shut down while the run was executing"),
+    );
   }
   if (stop === "handover") {
     const outcome = errorOutcome("error", runId, 503, "the run is handed over to another replica");
-    return { ...outcome, handedOver: true };
+    return { ...outcome, goesOn: "handover" };
   }
-  return errorOutcome("error", runId, 500, description || "the agent failed");
+  if (stop === "lost") {
+    const outcome = errorOutcome("error", runId, 503, "the run is taken over by another replica");
+    return { ...outcome, goesOn: "lost" };
+  }
+  return withEvent(errorOutcome("error", runId, 500, description || "the agent failed"));
 }
 
 /** An outcome that ends a run in `status` with a `RunError` of `errcode`. */
@@ -160,4 +200,10 @@ export function errorOutcome(
   description: string,
 ): LegOutcome {
   return { status, output: { type: "error", run_id: runId, errcode, description } };
+}
+
+/** The outcome with its error as the event that ends the stream. */
+function withEvent(outcome: LegOutcome): LegOutcome {
+  if (outcome.output.type !== "error") return outcome;
+  return { ...outcome, event: { ...outcome.output, status: outcome.status } };
 }

@@ -1,4 +1,5 @@
 import type { RunStateful, RunStateless } from "../../models/index.js";
+import type { RunEndNotStoredError } from "../errors.js";
 import type { RunStore, StoredRun } from "../stores/store.js";
 import { RunEventLog } from "./run-events.js";
 
@@ -29,6 +30,11 @@ export interface RunRecord extends StoredRun {
    * here are told to ask again.
    */
   handedOver?: boolean;
+  /**
+   * Set when the run's end could not be stored before the store's retries ran out: the
+   * run has not ended, and its waiters here are told to wait again.
+   */
+  unstored?: RunEndNotStoredError;
 }
 
 /** The run as the wire shows it (`RunStateless` or `RunStateful`). */

@@ -1,22 +1,48 @@
 import { messageOf } from "../../core/message-of.js";
+import { sleep } from "../../core/sleep.js";
+import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
-import type { ServerStore, StoredEvent } from "../stores/store.js";
+import type { RunEventData, ServerStore, StoredEvent } from "../stores/store.js";
 import { type RunRecord, toStoredRun } from "./run-record.js";
+
+/** How long the end of a run is retried while the store is unavailable, by default, in ms. */
+export const DEFAULT_STORE_RETRY_MS = 30_000;
+
+/** The first and the longest wait between two tries of a write the store refused, in ms. */
+const FIRST_RETRY_DELAY_MS = 50;
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/** How a run ends: what its record becomes once the end is stored. */
+export interface RunEnd {
+  status: Exclude<RunRecord["status"], "pending">;
+  output: NonNullable<RunRecord["output"]>;
+  /** The event that ends its stream, shown once the end is stored with it. */
+  event?: RunEventData;
+}
 
 /**
  * The store writes of runs. Each run's writes are queued: a later write never overtakes
  * an earlier one. On a store shared by replicas, every write of an execution claimed
  * from their queue is fenced by its attempt: an execution that another replica took
  * over learns it at its next write, stops, and writes nothing more.
+ *
+ * A run's end is one atomic write (its last events, its terminal event and its status
+ * together), retried while the store is unavailable, and shown to the run's readers only
+ * once stored: no reader is told of an end that a crash could still undo.
  */
 export class RunWrites {
   /** The store writes of each run, in order: a later write never overtakes an earlier one. */
   private readonly writes = new Map<string, Promise<void>>();
 
+  /**
+   * @param retryMs how long a run's end (or its hand-back) is retried while the store is
+   *   unavailable before giving up with a `RunEndNotStoredError`.
+   */
   constructor(
     private readonly store: ServerStore,
     private readonly logger: ACPServerLogger,
+    private readonly retryMs = DEFAULT_STORE_RETRY_MS,
   ) {}
 
   private get replicas(): ReplicaCoordination | undefined {
@@ -39,35 +65,90 @@ export class RunWrites {
   }
 
   /**
-   * Writes the run's new events and then the run as it is now, after earlier writes;
-   * an execution owned through the replicas' queue also ends its thread (`threadEnd`)
-   * in that write.
+   * Writes the run as it is now (still pending, or waiting at an interrupt that a cancel
+   * ends) with its new events, after earlier writes. A failure is logged: the events
+   * go with the run's next write.
    */
-  save(record: RunRecord, threadEnd?: ThreadEnd): Promise<void> {
+  save(record: RunRecord): Promise<void> {
     const write = this.queue(record.run_id, async () => {
-      if (record.deleted) return;
-      if (record.lost) return;
-      const runs = this.store.runs;
+      if (record.deleted || record.lost) return;
       const events = record.events.unsaved();
-      if (events.length > 0) await this.appendEvents(record, events);
-      if (record.lost) return;
-      if (this.replicas && record.attempt !== undefined) {
-        const release = record.status !== "pending";
-        const owned = await this.replicas.updateOwned(
-          toStoredRun(record),
-          record.attempt,
-          release,
-          release ? threadEnd : undefined,
-        );
-        if (!owned) this.lose(record);
-        // The execution ended: later writes (a cancel at its interrupt) are no longer its own.
-        else if (release) record.attempt = undefined;
-      } else await runs.update(toStoredRun(record));
+      try {
+        if (this.replicas && record.attempt !== undefined) {
+          const release = record.status !== "pending";
+          const owned = await this.replicas.updateOwned(
+            toStoredRun(record),
+            record.attempt,
+            release,
+            undefined,
+            events,
+          );
+          if (!owned) this.lose(record);
+          else if (release) record.attempt = undefined;
+        } else await this.store.runs.update(toStoredRun(record), events);
+      } catch (err) {
+        record.events.giveBack(events.length);
+        throw err;
+      }
       record.events.trim();
     });
     return write.catch((err) =>
       this.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`),
     );
+  }
+
+  /**
+   * Stores the end of a run in one write: its unsaved events, the event that ends its
+   * stream and its end status (with `threadEnd`, an execution owned through the
+   * replicas' queue also frees its thread in that write). While the store is
+   * unavailable the write is tried again, waiting longer each time, for `retryMs` at
+   * most; then it fails with a `RunEndNotStoredError`, the run not ended. Only once
+   * stored does the record show the end to its readers and waiters.
+   *
+   * Resolves `lost` when another replica took the run over (nothing is written), else
+   * `ended`. Any other failure of the store is thrown, the run not ended.
+   */
+  end(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<"ended" | "lost"> {
+    return this.queue(record.run_id, async () => {
+      const updatedAt = new Date().toISOString();
+      if (record.deleted) {
+        applyEnd(record, end, updatedAt);
+        return "ended";
+      }
+      const events = record.events.unsaved();
+      const terminal: StoredEvent[] = end.event
+        ? [{ id: record.events.size + 1, data: end.event }]
+        : [];
+      const run = {
+        ...toStoredRun(record),
+        status: end.status,
+        output: end.output,
+        updated_at: updatedAt,
+        eventCount: record.events.size + terminal.length,
+      };
+      const all = [...events, ...terminal];
+      let stored: boolean;
+      try {
+        stored = await this.retrying(record, `run ${record.run_id}: its end`, async () => {
+          if (this.replicas && record.attempt !== undefined) {
+            return this.replicas.updateOwned(run, record.attempt, true, threadEnd, all);
+          }
+          await this.store.runs.update(run, all);
+          return true;
+        });
+      } catch (err) {
+        record.events.giveBack(events.length);
+        throw err;
+      }
+      if (!stored) {
+        this.lose(record);
+        return "lost";
+      }
+      if (this.replicas && record.attempt !== undefined) record.attempt = undefined;
+      applyEnd(record, end, updatedAt);
+      record.events.absorb(terminal);
+      return "ended";
+    });
   }
 
   /** Stores the events appended in this turn of the event loop, in one write. */
@@ -76,11 +157,18 @@ export class RunWrites {
     record.eventsQueued = true;
     queueMicrotask(() => {
       record.eventsQueued = false;
-      const events = record.events.unsaved();
-      if (events.length === 0 || record.deleted) return;
+      if (record.deleted) return;
       this.queue(record.run_id, async () => {
-        if (record.lost) return;
-        await this.appendEvents(record, events);
+        if (record.lost || record.deleted) return;
+        const events = record.events.unsaved();
+        if (events.length === 0) return;
+        try {
+          await this.appendEvents(record, events);
+        } catch (err) {
+          // They go with the run's next write.
+          record.events.giveBack(events.length);
+          throw err;
+        }
         record.events.trim();
       }).catch((err) =>
         this.logger.warn(`events of run ${record.run_id} could not be stored: ${messageOf(err)}`),
@@ -101,22 +189,37 @@ export class RunWrites {
    * checkpoint. This process writes nothing more of it; its waiters here are woken.
    */
   async handBack(record: RunRecord): Promise<void> {
-    const replicas = this.replicas as ReplicaCoordination;
-    const attempt = record.attempt as number;
-    await this.queue(record.run_id, async () => {
-      const events = record.events.unsaved();
-      if (events.length > 0) await this.appendEvents(record, events);
-      // False when another replica took it over already: it goes on there all the same.
-      await replicas.handOver(toStoredRun(record), attempt);
-    }).catch((err) =>
+    await this.giveBack(record).catch((err) =>
       // It stays owned by this replica, and is taken over once this one is gone, as
       // after a crash.
       this.logger.warn(`run ${record.run_id} could not be handed over: ${messageOf(err)}`),
     );
-    record.attempt = undefined;
-    record.lost = true;
     record.handedOver = true;
     record.events.wake();
+  }
+
+  /**
+   * Gives a run this process executes back to the replicas' queue, still pending, for
+   * a replica to execute again from its last checkpoint: retried while the store is
+   * unavailable, for `retryMs` at most. This process writes nothing more of it.
+   */
+  async giveBack(record: RunRecord): Promise<void> {
+    const replicas = this.replicas as ReplicaCoordination;
+    const attempt = record.attempt as number;
+    try {
+      await this.queue(record.run_id, async () => {
+        const events = record.events.unsaved();
+        await this.retrying(record, `run ${record.run_id}: its hand-back`, async () => {
+          if (events.length > 0) await this.appendEvents(record, events);
+          // False when another replica took it over already: it goes on there all the same.
+          await replicas.handOver(toStoredRun(record), attempt);
+          return true;
+        });
+      });
+    } finally {
+      record.attempt = undefined;
+      record.lost = true;
+    }
   }
 
   /** Another replica took the run over: this process stops it and writes nothing more. */
@@ -125,6 +228,35 @@ export class RunWrites {
     record.lost = true;
     this.logger.warn(`run ${record.run_id} was taken over by another replica`);
     record.controller?.abort();
+  }
+
+  /**
+   * Runs `write` until it succeeds, trying again while the store is unavailable with a
+   * growing wait, for `retryMs` at most (then a `RunEndNotStoredError`). Stops, with
+   * false, once the run was taken over by another replica: its writes are not its own.
+   */
+  private async retrying(
+    record: RunRecord,
+    what: string,
+    write: () => Promise<boolean>,
+  ): Promise<boolean> {
+    const started = Date.now();
+    let delay = FIRST_RETRY_DELAY_MS;
+    for (;;) {
+      if (record.lost) return false;
+      try {
+        return await write();
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        const waited = Date.now() - started;
+        if (waited + delay > this.retryMs) {
+          throw new RunEndNotStoredError(record.run_id, waited, err);
+        }
+        this.logger.warn(`${what} could not be stored (${messageOf(err)}): trying again`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+      }
+    }
   }
 
   /**
@@ -141,13 +273,23 @@ export class RunWrites {
   }
 
   /** Runs `job` after the writes queued for the run before it. */
-  private queue(runId: string, job: () => Promise<void>): Promise<void> {
+  private queue<T>(runId: string, job: () => Promise<T>): Promise<T> {
     const next = (this.writes.get(runId) ?? Promise.resolve()).then(job);
-    const settled = next.catch(() => undefined);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
     this.writes.set(runId, settled);
     void settled.then(() => {
       if (this.writes.get(runId) === settled) this.writes.delete(runId);
     });
     return next;
   }
+}
+
+/** The record as its end makes it: what its readers and waiters see from now on. */
+function applyEnd(record: RunRecord, end: RunEnd, updatedAt: string): void {
+  record.status = end.status;
+  record.output = end.output;
+  record.updated_at = updatedAt;
 }

@@ -1,0 +1,171 @@
+/**
+ * The database restarts (`pg_ctl restart -m fast`: every connection is terminated)
+ * while runs execute, clients wait on them and stream them, and new runs are created.
+ * The server lives through it; no client is told a run ended in error when it goes on
+ * to succeed; a request that needs the database while it is away is answered 503 with
+ * Retry-After, never 500; and every run the server acknowledged ends, exactly once.
+ *
+ * The test restarts a PostgreSQL server of its own (see `startTestCluster`), never the
+ * one the other tests share.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresStore } from "../../src/server/index.js";
+import {
+  postgresBinaries,
+  startTestCluster,
+  type TestCluster,
+} from "../helpers/postgres-cluster.js";
+import {
+  agentIds,
+  memoryLogger,
+  raw,
+  readSse,
+  startACPServer,
+  type TestACPServer,
+} from "../helpers/server.js";
+
+/** How many clients wait on, and how many stream, runs executing across the restart. */
+const WAITERS = 8;
+const STREAMS = 4;
+/** How many runs are created at most while the database restarts, and by how many clients. */
+const MAX_CREATES = 400;
+const CREATE_LANES = 4;
+/** How many times a client asks again after a 503 at most. */
+const MAX_ASKS = 100;
+
+interface RunAnswer {
+  run?: { run_id: string; status: string };
+  output?: { type: string; values?: { reply?: string }; errcode?: number };
+}
+
+describe.skipIf(postgresBinaries === undefined)("the database restarts under load", () => {
+  let cluster: TestCluster;
+  let server: TestACPServer;
+  const logger = memoryLogger();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => void unhandled.push(err);
+
+  beforeAll(async () => {
+    process.on("uncaughtException", onUnhandled);
+    process.on("unhandledRejection", onUnhandled);
+    cluster = await startTestCluster();
+    server = await startACPServer({
+      store: postgresStore(cluster.url, {
+        logger,
+        sweepIntervalMs: 200,
+        pollIntervalMs: 100,
+        rejoinMaxDelayMs: 200,
+      }),
+      logger,
+    });
+  });
+  afterAll(async () => {
+    server?.gate.release();
+    await server?.close();
+    await cluster?.remove();
+    process.off("uncaughtException", onUnhandled);
+    process.off("unhandledRejection", onUnhandled);
+  });
+
+  /** Waits for a run until it ends, asking again after each 503; every answer is checked. */
+  const waitUntilEnded = async (runId: string): Promise<RunAnswer> => {
+    for (let ask = 0; ask < MAX_ASKS; ask++) {
+      const answer = await raw(server.url, "GET", `/runs/${runId}/wait`);
+      if (answer.status === 503) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      expect(answer.status, answer.text).toBe(200);
+      const body = answer.body as RunAnswer;
+      if (body.run?.status !== "pending") return body;
+    }
+    throw new Error(`run ${runId} did not end after ${MAX_ASKS} waits`);
+  };
+
+  /** The terminal events (status other than pending) of a run's whole stored stream. */
+  const terminalEvents = async (runId: string): Promise<unknown[]> => {
+    const response = await fetch(`${server.url}/runs/${runId}/stream`, {
+      headers: { "last-event-id": "0" },
+    });
+    expect(response.status).toBe(200);
+    const { frames } = await readSse(response);
+    return frames
+      .map((f) => JSON.parse(f.data ?? "null") as { status?: string })
+      .filter((data) => data?.status !== undefined && data.status !== "pending");
+  };
+
+  it("answers no waiter falsely, never 500, and ends every acknowledged run once", async () => {
+    const created: string[] = [];
+    const create = async (agent: string, text: string) =>
+      raw(server.url, "POST", "/runs", { agent_id: agent, input: { text } });
+
+    // Runs that execute across the restart: waited for, and streamed.
+    for (let i = 0; i < WAITERS; i++) {
+      const answer = await create(agentIds.slow, `wait ${i}`);
+      expect(answer.status).toBe(200);
+      created.push((answer.body as { run_id: string }).run_id);
+    }
+    const waits = created.map((id) => raw(server.url, "GET", `/runs/${id}/wait`));
+    const streams = Array.from({ length: STREAMS }, (_, i) =>
+      fetch(`${server.url}/runs/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          agent_id: agentIds.slow,
+          input: { text: `stream ${i}` },
+          stream_mode: ["values"],
+          on_disconnect: "continue",
+        }),
+      }),
+    );
+    await server.gate.waitForStarted(WAITERS + STREAMS);
+
+    // Runs created while the database restarts: each is acknowledged, or refused 503.
+    let restarting = true;
+    const statuses: number[] = [];
+    const lanes = Array.from({ length: CREATE_LANES }, async (_, lane) => {
+      for (let i = 0; restarting && statuses.length < MAX_CREATES; i++) {
+        const answer = await create(agentIds.echo, `create ${lane}.${i}`);
+        statuses.push(answer.status);
+        if (answer.status === 503) {
+          expect(answer.text).toBeTruthy();
+        } else if (answer.status === 200) {
+          created.push((answer.body as { run_id: string }).run_id);
+        }
+      }
+    });
+    await cluster.restart();
+    restarting = false;
+    await Promise.all(lanes);
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+
+    server.gate.release();
+
+    // The waiters from before the restart: an answer they got is true, or a 503.
+    const answers = await Promise.all(waits);
+    for (const answer of answers) {
+      expect([200, 503], answer.text).toContain(answer.status);
+      if (answer.status === 200) {
+        expect((answer.body as RunAnswer).run?.status, answer.text).toBe("success");
+      }
+    }
+    // A stream shows at most one terminal event, and only the run's real end.
+    for (const response of await Promise.all(streams)) {
+      expect(response.status).toBe(200);
+      const { frames } = await readSse(response);
+      const ends = frames
+        .map((f) => JSON.parse(f.data ?? "null") as { status?: string })
+        .filter((data) => data?.status !== undefined && data.status !== "pending");
+      expect(ends.length).toBeLessThanOrEqual(1);
+      for (const end of ends) expect(end.status).toBe("success");
+    }
+
+    // Every acknowledged run ends in success, with one terminal event.
+    for (const runId of created) {
+      const done = await waitUntilEnded(runId);
+      expect(done.run?.status, JSON.stringify(done)).toBe("success");
+      expect(await terminalEvents(runId)).toHaveLength(1);
+    }
+    expect(unhandled).toEqual([]);
+  }, 120_000);
+});
