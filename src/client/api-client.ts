@@ -14,7 +14,12 @@ import {
   OpenApiException,
 } from "../core/errors.js";
 import { type FetchInit, fetchWithRetry, RetryDeadlineError } from "../core/fetch-with-retry.js";
-import { maxErrorBodyBytes, readBodyWithin, readTextCut } from "../core/read-body.js";
+import {
+  type BodyWatch,
+  maxErrorBodyBytes,
+  readBodyWithin,
+  readTextCut,
+} from "../core/read-body.js";
 import {
   headerCredentials,
   isCredentialHeaderName,
@@ -34,7 +39,7 @@ import {
 import { sleep } from "../core/sleep.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
-import { timeBoundBody } from "./body-time.js";
+import { bodyTimeWatch } from "./body-time.js";
 import {
   ApiClientConfiguration,
   type ApiClientConfigurationOptions,
@@ -207,7 +212,7 @@ export class ApiClient {
         throw await this.httpError(
           operation,
           response,
-          this.timeBound(operation, response, limits),
+          this.bodyWatch(operation, limits),
           request.redactor,
         ).catch((error: unknown) => {
           throw this.failure(error, operation, options.signal, deadline, request, limits);
@@ -225,7 +230,7 @@ export class ApiClient {
         throw await this.notEventStream(
           operation,
           response,
-          this.timeBound(operation, response, limits),
+          this.bodyWatch(operation, limits),
           request.redactor,
         );
       }
@@ -233,9 +238,10 @@ export class ApiClient {
       try {
         const max = limits.maxResponseBytes;
         rawData = await readBodyWithin(
-          this.timeBound(operation, response, limits),
+          response,
           max,
           () => new ApiResponseTooLargeError(max, operation.operationId),
+          this.bodyWatch(operation, limits),
         );
       } catch (error) {
         throw this.failure(error, operation, options.signal, deadline, request, limits);
@@ -248,15 +254,15 @@ export class ApiClient {
   }
 
   /**
-   * `response` with its body bounded in time by `responseIdleTimeout` and
+   * What bounds the read of a body in time: `responseIdleTimeout` and
    * `responseBodyTimeout`. A wait's body is bounded only once it starts, and only
    * by the silence: its server may hold it back, or send keep-alive bytes, for as
    * long as the run goes on.
    */
-  private timeBound(operation: Operation, response: Response, limits: ClientLimits): Response {
+  private bodyWatch(operation: Operation, limits: ClientLimits): BodyWatch | undefined {
     const id = operation.operationId;
     const waits = operation.waits;
-    return timeBoundBody(response, {
+    return bodyTimeWatch({
       idleMs: limits.responseIdleTimeout,
       idleFromFirstByte: waits,
       totalMs: waits ? Number.POSITIVE_INFINITY : limits.responseBodyTimeout,
@@ -352,18 +358,18 @@ export class ApiClient {
   }
 
   /**
-   * Reads an error response into the exception class of its status; its body is
-   * read from `readable` (the response, time-bounded). A body cut by a time limit
-   * fails the call with that limit's error; any other failed read leaves it empty.
+   * Reads an error response into the exception class of its status, its body read
+   * under `watch`. A body cut by a time limit fails the call with that limit's
+   * error; any other failed read leaves it empty.
    */
   private async httpError(
     operation: Operation,
     response: Response,
-    readable: Response,
+    watch: BodyWatch | undefined,
     redactor: SecretRedactor,
   ): Promise<ApiException> {
     const body = redactor.redact(
-      await readTextCut(readable, maxErrorBodyBytes).catch(emptyUnlessTimeLimit),
+      await readTextCut(response, maxErrorBodyBytes, watch).catch(emptyUnlessTimeLimit),
     );
     let data: unknown = body;
     let json = false;
@@ -393,16 +399,18 @@ export class ApiClient {
 
   /**
    * The error for a stream answer in another format, which would otherwise read as
-   * an empty stream; the start of its body (read from `readable`) shows what came.
+   * an empty stream; the start of its body (read under `watch`) shows what came.
    */
   private async notEventStream(
     operation: Operation,
     response: Response,
-    readable: Response,
+    watch: BodyWatch | undefined,
     redactor: SecretRedactor,
   ): Promise<OpenApiException> {
     const type = response.headers.get("content-type");
-    const text = redactor.redact(await readTextCut(readable, 200).catch(emptyUnlessTimeLimit));
+    const text = redactor.redact(
+      await readTextCut(response, 200, watch).catch(emptyUnlessTimeLimit),
+    );
     return new ApiValueError(
       `${operation.operationId}: expected a text/event-stream answer, got ${type} (${text.slice(0, 80)})`,
     );

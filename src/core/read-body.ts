@@ -5,24 +5,42 @@
  */
 
 /**
+ * What watches a body as it is read, and may stop the read: time limits, say. It
+ * hears of every chunk, and the read ends with the error it stops it with.
+ */
+export interface BodyWatch {
+  /** The read starts; calling `stop` cancels the body and fails the read with `error`. */
+  start(stop: (error: Error) => void): void;
+  /** A chunk of `size` bytes arrived. */
+  chunk(size: number): void;
+  /** The read is over, whatever its end. */
+  end(): void;
+}
+
+/**
  * The whole body of `response`, or `tooLarge()` thrown once it holds more than
  * `max` bytes (decompressed). A body with a `Content-Length` over the limit
- * fails before any byte is read.
+ * fails before any byte is read. `watch` hears of each chunk and may stop the read.
  */
 export async function readBodyWithin(
   response: Response,
   max: number,
   tooLarge: () => Error,
+  watch?: BodyWatch,
 ): Promise<Uint8Array> {
-  if (max === Number.POSITIVE_INFINITY) return new Uint8Array(await response.arrayBuffer());
-  const declared = declaredLength(response);
+  const declared = max === Number.POSITIVE_INFINITY ? undefined : declaredLength(response);
   if (declared !== undefined && declared > max) {
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
   // A declared length within the limit holds: fetch fails a body longer than it says.
-  if (declared !== undefined) return new Uint8Array(await response.arrayBuffer());
-  return readStreamWithin(response.body, max, tooLarge);
+  // A watched body is read chunk by chunk, so that the watch sees each one.
+  if (watch === undefined && (declared !== undefined || max === Number.POSITIVE_INFINITY)) {
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  const { bytes, complete } = await readUpTo(response.body, max, watch);
+  if (!complete) throw tooLarge();
+  return bytes;
 }
 
 /** The whole of `body`, or `tooLarge()` thrown once it holds more than `max` bytes. */
@@ -39,9 +57,16 @@ export async function readStreamWithin(
 /** How much of an error answer's body is read: enough for any message, however large the body. */
 export const maxErrorBodyBytes = 64 * 1024;
 
-/** The body as text, cut after `max` bytes: for error answers, whose size says nothing. */
-export async function readTextCut(response: Response, max: number): Promise<string> {
-  const { bytes } = await readUpTo(response.body, max);
+/**
+ * The body as text, cut after `max` bytes: for error answers, whose size says
+ * nothing. `watch` hears of each chunk and may stop the read.
+ */
+export async function readTextCut(
+  response: Response,
+  max: number,
+  watch?: BodyWatch,
+): Promise<string> {
+  const { bytes } = await readUpTo(response.body, max, watch);
   return new TextDecoder().decode(bytes);
 }
 
@@ -52,16 +77,31 @@ export async function readTextCut(response: Response, max: number): Promise<stri
 async function readUpTo(
   body: ReadableStream<Uint8Array> | null,
   max: number,
+  watch?: BodyWatch,
 ): Promise<{ bytes: Uint8Array; complete: boolean }> {
   if (!body) return { bytes: new Uint8Array(), complete: true };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let complete = true;
+  let stopped: Error | undefined;
+  // Cancelling ends a pending read as if the body had ended: `stopped` tells them apart.
+  watch?.start((error) => {
+    stopped ??= error;
+    reader.cancel(error).catch(() => undefined);
+  });
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        throw stopped ?? error;
+      }
+      if (stopped) throw stopped;
+      const { done, value } = read;
       if (done) break;
+      watch?.chunk(value.length);
       if (size + value.length > max) {
         chunks.push(value.subarray(0, max - size));
         size = max;
@@ -72,6 +112,7 @@ async function readUpTo(
       size += value.length;
     }
   } finally {
+    watch?.end();
     if (!complete) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
