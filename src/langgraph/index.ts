@@ -1,3 +1,4 @@
+export * from "./a2a/index.js";
 export * from "./acp-node.js";
 export * from "./api-bridge.js";
 export type { InterruptPayloadShape } from "./interrupt-payload.js";

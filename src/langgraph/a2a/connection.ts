@@ -1,0 +1,181 @@
+/**
+ * The SDK client an A2ANode talks through, built from an agent card or its URL. The
+ * node's credentials (fixed headers, or an SDK `AuthenticationHandler`) go only to
+ * trusted origins: the one the card was read from, or those of the interfaces of a
+ * card given by hand, plus any named in `trustedOrigins`. A card is data from the
+ * network, and may name an interface on any host; requests there go without
+ * credentials, and a redirect to another origin is not followed.
+ */
+import type { AgentCard } from "@a2a-js/sdk";
+import {
+  type AuthenticationHandler,
+  type Client,
+  ClientFactory,
+  createAuthenticatingFetchWithRetry,
+  DefaultAgentCardResolver,
+  type HttpHeaders,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+} from "@a2a-js/sdk/client";
+import { fetchFollowingRedirects, type RedirectRules } from "../../client/redirects.js";
+import { ApiTypeError } from "../../core/errors.js";
+import { headerCredentials, isCredentialHeaderName } from "../../core/redact.js";
+import { defaultClientLimits } from "../../index.js";
+
+/** The transports A2ANode can use: JSON-RPC and HTTP+JSON (REST). */
+export type A2ATransport = "JSONRPC" | "HTTP+JSON";
+
+/** How to reach an A2A agent and authenticate to it. */
+export interface A2AConnectionOptions {
+  /** Headers sent with every request to a trusted origin, e.g. `{ authorization: "Bearer ..." }`. */
+  headers?: Record<string, string>;
+  /**
+   * The SDK's pluggable authentication (`@a2a-js/sdk/client`), for credentials that
+   * change or are obtained on a 401; used for trusted origins only, beside `headers`.
+   */
+  authHandler?: AuthenticationHandler;
+  /**
+   * More origins (`https://host:port`) that may receive the credentials. By default
+   * only the card's own origin does (see the file comment).
+   */
+  trustedOrigins?: string[];
+  /** The transport to use when the card offers several; the card's order decides otherwise. */
+  transport?: A2ATransport;
+  /** How many redirects a request with credentials follows (same origin only). Default 5. */
+  maxRedirects?: number;
+}
+
+/** An SDK client with what the node needs to know of it. */
+export interface A2AConnection {
+  client: Client;
+  card: AgentCard;
+  /** The credentials of the fixed headers, to hide in error messages. */
+  secrets: string[];
+}
+
+/** The card's URL from what the user gave: a `.json` URL as it is, else a base URL. */
+export function cardLocation(url: string): { base: string; path: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ApiTypeError(`the agent card URL ${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ApiTypeError(`the agent card URL must be http or https, got ${parsed.protocol}`);
+  }
+  // A full card URL is read as it is; a base URL needs its trailing slash, or the
+  // SDK's relative well-known path would replace its last segment.
+  if (parsed.pathname.endsWith(".json")) return { base: parsed.href, path: "" };
+  if (!parsed.pathname.endsWith("/")) parsed.pathname = `${parsed.pathname}/`;
+  return { base: parsed.href, path: undefined };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function plainHeaders(headers: HeadersInit | undefined): Record<string, string> {
+  return Object.fromEntries(new Headers(headers).entries());
+}
+
+function requestUrl(input: string | URL | Request): string {
+  if (typeof input === "string") return input;
+  return input instanceof URL ? input.href : input.url;
+}
+
+/**
+ * A `fetch` that adds the credentials for trusted origins only, and follows no
+ * redirect of a credentialed request to another origin.
+ */
+function credentialedFetch(
+  trusted: ReadonlySet<string>,
+  options: A2AConnectionOptions,
+): typeof fetch {
+  const rules: RedirectRules = {
+    crossOrigin: "refuse",
+    max: options.maxRedirects ?? defaultClientLimits.maxRedirects,
+    isCredentialHeader: isCredentialHeaderName,
+    credentialQueryNames: [],
+    operationId: "A2A",
+  };
+  const safe = ((input: string | URL | Request, init?: RequestInit) =>
+    fetchFollowingRedirects(
+      requestUrl(input),
+      { ...init, headers: plainHeaders(init?.headers) },
+      rules,
+    )) as typeof fetch;
+  const fixed = options.headers ?? {};
+  const user = options.authHandler;
+  const handler: AuthenticationHandler = {
+    headers: async () => ({ ...fixed, ...((await user?.headers()) ?? {}) }),
+    shouldRetryWithHeaders: async (req, res) => {
+      const next = await user?.shouldRetryWithHeaders(req, res);
+      return next === undefined ? undefined : ({ ...fixed, ...next } satisfies HttpHeaders);
+    },
+    ...(user?.onSuccessfulRetry ? { onSuccessfulRetry: user.onSuccessfulRetry.bind(user) } : {}),
+  };
+  const authed = createAuthenticatingFetchWithRetry(safe, handler);
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const origin = originOf(requestUrl(input));
+    return origin !== undefined && trusted.has(origin) ? authed(input, init) : fetch(input, init);
+  }) as typeof fetch;
+}
+
+function factoryFor(fetchImpl: typeof fetch, options: A2AConnectionOptions): ClientFactory {
+  return new ClientFactory({
+    transports: [
+      new JsonRpcTransportFactory({ fetchImpl }),
+      new RestTransportFactory({ fetchImpl }),
+    ],
+    cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+    ...(options.transport ? { preferredTransports: [options.transport] } : {}),
+  });
+}
+
+function secretsOf(options: A2AConnectionOptions): string[] {
+  return headerCredentials(options.headers ?? {});
+}
+
+function trustedOrigins(first: Iterable<string>, options: A2AConnectionOptions): Set<string> {
+  const origins = new Set(first);
+  for (const given of options.trustedOrigins ?? []) {
+    const origin = originOf(given);
+    if (origin === undefined) {
+      throw new ApiTypeError(`trustedOrigins: ${JSON.stringify(given)} is not a URL`);
+    }
+    origins.add(origin);
+  }
+  return origins;
+}
+
+/** Reads the card at `url` (a base URL or the card's own URL) and builds a client from it. */
+export async function connectByUrl(
+  url: string,
+  options: A2AConnectionOptions,
+): Promise<A2AConnection> {
+  const { base, path } = cardLocation(url);
+  const trusted = trustedOrigins([new URL(base).origin], options);
+  const factory = factoryFor(credentialedFetch(trusted, options), options);
+  const resolver = factory.options.cardResolver as DefaultAgentCardResolver;
+  const card = await resolver.resolve(base, path);
+  const client = await factory.createFromAgentCard(card);
+  return { client, card, secrets: secretsOf(options) };
+}
+
+/** Builds a client from a card given by hand; its interfaces' origins are trusted. */
+export async function connectByCard(
+  card: AgentCard,
+  options: A2AConnectionOptions,
+): Promise<A2AConnection> {
+  const own = (card.supportedInterfaces ?? []).flatMap((i) => originOf(i.url) ?? []);
+  const trusted = trustedOrigins(own, options);
+  const client = await factoryFor(credentialedFetch(trusted, options), options).createFromAgentCard(
+    card,
+  );
+  return { client, card, secrets: secretsOf(options) };
+}
