@@ -32,6 +32,22 @@ const THREAD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  */
 export const isThreadId = (id: string) => THREAD_ID.test(id) && !(id in Object.prototype);
 
+/**
+ * What a checkpoint id may be: the checkpointer's ids are UUIDs, and one with a control
+ * character (a NUL, which PostgreSQL refuses in text) names none, so it never reaches it.
+ */
+const CHECKPOINT_ID = /^[^\p{Cc}]{1,256}$/u;
+
+/** Refuses an id that cannot name a checkpoint; `path` is where the request gave it. */
+function checkCheckpointId(id: string, path: string): void {
+  if (!CHECKPOINT_ID.test(id)) {
+    throw new InvalidRequestError(
+      `${path} is not a checkpoint id (1-256 characters, no control characters)`,
+      path,
+    );
+  }
+}
+
 /** A new thread's record. */
 export function newThread(threadId: string, metadata: Record<string, unknown> = {}): StoredThread {
   const at = new Date().toISOString();
@@ -128,6 +144,9 @@ export class ThreadService {
       { metadata: body.metadata, values: body.values, messages: body.messages },
       this.deps.limits,
     );
+    if (body.checkpoint) {
+      checkCheckpointId(body.checkpoint.checkpoint_id, "checkpoint.checkpoint_id");
+    }
     const touchesState =
       body.values !== undefined || body.messages !== undefined || body.checkpoint !== undefined;
     if (touchesState) await this.whileHeld(threadId, () => this.updateState(record, body));
@@ -163,6 +182,7 @@ export class ThreadService {
 
   /** The thread's states, newest first. */
   async history(threadId: string, limit: number, before?: string): Promise<ThreadState[]> {
+    if (before !== undefined) checkCheckpointId(before, "before");
     const record = await this.record(threadId);
     const graph = this.agentOf(record).graph;
     const states: ThreadState[] = [];
