@@ -207,16 +207,13 @@ export class ApiClient {
       } catch (error) {
         throw this.failure(error, operation, options.signal, deadline, request, limits);
       }
-      if (mode === "raw") return response;
-      if (!response.ok) {
+      if (!response.ok && mode !== "raw") {
         throw await this.httpError(
           operation,
           response,
           this.bodyWatch(operation, limits),
           request.redactor,
-        ).catch((error: unknown) => {
-          throw this.failure(error, operation, options.signal, deadline, request, limits);
-        });
+        );
       }
       if (this.configuration.debug) {
         this.log(
@@ -225,6 +222,7 @@ export class ApiClient {
           ),
         );
       }
+      if (mode === "raw") return response;
       if (mode === "stream") {
         if (isEventStream(response)) return response;
         throw await this.notEventStream(
