@@ -68,6 +68,12 @@ export interface ACPServerOptions {
    * deleted, or until a bounded store drops them.
    */
   finishedRunTtlMs?: number;
+  /**
+   * How long a run's end is written again while the store is unavailable (a database
+   * restarting), waiting longer after each try, before its waiters are answered 503 and
+   * told to wait again, in ms. Default 30000.
+   */
+  storeRetryMs?: number;
   /** How often an idle stream sends a keep-alive comment, in ms. Default 15000. */
   keepAliveMs?: number;
   /**

@@ -71,6 +71,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     ...(options.finishedRunTtlMs !== undefined
       ? { finishedRunTtlMs: options.finishedRunTtlMs }
       : {}),
+    ...(options.storeRetryMs !== undefined ? { storeRetryMs: options.storeRetryMs } : {}),
   });
   const threads = new ThreadService({
     store: store.threads,
