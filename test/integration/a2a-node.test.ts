@@ -173,7 +173,7 @@ describe("A2ANode in a graph", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeStateError);
     const out = await graphOf(node).invoke({ job: { request: { city: "Oslo" } } });
-    expect(out.job.result.received).toEqual({ city: "Oslo" });
+    expect(out.job.result).toEqual({ received: { city: "Oslo" }, turn: 1 });
   });
 });
 

@@ -121,7 +121,9 @@ export class TaskDriver {
   private async recover(): Promise<Task | undefined> {
     const { tag } = this.options;
     if (tag === undefined) return undefined;
-    const id = this.options.knownTasks.get(tag) ?? (await this.findTagged());
+    const id =
+      this.options.knownTasks.get(tag) ??
+      (await this.findTagged(TaskState.TASK_STATE_INPUT_REQUIRED, () => true, this.options.signal));
     if (id === undefined) {
       if (this.skip > 0) {
         throw new A2AProtocolError(
@@ -146,25 +148,27 @@ export class TaskDriver {
     return task;
   }
 
-  /** The id of the task of this context whose first message carries the tag, waiting for input. */
-  private async findTagged(): Promise<string | undefined> {
+  /**
+   * The id of the newest task of this context in `status` (any state for
+   * `TASK_STATE_UNSPECIFIED`) whose first message carries the tag and that `accept`
+   * takes.
+   */
+  private async findTagged(
+    status: TaskState,
+    accept: (task: Task) => boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
     const { contextId, tag } = this.options;
     if (contextId === undefined || tag === undefined) return undefined;
     let pageToken = "";
     for (let page = 0; page < this.options.maxTaskListPages; page++) {
       const list = await this.call("ListTasks", () =>
         this.options.client.listTasks(
-          {
-            tenant: "",
-            contextId,
-            status: TaskState.TASK_STATE_INPUT_REQUIRED,
-            pageToken,
-            statusTimestampAfter: undefined,
-          },
-          this.requestOptions(),
+          { tenant: "", contextId, status, pageToken, statusTimestampAfter: undefined },
+          signal ? { signal } : {},
         ),
       );
-      const found = list.tasks.find((task) => taggedWith(task, tag));
+      const found = list.tasks.find((task) => taggedWith(task, tag) && accept(task));
       if (found) return found.id;
       if (!list.nextPageToken) return undefined;
       pageToken = list.nextPageToken;
@@ -269,15 +273,22 @@ export class TaskDriver {
     }
   }
 
-  /** Stops the remote task after the parent aborted; best effort, never throws. */
+  /**
+   * Stops the remote task after the parent aborted; best effort, never throws. A task
+   * whose id is not known yet (a blocking send) is looked for by its tag, which needs
+   * the parent's thread.
+   */
   private async cancelRemote(): Promise<void> {
-    const id = this.taskId ?? (await this.findTagged().catch(() => undefined));
+    // The parent's signal is spent: these requests have a time limit of their own.
+    const signal = AbortSignal.timeout(this.options.cancelTimeout);
+    const id =
+      this.taskId ??
+      (await this.findTagged(TaskState.TASK_STATE_UNSPECIFIED, isUnderWay, signal).catch(
+        () => undefined,
+      ));
     if (id === undefined) return;
     await this.options.client
-      .cancelTask(
-        { tenant: "", id, metadata: undefined },
-        { signal: AbortSignal.timeout(this.options.cancelTimeout) },
-      )
+      .cancelTask({ tenant: "", id, metadata: undefined }, { signal })
       .catch(() => undefined);
   }
 
@@ -302,6 +313,17 @@ export class TaskDriver {
       this.options.signal,
     );
   }
+}
+
+/** Whether the task has not ended. */
+function isUnderWay(task: Task): boolean {
+  const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+  return (
+    state === TaskState.TASK_STATE_SUBMITTED ||
+    state === TaskState.TASK_STATE_WORKING ||
+    state === TaskState.TASK_STATE_INPUT_REQUIRED ||
+    state === TaskState.TASK_STATE_AUTH_REQUIRED
+  );
 }
 
 /** Whether the task was started by a message (or carries metadata) with the tag. */
