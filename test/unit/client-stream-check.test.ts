@@ -47,7 +47,8 @@ const optionalFields: Record<string, readonly string[]> = {
 /** `data` as the client reads it: a `null` in an optional field is an absent field. */
 function withoutNullOptionals(data: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...data };
-  const type = String(copy.type);
+  // Not `String(copy.type)`: a generated object may have a `toString` that is no function.
+  const type = typeof copy.type === "string" ? copy.type : "";
   for (const key of Object.hasOwn(optionalFields, type) ? (optionalFields[type] ?? []) : []) {
     if (copy[key] === null) delete copy[key];
   }
