@@ -12,7 +12,11 @@ import {
   OpenApiException,
 } from "../core/errors.js";
 
-/** Every limit of the client. `Infinity` turns a limit off. */
+/**
+ * Every limit of the client. `Infinity` turns a limit off. They are set in a
+ * configuration's `limits`, for one request in `RequestOptions.limits`, or from
+ * the environment as the JSON object `<prefix>LIMITS` (`fromEnvPrefix`).
+ */
 export interface ClientLimits {
   /**
    * The largest response body read into memory, in bytes (after decompression).
@@ -34,7 +38,7 @@ export interface ClientLimits {
    * The longest silence inside a response body that is read into memory, in ms:
    * no byte for this long ends the call with `ApiResponseIdleError`. It runs from
    * the response's headers on, so a server that sends its headers and then nothing
-   * is cut. Any byte counts (keep-alive whitespace too): a slow server that keeps
+   * is cut; the wait for the headers is the `timeout` option's. Any byte counts (keep-alive whitespace too): a slow server that keeps
    * sending is never idle, and {@link responseBodyTimeout} bounds it instead.
    *
    * For operations that wait for a run (`runs/{id}/wait`, create-and-wait) it runs
