@@ -163,6 +163,14 @@ describe("streamIdleTimeout", () => {
     expect(ids).toEqual([]);
     expect(error).toMatchObject({ name: "ApiStreamIdleError", lastEventId: undefined });
   });
+
+  it("is set per request, over the configuration", async () => {
+    scenario = (_req, res) => startSse(res);
+    const { error } = await drain(
+      client().streamStatelessRunOutput(runId, { limits: { streamIdleTimeout: 150 } }),
+    );
+    expect(error).toMatchObject({ name: "ApiStreamIdleError", value: 150 });
+  });
 });
 
 /** Writes `text` a piece at a time, `gapMs` apart, then ends the answer. */
