@@ -33,6 +33,11 @@ const State = Annotation.Root({
   last: Annotation<Record<string, unknown>>,
 });
 
+/** The value of the first interrupt a graph paused on. */
+function questionOf(out: unknown): unknown {
+  return (out as { __interrupt__?: { value: unknown }[] }).__interrupt__?.[0]?.value;
+}
+
 let acp: TestACPServer;
 let agents: A2AAgents;
 
@@ -109,9 +114,9 @@ describe("ACP and A2A agents in one graph", () => {
     const config = { configurable: { thread_id: "mixed" } };
 
     const paused = await graph.invoke({ first: { input: { text: "a party" } } }, config);
-    expect(paused.__interrupt__?.[0]?.value).toEqual({ question: "Which name?" });
+    expect(questionOf(paused)).toEqual({ question: "Which name?" });
     const again = await graph.invoke(new Command({ resume: "Ada" }), config);
-    expect(again.__interrupt__?.[0]?.value).toBe("Which colour?");
+    expect(questionOf(again)).toBe("Which colour?");
     const done = await graph.invoke(new Command({ resume: "teal" }), config);
 
     expect(done.first.output).toMatchObject({ reply: "echo: a party" });
