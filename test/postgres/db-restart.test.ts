@@ -1,6 +1,7 @@
 /**
  * The database restarts (`pg_ctl restart -m fast`: every connection is terminated)
- * while runs execute, clients wait on them and stream them, and new runs are created.
+ * while runs execute in one of two replicas, clients wait on them (in that replica and
+ * in the other, which follows them) and stream them, and new runs are created on both.
  * The server lives through it; no client is told a run ended in error when it goes on
  * to succeed; a request that needs the database while it is away is answered 503 with
  * Retry-After, never 500; and every run the server acknowledged ends, exactly once.
@@ -8,7 +9,7 @@
  * The test restarts a PostgreSQL server of its own (see `startTestCluster`), never the
  * one the other tests share.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { postgresStore } from "../../src/server/index.js";
 import {
   postgresBinaries,
@@ -40,8 +41,9 @@ interface RunAnswer {
 
 describe.skipIf(postgresBinaries === undefined)("the database restarts under load", () => {
   let cluster: TestCluster;
+  /** The replica the runs are created on (and execute in), and one that follows them. */
   let server: TestACPServer;
-  const logger = memoryLogger();
+  let follower: TestACPServer;
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => void unhandled.push(err);
 
@@ -49,19 +51,25 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
     process.on("uncaughtException", onUnhandled);
     process.on("unhandledRejection", onUnhandled);
     cluster = await startTestCluster();
-    server = await startACPServer({
-      store: postgresStore(cluster.url, {
+    const start = () => {
+      const logger = memoryLogger();
+      return startACPServer({
+        store: postgresStore(cluster.url, {
+          logger,
+          sweepIntervalMs: 200,
+          pollIntervalMs: 100,
+          rejoinMaxDelayMs: 200,
+        }),
         logger,
-        sweepIntervalMs: 200,
-        pollIntervalMs: 100,
-        rejoinMaxDelayMs: 200,
-      }),
-      logger,
-    });
+      });
+    };
+    server = await start();
+    follower = await start();
   });
   afterAll(async () => {
     server?.gate.release();
-    await server?.close();
+    follower?.gate.release();
+    await Promise.all([server?.close(), follower?.close()]);
     await cluster?.remove();
     process.off("uncaughtException", onUnhandled);
     process.off("unhandledRejection", onUnhandled);
@@ -96,8 +104,11 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
 
   it("answers no waiter falsely, never 500, and ends every acknowledged run once", async () => {
     const created: string[] = [];
-    const create = async (agent: string, text: string) =>
-      raw(server.url, "POST", "/runs", { agent_id: agent, input: { text } });
+    const create = async (agent: string, text: string, onFollower = false) =>
+      raw((onFollower ? follower : server).url, "POST", "/runs", {
+        agent_id: agent,
+        input: { text },
+      });
 
     // Runs that execute across the restart: waited for, and streamed.
     for (let i = 0; i < WAITERS; i++) {
@@ -105,7 +116,10 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
       expect(answer.status).toBe(200);
       created.push((answer.body as { run_id: string }).run_id);
     }
-    const waits = created.map((id) => raw(server.url, "GET", `/runs/${id}/wait`));
+    // Half of the waiters wait in the replica that executes the run, half in the other.
+    const waits = created.map((id, i) =>
+      raw((i % 2 === 0 ? server : follower).url, "GET", `/runs/${id}/wait`),
+    );
     const streams = Array.from({ length: STREAMS }, (_, i) =>
       fetch(`${server.url}/runs/stream`, {
         method: "POST",
@@ -118,14 +132,17 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
         }),
       }),
     );
-    await server.gate.waitForStarted(WAITERS + STREAMS);
+    await vi.waitUntil(() => server.gate.started + follower.gate.started >= WAITERS + STREAMS, {
+      timeout: 15_000,
+      interval: 20,
+    });
 
     // Runs created while the database restarts: each is acknowledged, or refused 503.
     let restarting = true;
     const statuses: number[] = [];
     const lanes = Array.from({ length: CREATE_LANES }, async (_, lane) => {
       for (let i = 0; restarting && statuses.length < MAX_CREATES; i++) {
-        const answer = await create(agentIds.echo, `create ${lane}.${i}`);
+        const answer = await create(agentIds.echo, `create ${lane}.${i}`, lane % 2 === 1);
         statuses.push(answer.status);
         if (answer.status === 503) {
           expect(answer.text).toBeTruthy();
@@ -140,6 +157,7 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
     expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
 
     server.gate.release();
+    follower.gate.release();
 
     // The waiters from before the restart: an answer they got is true, or a 503.
     const answers = await Promise.all(waits);
@@ -152,6 +170,7 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
     // A stream shows at most one terminal event, and only the run's real end.
     for (const response of await Promise.all(streams)) {
       expect(response.status).toBe(200);
+      created.push((response.headers.get("content-location") ?? "").replace("/runs/", ""));
       const { frames } = await readSse(response);
       const ends = frames
         .map((f) => JSON.parse(f.data ?? "null") as { status?: string })

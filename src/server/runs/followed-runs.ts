@@ -7,12 +7,19 @@ import type { RunRecord } from "./run-record.js";
 /** How many events one read of a run's log takes. */
 const BATCH = 100;
 
+/** The first and the longest wait before a failed read of a followed run is tried again, in ms. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 2_000;
+
 /** A run executing in another replica, whose changes this process follows for its readers. */
 interface Followed {
   record: RunRecord;
   unwatch: () => void;
   refreshing: boolean;
   again: boolean;
+  /** The wait before the next try after a failed read (the store away); 0 after a success. */
+  retryMs: number;
+  retry?: NodeJS.Timeout;
 }
 
 /**
@@ -70,7 +77,13 @@ export class FollowedRuns {
     }
     const known = this.followed.get(record.run_id);
     if (known) return known.record;
-    const entry: Followed = { record, unwatch: () => undefined, refreshing: false, again: false };
+    const entry: Followed = {
+      record,
+      unwatch: () => undefined,
+      refreshing: false,
+      again: false,
+      retryMs: 0,
+    };
     this.followed.set(record.run_id, entry);
     entry.unwatch = this.replicas.watch(record.run_id, () => this.refresh(entry));
     // What changed before the watch began.
@@ -80,7 +93,9 @@ export class FollowedRuns {
 
   /** Stops following run `runId`. */
   unfollow(runId: string): void {
-    this.followed.get(runId)?.unwatch();
+    const entry = this.followed.get(runId);
+    entry?.unwatch();
+    clearTimeout(entry?.retry);
     this.followed.delete(runId);
   }
 
@@ -91,6 +106,7 @@ export class FollowedRuns {
   close(): void {
     for (const entry of this.followed.values()) {
       entry.unwatch();
+      clearTimeout(entry.retry);
       entry.record.handedOver = true;
       entry.record.events.wake();
     }
@@ -126,7 +142,20 @@ export class FollowedRuns {
       } while (entry.again);
     };
     step()
-      .catch((err) => this.logger.warn(`run ${record.run_id}: ${messageOf(err)}`))
+      .then(
+        () => {
+          entry.retryMs = 0;
+        },
+        (err) => {
+          // The change it was told of may be the run's end: read again until it reads, so
+          // that no waiter here misses the end while the store is away.
+          this.logger.warn(`run ${record.run_id}: ${messageOf(err)}`);
+          entry.retryMs = Math.min(Math.max(entry.retryMs * 2, FIRST_RETRY_MS), MAX_RETRY_MS);
+          clearTimeout(entry.retry);
+          entry.retry = setTimeout(() => this.refresh(entry), entry.retryMs);
+          entry.retry.unref();
+        },
+      )
       .finally(() => {
         entry.refreshing = false;
         // A change announced after the last read began but after the loop ended.

@@ -159,16 +159,19 @@ export class RunExecutions {
     const stopped = controller.signal;
     let timeout: AbortSignal | undefined;
     const stopReason = (): StopReason | undefined =>
-      record.cancelling
-        ? "cancel"
-        : this.deps.shutdown.aborted
-          ? // A replica that shuts down hands the runs it owns over to the others.
-            this.deps.replicas && record.attempt !== undefined
-            ? "handover"
-            : "shutdown"
-          : timeout?.aborted
-            ? "timeout"
-            : undefined;
+      // Another replica took the run over: whatever else stopped it is not this one's to end.
+      record.lost
+        ? "lost"
+        : record.cancelling
+          ? "cancel"
+          : this.deps.shutdown.aborted
+            ? // A replica that shuts down hands the runs it owns over to the others.
+              this.deps.replicas && record.attempt !== undefined
+              ? "handover"
+              : "shutdown"
+            : timeout?.aborted
+              ? "timeout"
+              : undefined;
     try {
       if (previous) await Promise.race([previous, aborted(stopped)]);
       const after = (record.creation.after_seconds ?? 0) * 1000;
