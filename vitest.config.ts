@@ -12,7 +12,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/setup/build.ts"],
+    globalSetup: ["test/setup/build.ts", "test/setup/postgres.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
