@@ -28,6 +28,8 @@ import {
 /** How many clients wait on, and how many stream, runs executing across the restart. */
 const WAITERS = 8;
 const STREAMS = 4;
+/** How many threads have a run executing across the restart. */
+const THREADS = 3;
 /** How many runs are created at most while the database restarts, and by how many clients. */
 const MAX_CREATES = 400;
 const CREATE_LANES = 4;
@@ -76,9 +78,9 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
   });
 
   /** Waits for a run until it ends, asking again after each 503; every answer is checked. */
-  const waitUntilEnded = async (runId: string): Promise<RunAnswer> => {
+  const waitUntilEnded = async (runPath: string): Promise<RunAnswer> => {
     for (let ask = 0; ask < MAX_ASKS; ask++) {
-      const answer = await raw(server.url, "GET", `/runs/${runId}/wait`);
+      const answer = await raw(server.url, "GET", `${runPath}/wait`);
       if (answer.status === 503) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
@@ -87,12 +89,12 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
       const body = answer.body as RunAnswer;
       if (body.run?.status !== "pending") return body;
     }
-    throw new Error(`run ${runId} did not end after ${MAX_ASKS} waits`);
+    throw new Error(`run ${runPath} did not end after ${MAX_ASKS} waits`);
   };
 
   /** The terminal events (status other than pending) of a run's whole stored stream. */
-  const terminalEvents = async (runId: string): Promise<unknown[]> => {
-    const response = await fetch(`${server.url}/runs/${runId}/stream`, {
+  const terminalEvents = async (runPath: string): Promise<unknown[]> => {
+    const response = await fetch(`${server.url}${runPath}/stream`, {
       headers: { "last-event-id": "0" },
     });
     expect(response.status).toBe(200);
@@ -132,7 +134,23 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
         }),
       }),
     );
-    await vi.waitUntil(() => server.gate.started + follower.gate.started >= WAITERS + STREAMS, {
+    // Thread runs that execute across the restart, each holding its thread.
+    const threadRuns: string[] = [];
+    for (let i = 0; i < THREADS; i++) {
+      const thread = await raw(server.url, "POST", "/threads", {});
+      const threadId = (thread.body as { thread_id: string }).thread_id;
+      const run = await raw(server.url, "POST", `/threads/${threadId}/runs`, {
+        agent_id: agentIds.slow,
+        input: { text: `thread ${i}` },
+      });
+      expect(run.status, run.text).toBe(200);
+      threadRuns.push(`/threads/${threadId}/runs/${(run.body as { run_id: string }).run_id}`);
+    }
+    const threadWaits = threadRuns.map((path, i) =>
+      raw((i % 2 === 0 ? follower : server).url, "GET", `${path}/wait`),
+    );
+    const started = WAITERS + STREAMS + THREADS;
+    await vi.waitUntil(() => server.gate.started + follower.gate.started >= started, {
       timeout: 15_000,
       interval: 20,
     });
@@ -160,7 +178,7 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
     follower.gate.release();
 
     // The waiters from before the restart: an answer they got is true, or a 503.
-    const answers = await Promise.all(waits);
+    const answers = await Promise.all([...waits, ...threadWaits]);
     for (const answer of answers) {
       expect([200, 503], answer.text).toContain(answer.status);
       if (answer.status === 200) {
@@ -180,10 +198,15 @@ describe.skipIf(postgresBinaries === undefined)("the database restarts under loa
     }
 
     // Every acknowledged run ends in success, with one terminal event.
-    for (const runId of created) {
-      const done = await waitUntilEnded(runId);
+    for (const runPath of [...created.map((id) => `/runs/${id}`), ...threadRuns]) {
+      const done = await waitUntilEnded(runPath);
       expect(done.run?.status, JSON.stringify(done)).toBe("success");
-      expect(await terminalEvents(runId)).toHaveLength(1);
+      expect(await terminalEvents(runPath)).toHaveLength(1);
+    }
+    // And frees its thread.
+    for (const runPath of threadRuns) {
+      const thread = await raw(server.url, "GET", runPath.replace(/\/runs\/.*$/, ""));
+      expect(thread.body).toMatchObject({ status: "idle" });
     }
     expect(unhandled).toEqual([]);
   }, 120_000);
