@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AgentCard, Message, Part, Task, TaskStatus } from "@a2a-js/sdk";
 import { Role, TaskState } from "@a2a-js/sdk";
+import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import {
   AgentEvent,
   type AgentExecutor,
@@ -234,10 +235,19 @@ class Executor implements AgentExecutor {
   };
 }
 
+/** A request handler of an agent that does not serve ListTasks. */
+class NoListHandler extends DefaultRequestHandler {
+  override async listTasks(): Promise<never> {
+    throw new UnsupportedOperationError("ListTasks is not served here");
+  }
+}
+
 /** How one test agent is described. */
 interface AgentSpec {
   name: string;
   behaviour: Behaviour;
+  /** Whether the agent refuses ListTasks. */
+  noList?: boolean;
   streaming: boolean;
   inputModes: string[];
   outputModes: string[];
@@ -260,6 +270,14 @@ const specs: AgentSpec[] = [
     name: "echo-blocking",
     behaviour: echo,
     streaming: false,
+    inputModes: ["application/json", "text/plain"],
+    outputModes: ["application/json", "text/plain"],
+  },
+  {
+    name: "echo-nolist",
+    behaviour: echo,
+    streaming: true,
+    noList: true,
     inputModes: ["application/json", "text/plain"],
     outputModes: ["application/json", "text/plain"],
   },
@@ -322,6 +340,7 @@ const specs: AgentSpec[] = [
 export type A2AAgentName =
   | "echo"
   | "echo-blocking"
+  | "echo-nolist"
   | "asker"
   | "asker-blocking"
   | "failing"
@@ -408,7 +427,7 @@ export async function startA2AAgents(options: A2AAgentsOptions = {}): Promise<A2
   for (const spec of specs) {
     const card = cardOf(spec, `${interfaceOrigin}/agents/${spec.name}/`);
     cards.set(spec.name, card);
-    const handler = new DefaultRequestHandler(
+    const handler = new (spec.noList ? NoListHandler : DefaultRequestHandler)(
       card,
       new InMemoryTaskStore(),
       new Executor(spec.name, spec.behaviour, records),

@@ -130,6 +130,27 @@ describe("the A2A context of a parent thread", () => {
   });
 });
 
+describe("an agent that does not serve ListTasks", () => {
+  it("still runs on a thread, and is not asked again once it said so", async () => {
+    const node = await A2ANode.fromCardUrl(agents.baseUrl("echo-nolist"), {
+      name: "remote",
+      inputPath: "request",
+      outputPath: "result",
+      transport: "HTTP+JSON",
+    });
+    const graph = graphOf(node, new MemorySaver());
+    const listCalls = () =>
+      agents.records.requests.filter((r) => r.path === "/agents/echo-nolist/rest/tasks").length;
+    const config = { configurable: { thread_id: "nolist" } };
+    const one = await graph.invoke({ request: { n: 1 } }, config);
+    expect(one.result).toEqual({ received: { n: 1 }, turn: 1 });
+    expect(listCalls()).toBe(1);
+    const two = await graph.invoke({ request: { n: 2 } }, config);
+    expect(two.result).toEqual({ received: { n: 2 }, turn: 2 });
+    expect(listCalls()).toBe(1);
+  });
+});
+
 describe.each(["slow", "slow-blocking"] as const)("an aborted parent (%s)", (agent) => {
   it("cancels the remote task", async () => {
     const graph = graphOf(await nodeOf(agent), new MemorySaver());

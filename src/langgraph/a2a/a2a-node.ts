@@ -9,7 +9,7 @@ import type { Client } from "@a2a-js/sdk/client";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ApiTypeError } from "../../core/errors.js";
-import { headerCredentials, SecretRedactor } from "../../core/redact.js";
+import { headerCredentials, redactUrl, SecretRedactor } from "../../core/redact.js";
 import { jsonSchemaType } from "../json-schema-type.js";
 import { StateNode } from "../state-node.js";
 import type { StateRecord } from "../state-paths.js";
@@ -24,7 +24,7 @@ import {
 } from "./connection.js";
 import { clientFailure } from "./failures.js";
 import { resultValue } from "./parts.js";
-import { TaskDriver } from "./task-driver.js";
+import { TaskDriver, type TaskMemory } from "./task-driver.js";
 
 /** Where the node reads and writes, what it checks, and how it follows tasks. */
 export interface A2ANodeIOOptions<I = unknown, O = unknown> {
@@ -53,6 +53,11 @@ export interface A2ANodeIOOptions<I = unknown, O = unknown> {
   maxTaskListPages?: number;
   /** How long the cancel request sent after an abort may take, in ms. Default 10000. */
   cancelTimeout?: number;
+  /**
+   * How many times the stream of a task that is still under way is joined again
+   * (`SubscribeToTask`) in one execution, when it ends before the task stops. Default 10.
+   */
+  maxResubscribes?: number;
 }
 
 /** The options of the {@link A2ANode} constructor: an SDK client and the card it was built from. */
@@ -77,6 +82,7 @@ export interface A2ANodeFromCardOptions<I = unknown, O = unknown>
 
 const DEFAULT_MAX_TASK_LIST_PAGES = 10;
 const DEFAULT_CANCEL_TIMEOUT = 10_000;
+const DEFAULT_MAX_RESUBSCRIBES = 10;
 
 function typeOf<T>(
   given: z.ZodType<T> | undefined,
@@ -95,6 +101,14 @@ function typeOf<T>(
 function positive(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!(value > 0)) throw new ApiTypeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function count(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ApiTypeError(`${name} must be a whole number >= 0, got ${value}`);
+  }
   return value;
 }
 
@@ -124,7 +138,8 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
   readonly #readOutput: ((result: Task | Message) => unknown) | undefined;
   readonly #maxTaskListPages: number;
   readonly #cancelTimeout: number;
-  readonly #knownTasks = new Map<string, string>();
+  readonly #maxResubscribes: number;
+  readonly #memory: TaskMemory = { knownTasks: new Map(), listTasksUnsupported: false };
 
   constructor(options: A2ANodeOptions<I, O>) {
     if (!options.card || !options.client) {
@@ -155,12 +170,17 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     this.streaming = options.streaming ?? options.card.capabilities?.streaming === true;
     this.#redactor = new SecretRedactor(options.secrets ?? []);
     this.#readOutput = options.readOutput;
-    this.#maxTaskListPages = positive(
+    this.#maxTaskListPages = count(
       options.maxTaskListPages,
       "maxTaskListPages",
       DEFAULT_MAX_TASK_LIST_PAGES,
     );
     this.#cancelTimeout = positive(options.cancelTimeout, "cancelTimeout", DEFAULT_CANCEL_TIMEOUT);
+    this.#maxResubscribes = count(
+      options.maxResubscribes,
+      "maxResubscribes",
+      DEFAULT_MAX_RESUBSCRIBES,
+    );
   }
 
   /**
@@ -180,7 +200,7 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     } catch (err) {
       throw clientFailure(
         err,
-        `agent card ${url}`,
+        `agent card ${redactUrl(url)}`,
         "reading the card",
         new SecretRedactor(headerCredentials(options.headers ?? {})),
       );
@@ -242,9 +262,10 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
       answersGiven: answersGiven(config),
       signal: config.signal,
       writer: config.writer,
-      knownTasks: this.#knownTasks,
+      memory: this.#memory,
       maxTaskListPages: this.#maxTaskListPages,
       cancelTimeout: this.#cancelTimeout,
+      maxResubscribes: this.#maxResubscribes,
     });
     const result = await driver.execute(input);
     return this.#readOutput ? this.#readOutput(result) : resultValue(result);

@@ -19,7 +19,7 @@ import {
 } from "@a2a-js/sdk/client";
 import { fetchFollowingRedirects, type RedirectRules } from "../../client/redirects.js";
 import { ApiTypeError } from "../../core/errors.js";
-import { headerCredentials, isCredentialHeaderName } from "../../core/redact.js";
+import { headerCredentials, isCredentialHeaderName, redactUrl } from "../../core/redact.js";
 import { defaultClientLimits } from "../../index.js";
 
 /** The transports A2ANode can use: JSON-RPC and HTTP+JSON (REST). */
@@ -59,7 +59,7 @@ export function cardLocation(url: string): { base: string; path: string | undefi
   try {
     parsed = new URL(url);
   } catch {
-    throw new ApiTypeError(`the agent card URL ${JSON.stringify(url)} is not a URL`);
+    throw new ApiTypeError(`the agent card URL ${JSON.stringify(redactUrl(url))} is not a URL`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new ApiTypeError(`the agent card URL must be http or https, got ${parsed.protocol}`);
@@ -126,6 +126,21 @@ function credentialedFetch(
   }) as typeof fetch;
 }
 
+const TRANSPORTS: readonly A2ATransport[] = ["JSONRPC", "HTTP+JSON"];
+
+/** Checks the options that would otherwise fail deep in the SDK with a plain Error. */
+function checkOptions(options: A2AConnectionOptions): void {
+  if (options.transport !== undefined && !TRANSPORTS.includes(options.transport)) {
+    throw new ApiTypeError(
+      `transport must be one of ${TRANSPORTS.join(", ")}, got ${JSON.stringify(options.transport)}`,
+    );
+  }
+  const max = options.maxRedirects;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 0)) {
+    throw new ApiTypeError(`maxRedirects must be a whole number >= 0, got ${max}`);
+  }
+}
+
 function factoryFor(fetchImpl: typeof fetch, options: A2AConnectionOptions): ClientFactory {
   return new ClientFactory({
     transports: [
@@ -146,7 +161,7 @@ function trustedOrigins(first: Iterable<string>, options: A2AConnectionOptions):
   for (const given of options.trustedOrigins ?? []) {
     const origin = originOf(given);
     if (origin === undefined) {
-      throw new ApiTypeError(`trustedOrigins: ${JSON.stringify(given)} is not a URL`);
+      throw new ApiTypeError(`trustedOrigins: ${JSON.stringify(redactUrl(given))} is not a URL`);
     }
     origins.add(origin);
   }
@@ -158,6 +173,7 @@ export async function connectByUrl(
   url: string,
   options: A2AConnectionOptions,
 ): Promise<A2AConnection> {
+  checkOptions(options);
   const { base, path } = cardLocation(url);
   const trusted = trustedOrigins([new URL(base).origin], options);
   const factory = factoryFor(credentialedFetch(trusted, options), options);
@@ -172,6 +188,7 @@ export async function connectByCard(
   card: AgentCard,
   options: A2AConnectionOptions,
 ): Promise<A2AConnection> {
+  checkOptions(options);
   const own = (card.supportedInterfaces ?? []).flatMap((i) => originOf(i.url) ?? []);
   const trusted = trustedOrigins(own, options);
   const client = await factoryFor(credentialedFetch(trusted, options), options).createFromAgentCard(

@@ -38,3 +38,21 @@ export function clientFailure(
   }
   return new A2AClientError(where, operation, detail, undefined, undefined, keep);
 }
+
+const UNSUPPORTED_STATUSES = new Set([404, 405, 501]);
+
+/**
+ * Whether the SDK's error says the agent does not serve the operation at all: the A2A
+ * reason `UNSUPPORTED_OPERATION`, JSON-RPC's "method not found", or an HTTP status
+ * that means no such endpoint.
+ */
+export function isUnsupportedOperation(err: unknown): boolean {
+  if (!(err instanceof A2AError)) return false;
+  const { envelopeCode } = err as { envelopeCode?: unknown };
+  const status = statusOf(err);
+  return (
+    err.reason === "UNSUPPORTED_OPERATION" ||
+    envelopeCode === -32601 ||
+    (status !== undefined && UNSUPPORTED_STATUSES.has(status))
+  );
+}

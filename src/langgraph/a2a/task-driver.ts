@@ -12,14 +12,14 @@
  * message carries the tag. The answers LangGraph replays by order are matched by count
  * (see `task-answers.ts`): the ones recorded before this execution were sent already.
  */
-import type { Message, StreamResponse, Task } from "@a2a-js/sdk";
+import type { ListTasksResponse, Message, StreamResponse, Task } from "@a2a-js/sdk";
 import { TaskState } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
 import type { SecretRedactor } from "../../core/redact.js";
 import { A2AInterruptError, A2AProtocolError, A2ATaskError } from "./errors.js";
-import { clientFailure } from "./failures.js";
+import { clientFailure, isUnsupportedOperation } from "./failures.js";
 import { isMessage, textOf, userMessage, valueOfParts } from "./parts.js";
 
 /** The metadata key of the first message of a task, under which the parent task's tag goes. */
@@ -31,6 +31,14 @@ export interface A2ANodeStreamEvent {
   node: string;
   /** The event as the SDK read it. */
   event: StreamResponse;
+}
+
+/** What a node remembers between executions, in this process only. */
+export interface TaskMemory {
+  /** Tag -> id of the tasks this node started and that have not ended. */
+  knownTasks: Map<string, string>;
+  /** Set once the agent answered that it does not serve `ListTasks`. */
+  listTasksUnsupported: boolean;
 }
 
 /** What one execution needs to know. */
@@ -48,12 +56,14 @@ export interface TaskDriverOptions {
   answersGiven: number;
   signal: AbortSignal | undefined;
   writer: ((chunk: unknown) => void) | undefined;
-  /** Tag -> task id of the tasks this node started in this process. */
-  knownTasks: Map<string, string>;
+  /** What the node remembers between executions. */
+  memory: TaskMemory;
   /** The most `ListTasks` pages read when looking for a task after a restart. */
   maxTaskListPages: number;
   /** How long the cancel request sent after an abort may take, in ms. */
   cancelTimeout: number;
+  /** How many times a task's stream that ended before the task stopped is joined again. */
+  maxResubscribes: number;
 }
 
 const FAILED_STATES = new Map<TaskState, A2ATaskError["state"]>([
@@ -67,6 +77,7 @@ const FAILED_STATES = new Map<TaskState, A2ATaskError["state"]>([
 export class TaskDriver {
   private taskId: string | undefined;
   private skip: number;
+  private resubscribes = 0;
   private cancelling: Promise<void> | undefined;
 
   constructor(private readonly options: TaskDriverOptions) {
@@ -113,7 +124,7 @@ export class TaskDriver {
   }
 
   private done<T extends Task>(task: T): T {
-    if (this.options.tag !== undefined) this.options.knownTasks.delete(this.options.tag);
+    if (this.options.tag !== undefined) this.options.memory.knownTasks.delete(this.options.tag);
     return task;
   }
 
@@ -122,7 +133,7 @@ export class TaskDriver {
     const { tag } = this.options;
     if (tag === undefined) return undefined;
     const id =
-      this.options.knownTasks.get(tag) ??
+      this.options.memory.knownTasks.get(tag) ??
       (await this.findTagged(TaskState.TASK_STATE_INPUT_REQUIRED, () => true, this.options.signal));
     if (id === undefined) {
       if (this.skip > 0) {
@@ -142,7 +153,7 @@ export class TaskDriver {
     // the node starts a new one.
     if (this.skip === 0 && FAILED_STATES.has(state)) {
       this.taskId = undefined;
-      this.options.knownTasks.delete(tag);
+      this.options.memory.knownTasks.delete(tag);
       return undefined;
     }
     return task;
@@ -158,16 +169,24 @@ export class TaskDriver {
     accept: (task: Task) => boolean,
     signal: AbortSignal | undefined,
   ): Promise<string | undefined> {
-    const { contextId, tag } = this.options;
-    if (contextId === undefined || tag === undefined) return undefined;
+    const { contextId, tag, memory } = this.options;
+    if (contextId === undefined || tag === undefined || memory.listTasksUnsupported) {
+      return undefined;
+    }
     let pageToken = "";
     for (let page = 0; page < this.options.maxTaskListPages; page++) {
-      const list = await this.call("ListTasks", () =>
-        this.options.client.listTasks(
+      let list: ListTasksResponse;
+      try {
+        list = await this.options.client.listTasks(
           { tenant: "", contextId, status, pageToken, statusTimestampAfter: undefined },
           signal ? { signal } : {},
-        ),
-      );
+        );
+      } catch (err) {
+        // An agent without ListTasks only loses the finding of tasks after a restart.
+        if (!isUnsupportedOperation(err)) throw this.failure(err, "ListTasks");
+        memory.listTasksUnsupported = true;
+        return undefined;
+      }
       const found = list.tasks.find((task) => taggedWith(task, tag) && accept(task));
       if (found) return found.id;
       if (!list.nextPageToken) return undefined;
@@ -222,6 +241,13 @@ export class TaskDriver {
         `the remote A2A task ${task.id} is still under way, and its agent does not stream: the node cannot wait for it`,
       );
     }
+    if (this.resubscribes >= this.options.maxResubscribes) {
+      throw new A2AProtocolError(
+        this.options.node,
+        `the stream of the remote A2A task ${task.id} ended ${this.resubscribes + 1} times before the task stopped (maxResubscribes: ${this.options.maxResubscribes})`,
+      );
+    }
+    this.resubscribes += 1;
     return this.consume("SubscribeToTask", () =>
       this.options.client.resubscribeTask({ tenant: "", id: task.id }, this.requestOptions()),
     );
@@ -254,7 +280,8 @@ export class TaskDriver {
 
   private remember(taskId: string): void {
     this.taskId = taskId;
-    if (this.options.tag !== undefined) this.options.knownTasks.set(this.options.tag, taskId);
+    if (this.options.tag !== undefined)
+      this.options.memory.knownTasks.set(this.options.tag, taskId);
   }
 
   /**
