@@ -36,7 +36,12 @@ export interface OperationArgs {
   body?: unknown;
 }
 
-/** One operation of the protocol. */
+/**
+ * One operation of the protocol.
+ *
+ * @typeParam A - the function that turns a client method's positional arguments into the request's parts.
+ * @typeParam R - the schema of the success answer (of each event, for a stream), or null for a 204.
+ */
 export interface Operation<
   // biome-ignore lint/suspicious/noExplicitAny: the positional signature varies per operation
   A extends (...args: any[]) => OperationArgs = (...args: any[]) => OperationArgs,

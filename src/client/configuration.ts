@@ -34,6 +34,7 @@ export interface HostSetting {
 
 /** Where debug lines go; `console` fits. */
 export interface ApiLogger {
+  /** Receives one debug line (requests, answers, retries; credentials redacted). */
   debug(message: string): void;
 }
 

@@ -148,7 +148,7 @@ export class SseMessageReader {
   }
 }
 
-/** How a {@link RunOutputReader} treats a frame that is cut off or too large. */
+/** How `readRunOutputStream` treats a frame that is cut off or too large. */
 export interface RunOutputReaderOptions {
   /**
    * `"drop"` ignores the cut-off frame, as SSE does; `"error"` makes it an

@@ -50,3 +50,4 @@ export type {
 } from "./options.js";
 export { type RunningACPServer, type ServeACPOptions, serveACP } from "./serve.js";
 export * from "./stores/index.js";
+export type { WebhookOptions } from "./webhooks/policy.js";

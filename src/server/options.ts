@@ -23,6 +23,7 @@ export interface ACPAgentOptions {
  * clients is passed to it; the full text of a graph's errors is (see `exposeErrors`).
  */
 export interface ACPServerLogger {
+  /** Receives one warning line. */
   warn(message: string): void;
 }
 

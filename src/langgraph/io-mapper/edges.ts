@@ -18,8 +18,11 @@ import type {
  * run-time name cannot match, so the parameters here are `never`: every builder fits.
  */
 export interface IOMappableGraphBuilder {
+  /** Adds the mapper's node. */
   addNode(name: never, action: never): unknown;
+  /** Adds an edge into or out of the mapper's node. */
   addEdge(start: never, end: never): unknown;
+  /** Adds the conditional edge that routes through the mapper. */
   addConditionalEdges(source: never, path: never, pathMap?: never): unknown;
 }
 

@@ -28,5 +28,11 @@ export {
   type PromptVariables,
   renderPrompt,
 } from "./prompts.js";
-export { nestSchemaAtPath, reduceSchema, schemaAtPath } from "./schema-reduce.js";
+export {
+  nestSchemaAtPath,
+  type ReduceOptions,
+  reduceSchema,
+  type SchemaStep,
+  schemaAtPath,
+} from "./schema-reduce.js";
 export type * from "./types.js";

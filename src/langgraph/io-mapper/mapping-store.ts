@@ -4,10 +4,12 @@ import type { CompiledMapping, JsonSchema, MappingStore } from "./types.js";
 export class InMemoryMappingStore implements MappingStore {
   private readonly mappings = new Map<string, CompiledMapping>();
 
+  /** The mapping stored under `key`, if any. */
   get(key: string): CompiledMapping | undefined {
     return this.mappings.get(key);
   }
 
+  /** Stores `mapping` under `key`, replacing what was there. */
   put(key: string, mapping: CompiledMapping): void {
     this.mappings.set(key, mapping);
   }

@@ -5,7 +5,7 @@ import { derefNode, inlineRefs, isSchemaObject } from "./schema-refs.js";
 import type { FieldSpec, JsonSchema } from "./types.js";
 
 /** `null`: the schema rules the segment out; otherwise the schema of the value there. */
-type Step = JsonSchema | null;
+export type SchemaStep = JsonSchema | null;
 
 const STRUCTURAL = ["type", "properties", "items", "prefixItems", "additionalProperties"];
 
@@ -15,13 +15,13 @@ function typesOf(schema: JsonSchema): string[] | undefined {
   return undefined;
 }
 
-function asSchema(value: unknown): Step {
+function asSchema(value: unknown): SchemaStep {
   if (value === false) return null;
   if (value === true || value === undefined) return {};
   return isSchemaObject(value) ? value : {};
 }
 
-function directStep(node: JsonSchema, segment: string): Step {
+function directStep(node: JsonSchema, segment: string): SchemaStep {
   const properties = isSchemaObject(node.properties) ? node.properties : {};
   if (Object.hasOwn(properties, segment)) return asSchema(properties[segment]);
   const types = typesOf(node);
@@ -48,11 +48,11 @@ function directStep(node: JsonSchema, segment: string): Step {
 }
 
 /** The schema of the value one segment below `schema`, looking through `$ref`, `anyOf`, `allOf`. */
-export function stepSchema(schema: unknown, segment: string, root: unknown): Step {
+export function stepSchema(schema: unknown, segment: string, root: unknown): SchemaStep {
   const node = derefNode(schema, root);
   if (node === false) return null;
   if (!isSchemaObject(node)) return {};
-  const parts: Step[] = [];
+  const parts: SchemaStep[] = [];
   if (STRUCTURAL.some((key) => key in node)) parts.push(directStep(node, segment));
   for (const key of ["anyOf", "oneOf"] as const) {
     const branches = node[key];
@@ -77,8 +77,8 @@ export function stepSchema(schema: unknown, segment: string, root: unknown): Ste
  * The schema of the value at a dot path, with its references inlined; `null` when the
  * schema says no value can be there.
  */
-export function schemaAtPath(schema: JsonSchema, path: string): Step {
-  let current: Step = schema;
+export function schemaAtPath(schema: JsonSchema, path: string): SchemaStep {
+  let current: SchemaStep = schema;
   for (const segment of splitStatePath(path)) {
     current = stepSchema(current, segment, schema);
     if (current === null) return null;
@@ -137,7 +137,7 @@ function ownRequired(schema: unknown, root: JsonSchema): string[] {
 
 function reduceNode(
   tree: PathTree,
-  schema: Step,
+  schema: SchemaStep,
   root: JsonSchema,
   prefix: string[],
   options: ReduceOptions,

@@ -61,6 +61,7 @@ export interface IOMappingAgentMetadata {
 
 /** Where warnings about fallbacks go; `console` fits. */
 export interface IOMapperLogger {
+  /** Receives one warning line. */
   warn(message: string): void;
 }
 
@@ -74,7 +75,9 @@ export interface CompiledMapping {
 
 /** Persistence for compiled mappings, so a mapping survives the process that wrote it. */
 export interface MappingStore {
+  /** The mapping stored under `key`, if any. */
   get(key: string): Promise<CompiledMapping | undefined> | CompiledMapping | undefined;
+  /** Stores `mapping` under `key`, replacing what was there. */
   put(key: string, mapping: CompiledMapping): Promise<void> | void;
 }
 
@@ -101,6 +104,7 @@ export interface IOMappingAgentOptions {
  * (ACPNode) matches it; so does anything with the same members.
  */
 export interface IOMappableNode {
+  /** The node's name in the graph. */
   getName(): string;
   /** Dot path in the state where the node reads its input. */
   inputPath: string;

@@ -6,6 +6,7 @@ import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
 
 /** Where a store reports records it cannot read; nothing secret is passed to it. */
 export interface StoreLogger {
+  /** Receives one warning line. */
   warn(message: string): void;
 }
 

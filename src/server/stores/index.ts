@@ -16,8 +16,10 @@ export {
 export type {
   ClaimedRun,
   Leg,
+  QueuedRun,
   ReplicaCoordination,
   ReplicaHandlers,
+  ThreadEnd,
 } from "./replicas.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
 export type {
@@ -29,6 +31,7 @@ export type {
   StoredEvent,
   StoredRun,
   StoredThread,
+  StoreFaults,
   ThreadChanges,
   ThreadSearch,
   ThreadStore,
