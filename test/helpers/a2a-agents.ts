@@ -363,6 +363,12 @@ export interface A2AAgents {
 export interface A2AAgentsOptions {
   /** The origin the cards name in their interface URLs; this server's own by default. */
   interfaceOrigin?: string;
+  /**
+   * A bearer token every request but the card's must carry; a request without it is
+   * answered 401 with a body that quotes the `authorization` header it got (as a
+   * careless server might), so tests can see that no credential reaches a message.
+   */
+  requireToken?: string;
 }
 
 function cardOf(spec: AgentSpec, base: string): AgentCard {
@@ -418,6 +424,23 @@ export async function startA2AAgents(options: A2AAgentsOptions = {}): Promise<A2
     });
     next();
   });
+  const token = options.requireToken;
+  if (token !== undefined) {
+    app.use((req, res, next) => {
+      if (req.path.endsWith("agent-card.json") || req.headers.authorization === `Bearer ${token}`) {
+        next();
+        return;
+      }
+      res.status(401).json({
+        error: {
+          code: 401,
+          status: "UNAUTHENTICATED",
+          message: `refused authorization ${req.headers.authorization ?? "(none)"}`,
+          details: [],
+        },
+      });
+    });
+  }
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -202,6 +202,76 @@ describe("A2ANode's errors and credentials", () => {
     expect((err as A2AClientError).operation).toBe("SendStreamingMessage");
   });
 
+  it("authenticates through the SDK's AuthenticationHandler, and keeps credentials out of messages", async () => {
+    const guarded = await startA2AAgents({ requireToken: "right-token" });
+    try {
+      const refused = await A2ANode.fromCardUrl(guarded.baseUrl("echo"), {
+        name: "echo",
+        inputPath: "job.request",
+        outputPath: "job.result",
+        headers: { authorization: "Bearer wrong-secret" },
+      });
+      for (const transport of ["JSONRPC", "HTTP+JSON"] as const) {
+        const node = await A2ANode.fromCard(refused.card, {
+          name: "echo",
+          inputPath: "job.request",
+          outputPath: "job.result",
+          transport,
+          headers: { authorization: "Bearer wrong-secret" },
+        });
+        const err = await graphOf(node)
+          .invoke({ job: { request: { q: 1 } } })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(A2AClientError);
+        // The SDK keeps the HTTP status of a REST error only.
+        if (transport === "HTTP+JSON") expect((err as A2AClientError).status).toBe(401);
+        expect((err as Error).message).toContain("refused authorization <redacted>");
+        expect((err as Error).message).not.toContain("wrong-secret");
+      }
+
+      // The handler is asked on a 401, and its headers are sent again.
+      let asked = 0;
+      const node = await A2ANode.fromCardUrl(guarded.baseUrl("echo"), {
+        name: "echo",
+        inputPath: "job.request",
+        outputPath: "job.result",
+        authHandler: {
+          headers: async () => ({}),
+          shouldRetryWithHeaders: async (_req, res) => {
+            if (res.status !== 401) return undefined;
+            asked += 1;
+            return { authorization: "Bearer right-token" };
+          },
+        },
+      });
+      const out = await graphOf(node).invoke({ job: { request: { q: 2 } } });
+      expect(out.job.result).toEqual({ received: { q: 2 }, turn: 1 });
+      expect(asked).toBe(1);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("refuses options the SDK would fail on late", async () => {
+    await expect(
+      A2ANode.fromCardUrl(agents.baseUrl("echo"), {
+        inputPath: "a",
+        outputPath: "b",
+        transport: "GRPC" as "JSONRPC",
+      }),
+    ).rejects.toThrow(/transport must be one of JSONRPC, HTTP\+JSON/);
+    await expect(
+      A2ANode.fromCardUrl(agents.baseUrl("echo"), {
+        inputPath: "a",
+        outputPath: "b",
+        maxResubscribes: -1,
+      }),
+    ).rejects.toThrow(/maxResubscribes must be a whole number/);
+    await expect(
+      A2ANode.fromCardUrl("ftp://example.com/card", { inputPath: "a", outputPath: "b" }),
+    ).rejects.toThrow(/must be http or https/);
+  });
+
   it("sends its headers to the card's origin only, unless another origin is trusted", async () => {
     const other = await startA2AAgents();
     // The cards of this server name the other server's interfaces: another origin.

@@ -54,7 +54,10 @@ export class A2AClientError extends OpenApiException {
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(`${where}: ${operation}: ${detail}`, options);
+    super(
+      `${where}: ${operation}${status === undefined ? "" : ` (${status})`}: ${detail}`,
+      options,
+    );
   }
 }
 
