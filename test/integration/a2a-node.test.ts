@@ -229,6 +229,23 @@ describe("A2ANode's errors and credentials", () => {
         expect((err as Error).message).not.toContain("wrong-secret");
       }
 
+      // What a handler gives is hidden too.
+      const wrongHandler = await A2ANode.fromCardUrl(guarded.baseUrl("echo"), {
+        name: "echo",
+        inputPath: "job.request",
+        outputPath: "job.result",
+        authHandler: {
+          headers: async () => ({ authorization: "Bearer handler-secret" }),
+          shouldRetryWithHeaders: async () => undefined,
+        },
+      });
+      const handlerErr = await graphOf(wrongHandler)
+        .invoke({ job: { request: { q: 1 } } })
+        .catch((e: unknown) => e);
+      expect(handlerErr).toBeInstanceOf(A2AClientError);
+      expect((handlerErr as Error).message).toContain("refused authorization <redacted>");
+      expect((handlerErr as Error).message).not.toContain("handler-secret");
+
       // The handler is asked on a 401, and its headers are sent again.
       let asked = 0;
       const node = await A2ANode.fromCardUrl(guarded.baseUrl("echo"), {

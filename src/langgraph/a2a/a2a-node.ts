@@ -9,7 +9,7 @@ import type { Client } from "@a2a-js/sdk/client";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ApiTypeError } from "../../core/errors.js";
-import { headerCredentials, redactUrl, SecretRedactor } from "../../core/redact.js";
+import { redactUrl, SecretRedactor } from "../../core/redact.js";
 import { jsonSchemaType } from "../json-schema-type.js";
 import { StateNode } from "../state-node.js";
 import type { StateRecord } from "../state-paths.js";
@@ -21,6 +21,7 @@ import {
   type A2AConnectionOptions,
   connectByCard,
   connectByUrl,
+  fixedSecrets,
 } from "./connection.js";
 import { clientFailure } from "./failures.js";
 import { resultValue } from "./parts.js";
@@ -68,8 +69,11 @@ export interface A2ANodeOptions<I = unknown, O = unknown> extends A2ANodeIOOptio
   client: Client;
   /** The agent's card, for its capabilities and the types it implies. */
   card: AgentCard;
-  /** Secrets to hide in error messages (the client's credentials). */
-  secrets?: string[];
+  /**
+   * Secrets to hide in error messages (the client's credentials); a `Set` given here
+   * is read at each error, so credentials added to it later are hidden too.
+   */
+  secrets?: Iterable<string>;
 }
 
 /** The options of {@link A2ANode.fromCardUrl} and {@link A2ANode.fromCard}. */
@@ -134,7 +138,7 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
   readonly skill: string | undefined;
   /** Whether the node streams the task's events. */
   readonly streaming: boolean;
-  readonly #redactor: SecretRedactor;
+  readonly #secrets: ReadonlySet<string>;
   readonly #readOutput: ((result: Task | Message) => unknown) | undefined;
   readonly #maxTaskListPages: number;
   readonly #cancelTimeout: number;
@@ -168,7 +172,7 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     this.client = options.client;
     this.skill = options.skill;
     this.streaming = options.streaming ?? options.card.capabilities?.streaming === true;
-    this.#redactor = new SecretRedactor(options.secrets ?? []);
+    this.#secrets = options.secrets instanceof Set ? options.secrets : new Set(options.secrets);
     this.#readOutput = options.readOutput;
     this.#maxTaskListPages = count(
       options.maxTaskListPages,
@@ -194,15 +198,16 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     url: string,
     options: A2ANodeFromCardOptions<I, O>,
   ): Promise<A2ANode<I, O>> {
+    const secrets = fixedSecrets(options);
     let connection: A2AConnection;
     try {
-      connection = await connectByUrl(url, options);
+      connection = await connectByUrl(url, options, secrets);
     } catch (err) {
       throw clientFailure(
         err,
         `agent card ${redactUrl(url)}`,
         "reading the card",
-        new SecretRedactor(headerCredentials(options.headers ?? {})),
+        new SecretRedactor(secrets),
       );
     }
     return A2ANode.#fromConnection(connection, options);
@@ -213,15 +218,16 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     card: AgentCard,
     options: A2ANodeFromCardOptions<I, O>,
   ): Promise<A2ANode<I, O>> {
+    const secrets = fixedSecrets(options);
     let connection: A2AConnection;
     try {
-      connection = await connectByCard(card, options);
+      connection = await connectByCard(card, options, secrets);
     } catch (err) {
       throw clientFailure(
         err,
         `agent "${card.name}"`,
         "choosing a transport",
-        new SecretRedactor(headerCredentials(options.headers ?? {})),
+        new SecretRedactor(secrets),
       );
     }
     return A2ANode.#fromConnection(connection, options);
@@ -249,7 +255,7 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     const driver = new TaskDriver({
       node: this.getName(),
       client: this.client,
-      redactor: this.#redactor,
+      secrets: this.#secrets,
       contextId:
         place.threadId === undefined
           ? undefined

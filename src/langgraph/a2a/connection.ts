@@ -49,8 +49,11 @@ export interface A2AConnectionOptions {
 export interface A2AConnection {
   client: Client;
   card: AgentCard;
-  /** The credentials of the fixed headers, to hide in error messages. */
-  secrets: string[];
+  /**
+   * The credentials sent so far (the fixed headers', and each the handler gave), to
+   * hide in error messages; it grows as the handler gives new ones.
+   */
+  secrets: Set<string>;
 }
 
 /** The card's URL from what the user gave: a `.json` URL as it is, else a base URL. */
@@ -95,6 +98,7 @@ function requestUrl(input: string | URL | Request): string {
 function credentialedFetch(
   trusted: ReadonlySet<string>,
   options: A2AConnectionOptions,
+  secrets: Set<string>,
 ): typeof fetch {
   const rules: RedirectRules = {
     crossOrigin: "refuse",
@@ -111,11 +115,15 @@ function credentialedFetch(
     )) as typeof fetch;
   const fixed = options.headers ?? {};
   const user = options.authHandler;
+  const noted = (headers: HttpHeaders): HttpHeaders => {
+    for (const secret of headerCredentials(headers)) secrets.add(secret);
+    return headers;
+  };
   const handler: AuthenticationHandler = {
-    headers: async () => ({ ...fixed, ...((await user?.headers()) ?? {}) }),
+    headers: async () => noted({ ...fixed, ...((await user?.headers()) ?? {}) }),
     shouldRetryWithHeaders: async (req, res) => {
       const next = await user?.shouldRetryWithHeaders(req, res);
-      return next === undefined ? undefined : ({ ...fixed, ...next } satisfies HttpHeaders);
+      return next === undefined ? undefined : noted({ ...fixed, ...next });
     },
     ...(user?.onSuccessfulRetry ? { onSuccessfulRetry: user.onSuccessfulRetry.bind(user) } : {}),
   };
@@ -152,8 +160,9 @@ function factoryFor(fetchImpl: typeof fetch, options: A2AConnectionOptions): Cli
   });
 }
 
-function secretsOf(options: A2AConnectionOptions): string[] {
-  return headerCredentials(options.headers ?? {});
+/** The credentials of the fixed headers: the start of a connection's secrets. */
+export function fixedSecrets(options: A2AConnectionOptions): Set<string> {
+  return new Set(headerCredentials(options.headers ?? {}));
 }
 
 function trustedOrigins(first: Iterable<string>, options: A2AConnectionOptions): Set<string> {
@@ -172,27 +181,30 @@ function trustedOrigins(first: Iterable<string>, options: A2AConnectionOptions):
 export async function connectByUrl(
   url: string,
   options: A2AConnectionOptions,
+  secrets: Set<string>,
 ): Promise<A2AConnection> {
   checkOptions(options);
   const { base, path } = cardLocation(url);
   const trusted = trustedOrigins([new URL(base).origin], options);
-  const factory = factoryFor(credentialedFetch(trusted, options), options);
+  const factory = factoryFor(credentialedFetch(trusted, options, secrets), options);
   const resolver = factory.options.cardResolver as DefaultAgentCardResolver;
   const card = await resolver.resolve(base, path);
   const client = await factory.createFromAgentCard(card);
-  return { client, card, secrets: secretsOf(options) };
+  return { client, card, secrets };
 }
 
 /** Builds a client from a card given by hand; its interfaces' origins are trusted. */
 export async function connectByCard(
   card: AgentCard,
   options: A2AConnectionOptions,
+  secrets: Set<string>,
 ): Promise<A2AConnection> {
   checkOptions(options);
   const own = (card.supportedInterfaces ?? []).flatMap((i) => originOf(i.url) ?? []);
   const trusted = trustedOrigins(own, options);
-  const client = await factoryFor(credentialedFetch(trusted, options), options).createFromAgentCard(
-    card,
-  );
-  return { client, card, secrets: secretsOf(options) };
+  const client = await factoryFor(
+    credentialedFetch(trusted, options, secrets),
+    options,
+  ).createFromAgentCard(card);
+  return { client, card, secrets };
 }

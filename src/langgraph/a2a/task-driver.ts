@@ -17,7 +17,7 @@ import { TaskState } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
-import type { SecretRedactor } from "../../core/redact.js";
+import { SecretRedactor } from "../../core/redact.js";
 import { A2AInterruptError, A2AProtocolError, A2ATaskError } from "./errors.js";
 import { clientFailure, isUnsupportedOperation } from "./failures.js";
 import { isMessage, textOf, userMessage, valueOfParts } from "./parts.js";
@@ -45,7 +45,8 @@ export interface TaskMemory {
 export interface TaskDriverOptions {
   node: string;
   client: Client;
-  redactor: SecretRedactor;
+  /** Credentials to hide in error messages; read at each error, as it may grow. */
+  secrets: ReadonlySet<string>;
   /** The A2A context of this node on the parent's thread; undefined when the parent has none. */
   contextId: string | undefined;
   /** The tag of this parent task, when the parent can be resumed. */
@@ -336,7 +337,7 @@ export class TaskDriver {
       err,
       `node "${this.options.node}"`,
       operation,
-      this.options.redactor,
+      new SecretRedactor(this.options.secrets),
       this.options.signal,
     );
   }
