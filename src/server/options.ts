@@ -113,4 +113,18 @@ export interface ACPServerOptions {
   maxBodyBytes?: number;
   /** Where warnings go; defaults to `console`. */
   logger?: ACPServerLogger;
+  /**
+   * Serve every agent over A2A v1.0 as well, on the same runs: at
+   * `<server>/a2a/<agent id>/` (JSON-RPC; HTTP+JSON under `rest`), with its agent card
+   * at `<server>/a2a/<agent id>/.well-known/agent-card.json` (and at the server's own
+   * `/.well-known/agent-card.json` when there is one agent). On by default; `false`
+   * serves ACP only.
+   */
+  a2a?: boolean;
+  /**
+   * The URL clients reach the server at, when it is not the one requests arrive on
+   * (behind a proxy): A2A agent cards give their interfaces' URLs under it, e.g.
+   * `https://agents.example.com/acp`. By default each request's own origin.
+   */
+  publicUrl?: string;
 }

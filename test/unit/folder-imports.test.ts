@@ -79,6 +79,7 @@ describe("the folders", () => {
  *
  *   entries      index.ts, serve.ts: the server's public surface, anything below
  *   http/        the Hono app, the router, the one place an error becomes a status
+ *   a2a/         the agents over A2A v1.0 on the same runs (http/ mounts it)
  *   runs/        run and thread lifecycle
  *   floor        options.ts, descriptor.ts, agents.ts, json-schema.ts: what runs/ and
  *                http/ share (the options name store and webhook policy types)
@@ -86,7 +87,8 @@ describe("the folders", () => {
  *   base         errors.ts, json-limits.ts: the domain errors and limits, which
  *                import nothing else of the server
  *
- * So runs/ never imports http/, stores/ never imports runs/ or http/, and the domain
+ * So runs/ never imports http/ or a2a/, a2a/ never imports http/ (it maps the domain
+ * errors to A2A's own), stores/ never imports runs/ or http/, and the domain
  * errors are below everything that throws them. stores/ and webhooks/ share a layer
  * and do not import each other.
  */
@@ -95,6 +97,7 @@ const serverLayers: ReadonlyArray<readonly string[]> = [
   ["server/stores/", "server/webhooks/"],
   ["server/options.ts", "server/descriptor.ts", "server/agents.ts", "server/json-schema.ts"],
   ["server/runs/"],
+  ["server/a2a/"],
   ["server/http/"],
   ["server/index.ts", "server/serve.ts"],
 ];

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
+import { createA2AServer } from "../a2a/a2a-server.js";
 import { AgentRegistry } from "../agents.js";
 import { BodyTooLargeError, ServerStartError } from "../errors.js";
 import { DEFAULT_JSON_LIMITS } from "../json-limits.js";
@@ -15,6 +16,7 @@ import { isThreadId, ThreadService } from "../runs/threads.js";
 import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
+import { readBodyText } from "./body.js";
 import { errorAnswer } from "./error-status.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
@@ -148,6 +150,22 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     idForms,
     maxBodyBytes,
   );
+  // A2A on the same runs, behind the same key, limits and start.
+  const a2a =
+    options.a2a === false
+      ? undefined
+      : createA2AServer({
+          agents,
+          runs,
+          store: store.runs,
+          apiKey: options.apiKey !== undefined,
+          ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+          readBody: (c) => readBodyText(c, maxBodyBytes),
+          keepAliveMs: options.keepAliveMs ?? 15_000,
+          track,
+          logger,
+        });
+  if (a2a) app.route("/", a2a.app);
 
   return {
     app,
@@ -155,6 +173,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     ready,
     async close() {
       await ready.catch(() => undefined);
+      a2a?.close();
       await runs.close();
       await Promise.all([...streams]);
       await store.close();

@@ -1,0 +1,68 @@
+/**
+ * The SDK's agent executor over the run manager. The run is started (or resumed)
+ * before the SDK's handler calls the executor, so that a message the graph cannot take
+ * is answered with the protocol's error rather than a failed task; the executor
+ * announces the run's task and follows the run on the request's bus.
+ */
+import type { Message, Task } from "@a2a-js/sdk";
+import { A2AError } from "@a2a-js/sdk/errors";
+import {
+  AgentEvent,
+  type AgentExecutor,
+  type ExecutionEventBus,
+  type RequestContext,
+  type ServerCallContext,
+} from "@a2a-js/sdk/server";
+import type { RunRecord } from "../runs/run-record.js";
+import type { AgentRuns } from "./agent-runs.js";
+import { RunEventBus } from "./event-bus.js";
+import { toTask } from "./task-view.js";
+
+/** A run a request started or resumed, for the executor to follow. */
+export interface StartedRun {
+  record: RunRecord;
+  /** The id of the run's last event before this request: the executor follows from there. */
+  afterId: number;
+}
+
+/** The key of the started run in the request's call context. */
+const STARTED_RUN = "agntcy-acp.started-run";
+
+/** Hands the run a request started to the executor the SDK calls for it. */
+export function setStartedRun(context: ServerCallContext, started: StartedRun): void {
+  context.state.set(STARTED_RUN, started);
+}
+
+/** The run of a request, set by {@link setStartedRun}. */
+function startedRun(context: ServerCallContext): StartedRun {
+  const started = context.state.get(STARTED_RUN) as StartedRun | undefined;
+  if (!started) throw new A2AError("the request reached the executor without a run");
+  return started;
+}
+
+/** Follows runs as tasks: each request's run on its bus, and cancels through the run manager. */
+export class RunExecutor implements AgentExecutor {
+  constructor(private readonly agentRuns: AgentRuns) {}
+
+  /** Publishes the run's task (with the user's message), then the run as it goes. */
+  execute = async (context: RequestContext, bus: ExecutionEventBus): Promise<void> => {
+    const { record, afterId } = startedRun(context.context);
+    const task: Task = toTask(record);
+    const ids = { taskId: task.id, contextId: task.contextId };
+    const userMessage: Message = { ...context.userMessage, ...ids };
+    task.history = [userMessage, ...task.history];
+    bus.publish(AgentEvent.task(task));
+    // The request's bus knows when its client left; the run goes on without it.
+    const signal = bus instanceof RunEventBus ? bus.unheard : new AbortController().signal;
+    await this.agentRuns.follow(record, bus, afterId, signal);
+  };
+
+  /**
+   * Cancels the task's run wherever it executes and waits until it has stopped; the
+   * request's bus, fed from the run, shows it end.
+   */
+  cancelTask = async (taskId: string): Promise<void> => {
+    const record = await this.agentRuns.find(taskId);
+    if (record) await this.agentRuns.runs.cancel(record, true, "interrupt");
+  };
+}
