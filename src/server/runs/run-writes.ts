@@ -189,7 +189,9 @@ export class RunWrites {
    * checkpoint. This process writes nothing more of it; its waiters here are woken.
    */
   async handBack(record: RunRecord): Promise<void> {
-    await this.giveBack(record).catch((err) =>
+    // Tried once: the replica leaves, and a run it could not give back is taken over
+    // once its lock is gone, as after a crash.
+    await this.giveBack(record, false).catch((err) =>
       // It stays owned by this replica, and is taken over once this one is gone, as
       // after a crash.
       this.logger.warn(`run ${record.run_id} could not be handed over: ${messageOf(err)}`),
@@ -200,21 +202,23 @@ export class RunWrites {
 
   /**
    * Gives a run this process executes back to the replicas' queue, still pending, for
-   * a replica to execute again from its last checkpoint: retried while the store is
-   * unavailable, for `retryMs` at most. This process writes nothing more of it.
+   * a replica to execute again from its last checkpoint: with `retry`, tried again while
+   * the store is unavailable, for `retryMs` at most. This process writes nothing more of it.
    */
-  async giveBack(record: RunRecord): Promise<void> {
+  async giveBack(record: RunRecord, retry = true): Promise<void> {
     const replicas = this.replicas as ReplicaCoordination;
     const attempt = record.attempt as number;
     try {
       await this.queue(record.run_id, async () => {
         const events = record.events.unsaved();
-        await this.retrying(record, `run ${record.run_id}: its hand-back`, async () => {
+        const write = async () => {
           if (events.length > 0) await this.appendEvents(record, events);
           // False when another replica took it over already: it goes on there all the same.
           await replicas.handOver(toStoredRun(record), attempt);
           return true;
-        });
+        };
+        if (retry) await this.retrying(record, `run ${record.run_id}: its hand-back`, write);
+        else await write();
       });
     } finally {
       record.attempt = undefined;
