@@ -269,6 +269,28 @@ describe("A2ANode's errors and credentials", () => {
     }
   });
 
+  it("checks the input against inputSchema, and refuses a skill the card lacks", async () => {
+    const node = await A2ANode.fromCardUrl(agents.baseUrl("echo"), {
+      name: "echo",
+      skill: "echo",
+      inputPath: "job.request",
+      outputPath: "job.result",
+      inputSchema: { type: "object", required: ["city"] },
+    });
+    const err = await graphOf(node)
+      .invoke({ job: { request: { town: "Oslo" } } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NodeStateError);
+    expect((err as Error).message).toContain("city");
+    await expect(
+      A2ANode.fromCardUrl(agents.baseUrl("echo"), {
+        skill: "translate",
+        inputPath: "a",
+        outputPath: "b",
+      }),
+    ).rejects.toThrow(/has no skill "translate"/);
+  });
+
   it("refuses options the SDK would fail on late", async () => {
     await expect(
       A2ANode.fromCardUrl(agents.baseUrl("echo"), {

@@ -149,6 +149,11 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     if (!options.card || !options.client) {
       throw new ApiTypeError(`node "${options.name}": client and card are required`);
     }
+    if (options.skill !== undefined && !options.card.skills?.some((s) => s.id === options.skill)) {
+      throw new ApiTypeError(
+        `node "${options.name}": the card of "${options.card.name}" has no skill ${JSON.stringify(options.skill)}`,
+      );
+    }
     super({
       name: options.name,
       inputPath: options.inputPath,

@@ -149,15 +149,21 @@ function checkOptions(options: A2AConnectionOptions): void {
   }
 }
 
-function factoryFor(fetchImpl: typeof fetch, options: A2AConnectionOptions): ClientFactory {
-  return new ClientFactory({
+/** The SDK's client factory and card resolver, both on the node's `fetch`. */
+function factoryFor(
+  fetchImpl: typeof fetch,
+  options: A2AConnectionOptions,
+): { factory: ClientFactory; resolver: DefaultAgentCardResolver } {
+  const resolver = new DefaultAgentCardResolver({ fetchImpl });
+  const factory = new ClientFactory({
     transports: [
       new JsonRpcTransportFactory({ fetchImpl }),
       new RestTransportFactory({ fetchImpl }),
     ],
-    cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+    cardResolver: resolver,
     ...(options.transport ? { preferredTransports: [options.transport] } : {}),
   });
+  return { factory, resolver };
 }
 
 /** The credentials of the fixed headers: the start of a connection's secrets. */
@@ -186,8 +192,7 @@ export async function connectByUrl(
   checkOptions(options);
   const { base, path } = cardLocation(url);
   const trusted = trustedOrigins([new URL(base).origin], options);
-  const factory = factoryFor(credentialedFetch(trusted, options, secrets), options);
-  const resolver = factory.options.cardResolver as DefaultAgentCardResolver;
+  const { factory, resolver } = factoryFor(credentialedFetch(trusted, options, secrets), options);
   const card = await resolver.resolve(base, path);
   const client = await factory.createFromAgentCard(card);
   return { client, card, secrets };
@@ -202,9 +207,7 @@ export async function connectByCard(
   checkOptions(options);
   const own = (card.supportedInterfaces ?? []).flatMap((i) => originOf(i.url) ?? []);
   const trusted = trustedOrigins(own, options);
-  const client = await factoryFor(
-    credentialedFetch(trusted, options, secrets),
-    options,
-  ).createFromAgentCard(card);
+  const { factory } = factoryFor(credentialedFetch(trusted, options, secrets), options);
+  const client = await factory.createFromAgentCard(card);
   return { client, card, secrets };
 }
