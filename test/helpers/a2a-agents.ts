@@ -160,6 +160,14 @@ const echo: Behaviour = async (pub) => {
   pub.complete([dataPart({ received: input, turn })]);
 };
 
+/** Answers with a message instead of a task: the input's keys, as data. */
+const replier: Behaviour = async (pub) => {
+  const input = valueOfMessage(pub.context.userMessage);
+  const keys = typeof input === "object" && input !== null ? Object.keys(input) : [];
+  pub.bus.publish(AgentEvent.message(agentMessage(pub.ids, [dataPart({ keys })])));
+  pub.bus.finished();
+};
+
 const askAnswers = new Map<string, unknown[]>();
 
 /** Asks two questions (input-required), then completes with the topic and both answers. */
@@ -282,6 +290,20 @@ const specs: AgentSpec[] = [
     outputModes: ["application/json", "text/plain"],
   },
   {
+    name: "replier",
+    behaviour: replier,
+    streaming: true,
+    inputModes: ["application/json"],
+    outputModes: ["application/json"],
+  },
+  {
+    name: "replier-blocking",
+    behaviour: replier,
+    streaming: false,
+    inputModes: ["application/json"],
+    outputModes: ["application/json"],
+  },
+  {
     name: "asker",
     behaviour: asker,
     streaming: true,
@@ -341,6 +363,8 @@ export type A2AAgentName =
   | "echo"
   | "echo-blocking"
   | "echo-nolist"
+  | "replier"
+  | "replier-blocking"
   | "asker"
   | "asker-blocking"
   | "failing"

@@ -125,6 +125,18 @@ describe("A2ANode in a graph", () => {
     expect(callsSince(from)).toEqual(["/agents/echo-blocking/rest/message:send"]);
   });
 
+  it("writes the data of a direct message reply, streamed or not", async () => {
+    for (const agent of ["replier", "replier-blocking"] as const) {
+      const node = await A2ANode.fromCardUrl(agents.baseUrl(agent), {
+        name: "replier",
+        inputPath: "job.request",
+        outputPath: "job.result",
+      });
+      const out = await graphOf(node).invoke({ job: { request: { a: 1, b: 2 } } });
+      expect(out.job.result).toEqual({ keys: ["a", "b"] });
+    }
+  });
+
   it("forwards the remote events to the parent's custom stream", async () => {
     const node = await A2ANode.fromCardUrl(agents.baseUrl("echo"), {
       name: "echo",
