@@ -1,0 +1,439 @@
+/**
+ * The server's agents over A2A v1.0, through `@a2a-js/sdk`'s own client over real
+ * HTTP, on the memory store: cards, blocking and streaming sends, tasks read, listed,
+ * cancelled and subscribed to, the input-required round trip, contexts as threads, the
+ * protocol's errors, and one run seen from both protocols.
+ */
+import { TaskState } from "@a2a-js/sdk";
+import {
+  ContentTypeNotSupportedError,
+  PushNotificationNotSupportedError,
+  RequestMalformedError,
+  TaskNotCancelableError,
+  TaskNotFoundError,
+  UnsupportedOperationError,
+} from "@a2a-js/sdk/errors";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningACPServer, serveACP } from "../../src/server/index.js";
+import {
+  chatAgent,
+  createGate,
+  customStreamingAgent,
+  echoAgent,
+  interruptTwiceAgent,
+  plainAgent,
+  slowAgent,
+  throwingAgent,
+} from "../helpers/graphs.js";
+import { agentIds, memoryLogger } from "../helpers/server.js";
+import {
+  a2aBase,
+  a2aChatAgent,
+  a2aClient,
+  approvalAgent,
+  asTask,
+  collect,
+  data,
+  kinds,
+  outputData,
+  request,
+  stateOf,
+  statusData,
+  text,
+  transports,
+  userMessage,
+} from "./a2a-server-agents.js";
+
+const chatId = "a2a.chat";
+const approvalId = "a2a.approval";
+const gate = createGate();
+const logger = memoryLogger();
+let server: RunningACPServer;
+
+beforeAll(async () => {
+  server = await serveACP({
+    agents: [
+      echoAgent(),
+      customStreamingAgent(),
+      interruptTwiceAgent(),
+      throwingAgent(),
+      slowAgent(gate),
+      plainAgent(),
+      chatAgent(),
+      { ...a2aChatAgent(), agentId: chatId },
+      { ...approvalAgent(), agentId: approvalId },
+    ],
+    port: 0,
+    hostname: "127.0.0.1",
+    logger,
+  });
+});
+
+afterAll(async () => {
+  gate.release();
+  await server?.close();
+  // No request above was a server fault (those are logged; the rest are the client's).
+  expect(logger.lines.filter((line) => line.startsWith("A2A"))).toEqual([]);
+});
+
+/** A JSON-RPC call made by hand, for what the SDK's client would not send. */
+async function rawJsonRpc(agentId: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(a2aBase(server.url, agentId), {
+    method: "POST",
+    headers: { "content-type": "application/json", "a2a-version": "1.0", ...headers },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("agent cards", () => {
+  it("are read off the descriptors, with both interfaces at absolute URLs", async () => {
+    const response = await fetch(
+      `${a2aBase(server.url, agentIds.echo)}.well-known/agent-card.json`,
+    );
+    expect(response.status).toBe(200);
+    const card = (await response.json()) as Record<string, unknown>;
+    const base = a2aBase(server.url, agentIds.echo);
+    expect(card).toMatchObject({
+      name: "test.echo",
+      version: "1.0.0",
+      description: "test agent test.echo",
+      capabilities: { streaming: true, pushNotifications: false },
+      supportedInterfaces: [
+        { url: base, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+        { url: `${base}rest`, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
+      ],
+    });
+    expect((card.skills as Array<{ id: string }>).map((s) => s.id)).toEqual(["test.echo"]);
+  });
+
+  it("declare streaming only for agents that stream, which alone take a stream", async () => {
+    const client = await a2aClient(server.url, agentIds.plain);
+    const card = await client.getAgentCard();
+    expect(card.capabilities?.streaming).toBe(false);
+    // The SDK's client does not ask a card without streaming for a stream: by hand.
+    const params = { message: { messageId: "m1", role: "ROLE_USER", parts: [{ data: { a: 1 } }] } };
+    const refused = await rawJsonRpc(
+      agentIds.plain,
+      JSON.stringify({ jsonrpc: "2.0", id: 7, method: "SendStreamingMessage", params }),
+    );
+    expect(refused).toMatchObject({ status: 200, body: { id: 7, error: { code: -32004 } } });
+  });
+
+  it("are at the server's root only when it serves one agent, and follow publicUrl", async () => {
+    const root = await fetch(`${server.url}/.well-known/agent-card.json`);
+    expect(root.status).toBe(404);
+    const single = await serveACP({
+      agents: [echoAgent()],
+      port: 0,
+      logger: memoryLogger(),
+      publicUrl: "https://agents.example.com/acp/",
+    });
+    try {
+      const card = (await (await fetch(`${single.url}/.well-known/agent-card.json`)).json()) as {
+        name: string;
+        supportedInterfaces: Array<{ url: string }>;
+      };
+      expect(card.name).toBe("test.echo");
+      expect(card.supportedInterfaces.map((i) => i.url)).toEqual([
+        `https://agents.example.com/acp/a2a/${agentIds.echo}/`,
+        `https://agents.example.com/acp/a2a/${agentIds.echo}/rest`,
+      ]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("are not served with a2a: false", async () => {
+    const off = await serveACP({
+      agents: [echoAgent()],
+      port: 0,
+      logger: memoryLogger(),
+      a2a: false,
+    });
+    try {
+      expect((await fetch(`${off.url}/.well-known/agent-card.json`)).status).toBe(404);
+      expect(
+        (await fetch(`${a2aBase(off.url, agentIds.echo)}.well-known/agent-card.json`)).status,
+      ).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe.each(transports)("over %s", (transport) => {
+  it("answers a blocking send with the completed task and its values as the artifact", async () => {
+    const client = await a2aClient(server.url, agentIds.echo, transport);
+    const task = asTask(await client.sendMessage(request(userMessage([data({ text: "hi" })]))));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(outputData(task)).toEqual({ text: "hi", reply: "echo: hi", history: ["hi"] });
+    const again = await client.getTask({ tenant: "", id: task.id });
+    expect(again.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(again.contextId).toBe(task.contextId);
+    expect(outputData(again)).toEqual(outputData(task));
+  });
+
+  it("streams the task, its updates, and ends at its final status", async () => {
+    const client = await a2aClient(server.url, agentIds.custom, transport);
+    const events = await collect(
+      client.sendMessageStream(request(userMessage([data({ count: 2 })]))),
+    );
+    expect(kinds(events)[0]).toBe("task");
+    expect(stateOf(events.at(-1) as (typeof events)[number])).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(kinds(events).at(-1)).toBe("statusUpdate");
+    // The two custom updates are working statuses with their data.
+    const steps = events.flatMap((e) =>
+      e.payload?.$case === "statusUpdate" &&
+      e.payload.value.status?.state === TaskState.TASK_STATE_WORKING
+        ? [e.payload.value.status.message?.parts[0]?.content]
+        : [],
+    );
+    expect(steps).toEqual([
+      { $case: "data", value: { step: 1 } },
+      { $case: "data", value: { step: 2 } },
+    ]);
+    const artifacts = events.filter((e) => e.payload?.$case === "artifactUpdate");
+    const last = artifacts.at(-1)?.payload;
+    expect(last?.$case === "artifactUpdate" && last.value.lastChunk).toBe(true);
+  });
+
+  it("takes text into messages, or into the one required string field, else refuses saying why", async () => {
+    const chat = await a2aClient(server.url, chatId, transport);
+    const chatted = asTask(await chat.sendMessage(request(userMessage([text("hello")]))));
+    const parts = chatted.artifacts[0]?.parts.map((p) => p.content);
+    expect(parts?.[1]).toEqual({ $case: "text", value: "you said: hello" });
+    const echo = await a2aClient(server.url, agentIds.echo, transport);
+    const echoed = asTask(await echo.sendMessage(request(userMessage([text("plain text")]))));
+    expect(outputData(echoed)).toMatchObject({ reply: "echo: plain text" });
+    const plain = await a2aClient(server.url, agentIds.plain, transport);
+    const refused = plain.sendMessage(request(userMessage([text("x")])));
+    await expect(refused).rejects.toBeInstanceOf(RequestMalformedError);
+    await expect(refused).rejects.toThrow(/no "messages" field/);
+  });
+
+  it("asks for input with the interrupt's own value and resumes the same task", async () => {
+    const client = await a2aClient(server.url, agentIds.interrupt, transport);
+    const first = asTask(await client.sendMessage(request(userMessage([data({ topic: "tea" })]))));
+    expect(first.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    expect(statusData(first)).toEqual({ interrupt_type: "question", question: "first about tea?" });
+    const answer = (value: string) =>
+      request(
+        userMessage([data({ answer: value })], { taskId: first.id, contextId: first.contextId }),
+      );
+    const second = asTask(await client.sendMessage(answer("green")));
+    expect(second.id).toBe(first.id);
+    expect(second.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    expect(statusData(second)).toEqual({ interrupt_type: "question", question: "second?" });
+    const done = asTask(await client.sendMessage(answer("hot")));
+    expect(done.id).toBe(first.id);
+    expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(outputData(done)).toMatchObject({ answers: ["green", "hot"] });
+    // The task has ended: a message to it is refused.
+    await expect(client.sendMessage(answer("more"))).rejects.toBeInstanceOf(
+      UnsupportedOperationError,
+    );
+  });
+
+  it("resumes a stateless agent's task in a stream that ends at its final status", async () => {
+    const client = await a2aClient(server.url, approvalId, transport);
+    const asked = await collect(
+      client.sendMessageStream(request(userMessage([data({ item: "lamp" })]))),
+    );
+    const last = asked.at(-1) as (typeof asked)[number];
+    expect(stateOf(last)).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const status = last.payload?.$case === "statusUpdate" ? last.payload.value : undefined;
+    expect(status?.status?.message?.parts[0]?.content).toEqual({
+      $case: "data",
+      value: { question: "approve lamp?" },
+    });
+    const taskId = status?.taskId as string;
+    const resumed = await collect(
+      client.sendMessageStream(request(userMessage([data({ approved: true })], { taskId }))),
+    );
+    expect(kinds(resumed)[0]).toBe("task");
+    expect(stateOf(resumed.at(-1) as (typeof resumed)[number])).toBe(
+      TaskState.TASK_STATE_COMPLETED,
+    );
+    const task = await client.getTask({ tenant: "", id: taskId });
+    expect(outputData(task)).toEqual({ item: "lamp", verdict: "lamp approved" });
+  });
+
+  it("keeps a context across messages for an agent with threads", async () => {
+    const client = await a2aClient(server.url, agentIds.echo, transport);
+    const first = asTask(await client.sendMessage(request(userMessage([data({ text: "one" })]))));
+    const second = asTask(
+      await client.sendMessage(
+        request(userMessage([data({ text: "two" })], { contextId: first.contextId })),
+      ),
+    );
+    expect(second.contextId).toBe(first.contextId);
+    expect(second.id).not.toBe(first.id);
+    expect(outputData(second)).toMatchObject({ history: ["one", "two"] });
+    const listed = await client.listTasks({
+      tenant: "",
+      contextId: first.contextId,
+      status: TaskState.TASK_STATE_UNSPECIFIED,
+      pageToken: "",
+      statusTimestampAfter: undefined,
+    });
+    expect(listed.tasks.map((t) => t.id).sort()).toEqual([first.id, second.id].sort());
+    expect(listed.totalSize).toBe(2);
+  });
+
+  it("cancels a working task, and its stream to a subscriber ends canceled", async () => {
+    const client = await a2aClient(server.url, agentIds.slow, transport);
+    const started = gate.started;
+    const task = asTask(
+      await client.sendMessage(request(userMessage([data({ text: "wait" })]), true)),
+    );
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+    await gate.waitForStarted(started + 1);
+    const subscribed = collect(client.resubscribeTask({ tenant: "", id: task.id }));
+    const cancelled = await client.cancelTask({ tenant: "", id: task.id, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    const events = await subscribed;
+    expect(kinds(events)[0]).toBe("task");
+    expect(stateOf(events.at(-1) as (typeof events)[number])).toBe(TaskState.TASK_STATE_CANCELED);
+    await expect(
+      client.cancelTask({ tenant: "", id: task.id, metadata: undefined }),
+    ).resolves.toMatchObject({ status: { state: TaskState.TASK_STATE_CANCELED } });
+  });
+
+  it("reports a failed graph as a failed task", async () => {
+    const client = await a2aClient(server.url, agentIds.throwing, transport);
+    const task = asTask(await client.sendMessage(request(userMessage([data({ text: "x" })]))));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+    await expect(
+      client.cancelTask({ tenant: "", id: task.id, metadata: undefined }),
+    ).rejects.toBeInstanceOf(TaskNotCancelableError);
+  });
+
+  it("answers bad requests with the protocol's errors", async () => {
+    const client = await a2aClient(server.url, agentIds.interrupt, transport);
+    await expect(client.sendMessage(request(userMessage([])))).rejects.toBeInstanceOf(
+      RequestMalformedError,
+    );
+    await expect(
+      client.sendMessage(
+        request(userMessage([data({ answer: "x" })], { taskId: crypto.randomUUID() })),
+      ),
+    ).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(client.getTask({ tenant: "", id: "not-a-task" })).rejects.toBeInstanceOf(
+      TaskNotFoundError,
+    );
+    const file = {
+      content: { $case: "url" as const, value: "https://example.com/a.png" },
+      metadata: undefined,
+      filename: "a.png",
+      mediaType: "image/png",
+    };
+    await expect(client.sendMessage(request(userMessage([file])))).rejects.toBeInstanceOf(
+      ContentTypeNotSupportedError,
+    );
+    const asked = asTask(await client.sendMessage(request(userMessage([data({ topic: "x" })]))));
+    await expect(
+      client.sendMessage(
+        request(userMessage([data({ answer: "y" })], { taskId: asked.id, contextId: "another" })),
+      ),
+    ).rejects.toBeInstanceOf(RequestMalformedError);
+    // A resume value the agent's resume schema refuses.
+    await expect(
+      client.sendMessage(request(userMessage([data({ wrong: 1 })], { taskId: asked.id }))),
+    ).rejects.toBeInstanceOf(RequestMalformedError);
+    const withPush = request(userMessage([data({ topic: "y" })]));
+    withPush.configuration.taskPushNotificationConfig = {
+      tenant: "",
+      id: "",
+      taskId: "",
+      url: "https://example.com/hook",
+      token: "",
+      authentication: undefined,
+    } as never;
+    await expect(client.sendMessage(withPush)).rejects.toBeInstanceOf(
+      PushNotificationNotSupportedError,
+    );
+  });
+});
+
+describe("JSON-RPC by hand", () => {
+  it("answers malformed requests with JSON-RPC errors on HTTP 200", async () => {
+    const notJson = await rawJsonRpc(agentIds.echo, "{not json");
+    expect(notJson).toMatchObject({ status: 200, body: { error: { code: -32700 } } });
+    const unknown = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "NoSuchMethod", params: {} }),
+    );
+    expect(unknown).toMatchObject({ status: 200, body: { id: 1, error: { code: -32601 } } });
+    const noParams = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "SendMessage",
+        params: { message: { parts: [] } },
+      }),
+    );
+    expect(noParams).toMatchObject({ status: 200, body: { id: 2, error: { code: -32602 } } });
+    const oldVersion = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "GetTask", params: { id: "x" } }),
+      { "a2a-version": "0.3" },
+    );
+    expect(oldVersion.status).toBe(200);
+    expect((oldVersion.body.error as { code: number }).code).toBe(-32009);
+    const otherType = await fetch(a2aBase(server.url, agentIds.echo), {
+      method: "POST",
+      headers: { "content-type": "text/plain", "a2a-version": "1.0" },
+      body: "x",
+    });
+    expect(otherType.status).toBe(200);
+    expect(await otherType.json()).toMatchObject({ error: { code: -32005 } });
+  });
+
+  it("refuses push notification configs: the card declares none", async () => {
+    const params = { taskId: crypto.randomUUID(), url: "https://example.com/hook" };
+    const refused = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({ jsonrpc: "2.0", id: 8, method: "CreateTaskPushNotificationConfig", params }),
+    );
+    expect(refused).toMatchObject({ status: 200, body: { id: 8, error: { code: -32003 } } });
+  });
+
+  it("answers 404 for an agent the server does not have", async () => {
+    const response = await rawJsonRpc("no-such-agent", "{}");
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("one run, two protocols", () => {
+  it("shows a run created over ACP as a task, and a task as an ACP run", async () => {
+    const created = await fetch(`${server.url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent_id: agentIds.echo, input: { text: "from acp" } }),
+    });
+    const { run } = (await created.json()) as { run: { run_id: string } };
+    const client = await a2aClient(server.url, agentIds.echo);
+    const task = await client.getTask({ tenant: "", id: run.run_id });
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(outputData(task)).toMatchObject({ reply: "echo: from acp" });
+    // Another agent's run is no task of this agent.
+    const other = await a2aClient(server.url, agentIds.plain);
+    await expect(other.getTask({ tenant: "", id: run.run_id })).rejects.toBeInstanceOf(
+      TaskNotFoundError,
+    );
+
+    const sent = asTask(
+      await client.sendMessage(request(userMessage([data({ text: "from a2a" })]))),
+    );
+    const acp = await fetch(`${server.url}/threads/${sent.contextId}/runs/${sent.id}`);
+    expect(acp.status).toBe(200);
+    expect(await acp.json()).toMatchObject({
+      run_id: sent.id,
+      thread_id: sent.contextId,
+      agent_id: agentIds.echo,
+      status: "success",
+    });
+  });
+});
