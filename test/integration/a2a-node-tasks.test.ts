@@ -3,10 +3,14 @@
  * interrupt and `Command({ resume })` as the answer, the context of a parent thread,
  * an aborted parent cancelling the task, and tasks that end badly.
  */
+import { TaskState } from "@a2a-js/sdk";
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { A2AInterruptError, A2ANode, A2ATaskError } from "../../src/langgraph/index.js";
 import { type A2AAgentName, type A2AAgents, startA2AAgents } from "../helpers/a2a-agents.js";
+
+/** How long a test waits for something the agent does, on a busy machine. */
+const WAIT = { timeout: 15_000, interval: 20 };
 
 let agents: A2AAgents;
 
@@ -99,8 +103,8 @@ describe("input-required after a restart", () => {
     const task = (err as A2AInterruptError).taskId;
     await vi.waitUntil(async () => {
       const got = await node.client.getTask({ tenant: "", id: task });
-      return got.status?.state === 5; // TASK_STATE_CANCELED
-    });
+      return got.status?.state === TaskState.TASK_STATE_CANCELED;
+    }, WAIT);
   });
 });
 
@@ -162,12 +166,12 @@ describe.each(["slow", "slow-blocking"] as const)("an aborted parent (%s)", (age
         { signal: controller.signal, configurable: { thread_id: `abort-${agent}` } },
       )
       .catch((e: unknown) => e);
-    await vi.waitUntil(() => agents.records.slowStarted.length > startedBefore);
+    await vi.waitUntil(() => agents.records.slowStarted.length > startedBefore, WAIT);
     const taskId = agents.records.slowStarted.at(-1);
     controller.abort();
     const err = await running;
     expect(err).toBeInstanceOf(Error);
-    await vi.waitUntil(() => agents.records.cancelled.includes(taskId as string));
+    await vi.waitUntil(() => agents.records.cancelled.includes(taskId as string), WAIT);
   });
 });
 
