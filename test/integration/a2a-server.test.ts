@@ -4,7 +4,7 @@
  * cancelled and subscribed to, the input-required round trip, contexts as threads, the
  * protocol's errors, and one run seen from both protocols.
  */
-import { TaskState } from "@a2a-js/sdk";
+import { type StreamResponse, TaskState } from "@a2a-js/sdk";
 import {
   ContentTypeNotSupportedError,
   PushNotificationNotSupportedError,
@@ -289,11 +289,15 @@ describe.each(transports)("over %s", (transport) => {
     );
     expect(task.status?.state).toBe(TaskState.TASK_STATE_WORKING);
     await gate.waitForStarted(started + 1);
-    const subscribed = collect(client.resubscribeTask({ tenant: "", id: task.id }));
+    // Subscribed (its first event in) before the cancel, which it then sees.
+    const subscription = client.resubscribeTask({ tenant: "", id: task.id });
+    const first = await subscription.next();
+    expect(first.done).toBe(false);
     const cancelled = await client.cancelTask({ tenant: "", id: task.id, metadata: undefined });
     expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
-    const events = await subscribed;
+    const events = [first.value as StreamResponse, ...(await collect(subscription))];
     expect(kinds(events)[0]).toBe("task");
+    expect(stateOf(events[0] as StreamResponse)).toBe(TaskState.TASK_STATE_WORKING);
     expect(stateOf(events.at(-1) as (typeof events)[number])).toBe(TaskState.TASK_STATE_CANCELED);
     await expect(
       client.cancelTask({ tenant: "", id: task.id, metadata: undefined }),

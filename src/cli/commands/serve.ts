@@ -62,6 +62,9 @@ interface ServeOptions {
   keepAliveTimeout?: string;
   headersTimeout?: string;
   requestTimeout?: string;
+  /** False with `--no-a2a`. */
+  a2a: boolean;
+  publicUrl?: string;
 }
 
 /** The longest time limit a flag takes, in ms: Node's timers go no further. */
@@ -152,6 +155,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--request-timeout <ms>",
       "answer 408 and close a connection whose whole request takes longer to arrive; answers and event streams are not limited by it; 0 for none (default: 300000)",
     )
+    .option("--no-a2a", "serve ACP only, not A2A v1.0 beside it")
+    .option(
+      "--public-url <url>",
+      "the URL clients reach the server at behind a proxy, written into the A2A agent cards (default: each request's own)",
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -196,12 +204,19 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ...storage,
         interruptPayloadShape: opts.interruptPayloadShape,
         ...timeouts,
+        a2a: opts.a2a,
+        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
         logger,
       });
       say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
       for (const agent of await servedAgents(running.server.fetch, running.url, apiKey)) {
         const { name, version } = agent.metadata.ref;
         say(ctx.io, `  ${name}@${version}  agent id ${agent.agent_id}`);
+        if (opts.a2a) {
+          // The base URL keeps its trailing slash: A2A clients resolve the card under it.
+          const base = (opts.publicUrl ?? running.url).replace(/\/+$/, "");
+          say(ctx.io, `    A2A ${base}/a2a/${encodeURIComponent(agent.agent_id)}/`);
+        }
       }
       if (databaseUrl)
         say(ctx.io, "  runs and threads in PostgreSQL, shared with every replica on it");
