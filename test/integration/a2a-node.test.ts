@@ -6,6 +6,7 @@
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ApiResponseTooLargeError } from "../../src/index.js";
 import { A2AClientError, A2ANode, NodeStateError } from "../../src/langgraph/index.js";
 import { type A2AAgents, startA2AAgents } from "../helpers/a2a-agents.js";
 
@@ -301,6 +302,28 @@ describe("A2ANode's errors and credentials", () => {
         outputPath: "b",
       }),
     ).rejects.toThrow(/has no skill "translate"/);
+  });
+
+  it("reads no body larger than maxResponseBytes", async () => {
+    const err = await A2ANode.fromCardUrl(agents.baseUrl("echo"), {
+      inputPath: "a",
+      outputPath: "b",
+      maxResponseBytes: 100,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiResponseTooLargeError);
+    expect((err as ApiResponseTooLargeError).value).toBe(100);
+
+    // A card fits in 4 KiB, a blocking answer with the task and its history does not.
+    const node = await A2ANode.fromCardUrl(agents.baseUrl("echo-blocking"), {
+      name: "echo",
+      inputPath: "job.request",
+      outputPath: "job.result",
+      maxResponseBytes: 4096,
+    });
+    const big = await graphOf(node)
+      .invoke({ job: { request: { text: "x".repeat(5000) } } })
+      .catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(ApiResponseTooLargeError);
   });
 
   it("refuses options the SDK would fail on late", async () => {

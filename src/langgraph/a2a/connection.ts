@@ -20,7 +20,7 @@ import {
 import { fetchFollowingRedirects, type RedirectRules } from "../../client/redirects.js";
 import { ApiTypeError } from "../../core/errors.js";
 import { headerCredentials, isCredentialHeaderName, redactUrl } from "../../core/redact.js";
-import { defaultClientLimits } from "../../index.js";
+import { ApiResponseTooLargeError, defaultClientLimits } from "../../index.js";
 
 /** The transports A2ANode can use: JSON-RPC and HTTP+JSON (REST). */
 export type A2ATransport = "JSONRPC" | "HTTP+JSON";
@@ -43,6 +43,11 @@ export interface A2AConnectionOptions {
   transport?: A2ATransport;
   /** How many redirects a request with credentials follows (same origin only). Default 5. */
   maxRedirects?: number;
+  /**
+   * The largest response body read whole (the card, a task), in bytes; event streams
+   * are bounded per event by the SDK instead. Default 64 MiB.
+   */
+  maxResponseBytes?: number;
 }
 
 /** An SDK client with what the node needs to know of it. */
@@ -92,8 +97,34 @@ function requestUrl(input: string | URL | Request): string {
 }
 
 /**
- * A `fetch` that adds the credentials for trusted origins only, and follows no
- * redirect of a credentialed request to another origin.
+ * `response` with its body cut at `max` bytes: reading past it fails with
+ * `ApiResponseTooLargeError`, so an agent cannot make the node hold an endless body.
+ */
+function bounded(response: Response, max: number): Response {
+  const type = response.headers.get("content-type") ?? "";
+  if (!response.body || max === Number.POSITIVE_INFINITY || type.startsWith("text/event-stream")) {
+    return response;
+  }
+  let seen = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) controller.error(new ApiResponseTooLargeError(max, "A2A"));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * A `fetch` that adds the credentials for trusted origins only, follows no redirect
+ * of a credentialed request to another origin, and bounds the bodies it reads whole.
  */
 function credentialedFetch(
   trusted: ReadonlySet<string>,
@@ -128,9 +159,11 @@ function credentialedFetch(
     ...(user?.onSuccessfulRetry ? { onSuccessfulRetry: user.onSuccessfulRetry.bind(user) } : {}),
   };
   const authed = createAuthenticatingFetchWithRetry(safe, handler);
-  return ((input: string | URL | Request, init?: RequestInit) => {
+  const max = options.maxResponseBytes ?? defaultClientLimits.maxResponseBytes;
+  return (async (input: string | URL | Request, init?: RequestInit) => {
     const origin = originOf(requestUrl(input));
-    return origin !== undefined && trusted.has(origin) ? authed(input, init) : fetch(input, init);
+    const trustedOrigin = origin !== undefined && trusted.has(origin);
+    return bounded(await (trustedOrigin ? authed(input, init) : fetch(input, init)), max);
   }) as typeof fetch;
 }
 
@@ -146,6 +179,10 @@ function checkOptions(options: A2AConnectionOptions): void {
   const max = options.maxRedirects;
   if (max !== undefined && !(Number.isInteger(max) && max >= 0)) {
     throw new ApiTypeError(`maxRedirects must be a whole number >= 0, got ${max}`);
+  }
+  const bytes = options.maxResponseBytes;
+  if (bytes !== undefined && !(bytes > 0)) {
+    throw new ApiTypeError(`maxResponseBytes must be a positive number, got ${bytes}`);
   }
 }
 
