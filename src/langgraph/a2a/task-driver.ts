@@ -8,8 +8,8 @@
  * starts a task with carries a tag of the parent's thread and the task's checkpoint
  * namespace (see `task-identity.ts`), which the re-run computes again. The node keeps
  * tag -> task id in memory; after a restart it asks the agent for the tasks of the
- * node's context that wait for input (`ListTasks`) and takes the one whose first
- * message carries the tag. The answers LangGraph replays by order are matched by count
+ * node's context that wait for input (`ListTasks`; in any state once answers were
+ * sent) and takes the newest whose first message carries the tag. The answers LangGraph replays by order are matched by count
  * (see `task-answers.ts`): the ones recorded before this execution were sent already.
  */
 import type { ListTasksResponse, Message, StreamResponse, Task } from "@a2a-js/sdk";
@@ -133,9 +133,15 @@ export class TaskDriver {
   private async recover(): Promise<Task | undefined> {
     const { tag } = this.options;
     if (tag === undefined) return undefined;
+    const { signal } = this.options;
+    // Tasks that wait for input are few, so they are looked at first; once answers
+    // were sent a task must exist, and it may be under way or over, so any state does.
     const id =
       this.options.memory.knownTasks.get(tag) ??
-      (await this.findTagged(TaskState.TASK_STATE_INPUT_REQUIRED, () => true, this.options.signal));
+      (await this.findTagged(TaskState.TASK_STATE_INPUT_REQUIRED, () => true, signal)) ??
+      (this.skip > 0
+        ? await this.findTagged(TaskState.TASK_STATE_UNSPECIFIED, () => true, signal)
+        : undefined);
     if (id === undefined) {
       if (this.skip > 0) {
         throw new A2AProtocolError(
