@@ -8,6 +8,7 @@ import {
   type Client,
   ClientFactory,
   ClientFactoryOptions,
+  DefaultAgentCardResolver,
   JsonRpcTransportFactory,
   RestTransportFactory,
 } from "@a2a-js/sdk/client";
@@ -49,6 +50,7 @@ export async function a2aClient(
         new RestTransportFactory({ fetchImpl }),
       ],
       preferredTransports: [transport],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
     }),
   );
   return factory.createFromUrl(a2aBase(url, agentId));

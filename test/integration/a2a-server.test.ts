@@ -144,6 +144,37 @@ describe("agent cards", () => {
     }
   });
 
+  it("declare the server's key, which every A2A request needs", async () => {
+    const keyed = await serveACP({
+      agents: [echoAgent()],
+      port: 0,
+      logger: memoryLogger(),
+      apiKey: "a2a-test-key",
+    });
+    try {
+      const cardUrl = `${a2aBase(keyed.url, agentIds.echo)}.well-known/agent-card.json`;
+      expect((await fetch(cardUrl)).status).toBe(401);
+      const client = await a2aClient(keyed.url, agentIds.echo, "JSONRPC", {
+        "x-api-key": "a2a-test-key",
+      });
+      const card = await client.getAgentCard();
+      expect(card.securitySchemes.apiKey?.scheme).toEqual({
+        $case: "apiKeySecurityScheme",
+        value: { description: "the server's API key", location: "header", name: "x-api-key" },
+      });
+      const task = asTask(await client.sendMessage(request(userMessage([data({ text: "k" })]))));
+      expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      const anonymous = await fetch(a2aBase(keyed.url, agentIds.echo), {
+        method: "POST",
+        headers: { "content-type": "application/json", "a2a-version": "1.0" },
+        body: "{}",
+      });
+      expect(anonymous.status).toBe(401);
+    } finally {
+      await keyed.close();
+    }
+  });
+
   it("are not served with a2a: false", async () => {
     const off = await serveACP({
       agents: [echoAgent()],
@@ -404,9 +435,68 @@ describe("JSON-RPC by hand", () => {
     expect(refused).toMatchObject({ status: 200, body: { id: 8, error: { code: -32003 } } });
   });
 
+  it("never answers a malformed request as a server fault", async () => {
+    const bodies = [
+      { method: "SendMessage", params: { message: 5 } },
+      { method: "SendMessage", params: { message: { messageId: "m", parts: [5] } } },
+      { method: "SendMessage", params: { message: { messageId: "m", parts: [{ data: 5 }] } } },
+      { method: "SendMessage", params: { message: { messageId: "m", taskId: "x", parts: [] } } },
+      { method: "SendStreamingMessage", params: { message: { messageId: "m", metadata: 5 } } },
+      { method: "GetTask", params: { id: 5 } },
+      { method: "GetTask", params: { id: "" } },
+      { method: "CancelTask", params: { id: crypto.randomUUID() } },
+      { method: "SubscribeToTask", params: { id: "nope" } },
+      { method: "ListTasks", params: { pageSize: 1000 } },
+      { method: "ListTasks", params: { pageToken: "not-a-token" } },
+      { method: "GetExtendedAgentCard" },
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const answer = await rawJsonRpc(
+        agentIds.echo,
+        JSON.stringify({ jsonrpc: "2.0", id: i, ...body }),
+      );
+      expect(answer.status, JSON.stringify(body)).toBe(200);
+      const error = answer.body.error as { code: number } | undefined;
+      expect(error?.code, JSON.stringify(body)).not.toBe(-32603);
+      expect(error, JSON.stringify(body)).toBeDefined();
+    }
+  });
+
   it("answers 404 for an agent the server does not have", async () => {
     const response = await rawJsonRpc("no-such-agent", "{}");
     expect(response.status).toBe(404);
+  });
+});
+
+describe("HTTP+JSON by hand", () => {
+  const rest = (path: string, init: RequestInit = {}) =>
+    fetch(`${a2aBase(server.url, agentIds.echo)}rest${path}`, {
+      ...init,
+      headers: { "a2a-version": "1.0", "content-type": "application/json", ...init.headers },
+    });
+
+  it("answers malformed requests with the binding's error bodies, never a server fault", async () => {
+    const cases: Array<[string, RequestInit, number]> = [
+      ["/message:send", { method: "POST", body: "{oops" }, 400],
+      ["/message:send", { method: "POST", body: JSON.stringify({ message: { parts: [] } }) }, 400],
+      [`/tasks/${crypto.randomUUID()}`, {}, 404],
+      [`/tasks/${crypto.randomUUID()}:cancel`, { method: "POST" }, 404],
+      ["/tasks?pageSize=abc", {}, 400],
+      ["/no-such-operation", {}, 404],
+    ];
+    for (const [path, init, status] of cases) {
+      const response = await rest(path, init);
+      expect(response.status, path).toBe(status);
+      const body = (await response.json()) as { error?: { code: number; message: string } };
+      expect(body.error?.code, path).toBe(status);
+    }
+    const plain = await rest("/message:send", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
+    expect(plain.status).toBeLessThan(500);
+    expect(((await plain.json()) as { error: { status: string } }).error.status).toBeDefined();
   });
 });
 
