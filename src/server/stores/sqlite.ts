@@ -1,6 +1,14 @@
+import { ApiValueError } from "../../core/errors.js";
 import { messageOf } from "../../core/message-of.js";
 import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
-import { StoreConflictError, StoreUnavailableError } from "./errors.js";
+import { StoreConflictError, StoreError, StoreUnavailableError } from "./errors.js";
+import {
+  checkIntegrity,
+  damagedFile,
+  damageMessage,
+  isDamage,
+  type SqliteIntegrityCheck,
+} from "./sqlite-damage.js";
 import { SQLITE_SCHEMA } from "./sqlite-schema.js";
 import type {
   PurgedRun,
@@ -22,7 +30,16 @@ export interface SqliteStoreOptions {
   logger?: StoreLogger;
   /** Test-only: makes writes fail at chosen points (see `StoreFaults`). */
   faults?: StoreFaults;
+  /**
+   * How the file is checked for damage when it is opened (see
+   * {@link SqliteIntegrityCheck}). Default `"quick"`. A damaged file fails the first
+   * operation, and so the start of a server on it, with a `StoreUnavailableError`
+   * that names the file and says what to do.
+   */
+  integrityCheck?: SqliteIntegrityCheck;
 }
+
+export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 
 /** The part of a better-sqlite3 statement this store uses. */
 interface Statement {
@@ -45,7 +62,7 @@ type DatabaseConstructor = new (filename: string) => Database;
 /** The driver, an optional peer dependency: loaded only when a SQLite store is used. */
 const DRIVER = "better-sqlite3";
 
-async function openDatabase(filename: string): Promise<Database> {
+async function openDatabase(filename: string, check: SqliteIntegrityCheck): Promise<Database> {
   let driver: { default?: DatabaseConstructor } & DatabaseConstructor;
   try {
     driver = await import(DRIVER);
@@ -58,14 +75,21 @@ async function openDatabase(filename: string): Promise<Database> {
     );
   }
   const Driver = driver.default ?? driver;
+  let db: Database | undefined;
   try {
-    const db = new Driver(filename);
+    db = new Driver(filename);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
+    // Before the schema is written to it, and before a recovery would read runs from
+    // it and fail on each one, again and again.
+    checkIntegrity(db, filename, check);
     db.exec(SQLITE_SCHEMA);
     return db;
   } catch (err) {
+    db?.close();
+    if (err instanceof StoreUnavailableError) throw err;
+    if (isDamage(err)) throw damagedFile(filename, messageOf(err));
     throw new StoreUnavailableError(`cannot open ${filename}: ${messageOf(err)}`, "sqlite.open");
   }
 }
@@ -80,9 +104,16 @@ async function openDatabase(filename: string): Promise<Database> {
  * missing one is a `StoreUnavailableError` then (the server's `ready` rejects with it).
  */
 export function sqliteStore(filename: string, options: SqliteStoreOptions = {}): ServerStore {
-  const db = openDatabase(filename);
+  const check = options.integrityCheck ?? "quick";
+  if (!["quick", "full", "off"].includes(check)) {
+    throw new ApiValueError(
+      `integrityCheck must be "quick", "full" or "off", got ${JSON.stringify(check)}`,
+      ["integrityCheck"],
+    );
+  }
+  const db = openDatabase(filename, check);
   const decoder = new RecordDecoder(options.logger ?? console);
-  const statements = db.then((d) => new Statements(d));
+  const statements = db.then((d) => new Statements(d, filename));
   // Reported through the first operation, which awaits it (`close` handles `db`).
   statements.catch(() => undefined);
   return {
@@ -95,23 +126,49 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
   };
 }
 
-/** Prepared statements, each prepared once. */
+/**
+ * Prepared statements, each prepared once. Damage met by any of them is a
+ * `StoreError` naming the file, then and for every later statement: writing on into
+ * a damaged file would only damage it further. Not a `StoreUnavailableError`, which
+ * says "for now" and is waited out and retried: damage does not go away.
+ */
 class Statements {
   private readonly cache = new Map<string, Statement>();
+  private damage: StoreError | undefined;
 
-  constructor(readonly db: Database) {}
+  constructor(
+    readonly db: Database,
+    private readonly filename: string,
+  ) {}
 
   sql(text: string): Statement {
     let statement = this.cache.get(text);
     if (!statement) {
-      statement = this.db.prepare(text);
+      const prepared = this.guard(() => this.db.prepare(text));
+      statement = {
+        run: (...params) => this.guard(() => prepared.run(...params)),
+        get: (...params) => this.guard(() => prepared.get(...params)),
+        all: (...params) => this.guard(() => prepared.all(...params)),
+      };
       this.cache.set(text, statement);
     }
     return statement;
   }
 
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    return this.db.transaction(fn);
+    const transaction = this.db.transaction(fn);
+    return (...args) => this.guard(() => transaction(...args));
+  }
+
+  private guard<T>(work: () => T): T {
+    if (this.damage) throw this.damage;
+    try {
+      return work();
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      this.damage = new StoreError(damageMessage(this.filename, messageOf(err)), "sqlite");
+      throw this.damage;
+    }
   }
 }
 
