@@ -375,6 +375,22 @@ describe("a burst of deliveries", () => {
 });
 
 describe("a failed delivery", () => {
+  it("that gets no answer in time is logged as such, and not retried", async () => {
+    const hanging = await endpoint(() => undefined);
+    const { running, logger, client } = await serverWith({
+      webhooks: { allowPrivateNetworks: true, timeoutMs: 300, retries: 2 },
+    });
+    await client.createAndWaitForStatelessRunOutput(echoRun(hanging.url));
+    await vi.waitUntil(() => logger.lines.some((l) => l.includes("no answer within 300 ms")), {
+      timeout: 10_000,
+    });
+    // The attempt after the one that timed out carries the next status change, not
+    // the same one again: a hanging endpoint is not asked twice.
+    await hanging.waitForAttempts(2);
+    await running.close();
+    expect((hanging.bodies as RunStateless[]).map((b) => b.status)).toEqual(["pending", "success"]);
+  });
+
   it("is logged with its cause, without the URL's query", async () => {
     const gone = await startEndpoint();
     await gone.close();
