@@ -28,6 +28,9 @@ function replicaAgents(databaseUrl: string): ACPAgentOptions[] {
     .addNode("count", async (state: typeof State.State, config: LangGraphRunnableConfig) => {
       const threadId = config.configurable?.thread_id as string;
       const guard = new pg.Client({ connectionString: databaseUrl });
+      // Its connection may be cut (a database restart): unheard, the 'error' event would
+      // end the process. The run goes on; the guard holds until then.
+      guard.on("error", () => undefined);
       await guard.connect();
       try {
         const { rows } = await guard.query<{ free: boolean }>(
@@ -41,7 +44,7 @@ function replicaAgents(databaseUrl: string): ACPAgentOptions[] {
         }
         return { done: state.steps, pid: process.pid };
       } finally {
-        await guard.end();
+        await guard.end().catch(() => undefined);
       }
     })
     .addEdge(START, "count")
