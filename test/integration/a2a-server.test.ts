@@ -372,6 +372,11 @@ describe.each(transports)("over %s", (transport) => {
         request(userMessage([data({ answer: "y" })], { taskId: asked.id, contextId: "another" })),
       ),
     ).rejects.toBeInstanceOf(RequestMalformedError);
+    for (const contextId of ["has spaces", "nul\u0000", "x".repeat(200)]) {
+      await expect(
+        client.sendMessage(request(userMessage([data({ topic: "z" })], { contextId }))),
+      ).rejects.toBeInstanceOf(RequestMalformedError);
+    }
     // A resume value the agent's resume schema refuses.
     await expect(
       client.sendMessage(request(userMessage([data({ wrong: 1 })], { taskId: asked.id }))),

@@ -52,7 +52,9 @@ export class RunExecutor implements AgentExecutor {
     const userMessage: Message = { ...context.userMessage, ...ids };
     task.history = [userMessage, ...task.history];
     bus.publish(AgentEvent.task(task));
-    // The request's bus knows when its client left; the run goes on without it.
+    // The run goes on when the request's client leaves. The bus hears of it only once its
+    // last listener left (the SDK's state tracker listens until this returns), so a
+    // stream whose client left is followed here to the run's end or the server's close.
     const signal = bus instanceof RunEventBus ? bus.unheard : new AbortController().signal;
     await this.agentRuns.follow(record, bus, afterId, signal);
   };

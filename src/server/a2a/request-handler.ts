@@ -39,6 +39,7 @@ import {
 import { isRecord } from "../../core/json-guards.js";
 import type { RegisteredAgent } from "../agents.js";
 import type { ACPServerLogger } from "../options.js";
+import { isThreadId } from "../runs/threads.js";
 import type { AgentRuns } from "./agent-runs.js";
 import { toA2AError } from "./errors.js";
 import { RunBusManager } from "./event-bus.js";
@@ -246,6 +247,12 @@ export class AgentRequestHandler implements A2ARequestHandler {
       on_disconnect: "continue" as const,
     };
     const runs = agentRuns.runs;
+    // A context names a thread, or is kept with a stateless run: either way it has a thread id's form.
+    if (message.contextId && !isThreadId(message.contextId)) {
+      throw new RequestMalformedError(
+        "contextId must be a UUID or 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
+      );
+    }
     if (this.threads) {
       const threadId = message.contextId || crypto.randomUUID();
       const body = { ...common, metadata, if_not_exists: "create" as const };
