@@ -17,6 +17,11 @@
  * `createACPServer(options).app` is the bare Hono app, to mount in another app.
  * The checkpointer keeps the graphs' state; the store keeps runs, their events and
  * threads (`memoryStore()` by default, `sqliteStore(file)` to keep them across restarts).
+ *
+ * Every agent is served over A2A v1.0 too, on the same runs (`a2a: false` turns it
+ * off): at `<server>/a2a/<agent id>/`, its card at
+ * `<server>/a2a/<agent id>/.well-known/agent-card.json`; `publicUrl` names the URL the
+ * cards give behind a proxy.
  */
 
 export { deriveAgentId, toDescriptor } from "./descriptor.js";
