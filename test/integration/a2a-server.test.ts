@@ -335,6 +335,17 @@ describe.each(transports)("over %s", (transport) => {
     ).resolves.toMatchObject({ status: { state: TaskState.TASK_STATE_CANCELED } });
   });
 
+  it("cancels a task that waits for input; it then takes no answer", async () => {
+    const client = await a2aClient(server.url, approvalId, transport);
+    const asked = asTask(await client.sendMessage(request(userMessage([data({ item: "vase" })]))));
+    expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const cancelled = await client.cancelTask({ tenant: "", id: asked.id, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    await expect(
+      client.sendMessage(request(userMessage([data({ approved: true })], { taskId: asked.id }))),
+    ).rejects.toBeInstanceOf(UnsupportedOperationError);
+  });
+
   it("reports a failed graph as a failed task", async () => {
     const client = await a2aClient(server.url, agentIds.throwing, transport);
     const task = asTask(await client.sendMessage(request(userMessage([data({ text: "x" })]))));

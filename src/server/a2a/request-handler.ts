@@ -40,13 +40,14 @@ import { isRecord } from "../../core/json-guards.js";
 import type { RegisteredAgent } from "../agents.js";
 import type { ACPServerLogger } from "../options.js";
 import { isThreadId } from "../runs/threads.js";
+import type { RunStore } from "../stores/store.js";
 import type { AgentRuns } from "./agent-runs.js";
 import { toA2AError } from "./errors.js";
 import { RunBusManager } from "./event-bus.js";
 import { RunExecutor, type StartedRun, setStartedRun } from "./executor.js";
 import { inputOf, resumeValueOf } from "./message-input.js";
 import { RunTaskStore } from "./task-store.js";
-import { CONTEXT_METADATA_KEY, contextOf, stateOf } from "./task-view.js";
+import { CONTEXT_METADATA_KEY, contextOf, stateOf, toTask } from "./task-view.js";
 
 /** What one agent's handler needs. */
 export interface AgentRequestHandlerDeps {
@@ -55,7 +56,7 @@ export interface AgentRequestHandlerDeps {
   /** The agent's card; its capabilities decide what the SDK offers (streaming). */
   card: AgentCard;
   /** Where runs are stored, for listing tasks. */
-  store: ConstructorParameters<typeof RunTaskStore>[1];
+  store: RunStore;
   logger: ACPServerLogger;
 }
 
@@ -133,9 +134,20 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return this.guard(() => this.inner.listTasks(params, context));
   }
 
-  /** Cancels a task's run, wherever it executes. */
+  /**
+   * Cancels a task's run, wherever it executes. A task waiting for input executes
+   * nothing: its run is ended here and the task answered at once; the SDK cancels the
+   * others, following the run on a bus until it has stopped.
+   */
   cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
-    return this.guard(() => this.inner.cancelTask(params, context));
+    return this.guard(async () => {
+      const record = await this.deps.agentRuns.find(params.id);
+      if (record && stateOf(record) === TaskState.TASK_STATE_INPUT_REQUIRED) {
+        await this.deps.agentRuns.runs.cancel(record, true, "interrupt");
+        if (stateOf(record) === TaskState.TASK_STATE_CANCELED) return toTask(record);
+      }
+      return this.inner.cancelTask(params, context);
+    });
   }
 
   /** Refused: the agent takes no push notification configs. */

@@ -31,6 +31,7 @@ import {
 import {
   JsonRpcTransportHandler,
   ServerCallContext,
+  STATE_HEADERS_KEY,
   UnauthenticatedUser,
   validateVersion,
 } from "@a2a-js/sdk/server";
@@ -62,7 +63,7 @@ async function callContext(
   const context = new ServerCallContext({
     requestedExtensions: Extensions.parseServiceParameter(c.req.header(HTTP_EXTENSION_HEADER)),
     user: new UnauthenticatedUser(),
-    state: new Map<string, unknown>([["headers", c.req.header()]]),
+    state: new Map<string, unknown>([[STATE_HEADERS_KEY, c.req.header()]]),
     ...(requestedVersion ? { requestedVersion } : {}),
   });
   validateVersion(context.requestedVersion, await handler.getAgentCard(), binding);
@@ -114,7 +115,7 @@ async function sseResponse<T>(
       void (async () => {
         try {
           if (!first.done) controller.enqueue(encoder.encode(formatSSEEvent(format(first.value))));
-          for await (const event of { [Symbol.asyncIterator]: () => events }) {
+          for await (const event of events) {
             controller.enqueue(encoder.encode(formatSSEEvent(format(event))));
           }
         } catch (err) {
@@ -329,10 +330,8 @@ export function restBinding(deps: TransportDeps) {
           ),
         );
       }
-      return json(
-        toRestErrorBody(new RequestMalformedError(`no operation ${method} ${path}`), 404),
-        404,
-      );
+      const message = `no operation ${method} ${path}`;
+      return json({ error: { code: 404, status: "NOT_FOUND", message, details: [] } }, 404);
     } catch (err) {
       return errorAnswer(err);
     }
