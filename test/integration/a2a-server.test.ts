@@ -13,7 +13,7 @@ import {
   TaskNotFoundError,
   UnsupportedOperationError,
 } from "@a2a-js/sdk/errors";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RunningACPServer, serveACP } from "../../src/server/index.js";
 import {
   chatAgent,
@@ -481,6 +481,59 @@ describe("JSON-RPC by hand", () => {
   it("answers 404 for an agent the server does not have", async () => {
     const response = await rawJsonRpc("no-such-agent", "{}");
     expect(response.status).toBe(404);
+  });
+});
+
+describe("streams by hand", () => {
+  it("send keep-alive comments while idle, and let a client leave", async () => {
+    const idleGate = createGate();
+    const idle = await serveACP({
+      agents: [slowAgent(idleGate)],
+      port: 0,
+      logger: memoryLogger(),
+      keepAliveMs: 20,
+    });
+    try {
+      const client = await a2aClient(idle.url, agentIds.slow);
+      const task = asTask(
+        await client.sendMessage(request(userMessage([data({ text: "idle" })]), true)),
+      );
+      const response = await fetch(a2aBase(idle.url, agentIds.slow), {
+        method: "POST",
+        headers: { "content-type": "application/json", "a2a-version": "1.0" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "SubscribeToTask",
+          params: { id: task.id },
+        }),
+      });
+      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let seen = "";
+      while (!seen.includes(": keep-alive\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += decoder.decode(value, { stream: true });
+      }
+      expect(seen).toMatch(/^data: \{"jsonrpc":"2.0","id":1,"result":\{"task":/);
+      expect(seen).toContain(": keep-alive\n");
+      await reader.cancel();
+      // The task goes on without the client that left, and ends when its graph does.
+      idleGate.release();
+      const done = await vi.waitUntil(
+        async () => {
+          const read = await client.getTask({ tenant: "", id: task.id });
+          return read.status?.state === TaskState.TASK_STATE_COMPLETED ? read : undefined;
+        },
+        { timeout: 15_000, interval: 20 },
+      );
+      expect(outputData(done)).toMatchObject({ reply: "done: idle" });
+    } finally {
+      idleGate.release();
+      await idle.close();
+    }
   });
 });
 

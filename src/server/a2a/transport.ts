@@ -53,6 +53,12 @@ export interface TransportDeps {
 
 type Binding = "JSONRPC" | "HTTP+JSON";
 
+/**
+ * What an idle stream sends now and then: one comment line, which SSE readers skip (and
+ * without a blank line after it, which some readers would take for an empty event).
+ */
+const KEEP_ALIVE = ": keep-alive\n";
+
 /** The call context of a request, after checking the A2A version it asks for. */
 async function callContext(
   c: Context,
@@ -103,40 +109,34 @@ async function sseResponse<T>(
     }),
   );
   let keepAlive: ReturnType<typeof setInterval> | undefined;
+  // Set once the client went away: nothing more is written, and no error is told.
+  let gone = false;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
+      const write = (text: string) => controller.enqueue(encoder.encode(text));
       keepAlive = setInterval(() => {
-        try {
-          controller.enqueue(encoder.encode(": keep-alive\n\n"));
-        } catch {
-          clearInterval(keepAlive);
-        }
+        if (!gone) write(KEEP_ALIVE);
       }, deps.keepAliveMs);
       void (async () => {
         try {
-          if (!first.done) controller.enqueue(encoder.encode(formatSSEEvent(format(first.value))));
+          if (!first.done) write(formatSSEEvent(format(first.value)));
           for await (const event of events) {
-            controller.enqueue(encoder.encode(formatSSEEvent(format(event))));
+            if (gone) break;
+            write(formatSSEEvent(format(event)));
           }
         } catch (err) {
-          try {
-            controller.enqueue(encoder.encode(formatSSEErrorEvent(late(err))));
-          } catch {
-            // The client is gone: nothing to tell.
-          }
+          if (!gone) write(formatSSEErrorEvent(late(err)));
         } finally {
           clearInterval(keepAlive);
-          try {
-            controller.close();
-          } catch {
-            // Already cancelled by the client.
-          }
+          if (!gone) controller.close();
           ended();
         }
       })();
     },
     async cancel() {
+      gone = true;
       clearInterval(keepAlive);
+      // Ends the SDK's stream, which stops following the task for this client.
       await events.return(undefined);
     },
   });
