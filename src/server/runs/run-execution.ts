@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
+import { traceRun, withCallbacks } from "../../core/tracing-server.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { RunEndNotStoredError } from "../errors.js";
@@ -11,12 +12,14 @@ import type { WebhookNotifier } from "../webhooks/notifier.js";
 import type { GraphState } from "./graph-state.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import {
+  errorOutcome,
   executeLeg,
   failedOutcome,
   isStoreAway,
   type LegGraph,
   type LegOutcome,
   type StopReason,
+  withEvent,
 } from "./run-leg.js";
 import { now, type RunRecord, toWireRun } from "./run-record.js";
 import type { RunEnd, RunWrites } from "./run-writes.js";
@@ -189,21 +192,23 @@ export class RunExecutions {
       // Stopped before it started: its stream shows no event of it.
       const outcome: LegOutcome = signal.aborted
         ? { ...failedOutcome(record.run_id, undefined, stopReason()), event: undefined }
-        : await executeLeg(
-            record,
-            this.graphFor(record, agent),
-            input,
-            signal,
-            stopReason,
-            this.deps.errors,
+        : await traceRun(runTraceInfo(record, agent), (callbacks) =>
+            executeLeg(
+              record,
+              withCallbacks(this.graphFor(record, agent), callbacks),
+              input,
+              signal,
+              stopReason,
+              this.deps.errors,
+            ),
           );
       if (outcome.goesOn === "handover") return await this.deps.writes.handBack(record);
       if (outcome.goesOn === "lost") return this.relinquish(record);
-      if (outcome.goesOn === "unavailable") return await this.storeAway(record, outcome);
+      if (outcome.goesOn === "unavailable") return await this.storeAway(record);
       await this.finish(record, outcome.status, outcome.output, outcome.event);
     } catch (err) {
       if (isStoreAway(err) && !record.lost) {
-        return await this.storeAway(record, failedOutcome(record.run_id, undefined, undefined));
+        return await this.storeAway(record);
       }
       if (record.lost) return this.relinquish(record);
       const description = this.deps.errors.describe(record.run_id, err);
@@ -216,9 +221,9 @@ export class RunExecutions {
    * The store was away while the run executed: the run did not fail. An execution
    * owned through the replicas' queue gives the run back to it (a replica executes it
    * again from its last checkpoint, once the database is back) and follows it; in a
-   * store one process owns there is no one to give it to, and it ends in error.
+   * store one process owns there is no one to give it to, and it ends in error, 503.
    */
-  private async storeAway(record: RunRecord, outcome: LegOutcome): Promise<void> {
+  private async storeAway(record: RunRecord): Promise<void> {
     if (this.deps.replicas && record.attempt !== undefined) {
       await this.deps.writes
         .giveBack(record)
@@ -228,8 +233,8 @@ export class RunExecutions {
       return this.relinquish(record);
     }
     const description = "the store was unavailable while the run executed";
-    const failed = failedOutcome(record.run_id, description, undefined);
-    await this.finish(record, failed.status, failed.output, failed.event ?? outcome.event);
+    const failed = withEvent(errorOutcome("error", record.run_id, 503, description));
+    await this.finish(record, failed.status, failed.output, failed.event);
   }
 
   /**
@@ -289,6 +294,13 @@ export class RunExecutions {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
     }
   }
+}
+
+/** What the span of a run's leg names: the run, its agent and its thread. */
+function runTraceInfo(record: RunRecord, agent: RegisteredAgent) {
+  const { name, version } = agent.descriptor.metadata.ref;
+  const info = { runId: record.run_id, agentId: record.agent_id, agentName: name };
+  return { ...info, agentVersion: version, threadId: record.thread_id };
 }
 
 /** Resolves when `signal` aborts. */

@@ -203,7 +203,7 @@ export function errorOutcome(
 }
 
 /** The outcome with its error as the event that ends the stream. */
-function withEvent(outcome: LegOutcome): LegOutcome {
+export function withEvent(outcome: LegOutcome): LegOutcome {
   if (outcome.output.type !== "error") return outcome;
   return { ...outcome, event: { ...outcome.output, status: outcome.status } };
 }
