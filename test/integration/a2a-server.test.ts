@@ -279,6 +279,10 @@ describe.each(transports)("over %s", (transport) => {
       value: { question: "approve lamp?" },
     });
     const taskId = status?.taskId as string;
+    // Subscribing to a task that waits for input: the task, then the status it waits in.
+    const waiting = await collect(client.resubscribeTask({ tenant: "", id: taskId }));
+    expect(kinds(waiting)).toEqual(["task", "statusUpdate"]);
+    expect(stateOf(waiting[1] as StreamResponse)).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
     const resumed = await collect(
       client.sendMessageStream(request(userMessage([data({ approved: true })], { taskId }))),
     );
