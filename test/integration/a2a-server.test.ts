@@ -105,6 +105,15 @@ describe("agent cards", () => {
       ],
     });
     expect((card.skills as Array<{ id: string }>).map((s) => s.id)).toEqual(["test.echo"]);
+    // The descriptor's schemas, where this project's A2ANode reads a card's types.
+    expect(card.capabilities).toMatchObject({
+      extensions: [
+        {
+          uri: "urn:agntcy-acp:a2a:json-schema:v1",
+          params: { input: { required: ["text"] }, output: { type: "object" } },
+        },
+      ],
+    });
   });
 
   it("declare streaming only for agents that stream, which alone take a stream", async () => {
