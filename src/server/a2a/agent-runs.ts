@@ -1,8 +1,9 @@
 /**
  * One agent's runs as the A2A side reaches them: found by task id, and followed onto
  * an event bus. Everything goes through the run manager's public operations (get,
- * caught-up events, wait, cancel), so it works the same on every store and on any
- * replica, whichever one executes the run.
+ * caught-up events, wait, cancel) and a run's event log, read as the ACP streams read
+ * it, so it works the same on every store and on any replica, whichever one executes
+ * the run.
  */
 import { AgentEvent, type ExecutionEventBus } from "@a2a-js/sdk/server";
 import { isUuid } from "../../core/json-guards.js";
