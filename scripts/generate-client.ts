@@ -8,12 +8,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { type Operation, operations } from "../src/operations.js";
 
-const root = resolve(fileURLToPath(import.meta.url), "../..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the generated client goes. */
 export const clientFile = resolve(root, "src/client/acp-client.ts");
 const operationsFile = resolve(root, "src/operations.ts");
