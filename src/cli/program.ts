@@ -2,6 +2,7 @@
 import { Command, Help, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { ACP_VERSION } from "../version.js";
+import { registerA2A } from "./commands/a2a.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerLists } from "./commands/lists.js";
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerLists(program, ctx);
   registerServe(program, ctx);
+  registerA2A(program, ctx);
   for (const cmd of program.commands) {
     if (!serverCommands.has(cmd.name())) continue;
     cmd

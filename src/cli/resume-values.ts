@@ -22,19 +22,18 @@ export class ResumeValues {
   /**
    * The value for the interrupt of run `runId` whose payload is `payload`. A line
    * that is not JSON is refused, and the question asked again: sending it as a
-   * string would guess at what the person meant.
+   * string would guess at what the person meant. `waiting` says what waits, in place
+   * of "run <id> is interrupted" (an A2A task asks for input instead).
    */
-  async next(payload: unknown, runId: string | undefined): Promise<unknown> {
-    const run = runId ? `run ${runId}` : "the run";
+  async next(payload: unknown, runId: string | undefined, waiting?: string): Promise<unknown> {
+    const run = waiting ?? `${runId ? `run ${runId}` : "the run"} is interrupted`;
     if (this.#given.length > 0) return this.#given.shift();
-    this.#io.stderr.write(`${run} is interrupted:\n${JSON.stringify(payload, null, 2)}\n`);
+    this.#io.stderr.write(`${run}:\n${JSON.stringify(payload, null, 2)}\n`);
     for (;;) {
       this.#io.stderr.write("resume value (JSON): ");
       const line = await this.#readLine();
       if (line === undefined) {
-        throw new CliError(
-          `${run} is interrupted and no resume value was given: pass --resume JSON`,
-        );
+        throw new CliError(`${run} and no resume value was given: pass --resume JSON`);
       }
       try {
         return JSON.parse(line);
