@@ -4,6 +4,7 @@
  * in `acp-client.ts`, generated from the operation table.
  */
 import type { z } from "zod";
+import { type AgentCall, onceIterated, startAgentCall, tracingReady } from "../core/tracing.js";
 import type { AgentACPDescriptor } from "../models/index.js";
 import { type Operation, type OperationName, operations } from "../operations.js";
 import { ApiClient, type ResponseMode } from "./api-client.js";
@@ -49,6 +50,8 @@ export class ACPClientBase {
     const opts = options instanceof ApiClient ? { apiClient: options } : options;
     this.apiClient = opts.apiClient ?? new ApiClient(opts.configuration);
     this.manifest = opts.manifest;
+    // Looked for now, so that the first run a caller starts is traced already.
+    void tracingReady();
   }
 
   /** A client on a new configuration made of `options`. */
@@ -90,17 +93,66 @@ export class ACPClientBase {
     const positional = args.slice(0, count);
     const options = (args[count] as RequestOptions | undefined) ?? {};
     const parts = operation.args(...positional);
+    const agentCall = runOperations.has(name) ? this.agentCall(parts) : undefined;
+    if (!agentCall) return this.send(operation, parts, options, positional, flavour, undefined);
+    try {
+      const result = agentCall.run(() =>
+        this.send(operation, parts, options, positional, flavour, agentCall),
+      );
+      if (result instanceof RunEventStream) return onceIterated(result, agentCall.end);
+      return (result as Promise<unknown>).then(
+        (value) => {
+          const data = (value as { data?: unknown } | undefined)?.data;
+          if (data instanceof RunEventStream) onceIterated(data, agentCall.end);
+          else agentCall.end();
+          return value;
+        },
+        (error: unknown) => {
+          agentCall.end(error);
+          throw error;
+        },
+      );
+    } catch (error) {
+      agentCall.end(error);
+      throw error;
+    }
+  }
+
+  /** The `invoke_agent` span of a run operation, when spans are recorded. */
+  private agentCall(parts: ReturnType<Operation["args"]>): AgentCall | undefined {
+    const body = parts.body as { agent_id?: unknown } | undefined;
+    const ref = this.manifest?.metadata?.ref;
+    return startAgentCall({
+      agentId: typeof body?.agent_id === "string" ? body.agent_id : undefined,
+      agentName: ref?.name,
+      agentVersion: ref?.version,
+      conversationId: parts.path?.thread_id as string | undefined,
+      url: this.apiClient.configuration.host,
+    });
+  }
+
+  /** Sends the operation; the requests of a stream, re-joins included, inside `agentCall`. */
+  private send(
+    operation: Operation,
+    parts: ReturnType<Operation["args"]>,
+    options: RequestOptions,
+    positional: readonly unknown[],
+    flavour: Flavour,
+    agentCall: AgentCall | undefined,
+  ): unknown {
     const api = this.apiClient;
     if (flavour === "raw") return api.call(operation, parts, options, "raw", positional);
     if (!operation.stream) {
       return api.call(operation, parts, options, flavour, positional);
     }
+    const inCall = <T>(fn: () => T): T => (agentCall ? agentCall.run(fn) : fn());
     const open = () =>
-      api.call(operation, parts, options, "stream", positional) as Promise<Response>;
+      inCall(() => api.call(operation, parts, options, "stream", positional) as Promise<Response>);
     const source = {
       operationId: operation.operationId,
       open,
-      rejoin: (position: StreamPosition) => this.rejoin(operation, parts, options, position),
+      rejoin: (position: StreamPosition) =>
+        inCall(() => this.rejoin(operation, parts, options, position)),
       retries: api.configuration.retries,
       limits: overrideClientLimits(api.configuration.limits, options.limits),
       signal: options.signal,
@@ -143,6 +195,18 @@ export class ACPClientBase {
  * may refuse it, which ends the stream in `ApiStreamRejoinError`.
  */
 const beforeFirstEventId = "0";
+
+/** The operations that start or resume a run: each is an `invoke_agent` span of its own. */
+const runOperations: ReadonlySet<OperationName> = new Set<OperationName>([
+  "createStatelessRun",
+  "createAndStreamStatelessRunOutput",
+  "createAndWaitForStatelessRunOutput",
+  "resumeStatelessRun",
+  "createThreadRun",
+  "createAndStreamThreadRunOutput",
+  "createAndWaitForThreadRunOutput",
+  "resumeThreadRun",
+]);
 
 function operationByName(name: string): Operation | undefined {
   return Object.hasOwn(operations, name) ? operations[name as OperationName] : undefined;

@@ -37,6 +37,7 @@ import {
   retryableStatuses,
 } from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
+import { injectTraceHeaders } from "../core/tracing.js";
 import type { Operation, OperationArgs } from "../operations.js";
 import { ACP_VERSION } from "../version.js";
 import { bodyTimeWatch } from "./body-time.js";
@@ -576,6 +577,7 @@ export class ApiClient {
     if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
     if (this.cookie) headers.Cookie = this.cookie;
     if (options.lastEventId !== undefined) headers["Last-Event-ID"] = options.lastEventId;
+    injectTraceHeaders(headers);
     return { url: `${host}${path}${search}`, headers, body, hasQuery: search !== "" };
   }
 

@@ -7,6 +7,8 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ApiTypeError } from "../core/errors.js";
+import { traceAgentCall } from "../core/tracing.js";
+import { stepContextOf } from "../core/tracing-langchain.js";
 import {
   ACPClient,
   type ApiClientConfiguration,
@@ -197,15 +199,10 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
             config.configurable ?? {},
           );
     const place = taskPlace(config);
+    const threadId = await this.threadFor(config);
     const driver = new RunDriver({
       node: this.getName(),
-      runs: new RemoteRuns(
-        this.client,
-        this.agentId,
-        await this.threadFor(config),
-        this.#headers,
-        this.#rejoinIds,
-      ),
+      runs: new RemoteRuns(this.client, this.agentId, threadId, this.#headers, this.#rejoinIds),
       tag: await taskTag(place),
       modes: await this.modes(),
       sendModes: this.#streamMode !== undefined,
@@ -215,13 +212,24 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       writer: config.writer,
       lastEventIds: this.#lastEventIds,
     });
-    // The node's own types stand in for the protocol's loose `InputSchema`/`ConfigSchema`.
-    return driver.execute({
-      input: input as InputSchema,
-      ...(agentConfig !== undefined
-        ? { config: { configurable: agentConfig as ConfigSchema } }
-        : {}),
-    });
+    const ref = this.descriptor?.metadata.ref;
+    const call = {
+      agentId: this.agentId,
+      agentName: ref?.name,
+      agentVersion: ref?.version,
+      conversationId: threadId,
+      url: this.client.apiClient.configuration.host,
+    };
+    // One `invoke_agent` span for the whole call (runs, streams, re-joins), under the node's.
+    return traceAgentCall(call, stepContextOf(config), () =>
+      // The node's own types stand in for the protocol's loose `InputSchema`/`ConfigSchema`.
+      driver.execute({
+        input: input as InputSchema,
+        ...(agentConfig !== undefined
+          ? { config: { configurable: agentConfig as ConfigSchema } }
+          : {}),
+      }),
+    );
   }
 
   /** The remote thread for this execution, or undefined for stateless runs. */

@@ -1,3 +1,4 @@
+export { openTelemetryCallbacks } from "../core/tracing-langchain.js";
 export * from "./a2a/index.js";
 export * from "./acp-node.js";
 export * from "./api-bridge.js";

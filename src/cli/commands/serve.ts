@@ -11,6 +11,7 @@
  */
 
 import { type Command, Option } from "commander";
+import { messageOf } from "../../core/message-of.js";
 import type { Agent } from "../../models/agents.js";
 import type { ACPAgentOptions, InterruptPayloadShape } from "../../server/index.js";
 import { CliError } from "../cli-error.js";
@@ -65,6 +66,7 @@ interface ServeOptions {
   /** False with `--no-a2a`. */
   a2a: boolean;
   publicUrl?: string;
+  otlpEndpoint?: string;
 }
 
 /** The longest time limit a flag takes, in ms: Node's timers go no further. */
@@ -118,6 +120,30 @@ async function servedAgents(
   return (await response.json()) as Agent[];
 }
 
+/**
+ * Starts exporting spans when `--otlp-endpoint` or the standard variables ask for it:
+ * to the flag's (or `OTEL_EXPORTER_OTLP_ENDPOINT`'s) `/v1/traces`, or to
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is.
+ */
+async function otlpExport(opts: ServeOptions, ctx: CliContext) {
+  const env = ctx.io.env;
+  if (env.OTEL_SDK_DISABLED === "true") return undefined;
+  const base = opts.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl =
+    opts.otlpEndpoint === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      : base
+        ? `${base.replace(/\/+$/, "")}/v1/traces`
+        : undefined;
+  if (!tracesUrl) return undefined;
+  const { startOtlpExport } = await import("../../core/tracing-otlp.js");
+  try {
+    return await startOtlpExport({ tracesUrl, serviceName: env.OTEL_SERVICE_NAME || "acp-server" });
+  } catch (error) {
+    throw new CliError(messageOf(error));
+  }
+}
+
 /** Adds `acp serve`. */
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -160,6 +186,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--public-url <url>",
       "the URL clients reach the server at behind a proxy, written into the A2A agent cards (default: each request's own)",
     )
+    .option(
+      "--otlp-endpoint <url>",
+      "export spans over OTLP/HTTP to this collector (its /v1/traces); by default when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set",
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -196,6 +226,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         : opts.sqlite !== undefined
           ? await sqliteStorage(opts.sqlite, logger)
           : {};
+      const tracing = await otlpExport(opts, ctx);
       const running = await serveACP({
         agents,
         port,
@@ -226,7 +257,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
         const stop = () => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
-          running.close().then(done, done);
+          running
+            .close()
+            .then(() => tracing?.shutdown())
+            .then(done, done);
         };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);

@@ -10,6 +10,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ApiTypeError } from "../../core/errors.js";
 import { redactUrl, SecretRedactor } from "../../core/redact.js";
+import { traceAgentCall } from "../../core/tracing.js";
+import { stepContextOf } from "../../core/tracing-langchain.js";
 import { jsonSchemaType } from "../json-schema-type.js";
 import { StateNode } from "../state-node.js";
 import type { StateRecord } from "../state-paths.js";
@@ -257,17 +259,18 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
     config: LangGraphRunnableConfig,
   ): Promise<unknown> {
     const place = taskPlace(config);
+    const contextId =
+      place.threadId === undefined
+        ? undefined
+        : await remoteThreadId(
+            place.threadId,
+            `a2a|${nodePath(place.checkpointNs, this.getName())}`,
+          );
     const driver = new TaskDriver({
       node: this.getName(),
       client: this.client,
       secrets: this.#secrets,
-      contextId:
-        place.threadId === undefined
-          ? undefined
-          : await remoteThreadId(
-              place.threadId,
-              `a2a|${nodePath(place.checkpointNs, this.getName())}`,
-            ),
+      contextId,
       tag: await taskTag(place),
       streaming: this.streaming,
       answersGiven: answersGiven(config),
@@ -278,7 +281,14 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
       cancelTimeout: this.#cancelTimeout,
       maxResubscribes: this.#maxResubscribes,
     });
-    const result = await driver.execute(input);
+    const call = {
+      agentId: this.card.name,
+      agentName: this.card.name,
+      agentVersion: this.card.version,
+      conversationId: contextId,
+      url: this.card.supportedInterfaces[0]?.url,
+    };
+    const result = await traceAgentCall(call, stepContextOf(config), () => driver.execute(input));
     return this.#readOutput ? this.#readOutput(result) : resultValue(result);
   }
 }

@@ -20,6 +20,7 @@ import {
 import { fetchFollowingRedirects, type RedirectRules } from "../../client/redirects.js";
 import { ApiTypeError } from "../../core/errors.js";
 import { headerCredentials, isCredentialHeaderName, redactUrl } from "../../core/redact.js";
+import { injectTraceHeaders } from "../../core/tracing.js";
 import { ApiResponseTooLargeError, defaultClientLimits } from "../../index.js";
 
 /** The transports A2ANode can use: JSON-RPC and HTTP+JSON (REST). */
@@ -138,12 +139,11 @@ function credentialedFetch(
     credentialQueryNames: [],
     operationId: "A2A",
   };
-  const safe = ((input: string | URL | Request, init?: RequestInit) =>
-    fetchFollowingRedirects(
-      requestUrl(input),
-      { ...init, headers: plainHeaders(init?.headers) },
-      rules,
-    )) as typeof fetch;
+  const safe = ((input: string | URL | Request, init?: RequestInit) => {
+    const headers = plainHeaders(init?.headers);
+    injectTraceHeaders(headers);
+    return fetchFollowingRedirects(requestUrl(input), { ...init, headers }, rules);
+  }) as typeof fetch;
   const fixed = options.headers ?? {};
   const user = options.authHandler;
   const noted = (headers: HttpHeaders): HttpHeaders => {

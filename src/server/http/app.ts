@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
+import { startServerRequest } from "../../core/tracing-server.js";
 import { createA2AServer } from "../a2a/a2a-server.js";
 import { AgentRegistry } from "../agents.js";
 import { BodyTooLargeError, ServerStartError } from "../errors.js";
@@ -103,6 +104,14 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     return c.json("internal server error", 500);
   });
   app.notFound((c) => c.json(`no operation ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
+  // A SERVER span per request, under the caller's trace; its runs' spans nest under it.
+  app.use("*", async (c, next) => {
+    const trace = await startServerRequest(c.req.raw);
+    if (!trace) return next();
+    await trace.run(next);
+    const route = c.req.matchedRoutes.findLast((r) => r.method !== "ALL")?.path;
+    trace.end(c.res.status, route, c.error);
+  });
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   // A declared length over the limit is refused on any path; operations with a body

@@ -1,0 +1,205 @@
+/**
+ * The server's side of one trace across agents: a SERVER span per request under the
+ * caller's trace (W3C `traceparent`), a span per run under it, the graph's steps
+ * under that, and the caller's LangSmith run tree continued by the graph's run.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { Span } from "@opentelemetry/api";
+import { agentAttributes, markFailed, otelApi, TRACER_NAME, tracingReady } from "./tracing.js";
+import { openTelemetryCallbacks } from "./tracing-langchain.js";
+
+/** The caller's LangSmith headers, kept for the runs the request starts. */
+const langsmithParent = new AsyncLocalStorage<Record<string, string>>();
+
+/** A request's SERVER span, or the caller's LangSmith context alone. */
+export interface ServerRequestTrace {
+  /** Runs the request's handling inside the span (and with the caller's LangSmith headers). */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Ends the span with the answer's status and route; 5xx and `error` mark it failed. */
+  end(status: number, route: string | undefined, error?: unknown): void;
+}
+
+/**
+ * Starts tracing one request: undefined when there is nothing to record and no
+ * LangSmith trace to continue, so an untraced server pays a header read per request.
+ */
+export async function startServerRequest(
+  request: Request,
+): Promise<ServerRequestTrace | undefined> {
+  const ready = tracingReady();
+  if (ready) await ready;
+  const api = otelApi();
+  const lsTrace = request.headers.get("langsmith-trace");
+  const ls = lsTrace === null ? undefined : langsmithHeaders(lsTrace, request.headers);
+  if (!api && !ls) return undefined;
+  const url = new URL(request.url);
+  const method = request.method;
+  let span: Span | undefined;
+  let context = api?.context.active();
+  if (api) {
+    const carrier: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      carrier[name] = value;
+    });
+    const parent = api.propagation.extract(api.context.active(), carrier);
+    span = api.trace.getTracer(TRACER_NAME).startSpan(
+      method,
+      {
+        kind: api.SpanKind.SERVER,
+        attributes: {
+          "http.request.method": method,
+          "url.path": url.pathname,
+          "url.scheme": url.protocol.replace(/:$/, ""),
+          "server.address": url.hostname.replace(/^\[|\]$/g, ""),
+          ...(url.port ? { "server.port": Number(url.port) } : {}),
+        },
+      },
+      parent,
+    );
+    if (!span.isRecording() && !ls) {
+      span.end();
+      return undefined;
+    }
+    context = api.trace.setSpan(parent, span);
+  }
+  return {
+    run(fn) {
+      const inSpan = api && context ? () => api.context.with(context, fn) : fn;
+      return ls ? langsmithParent.run(ls, inSpan) : inSpan();
+    },
+    end(status, route, error) {
+      if (!api || !span) return;
+      span.setAttribute("http.response.status_code", status);
+      if (route !== undefined) {
+        span.setAttribute("http.route", route);
+        span.updateName(`${method} ${route}`);
+      }
+      if (status >= 500) markFailed(api, span, error, String(status));
+      span.end();
+    },
+  };
+}
+
+/** The caller's LangSmith headers: its run (`langsmith-trace`) and its `baggage`. */
+function langsmithHeaders(trace: string, headers: Headers): Record<string, string> {
+  const baggage = headers.get("baggage");
+  return { "langsmith-trace": trace, ...(baggage === null ? {} : { baggage }) };
+}
+
+/** What a run's span says of the run. */
+export interface RunTraceInfo {
+  runId: string;
+  agentId: string;
+  agentName?: string | undefined;
+  agentVersion?: string | undefined;
+  threadId?: string | undefined;
+}
+
+/** How a run's leg ended, as far as its span tells. */
+export interface RunTraceOutcome {
+  status: string;
+  output?: unknown;
+}
+
+/**
+ * Executes a leg of a run inside its span, `invoke_agent {agent}` of kind INTERNAL
+ * (run id, agent, thread, status, errcode), under the context of the request that
+ * started it. `execute` receives the callbacks to run its graph with: the graph's
+ * steps as spans under the run's, and the caller's LangSmith run tree continued.
+ */
+export async function traceRun<O extends RunTraceOutcome>(
+  info: RunTraceInfo,
+  execute: (callbacks: BaseCallbackHandler[]) => Promise<O>,
+): Promise<O> {
+  const ready = tracingReady();
+  if (ready) await ready;
+  const api = otelApi();
+  const ls = langsmithParent.getStore();
+  if (!api && !ls) return execute([]);
+  const run = async (): Promise<O> => {
+    if (!api) return execute([]);
+    const name = info.agentName ?? info.agentId;
+    const span = api.trace.getTracer(TRACER_NAME).startSpan(`invoke_agent ${name}`, {
+      kind: api.SpanKind.INTERNAL,
+      attributes: {
+        ...agentAttributes({
+          agentId: info.agentId,
+          agentName: info.agentName,
+          agentVersion: info.agentVersion,
+          conversationId: info.threadId,
+        }),
+        "acp.run.id": info.runId,
+        ...(info.threadId !== undefined ? { "acp.thread.id": info.threadId } : {}),
+      },
+    });
+    if (!span.isRecording()) {
+      span.end();
+      return execute([]);
+    }
+    const context = api.trace.setSpan(api.context.active(), span);
+    try {
+      const outcome = await api.context.with(context, async () =>
+        execute(await openTelemetryCallbacks(context)),
+      );
+      span.setAttribute("acp.run.status", outcome.status);
+      const errcode = (outcome.output as { errcode?: unknown } | undefined)?.errcode;
+      if (typeof errcode === "number") span.setAttribute("acp.run.errcode", errcode);
+      if (outcome.status === "error" || outcome.status === "timeout") {
+        markFailed(api, span, undefined, `${outcome.status}${errcode ? ` ${errcode}` : ""}`);
+      }
+      return outcome;
+    } catch (error) {
+      markFailed(api, span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+  return ls ? continueLangsmith(ls, run) : run();
+}
+
+/**
+ * Runs `fn` under the caller's LangSmith run, so that the graph's run (LangChain's
+ * tracer picks up the run tree in context) nests under it in one LangSmith trace.
+ * Needs `langsmith` (which `@langchain/core` brings) and LangSmith tracing on here.
+ */
+async function continueLangsmith<T>(headers: Record<string, string>, fn: () => Promise<T>) {
+  let modules: [typeof import("langsmith/run_trees"), typeof import("langsmith/traceable")];
+  try {
+    modules = await Promise.all([import("langsmith/run_trees"), import("langsmith/traceable")]);
+  } catch {
+    return fn();
+  }
+  const [{ RunTree }, { withRunTree }] = modules;
+  const parent = RunTree.fromHeaders(headers);
+  return parent ? withRunTree(parent, fn) : fn();
+}
+
+/** A graph with its runs reported to `callbacks` as well: its `stream` gets them added. */
+export function withCallbacks<L extends { graph: object }>(
+  leg: L,
+  callbacks: BaseCallbackHandler[],
+): L {
+  if (callbacks.length === 0) return leg;
+  const graph = leg.graph;
+  const traced = new Proxy(graph, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property === "stream" && typeof value === "function") {
+        return (input: unknown, config: { callbacks?: unknown } = {}) =>
+          value.call(target, input, { ...config, callbacks: mergeCallbacks(config, callbacks) });
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...leg, graph: traced };
+}
+
+function mergeCallbacks(config: { callbacks?: unknown }, added: BaseCallbackHandler[]): unknown {
+  const given = config.callbacks;
+  if (given === undefined) return added;
+  if (Array.isArray(given)) return [...given, ...added];
+  const manager = given as { copy?(handlers: BaseCallbackHandler[], inherit: boolean): unknown };
+  return manager.copy ? manager.copy(added, true) : added;
+}

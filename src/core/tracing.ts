@@ -1,0 +1,284 @@
+/**
+ * Spans and context propagation over the optional `@opentelemetry/api`, following
+ * the OpenTelemetry GenAI semantic conventions for a call to a remote agent
+ * (`invoke_agent`), plus the LangSmith run tree's headers when LangSmith tracing is on.
+ *
+ * Nothing here loads anything until a traced call asks for it, and the API is loaded
+ * once, lazily: without it installed, or without an SDK registered, no span is
+ * recorded and a call costs a property read. Runs wherever `fetch` runs.
+ */
+import type { Context, Span } from "@opentelemetry/api";
+
+/** The OpenTelemetry API, as the package exports it. */
+export type OtelApi = typeof import("@opentelemetry/api");
+
+/** The name and version spans of this library are recorded under. */
+export const TRACER_NAME = "agntcy-acp";
+
+/** undefined: not looked for yet; null: not installed. */
+let otel: OtelApi | null | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Resolves once the OpenTelemetry API was looked for (found or not); `undefined` when
+ * that is done already, so a caller awaits only on its first traced call.
+ */
+export function tracingReady(): Promise<void> | undefined {
+  if (otel !== undefined) return undefined;
+  loading ??= import("@opentelemetry/api").then(
+    (api) => {
+      // Both module forms: an ES namespace, or CommonJS exports under `default`.
+      const found = (api as { trace?: unknown }).trace
+        ? api
+        : (api as unknown as { default: OtelApi }).default;
+      otel = found ?? null;
+    },
+    () => {
+      otel = null;
+    },
+  );
+  return loading;
+}
+
+/** The OpenTelemetry API once loaded, else undefined (not installed, or not looked for yet). */
+export function otelApi(): OtelApi | undefined {
+  return otel ?? undefined;
+}
+
+/** Whether `context` is inside an `invoke_agent` span this library opened. */
+function insideAgentCall(api: OtelApi, context: Context): boolean {
+  return context.getValue(agentCallKey(api)) === true;
+}
+
+let agentCallKeyOf: symbol | undefined;
+function agentCallKey(api: OtelApi): symbol {
+  agentCallKeyOf ??= api.createContextKey("agntcy-acp invoke_agent");
+  return agentCallKeyOf;
+}
+
+/** What an `invoke_agent` span says of the agent it calls. */
+export interface AgentCallInfo {
+  /** The agent's id on its server (`gen_ai.agent.id`), when known. */
+  agentId?: string | undefined;
+  /** Its name (`gen_ai.agent.name`), when known; the span is named after it. */
+  agentName?: string | undefined;
+  /** Its version (`gen_ai.agent.version`), when known. */
+  agentVersion?: string | undefined;
+  /** The thread (or A2A context) the call belongs to (`gen_ai.conversation.id`). */
+  conversationId?: string | undefined;
+  /** The agent's server URL, for `server.address` and `server.port`. */
+  url?: string | undefined;
+}
+
+/** A started `invoke_agent` span: runs work inside it and ends it once. */
+export interface AgentCall {
+  /** Runs `fn` with the span as the active one, so requests it sends carry it. */
+  run<T>(fn: () => T): T;
+  /** Sets `conversation.id` once it is known (a thread created by the call). */
+  setConversation(id: string | undefined): void;
+  /** Ends the span, marked failed with `error.type` when `error` is given. */
+  end(error?: unknown): void;
+}
+
+/**
+ * Opens an `invoke_agent {agent}` span of kind CLIENT under `parent` (by default the
+ * active context). Undefined when there is nothing to record, and when `parent` is
+ * already inside such a span: the outer one (a node's) covers the whole call.
+ */
+export function startAgentCall(info: AgentCallInfo, parent?: Context): AgentCall | undefined {
+  const api = otel;
+  if (!api) return undefined;
+  const base = parent ?? api.context.active();
+  if (insideAgentCall(api, base)) return undefined;
+  const tracer = api.trace.getTracer(TRACER_NAME);
+  const name = info.agentName ?? info.agentId;
+  const span = tracer.startSpan(
+    name === undefined ? "invoke_agent" : `invoke_agent ${name}`,
+    { kind: api.SpanKind.CLIENT, attributes: agentAttributes(info) },
+    base,
+  );
+  const context = api.trace.setSpan(base, span).setValue(agentCallKey(api), true);
+  let ended = false;
+  return {
+    run: (fn) => api.context.with(context, fn),
+    setConversation(id) {
+      if (id !== undefined) span.setAttribute("gen_ai.conversation.id", id);
+    },
+    end(error) {
+      if (ended) return;
+      ended = true;
+      if (error !== undefined) markFailed(api, span, error);
+      span.end();
+    },
+  };
+}
+
+/** Runs `fn` inside an `invoke_agent` span (see {@link startAgentCall}). */
+export async function traceAgentCall<T>(
+  info: AgentCallInfo,
+  parent: Context | undefined,
+  fn: (call: AgentCall | undefined) => Promise<T>,
+): Promise<T> {
+  const ready = tracingReady();
+  if (ready) await ready;
+  const call = startAgentCall(info, parent);
+  if (!call) return fn(undefined);
+  try {
+    const result = await call.run(() => fn(call));
+    call.end();
+    return result;
+  } catch (error) {
+    call.end(error);
+    throw error;
+  }
+}
+
+/** The GenAI and server attributes of an `invoke_agent` span. */
+export function agentAttributes(info: AgentCallInfo): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {
+    "gen_ai.operation.name": "invoke_agent",
+  };
+  if (info.agentId !== undefined) attributes["gen_ai.agent.id"] = info.agentId;
+  if (info.agentName !== undefined) attributes["gen_ai.agent.name"] = info.agentName;
+  if (info.agentVersion !== undefined) attributes["gen_ai.agent.version"] = info.agentVersion;
+  if (info.conversationId !== undefined) {
+    attributes["gen_ai.conversation.id"] = info.conversationId;
+  }
+  const server = serverOf(info.url);
+  if (server) {
+    attributes["server.address"] = server.address;
+    attributes["server.port"] = server.port;
+  }
+  return attributes;
+}
+
+/** Host and port of a URL (the scheme's default port when it names none); credentials never. */
+function serverOf(url: string | undefined): { address: string; port: number } | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+    return { address: parsed.hostname.replace(/^\[|\]$/g, ""), port };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Marks `span` failed: status ERROR, `error.type` the error's class, and the exception event. */
+export function markFailed(api: OtelApi, span: Span, error: unknown, type?: string): void {
+  const errorType = type ?? errorTypeOf(error);
+  span.setAttribute("error.type", errorType);
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorType });
+  if (error instanceof Error) {
+    // The error's class and name only: a message may quote what the request sent.
+    span.recordException({ name: error.name, message: errorType });
+  }
+}
+
+/** A low-cardinality name of what failed: the error's class (its `name`). */
+export function errorTypeOf(error: unknown): string {
+  if (error instanceof Error) return error.name || error.constructor.name || "Error";
+  return "_OTHER";
+}
+
+const langsmithStorageKey = Symbol.for("ls:tracing_async_local_storage");
+
+/** The LangSmith run tree a LangChain runnable or `traceable` runs in, when tracing is on. */
+interface RunTreeLike {
+  tracingEnabled?: boolean;
+  toHeaders(): Record<string, string>;
+}
+
+/**
+ * The LangSmith run tree of the current async context. LangSmith keeps it in one
+ * AsyncLocalStorage shared by every copy of `langsmith` and `@langchain/core` in the
+ * process, under this global symbol; reading it needs neither package loaded here.
+ */
+function currentRunTree(): RunTreeLike | undefined {
+  const storage = (globalThis as Record<symbol, unknown>)[langsmithStorageKey] as
+    | { getStore(): unknown }
+    | undefined;
+  const tree = storage?.getStore();
+  if (typeof tree !== "object" || tree === null) return undefined;
+  const candidate = tree as Partial<RunTreeLike>;
+  if (typeof candidate.toHeaders !== "function") return undefined;
+  const enabled = candidate.tracingEnabled ?? langsmithTracingOn();
+  return enabled ? (candidate as RunTreeLike) : undefined;
+}
+
+/** LangSmith's own switches, read where an environment exists. */
+function langsmithTracingOn(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  if (!env) return false;
+  return [env.LANGSMITH_TRACING_V2, env.LANGCHAIN_TRACING_V2, env.LANGSMITH_TRACING].some(
+    (v) => v === "true",
+  );
+}
+
+/**
+ * Adds to `headers` the active trace context (W3C `traceparent`, `tracestate`,
+ * `baggage`, by the registered propagator) and, when LangSmith tracing is on, the
+ * current run tree's `langsmith-trace` and `baggage`. Headers already set stay.
+ */
+export function injectTraceHeaders(headers: Record<string, string>): void {
+  const api = otel;
+  const added: Record<string, string> = {};
+  if (api) api.propagation.inject(api.context.active(), added);
+  const tree = currentRunTree();
+  if (tree) {
+    for (const [name, value] of Object.entries(tree.toHeaders())) {
+      const key = name.toLowerCase();
+      // Both speak W3C baggage: their members go in one header.
+      added[key] = key === "baggage" && added[key] ? `${added[key]},${value}` : value;
+    }
+  }
+  for (const [name, value] of Object.entries(added)) {
+    if (!hasHeader(headers, name)) headers[name] = value;
+  }
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  for (const key in headers) if (key.toLowerCase() === name) return true;
+  return false;
+}
+
+/**
+ * Calls `onEnd` once iterating `stream` ends: done, failed (with the error), or
+ * stopped by its consumer. The stream object itself is returned, iterable as before.
+ */
+export function onceIterated<S extends AsyncIterable<unknown>>(
+  stream: S,
+  onEnd: (error?: unknown) => void,
+): S {
+  const iterate = stream[Symbol.asyncIterator].bind(stream);
+  let ended = false;
+  const end = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    onEnd(error);
+  };
+  Object.defineProperty(stream, Symbol.asyncIterator, {
+    configurable: true,
+    value: () => {
+      const inner = iterate();
+      return {
+        async next() {
+          try {
+            const step = await inner.next();
+            if (step.done) end();
+            return step;
+          } catch (error) {
+            end(error);
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          end();
+          return inner.return ? inner.return(value) : { done: true as const, value };
+        },
+      };
+    },
+  });
+  return stream;
+}
