@@ -1,6 +1,7 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
@@ -109,8 +110,9 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     const trace = await startServerRequest(c.req.raw);
     if (!trace) return next();
     await trace.run(next);
-    const route = c.req.matchedRoutes.findLast((r) => r.method !== "ALL")?.path;
-    trace.end(c.res.status, route, c.error);
+    // The route of the handler that answered; "*" when only middleware did.
+    const route = routePath(c);
+    trace.end(c.res.status, route === "*" ? undefined : route, c.error);
   });
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;

@@ -1,0 +1,291 @@
+/**
+ * One trace across two processes: a parent graph here calls, through an `ACPNode`,
+ * an agent served by `acp serve` in a child process. Both export spans over OTLP/HTTP
+ * to a stand-in collector, and both post LangSmith runs to a stand-in of LangSmith's
+ * ingest endpoint.
+ */
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ACPClient } from "../../src/index.js";
+import { ACPNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
+import { type FaultProxy, inTurn, startFaultProxy } from "../faults/helpers/fault-proxy.js";
+import { type LangsmithReceiver, startLangsmithReceiver } from "../helpers/langsmith-receiver.js";
+import {
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startOtlpReceiver,
+} from "../helpers/otlp-receiver.js";
+import { projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
+
+const SPAN_INTERNAL = 1;
+const SPAN_SERVER = 2;
+const SPAN_CLIENT = 3;
+const STATUS_ERROR = 2;
+
+let dir: string;
+let child: ChildProcess | undefined;
+let serverUrl: string;
+let otlp: OtlpReceiver;
+let langsmith: LangsmithReceiver;
+let provider: NodeTracerProvider;
+const proxies: FaultProxy[] = [];
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  requireBuiltCli();
+  otlp = await startOtlpReceiver();
+  langsmith = await startLangsmithReceiver();
+  const tracingEnv = {
+    LANGSMITH_TRACING: "true",
+    LANGSMITH_ENDPOINT: langsmith.url,
+    LANGSMITH_API_KEY: "test-key",
+    LANGSMITH_PROJECT: "one-trace",
+  };
+  Object.assign(process.env, tracingEnv);
+  provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ "service.name": "parent" }),
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlp.url}/v1/traces` })),
+    ],
+  });
+  provider.register();
+
+  dir = mkdtempSync(join(projectRoot, ".tmp", "tracing-serve-cli-"));
+  const modulePath = join(dir, "agents.mjs");
+  writeFileSync(
+    modulePath,
+    `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+const State = Annotation.Root({ text: Annotation(), steps: Annotation({ reducer: (a, b) => a.concat(b), default: () => [] }) });
+const graph = new StateGraph(State)
+  .addNode("think", (s) => {
+    if (s.text === "fail") throw new Error("the remote graph failed");
+    return { steps: ["think"] };
+  })
+  .addNode("answer", (s) => ({ text: s.text + "!", steps: ["answer"] }))
+  .addEdge(START, "think").addEdge("think", "answer").addEdge("answer", END).compile();
+export const agents = [{ agentId: "remote-agent", graph, descriptor: {
+  metadata: { ref: { name: "remote.agent", version: "1.2.0" }, description: "answers" },
+  specs: { capabilities: { streaming: { values: true } }, input: { type: "object" }, output: { type: "object" }, config: { type: "object" } },
+} }];
+`,
+  );
+  child = startAcp(["serve", modulePath, "--port", "0", "--otlp-endpoint", otlp.url], {
+    env: { ...tracingEnv, OTEL_SERVICE_NAME: "remote", OTEL_BSP_SCHEDULE_DELAY: "100" },
+  });
+  serverUrl = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    child?.stdout?.on("data", (c: Buffer) => {
+      seen += c.toString("utf8");
+      const url = seen.match(/serving on (\S+)/)?.[1];
+      if (url) resolve(url);
+    });
+    child?.stderr?.on("data", (c: Buffer) => {
+      seen += c.toString("utf8");
+    });
+    child?.once("close", (code) => reject(new Error(`acp serve ended (${code}): ${seen}`)));
+  });
+});
+
+afterAll(async () => {
+  child?.kill("SIGTERM");
+  for (const p of proxies) await p.close();
+  await provider?.shutdown();
+  await otlp?.close();
+  await langsmith?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  process.env = savedEnv;
+});
+
+const State = Annotation.Root({
+  job: Annotation<{ input?: unknown; output?: unknown }>,
+});
+
+/** The parent graph: an ACPNode named "remote" calling the served agent at `url`. */
+async function parentGraph(url: string) {
+  // The descriptor is read beforehand, straight from the server: the node's own
+  // connection then carries only the run.
+  const descriptor = await new ACPClient({
+    configuration: { host: serverUrl },
+  }).getAcpDescriptorById("remote-agent");
+  const node = ACPNode.fromDescriptor({
+    descriptor,
+    name: "remote",
+    agentId: "remote-agent",
+    clientConfig: { host: url, retries: 3 },
+    inputPath: "job.input",
+    outputPath: "job.output",
+    streamMode: ["values"],
+  });
+  return new StateGraph(State)
+    .addNode("remote", node)
+    .addEdge(START, "remote")
+    .addEdge("remote", END)
+    .compile();
+}
+
+/** Runs the parent graph on `text`; resolves with the parent's `invoke_agent` span once exported. */
+async function callRemote(
+  url: string,
+  text: string,
+): Promise<{ invoke: ReceivedSpan; error?: unknown }> {
+  const graph = await parentGraph(url);
+  const callbacks = await openTelemetryCallbacks();
+  let error: unknown;
+  await graph
+    .invoke({ job: { input: { text } } }, { callbacks, runName: `parent ${text}` })
+    .catch((e: unknown) => {
+      error = e;
+    });
+  await provider.forceFlush();
+  const root = otlp.spans.find((s) => s.name === `parent ${text}`);
+  expect(root).toBeDefined();
+  const invoke = otlp.spans.find(
+    (s) =>
+      s.traceId === root?.traceId &&
+      s.name === "invoke_agent remote.agent" &&
+      s.kind === SPAN_CLIENT,
+  );
+  expect(invoke).toBeDefined();
+  return { invoke: invoke as ReceivedSpan, error };
+}
+
+/** The spans of a trace, once the remote's run span (and `count` server spans) arrived. */
+async function traceOf(traceId: string, servers = 1): Promise<ReceivedSpan[]> {
+  const spans = () => otlp.spans.filter((s) => s.traceId === traceId);
+  await vi.waitUntil(
+    () =>
+      spans().some((s) => s.service === "remote" && s.attributes["acp.run.status"] !== undefined) &&
+      spans().filter((s) => s.kind === SPAN_SERVER).length >= servers &&
+      spans().some((s) => s.service === "remote" && s.name === "LangGraph"),
+    { timeout: 15_000, interval: 50 },
+  );
+  return spans();
+}
+
+const byId = (spans: ReceivedSpan[], id: string | undefined) => spans.find((s) => s.spanId === id);
+
+/** Whether `ancestor` is above `span` in `spans`. */
+function isUnder(spans: ReceivedSpan[], span: ReceivedSpan, ancestor: ReceivedSpan): boolean {
+  for (let s = byId(spans, span.parentSpanId); s; s = byId(spans, s.parentSpanId)) {
+    if (s.spanId === ancestor.spanId) return true;
+  }
+  return false;
+}
+
+describe("one trace across agents (OpenTelemetry, OTLP/HTTP)", () => {
+  it("nests the parent's node, invoke_agent, the server's request and run spans and the remote graph's nodes in one trace", async () => {
+    const { invoke, error } = await callRemote(serverUrl, "hello");
+    expect(error).toBeUndefined();
+    const spans = await traceOf(invoke.traceId);
+
+    const node = byId(spans, invoke.parentSpanId);
+    expect(node?.service).toBe("parent");
+    expect(node?.attributes["langgraph.node"]).toBe("remote");
+    const port = Number(new URL(serverUrl).port);
+    expect(invoke.attributes).toMatchObject({
+      "gen_ai.operation.name": "invoke_agent",
+      "gen_ai.agent.id": "remote-agent",
+      "gen_ai.agent.name": "remote.agent",
+      "gen_ai.agent.version": "1.2.0",
+      "server.address": "127.0.0.1",
+      "server.port": port,
+    });
+    expect(invoke.status).not.toBe(STATUS_ERROR);
+
+    const request = spans.find((s) => s.kind === SPAN_SERVER && s.parentSpanId === invoke.spanId);
+    expect(request?.service).toBe("remote");
+    expect(request?.name).toBe("POST /runs/stream");
+    expect(request?.attributes["http.response.status_code"]).toBe(200);
+
+    const run = spans.find(
+      (s) =>
+        s.service === "remote" &&
+        s.kind === SPAN_INTERNAL &&
+        s.name === "invoke_agent remote.agent",
+    );
+    expect(run?.parentSpanId).toBe(request?.spanId);
+    expect(run?.attributes).toMatchObject({
+      "gen_ai.operation.name": "invoke_agent",
+      "gen_ai.agent.id": "remote-agent",
+      "gen_ai.agent.name": "remote.agent",
+      "acp.run.status": "success",
+    });
+    expect(run?.attributes["acp.run.id"]).toMatch(/^[0-9a-f-]{36}$/);
+
+    for (const name of ["think", "answer"]) {
+      const step = spans.find((s) => s.service === "remote" && s.name === name);
+      expect(step, name).toBeDefined();
+      expect(isUnder(spans, step as ReceivedSpan, run as ReceivedSpan)).toBe(true);
+    }
+    // Both processes' spans, one trace id.
+    expect(new Set(spans.map((s) => s.service))).toEqual(new Set(["parent", "remote"]));
+  });
+
+  it("marks a failed remote run's spans, on both sides, with an error status", async () => {
+    const { invoke, error } = await callRemote(serverUrl, "fail");
+    expect((error as Error | undefined)?.name).toBe("ACPRunException");
+    expect(invoke.status).toBe(STATUS_ERROR);
+    expect(invoke.attributes["error.type"]).toBe("ACPRunException");
+    const spans = await traceOf(invoke.traceId);
+    const run = spans.find(
+      (s) => s.service === "remote" && s.attributes["acp.run.id"] !== undefined,
+    );
+    expect(run?.status).toBe(STATUS_ERROR);
+    expect(run?.attributes["acp.run.status"]).toBe("error");
+    expect(run?.attributes["acp.run.errcode"]).toBe(500);
+    const think = spans.find((s) => s.service === "remote" && s.name === "think");
+    expect(think?.status).toBe(STATUS_ERROR);
+  });
+
+  it("keeps a stream re-joined after a drop in the same trace, under the same invoke_agent span", async () => {
+    // The answer's head is about 250 bytes: the cut falls inside the stream's events.
+    const proxy = await startFaultProxy(serverUrl, inTurn({ kind: "dropAfterBytes", bytes: 300 }));
+    proxies.push(proxy);
+    const { invoke, error } = await callRemote(proxy.url, "again");
+    expect(error).toBeUndefined();
+    const spans = await traceOf(invoke.traceId, 2);
+    const requests = spans.filter(
+      (s) => s.kind === SPAN_SERVER && s.parentSpanId === invoke.spanId,
+    );
+    const methods = requests.map(
+      (s) => `${s.attributes["http.request.method"]} ${s.attributes["http.route"]}`,
+    );
+    expect(methods).toContain("POST /runs/stream");
+    expect(methods.some((m) => /^GET \/runs\/:run_id\/stream$/.test(m))).toBe(true);
+    expect(proxy.connections).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("one LangSmith trace across agents", () => {
+  it("posts the remote graph's run with the parent's trace id, under the parent's node run", async () => {
+    await callRemote(serverUrl, "langsmith");
+    const posted = () => langsmith.runs;
+    let remoteRoot: (typeof langsmith.runs)[number] | undefined;
+    let parentRun: (typeof langsmith.runs)[number] | undefined;
+    await vi.waitUntil(
+      () => {
+        for (const run of posted()) {
+          const parent = posted().find((p) => p.id === run.parent_run_id);
+          if (run.name === "LangGraph" && parent?.name === "remote") {
+            remoteRoot = run;
+            parentRun = parent;
+            const think = posted().find((r) => r.name === "think" && r.trace_id === run.trace_id);
+            if (think) return true;
+          }
+        }
+        return false;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(remoteRoot?.trace_id).toBe(parentRun?.trace_id);
+    expect(remoteRoot?.parent_run_id).toBe(parentRun?.id);
+    // The remote run's place in the trace continues the parent's.
+    expect(remoteRoot?.dotted_order?.startsWith(parentRun?.dotted_order ?? "-")).toBe(true);
+  });
+});
