@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { a2aThroughput } from "./a2a-throughput.js";
 import { clientOverhead } from "./client-overhead.js";
 import { graphOverhead } from "./graph-overhead.js";
 import { renderResults } from "./lib/report.js";
@@ -32,6 +33,7 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [6, storeSearch],
   [7, serverHeap],
   [8, replicas],
+  [9, a2aThroughput],
 ];
 
 const results: BenchResult[] = [];
