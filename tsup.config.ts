@@ -20,6 +20,27 @@ const shared: Options = {
   external: ["tsx"],
 };
 
+/**
+ * The playground page's script (`acp serve --ui`): the client entry and the page,
+ * bundled for browsers into one file the server sends from `dist/ui/`. Node-only
+ * modules stay out: the client loads them only on Node.
+ */
+export const playground: Options = {
+  entry: { "ui/playground": "src/ui/main.ts" },
+  format: ["esm"],
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  splitting: false,
+  treeshake: true,
+  clean: false,
+  dts: false,
+  noExternal: [/.*/],
+  external: [/^node:/, "undici", /^@opentelemetry\//],
+  outExtension: () => ({ js: ".js" }),
+};
+
 export default defineConfig((cli) => {
   rmSync(cli.outDir ?? "dist", { recursive: true, force: true });
   return [
@@ -31,5 +52,6 @@ export default defineConfig((cli) => {
       dts: { entry: library },
     },
     { ...shared, entry: library, format: ["cjs"], dts: true },
+    playground,
   ];
 });

@@ -50,6 +50,7 @@ export type {
   ACPAgentOptions,
   ACPServerLogger,
   ACPServerOptions,
+  CorsOptions,
   InterruptPayloadShape,
   ServableGraph,
 } from "./options.js";

@@ -33,6 +33,20 @@ export interface ACPServerLogger {
  */
 export type InterruptPayloadShape = "spec" | "reference";
 
+/**
+ * Which browser pages on other origins may call the server (CORS); see
+ * {@link ACPServerOptions.cors}.
+ */
+export interface CorsOptions {
+  /** The origins allowed, e.g. `["https://app.example.com"]`; `"*"` allows any. */
+  origins: readonly string[] | "*";
+  /**
+   * Request headers allowed beside the ones the client sends itself (`content-type`,
+   * `x-api-key`, `last-event-id`, `traceparent`, `tracestate`).
+   */
+  headers?: readonly string[];
+}
+
 /** How to build an ACP server. */
 export interface ACPServerOptions {
   /** The agents to offer; at least one. */
@@ -127,4 +141,17 @@ export interface ACPServerOptions {
    * `https://agents.example.com/acp`. By default each request's own origin.
    */
   publicUrl?: string;
+  /**
+   * Serve the playground page at `<server>/ui`: the agents, a form to start runs and
+   * watch their streams, interrupts, threads, and each call written as `curl` and as
+   * TypeScript. Off by default. Its assets are the package's own (nothing is fetched
+   * from another origin); the API key, when the server has one, is asked on the page.
+   */
+  ui?: boolean;
+  /**
+   * Let browser pages on other origins call the API (CORS): the origins and extra
+   * headers allowed. Off by default, and not needed for the playground, which is
+   * served from the server's own origin.
+   */
+  cors?: CorsOptions;
 }

@@ -40,6 +40,8 @@ const allowed: Record<string, string[]> = {
   langgraph: [...groundFloor, entries.client, entries.manifest, "client/redirects.ts"],
   server: [...groundFloor, entries.client, entries.manifest],
   cli: [...groundFloor, ...Object.values(entries)],
+  // The playground page runs in browsers on the client entry, as any web page would.
+  ui: [entries.client],
 };
 
 /** The folder a source file belongs to; the root's index.ts is the client's entry. */

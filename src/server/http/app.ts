@@ -19,6 +19,7 @@ import { memoryStore } from "../stores/memory.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
 import { readBodyText } from "./body.js";
+import { mountBrowserAccess } from "./browser-access.js";
 import { errorAnswer } from "./error-status.js";
 import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
@@ -114,6 +115,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     const route = routePath(c);
     trace.end(c.res.status, route === "*" ? undefined : route, c.error);
   });
+  mountBrowserAccess(app, options);
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   // A declared length over the limit is refused on any path; operations with a body
