@@ -102,6 +102,23 @@ export class RunStateConflictError extends StateConflictError {
 }
 
 /**
+ * A run was asked to go where its phase does not lead: executing again once ended,
+ * stopping at an interrupt it never reached, anything once deleted. A request that
+ * meets it raced another one on the same run.
+ */
+export class RunPhaseError extends StateConflictError {
+  override name = "RunPhaseError";
+  constructor(
+    /** The phase the run was in. */
+    readonly phase: string,
+    /** What was refused. */
+    readonly event: string,
+  ) {
+    super(`a run that is ${phase} cannot take "${event}"`);
+  }
+}
+
+/**
  * The request does not match the spec or the agent's schemas. `path` is where in the
  * request the problem is (`input.text`, `metadata.a[0]`), when it is one place; the
  * message names it too.

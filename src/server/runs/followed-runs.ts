@@ -2,6 +2,7 @@ import { messageOf } from "../../core/message-of.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ReplicaCoordination } from "../stores/replicas.js";
 import type { RunStore } from "../stores/store.js";
+import { attemptOf, canClaim, transition } from "./run-phase.js";
 import type { RunRecord } from "./run-record.js";
 
 /** How many events one read of a run's log takes. */
@@ -72,7 +73,7 @@ export class FollowedRuns {
    */
   follow(record: RunRecord): RunRecord {
     // Not a run this process executes (or has claimed and is starting).
-    if (this.executing.get(record.run_id) === record || record.attempt !== undefined) {
+    if (this.executing.get(record.run_id) === record || attemptOf(record.phase) !== undefined) {
       return record;
     }
     const known = this.followed.get(record.run_id);
@@ -107,7 +108,10 @@ export class FollowedRuns {
     for (const entry of this.followed.values()) {
       entry.unwatch();
       clearTimeout(entry.retry);
-      entry.record.handedOver = true;
+      // A run whose end was not stored keeps telling its waiters so.
+      if (entry.record.phase.kind === "queued") {
+        entry.record.phase = transition(entry.record.phase, { type: "handOver" });
+      }
       entry.record.events.wake();
     }
     this.followed.clear();
@@ -131,6 +135,10 @@ export class FollowedRuns {
           this.unfollow(record.run_id);
           record.events.wake();
           return;
+        }
+        // A run this process took up meanwhile (claimed, cancelled) is not the store's to move.
+        if (canClaim(record.phase)) {
+          record.phase = transition(record.phase, { type: "stored", status: stored.status });
         }
         record.status = stored.status;
         record.output = stored.output;

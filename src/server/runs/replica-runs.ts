@@ -11,6 +11,7 @@ import { FollowedRuns } from "./followed-runs.js";
 import type { GraphState } from "./graph-state.js";
 import type { RunExecutions } from "./run-execution.js";
 import { errorOutcome } from "./run-leg.js";
+import { canClaim, legOf, stopLeg, transition } from "./run-phase.js";
 import { now, type RunRecord, type RunRecords, toStoredRun } from "./run-record.js";
 import type { RunWrites } from "./run-writes.js";
 
@@ -127,9 +128,14 @@ export class ReplicaRuns {
       output: record.output,
       updated_at: record.updated_at,
     };
+    record.phase = transition(record.phase, { type: "requeue" });
     Object.assign(record, { status: "pending", output: undefined, updated_at: now() });
     const queued = await this.requeue(record, body);
     if (!queued) {
+      // The store still holds it at its interrupt, where a resume already took it.
+      if (record.phase.kind !== "deleted") {
+        record.phase = transition(record.phase, { type: "stored", status: waiting.status });
+      }
       Object.assign(record, waiting);
       throw new RunStateConflictError(record.run_id, `run ${record.run_id} is already resumed`);
     }
@@ -194,10 +200,12 @@ export class ReplicaRuns {
     const replicas = this.deps.replicas;
     const taken = await replicas.take(record.run_id);
     if (taken) {
-      record.attempt = taken.attempt;
       this.created.delete(record.run_id);
       this.followed.unfollow(record.run_id);
-      await this.deps.executions.endCancelled(record, action);
+      if (record.phase.kind !== "deleted") {
+        record.phase = transition(record.phase, { type: "claim", attempt: taken.attempt });
+      }
+      await this.deps.executions.endCancelled(record);
     } else {
       this.followed.follow(record);
       await replicas.requestCancel(record.run_id, action);
@@ -240,10 +248,11 @@ export class ReplicaRuns {
     if (!stored) return;
     const followed = this.followed.recordOf(runId);
     this.followed.unfollow(runId);
-    const record = mine ?? followed ?? this.deps.records.fromStored(stored);
-    record.attempt = claimed.attempt;
-    record.lost = false;
-    record.unstored = undefined;
+    const known = mine ?? followed;
+    if (known?.phase.kind === "deleted") return;
+    // A record here that can no longer be claimed is not the run's now: it is read again.
+    const record = known && canClaim(known.phase) ? known : this.deps.records.fromStored(stored);
+    record.phase = transition(record.phase, { type: "claim", attempt: claimed.attempt });
     await this.followed.catchUp(record);
     const agent = this.deps.agents.find(record.agent_id);
     if (claimed.attempt > this.deps.replicas.maxAttempts || !agent) {
@@ -259,7 +268,7 @@ export class ReplicaRuns {
     executions.start(record, agent, await this.legInput(record, agent, claimed));
     const cancel = this.earlyCancels.get(runId);
     if (cancel) this.cancelHere(runId, cancel);
-    await record.leg;
+    await legOf(record.phase);
   }
 
   /**
@@ -302,7 +311,6 @@ export class ReplicaRuns {
     }
     this.earlyCancels.delete(runId);
     if (record.status !== "pending") return;
-    record.cancelling = action;
-    record.controller?.abort();
+    stopLeg(record, action);
   }
 }

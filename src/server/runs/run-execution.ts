@@ -2,7 +2,6 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
 import { traceRun, withCallbacks } from "../../core/tracing-server.js";
-import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { RunEndNotStoredError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
@@ -21,8 +20,9 @@ import {
   type StopReason,
   withEvent,
 } from "./run-leg.js";
+import { actingPhase, attemptOf, transition } from "./run-phase.js";
 import { now, type RunRecord, toWireRun } from "./run-record.js";
-import type { RunEnd, RunWrites } from "./run-writes.js";
+import { applyEnd, type RunEnd, type RunWrites } from "./run-writes.js";
 
 /** What executing runs needs from the server. */
 export interface RunExecutionDeps {
@@ -62,15 +62,21 @@ export class RunExecutions {
   /**
    * Starts (or restarts, after a resume) the background execution of a run. A run
    * that was just `inserted` is stored as pending already and is not written again.
+   * A run deleted meanwhile is not started.
    */
   start(record: RunRecord, agent: RegisteredAgent, input: unknown, inserted = false): void {
+    if (record.phase.kind === "deleted") return;
     const replicas = this.deps.replicas;
     const threadId = record.thread_id;
     // With replicas, a queued run is claimed only once the run it waits for has ended.
     const previous = threadId !== undefined && !replicas ? this.tails.get(threadId) : undefined;
     const controller = new AbortController();
-    record.controller = controller;
-    record.cancelling = undefined;
+    // The leg is in the run's phase before it executes a step: whatever stops it finds it.
+    let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+    const leg = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    record.phase = transition(record.phase, { type: "start", controller, leg });
     record.events.onAppend = () => this.deps.writes.saveEventsSoon(record);
     this.live.set(record.run_id, record);
     record.status = "pending";
@@ -78,18 +84,24 @@ export class RunExecutions {
     record.updated_at = now();
     record.events.wake();
     this.notify(record);
-    if (!inserted && !record.deleted) void this.deps.writes.save(record);
-    record.leg = this.execute(record, agent, input, controller, previous).finally(() => {
-      if (this.live.get(record.run_id) === record && record.status !== "pending") {
-        this.live.delete(record.run_id);
-      }
-    });
-    if (threadId !== undefined && !replicas) this.tails.set(threadId, record.leg);
+    if (!inserted) void this.deps.writes.save(record);
+    this.execute(record, agent, input, controller, previous)
+      .finally(() => {
+        if (this.live.get(record.run_id) === record && record.status !== "pending") {
+          this.live.delete(record.run_id);
+        }
+      })
+      .then(settle?.resolve, settle?.reject);
+    if (threadId !== undefined && !replicas) this.tails.set(threadId, leg);
   }
 
   /** Marks the runs of a deleted thread executing here deleted, so nothing stores them again. */
   forgetThread(threadId: string): void {
-    for (const r of this.live.values()) if (r.thread_id === threadId) r.deleted = true;
+    for (const r of this.live.values()) {
+      if (r.thread_id === threadId && r.phase.kind !== "deleted") {
+        r.phase = transition(r.phase, { type: "delete" });
+      }
+    }
     this.tails.delete(threadId);
   }
 
@@ -107,14 +119,16 @@ export class RunExecutions {
 
   /**
    * Ends a run with `status` and `output` (and `event`, the one that ends its stream),
-   * stores it and frees its thread. Its readers and waiters see the end once it is
-   * stored; a run another replica took over meanwhile is not ended here but followed.
+   * stores it and frees its thread (idle again when the run was `cancelled`, or is
+   * stopping for a cancel). Its readers and waiters see the end once it is stored; a
+   * run another replica took over meanwhile is not ended here but followed.
    */
   async finish(
     record: RunRecord,
     status: Exclude<RunRecord["status"], "pending">,
     output: NonNullable<RunRecord["output"]>,
     event?: RunEnd["event"],
+    cancelled = actingPhase(record.phase).kind === "stopping",
   ): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined && output.type !== "interrupt") {
@@ -132,7 +146,7 @@ export class RunExecutions {
         ? undefined
         : {
             threadId,
-            status: record.cancelling
+            status: cancelled
               ? "idle"
               : output.type === "interrupt"
                 ? "interrupted"
@@ -142,10 +156,10 @@ export class RunExecutions {
           };
     // An execution the replicas' queue handed here frees the thread in the same write
     // as the run's end: a client that sees the run end, on any replica, sees it free.
-    const withRun = this.deps.replicas !== undefined && record.attempt !== undefined;
+    const withRun = this.deps.replicas !== undefined && attemptOf(record.phase) !== undefined;
     const end: RunEnd = { status, output, ...(event ? { event } : {}) };
     if (!(await this.storeEnd(record, end, withRun ? threadEnd : undefined))) return;
-    if (threadEnd && !withRun && !record.lost) {
+    if (threadEnd && !withRun && record.phase.kind !== "lost") {
       const threads = this.deps.threads;
       await threads.patch(threadEnd.threadId, { status: threadEnd.status, updated_at: now() });
       await threads.release(threadEnd.threadId, record.run_id);
@@ -161,20 +175,17 @@ export class RunExecutions {
   ): Promise<void> {
     const stopped = controller.signal;
     let timeout: AbortSignal | undefined;
-    const stopReason = (): StopReason | undefined =>
+    const stopReason = (): StopReason | undefined => {
+      const phase = actingPhase(record.phase);
       // Another replica took the run over: whatever else stopped it is not this one's to end.
-      record.lost
-        ? "lost"
-        : record.cancelling
-          ? "cancel"
-          : this.deps.shutdown.aborted
-            ? // A replica that shuts down hands the runs it owns over to the others.
-              this.deps.replicas && record.attempt !== undefined
-              ? "handover"
-              : "shutdown"
-            : timeout?.aborted
-              ? "timeout"
-              : undefined;
+      if (phase.kind === "lost") return "lost";
+      if (phase.kind === "stopping") return "cancel";
+      if (this.deps.shutdown.aborted) {
+        // A replica that shuts down hands the runs it owns over to the others.
+        return this.deps.replicas && attemptOf(phase) !== undefined ? "handover" : "shutdown";
+      }
+      return timeout?.aborted ? "timeout" : undefined;
+    };
     try {
       if (previous) await Promise.race([previous, aborted(stopped)]);
       const after = (record.creation.after_seconds ?? 0) * 1000;
@@ -207,10 +218,11 @@ export class RunExecutions {
       if (outcome.goesOn === "unavailable") return await this.storeAway(record);
       await this.finish(record, outcome.status, outcome.output, outcome.event);
     } catch (err) {
-      if (isStoreAway(err) && !record.lost) {
+      const lost = record.phase.kind === "lost";
+      if (isStoreAway(err) && !lost) {
         return await this.storeAway(record);
       }
-      if (record.lost) return this.relinquish(record);
+      if (lost) return this.relinquish(record);
       const description = this.deps.errors.describe(record.run_id, err);
       const { status, output, event } = failedOutcome(record.run_id, description, undefined);
       await this.finish(record, status, output, event);
@@ -224,7 +236,7 @@ export class RunExecutions {
    * store one process owns there is no one to give it to, and it ends in error, 503.
    */
   private async storeAway(record: RunRecord): Promise<void> {
-    if (this.deps.replicas && record.attempt !== undefined) {
+    if (this.deps.replicas && attemptOf(record.phase) !== undefined) {
       await this.deps.writes
         .giveBack(record)
         .catch((err) =>
@@ -242,8 +254,12 @@ export class RunExecutions {
    * executing runs and follows the run wherever it goes on.
    */
   private relinquish(record: RunRecord): void {
-    record.attempt = undefined;
     if (this.live.get(record.run_id) === record) this.live.delete(record.run_id);
+    // A deleted run is followed nowhere.
+    if (record.phase.kind === "deleted") return;
+    if (record.phase.kind === "lost") {
+      record.phase = transition(record.phase, { type: "relinquish" });
+    }
     this.deps.relinquished?.(record);
   }
 
@@ -261,16 +277,22 @@ export class RunExecutions {
     } catch (err) {
       if (err instanceof RunEndNotStoredError) {
         this.deps.logger.warn(messageOf(err));
-        record.unstored = err;
+        const owned = attemptOf(record.phase) !== undefined;
+        if (record.phase.kind !== "deleted") {
+          record.phase = transition(record.phase, { type: "unstore", error: err });
+        }
         record.events.wake();
-        if (this.deps.replicas && record.attempt !== undefined) this.relinquish(record);
+        if (this.deps.replicas && owned) this.relinquish(record);
+        return false;
+      }
+      // Taken over while the write failed: the run goes on elsewhere.
+      if (record.phase.kind === "lost") {
+        this.relinquish(record);
         return false;
       }
       // Not a store that is away: the end stands here, as the execution decided it.
       this.deps.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`);
-      record.status = end.status;
-      record.output = end.output;
-      record.updated_at = now();
+      applyEnd(record, end, now());
       if (end.event) record.events.append(end.event);
     }
     this.notify(record);
@@ -281,10 +303,9 @@ export class RunExecutions {
    * Ends as cancelled (`error`, errcode 499) a run that executes nothing now: one
    * waiting at an interrupt for a resume, or one taken out of the replicas' queue.
    */
-  async endCancelled(record: RunRecord, action: CancelAction): Promise<void> {
-    record.cancelling = action;
+  async endCancelled(record: RunRecord): Promise<void> {
     const { status, output, event } = failedOutcome(record.run_id, undefined, "cancel");
-    await this.finish(record, status, output, event);
+    await this.finish(record, status, output, event, true);
   }
 
   /** Calls the run's webhook with the run as it is now, when its agent takes callbacks. */

@@ -1,40 +1,14 @@
 import type { RunStateful, RunStateless } from "../../models/index.js";
-import type { RunEndNotStoredError } from "../errors.js";
 import type { RunStore, StoredRun } from "../stores/store.js";
 import { RunEventLog } from "./run-events.js";
+import { initialPhase, type RunPhase } from "./run-phase.js";
 
 /** A run as the server tracks it: the stored fields plus what executing it needs. */
 export interface RunRecord extends StoredRun {
   /** The events of its output stream. */
   events: RunEventLog;
-  /** Aborts the leg that is executing (a run executes again after each resume). */
-  controller?: AbortController;
-  /** Set while the run is being cancelled. */
-  cancelling?: "interrupt" | "rollback";
-  /** Settles when the executing leg has stopped. */
-  leg?: Promise<void>;
-  /** Set once the run is deleted, so that nothing stores it again. */
-  deleted?: boolean;
-  /** Set while a write of its new events is scheduled. */
-  eventsQueued?: boolean;
-  /**
-   * The execution this process claimed, on a store shared by replicas: every write of
-   * it is fenced by this number, so an execution taken over by another replica stops.
-   */
-  attempt?: number;
-  /** Set once another replica took the run over: this process writes nothing more of it. */
-  lost?: boolean;
-  /**
-   * Set once this process shuts down while the run goes on in another replica: it gave
-   * the run back to the replicas' queue, or it was following the run from here. Waiters
-   * here are told to ask again.
-   */
-  handedOver?: boolean;
-  /**
-   * Set when the run's end could not be stored before the store's retries ran out: the
-   * run has not ended, and its waiters here are told to wait again.
-   */
-  unstored?: RunEndNotStoredError;
+  /** Where the run is in its life in this process (see `RunPhase`); changed by `transition` only. */
+  phase: RunPhase;
 }
 
 /** The run as the wire shows it (`RunStateless` or `RunStateful`). */
@@ -101,12 +75,17 @@ export class RunRecords {
       status: "pending",
       eventCount: 0,
       events: this.eventLog(init.run_id, 0),
+      phase: initialPhase("pending"),
     };
   }
 
   /** The record of a stored run. */
   fromStored(stored: StoredRun): RunRecord {
-    return { ...stored, events: this.eventLog(stored.run_id, stored.eventCount) };
+    return {
+      ...stored,
+      events: this.eventLog(stored.run_id, stored.eventCount),
+      phase: initialPhase(stored.status),
+    };
   }
 
   private eventLog(runId: string, last: number): RunEventLog {

@@ -4,6 +4,7 @@ import type { ACPServerLogger } from "../options.js";
 import type { ServerStore } from "../stores/store.js";
 import type { RunExecutions } from "./run-execution.js";
 import { errorOutcome } from "./run-leg.js";
+import { transition } from "./run-phase.js";
 import type { RunRecords } from "./run-record.js";
 
 /** What a run that was pending when its server stopped without closing ends with. */
@@ -54,7 +55,10 @@ export class RunUpkeep {
       for (const stored of pending) {
         try {
           const { status, output } = errorOutcome("error", stored.run_id, 503, STOPPED_DESCRIPTION);
-          await this.deps.executions.finish(this.deps.records.fromStored(stored), status, output);
+          const record = this.deps.records.fromStored(stored);
+          // The run is this process's to end: nothing executes it any more.
+          record.phase = transition(record.phase, { type: "claim" });
+          await this.deps.executions.finish(record, status, output);
         } catch (err) {
           skipped += 1;
           this.deps.logger.warn(`run ${stored.run_id} could not be recovered: ${messageOf(err)}`);

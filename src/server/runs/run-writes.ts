@@ -4,6 +4,7 @@ import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
 import type { RunEventData, ServerStore, StoredEvent } from "../stores/store.js";
+import { attemptOf, controllerOf, transition } from "./run-phase.js";
 import { type RunRecord, toStoredRun } from "./run-record.js";
 
 /** How long the end of a run is retried while the store is unavailable, by default, in ms. */
@@ -34,6 +35,8 @@ export interface RunEnd {
 export class RunWrites {
   /** The store writes of each run, in order: a later write never overtakes an earlier one. */
   private readonly writes = new Map<string, Promise<void>>();
+  /** The runs whose new events a write is scheduled for, in this turn of the event loop. */
+  private readonly eventsQueued = new Set<string>();
 
   /**
    * @param retryMs how long a run's end (or its hand-back) is retried while the store is
@@ -71,20 +74,21 @@ export class RunWrites {
    */
   save(record: RunRecord): Promise<void> {
     const write = this.queue(record.run_id, async () => {
-      if (record.deleted || record.lost) return;
+      if (!writable(record)) return;
       const events = record.events.unsaved();
+      const attempt = attemptOf(record.phase);
       try {
-        if (this.replicas && record.attempt !== undefined) {
+        if (this.replicas && attempt !== undefined) {
+          // A phase that holds an attempt is a pending one: the run stays owned.
           const release = record.status !== "pending";
           const owned = await this.replicas.updateOwned(
             toStoredRun(record),
-            record.attempt,
+            attempt,
             release,
             undefined,
             events,
           );
           if (!owned) this.lose(record);
-          else if (release) record.attempt = undefined;
         } else await this.store.runs.update(toStoredRun(record), events);
       } catch (err) {
         record.events.giveBack(events.length);
@@ -111,7 +115,7 @@ export class RunWrites {
   end(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<"ended" | "lost"> {
     return this.queue(record.run_id, async () => {
       const updatedAt = new Date().toISOString();
-      if (record.deleted) {
+      if (record.phase.kind === "deleted") {
         applyEnd(record, end, updatedAt);
         return "ended";
       }
@@ -130,8 +134,9 @@ export class RunWrites {
       let stored: boolean;
       try {
         stored = await this.retrying(record, `run ${record.run_id}: its end`, async () => {
-          if (this.replicas && record.attempt !== undefined) {
-            return this.replicas.updateOwned(run, record.attempt, true, threadEnd, all);
+          const attempt = attemptOf(record.phase);
+          if (this.replicas && attempt !== undefined) {
+            return this.replicas.updateOwned(run, attempt, true, threadEnd, all);
           }
           await this.store.runs.update(run, all);
           return true;
@@ -144,7 +149,6 @@ export class RunWrites {
         this.lose(record);
         return "lost";
       }
-      if (this.replicas && record.attempt !== undefined) record.attempt = undefined;
       applyEnd(record, end, updatedAt);
       record.events.absorb(terminal);
       return "ended";
@@ -153,13 +157,13 @@ export class RunWrites {
 
   /** Stores the events appended in this turn of the event loop, in one write. */
   saveEventsSoon(record: RunRecord): void {
-    if (record.eventsQueued) return;
-    record.eventsQueued = true;
+    if (this.eventsQueued.has(record.run_id)) return;
+    this.eventsQueued.add(record.run_id);
     queueMicrotask(() => {
-      record.eventsQueued = false;
-      if (record.deleted) return;
+      this.eventsQueued.delete(record.run_id);
+      if (record.phase.kind === "deleted") return;
       this.queue(record.run_id, async () => {
-        if (record.lost || record.deleted) return;
+        if (!writable(record)) return;
         const events = record.events.unsaved();
         if (events.length === 0) return;
         try {
@@ -196,7 +200,7 @@ export class RunWrites {
       // after a crash.
       this.logger.warn(`run ${record.run_id} could not be handed over: ${messageOf(err)}`),
     );
-    record.handedOver = true;
+    if (record.phase.kind === "lost") record.phase = transition(record.phase, { type: "handOver" });
     record.events.wake();
   }
 
@@ -207,7 +211,7 @@ export class RunWrites {
    */
   async giveBack(record: RunRecord, retry = true): Promise<void> {
     const replicas = this.replicas as ReplicaCoordination;
-    const attempt = record.attempt as number;
+    const attempt = attemptOf(record.phase) as number;
     try {
       await this.queue(record.run_id, async () => {
         const events = record.events.unsaved();
@@ -221,17 +225,25 @@ export class RunWrites {
         else await write();
       });
     } finally {
-      record.attempt = undefined;
-      record.lost = true;
+      // Given back (or taken over meanwhile): this process holds the run no more.
+      if (attemptOf(record.phase) !== undefined && record.phase.kind !== "deleted") {
+        record.phase = transition(record.phase, { type: "lose" });
+      }
     }
   }
 
   /** Another replica took the run over: this process stops it and writes nothing more. */
   lose(record: RunRecord): void {
-    if (record.lost) return;
-    record.lost = true;
+    const kind = record.phase.kind;
+    if (kind === "deleted") {
+      // Nothing is stored of it any more, but its leg stops all the same.
+      controllerOf(record.phase)?.abort();
+      return;
+    }
+    if (kind !== "executing" && kind !== "stopping" && kind !== "claimed") return;
+    record.phase = transition(record.phase, { type: "lose" });
     this.logger.warn(`run ${record.run_id} was taken over by another replica`);
-    record.controller?.abort();
+    controllerOf(record.phase)?.abort();
   }
 
   /**
@@ -247,7 +259,7 @@ export class RunWrites {
     const started = Date.now();
     let delay = FIRST_RETRY_DELAY_MS;
     for (;;) {
-      if (record.lost) return false;
+      if (record.phase.kind === "lost") return false;
       try {
         return await write();
       } catch (err) {
@@ -268,7 +280,7 @@ export class RunWrites {
    * them only while it owns the run; one that was taken over learns it here and stops.
    */
   private async appendEvents(record: RunRecord, events: StoredEvent[]): Promise<void> {
-    const attempt = record.attempt;
+    const attempt = attemptOf(record.phase);
     if (!this.replicas || attempt === undefined) {
       await this.store.runs.appendEvents(record.run_id, events);
     } else if (!(await this.replicas.appendOwned(record.run_id, events, attempt))) {
@@ -291,9 +303,24 @@ export class RunWrites {
   }
 }
 
-/** The record as its end makes it: what its readers and waiters see from now on. */
-function applyEnd(record: RunRecord, end: RunEnd, updatedAt: string): void {
+/**
+ * The record as its end makes it: what its readers and waiters see from now on. A
+ * deleted run takes the end's status but stays deleted.
+ */
+export function applyEnd(record: RunRecord, end: RunEnd, updatedAt: string): void {
+  if (record.phase.kind !== "deleted") {
+    record.phase = transition(record.phase, { type: "end", status: end.status });
+  }
   record.status = end.status;
   record.output = end.output;
   record.updated_at = updatedAt;
+}
+
+/**
+ * True while the run's writes are this process's to make: not once it is deleted, taken
+ * over by another replica, or handed over to them.
+ */
+function writable(record: RunRecord): boolean {
+  const kind = record.phase.kind;
+  return kind !== "deleted" && kind !== "lost" && kind !== "handedOver";
 }

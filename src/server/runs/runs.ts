@@ -26,6 +26,7 @@ import { GraphState } from "./graph-state.js";
 import { ReplicaRuns } from "./replica-runs.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import { RunExecutions } from "./run-execution.js";
+import { controllerOf, legOf, stopLeg, transition } from "./run-phase.js";
 import { now, type RunRecord, RunRecords } from "./run-record.js";
 import { RunUpkeep } from "./run-upkeep.js";
 import { validateRunCreate } from "./run-validation.js";
@@ -245,7 +246,7 @@ export class RunManager {
     // Checked after the wait, so that two resumes of one run cannot both pass.
     this.assertOpen();
     const live = this.live.get(record.run_id);
-    if (record.deleted) {
+    if (record.phase.kind === "deleted") {
       throw new RunNotFoundError(record.run_id, record.thread_id);
     }
     if (
@@ -324,17 +325,14 @@ export class RunManager {
 
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
-    while (
-      record.status === "pending" &&
-      !signal.aborted &&
-      !record.handedOver &&
-      record.unstored === undefined
-    ) {
+    const lettingGo = () => record.phase.kind === "unstored" || record.phase.kind === "handedOver";
+    while (record.status === "pending" && !signal.aborted && !lettingGo()) {
       await record.events.changed(signal);
     }
+    const phase = record.phase;
     // Its end could not be stored yet: the store is away, and the client asks again later.
-    if (record.unstored !== undefined && record.status === "pending") throw record.unstored;
-    if (record.handedOver && record.status === "pending") {
+    if (phase.kind === "unstored" && record.status === "pending") throw phase.error;
+    if (phase.kind === "handedOver" && record.status === "pending") {
       throw new ServerClosingError(
         `this server is shutting down and run ${record.run_id} goes on in another replica: wait for it again`,
       );
@@ -343,7 +341,9 @@ export class RunManager {
     await this.writes.pending(record.run_id);
     // A run executed here has also freed its thread by the time its execution ends: a
     // client that waited can start the thread's next run at once.
-    if (!signal.aborted && record.status !== "pending") await record.leg?.catch(() => undefined);
+    if (!signal.aborted && record.status !== "pending") {
+      await legOf(record.phase)?.catch(() => undefined);
+    }
   }
 
   /**
@@ -365,15 +365,14 @@ export class RunManager {
       });
     }
     if (record.status === "pending") {
-      record.cancelling = action;
-      record.controller?.abort();
+      stopLeg(record, action);
     } else if (record.output?.type === "interrupt") {
       // An interrupted run executes nothing, but it waits for a resume: cancelling
       // it ends that wait, so it can no longer be resumed.
-      await this.executions.endCancelled(record, action);
+      await this.executions.endCancelled(record);
     }
     return this.settleCancel(record, wait, async () => {
-      await record.leg;
+      await legOf(record.phase);
       if (action === "rollback") await this.rollback(record);
     });
   }
@@ -401,12 +400,12 @@ export class RunManager {
     this.deps.store.replicas?.pause();
     // Each run's own controller, not a signal combined with the server's: on Node 20 a
     // long-lived signal keeps every signal ever combined with it.
-    for (const r of this.live.values()) r.controller?.abort();
+    for (const r of this.live.values()) controllerOf(r.phase)?.abort();
     this.upkeep.stopPurge();
     this.replicaRuns?.followed.close();
     const stopping = [...this.live.values()];
     // With replicas, the runs are handed over before this replica leaves.
-    await Promise.allSettled(stopping.map((r) => r.leg));
+    await Promise.allSettled(stopping.map((r) => legOf(r.phase)));
     await this.deps.store.replicas?.stop();
     for (const r of stopping) r.events.wake();
     await this.deps.webhooks.drain();
@@ -471,7 +470,9 @@ export class RunManager {
 
   /** Removes a run from memory and storage; nothing stores it again. */
   private async forget(record: RunRecord): Promise<void> {
-    record.deleted = true;
+    if (record.phase.kind !== "deleted") {
+      record.phase = transition(record.phase, { type: "delete" });
+    }
     if (this.live.get(record.run_id) === record) this.live.delete(record.run_id);
     await this.writes.delete(record.run_id);
   }
