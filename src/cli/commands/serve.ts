@@ -67,6 +67,9 @@ interface ServeOptions {
   a2a: boolean;
   publicUrl?: string;
   otlpEndpoint?: string;
+  ui?: boolean;
+  /** Every `--cors-origin` given. */
+  corsOrigin: string[];
 }
 
 /** The longest time limit a flag takes, in ms: Node's timers go no further. */
@@ -190,6 +193,16 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--otlp-endpoint <url>",
       "export spans over OTLP/HTTP to this collector (its /v1/traces); by default when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set",
     )
+    .option(
+      "--ui",
+      "serve the playground page at /ui: the agents, runs, interrupts and threads in a browser",
+    )
+    .option(
+      "--cors-origin <origin>",
+      "let browser pages on this origin (e.g. https://app.example.com) call the API; repeat for more, * for any (default: none; the playground needs none)",
+      (origin: string, previous: string[]) => [...previous, origin],
+      [],
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -237,6 +250,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ...timeouts,
         a2a: opts.a2a,
         ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+        ...(opts.ui === true ? { ui: true } : {}),
+        ...(opts.corsOrigin.length > 0
+          ? { cors: { origins: opts.corsOrigin.includes("*") ? "*" : opts.corsOrigin } }
+          : {}),
         logger,
       });
       say(ctx.io, `serving on ${running.url}${apiKey ? " (x-api-key required)" : ""}`);
@@ -248,6 +265,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           const base = (opts.publicUrl ?? running.url).replace(/\/+$/, "");
           say(ctx.io, `    A2A ${base}/a2a/${encodeURIComponent(agent.agent_id)}/`);
         }
+      }
+      if (opts.ui === true) {
+        say(ctx.io, `  playground ${(opts.publicUrl ?? running.url).replace(/\/+$/, "")}/ui`);
       }
       if (databaseUrl)
         say(ctx.io, "  runs and threads in PostgreSQL, shared with every replica on it");
