@@ -21,6 +21,7 @@ export type {
   ReplicaHandlers,
   ThreadEnd,
 } from "./replicas.js";
+export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
 export type {
   PurgedRun,
