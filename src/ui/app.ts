@@ -64,7 +64,7 @@ export function App() {
         ${
           picked
             ? html`<${AgentView} agent=${picked.agent} descriptor=${picked.descriptor} apiKey=${apiKey} />
-              <${RunPanel} client=${client} agentId=${picked.agent.agent_id}
+              <${RunPanel} key=${picked.agent.agent_id} client=${client} agentId=${picked.agent.agent_id}
                 descriptor=${picked.descriptor} withKey=${apiKey !== undefined} />`
             : html`<p class="muted">Pick an agent to see its descriptor and run it.</p>`
         }

@@ -3,7 +3,7 @@
  * or on a thread, the live stream with the run's status, the interrupt and its
  * resume form, cancel, the run's record, and the call as `curl` or TypeScript.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type {
   ACPClient,
   AgentACPDescriptor,
@@ -39,7 +39,7 @@ function initialValue(schema: FieldSchema | undefined): Record<string, unknown> 
   return value;
 }
 
-/** One run's form, stream and controls. */
+/** One run's form, stream and controls; the page makes a new one for each agent picked. */
 export function RunPanel({ client, agentId, descriptor, withKey }: RunPanelProps) {
   const specs = descriptor.specs as AgentACPDescriptor["specs"] & Record<string, unknown>;
   const inputSchema = specs.input as FieldSchema;
@@ -163,18 +163,6 @@ export function RunPanel({ client, agentId, descriptor, withKey }: RunPanelProps
       setError(describeError(failure));
     }
   };
-
-  // A new agent starts from its own defaults.
-  useEffect(() => {
-    setInput(initialValue(inputSchema));
-    setConfig(initialValue(configSchema));
-    setEvents([]);
-    setStatus(undefined);
-    setRunId(undefined);
-    setInterrupt(undefined);
-    setError(undefined);
-    setRecord(undefined);
-  }, [agentId]);
 
   const interrupts = (specs.interrupts ?? []) as Array<{
     interrupt_type: string;

@@ -27,7 +27,7 @@ pre { background: #8881; padding: .5rem; border-radius: 4px; overflow: auto; max
 .events { padding-left: 1.5rem; }
 .event .tag { font-weight: 600; }
 .event.error .tag { color: var(--error); }
-.interrupt { border: 2px solid var(--accent); border-radius: 6px; padding: .5rem 1rem; margin: .5rem 0; }
+section.interrupt { border: 2px solid var(--accent); border-radius: 6px; padding: .5rem 1rem; margin: .5rem 0; }
 .key { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; padding: .75rem 1rem; border-bottom: 1px solid var(--line); }
 .key input { width: 20rem; }
 .snippet-head { display: flex; justify-content: space-between; align-items: center; margin-top: .5rem; }

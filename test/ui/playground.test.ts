@@ -59,6 +59,7 @@ describe("the playground page", () => {
     expect(cardAnswer.status).toBe(200);
     expect(requested.length).toBeGreaterThan(3);
     expect(requested.filter((url) => new URL(url).origin !== running.url)).toEqual([]);
+    await screenshot(page, "agents");
     await page.close();
   });
 
@@ -229,7 +230,6 @@ describe("the playground on a server with an API key", () => {
         "playground-key",
       );
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
-      await screenshot(page, "agents");
 
       // Kept for the tab: a reload asks nothing, and runs go through with the key.
       await page.reload();
