@@ -4,7 +4,7 @@
  * in `acp-client.ts`, generated from the operation table.
  */
 import type { z } from "zod";
-import { type AgentCall, onceIterated, startAgentCall, tracingReady } from "../core/tracing.js";
+import { type AgentCallInfo, AgentCallScope, onceIterated, tracingReady } from "../core/tracing.js";
 import type { AgentACPDescriptor } from "../models/index.js";
 import { type Operation, type OperationName, operations } from "../operations.js";
 import { ApiClient, type ResponseMode } from "./api-client.js";
@@ -93,66 +93,65 @@ export class ACPClientBase {
     const positional = args.slice(0, count);
     const options = (args[count] as RequestOptions | undefined) ?? {};
     const parts = operation.args(...positional);
-    const agentCall = runOperations.has(name) ? this.agentCall(parts) : undefined;
-    if (!agentCall) return this.send(operation, parts, options, positional, flavour, undefined);
-    try {
-      const result = agentCall.run(() =>
-        this.send(operation, parts, options, positional, flavour, agentCall),
-      );
-      if (result instanceof RunEventStream) return onceIterated(result, agentCall.end);
-      return (result as Promise<unknown>).then(
-        (value) => {
-          const data = (value as { data?: unknown } | undefined)?.data;
-          if (data instanceof RunEventStream) onceIterated(data, agentCall.end);
-          else agentCall.end();
-          return value;
-        },
-        (error: unknown) => {
-          agentCall.end(error);
-          throw error;
-        },
-      );
-    } catch (error) {
-      agentCall.end(error);
-      throw error;
+    if (!runOperations.has(name)) {
+      return this.send(operation, parts, options, positional, flavour, undefined);
     }
+    // The span opens when the request is sent (a stream's when it is iterated).
+    const scope = new AgentCallScope(() => this.agentCallInfo(parts));
+    const result = this.send(operation, parts, options, positional, flavour, scope);
+    if (result instanceof RunEventStream) return onceIterated(result, scope.end);
+    return (result as Promise<unknown>).then(
+      (value) => {
+        const data = (value as { data?: unknown } | undefined)?.data;
+        if (data instanceof RunEventStream) onceIterated(data, scope.end);
+        else scope.end();
+        return value;
+      },
+      (error: unknown) => {
+        scope.end(error);
+        throw error;
+      },
+    );
   }
 
-  /** The `invoke_agent` span of a run operation, when spans are recorded. */
-  private agentCall(parts: ReturnType<Operation["args"]>): AgentCall | undefined {
+  /** What the `invoke_agent` span of a run operation says of the agent. */
+  private agentCallInfo(parts: ReturnType<Operation["args"]>): AgentCallInfo {
     const body = parts.body as { agent_id?: unknown } | undefined;
     const ref = this.manifest?.metadata?.ref;
-    return startAgentCall({
+    return {
       agentId: typeof body?.agent_id === "string" ? body.agent_id : undefined,
       agentName: ref?.name,
       agentVersion: ref?.version,
       conversationId: parts.path?.thread_id as string | undefined,
       url: this.apiClient.configuration.host,
-    });
+    };
   }
 
-  /** Sends the operation; the requests of a stream, re-joins included, inside `agentCall`. */
+  /** Sends the operation; with a `scope`, its requests (a stream's re-joins too) inside its span. */
   private send(
     operation: Operation,
     parts: ReturnType<Operation["args"]>,
     options: RequestOptions,
     positional: readonly unknown[],
     flavour: Flavour,
-    agentCall: AgentCall | undefined,
+    scope: AgentCallScope | undefined,
   ): unknown {
     const api = this.apiClient;
-    if (flavour === "raw") return api.call(operation, parts, options, "raw", positional);
+    const sent = <T>(fn: () => Promise<T>): Promise<T> => (scope ? scope.run(fn) : fn());
+    if (flavour === "raw")
+      return sent(() => api.call(operation, parts, options, "raw", positional));
     if (!operation.stream) {
-      return api.call(operation, parts, options, flavour, positional);
+      return sent(() => api.call(operation, parts, options, flavour, positional));
     }
-    const inCall = <T>(fn: () => T): T => (agentCall ? agentCall.run(fn) : fn());
     const open = () =>
-      inCall(() => api.call(operation, parts, options, "stream", positional) as Promise<Response>);
+      sent(() => api.call(operation, parts, options, "stream", positional) as Promise<Response>);
     const source = {
       operationId: operation.operationId,
       open,
       rejoin: (position: StreamPosition) =>
-        inCall(() => this.rejoin(operation, parts, options, position)),
+        scope
+          ? scope.within(() => this.rejoin(operation, parts, options, position))
+          : this.rejoin(operation, parts, options, position),
       retries: api.configuration.retries,
       limits: overrideClientLimits(api.configuration.limits, options.limits),
       signal: options.signal,

@@ -154,9 +154,15 @@ export class OpenTelemetryCallbackHandler extends BaseCallbackHandler {
 /**
  * The callbacks that record a graph's steps as OpenTelemetry spans, to pass in the
  * graph's config (`graph.invoke(input, { callbacks: await openTelemetryCallbacks() })`):
- * none when `@opentelemetry/api` is not installed.
+ * none when `@opentelemetry/api` is not installed. Runs without a parent nest under
+ * the span active when it is called.
  */
-export async function openTelemetryCallbacks(base?: Context): Promise<BaseCallbackHandler[]> {
+export function openTelemetryCallbacks(): Promise<BaseCallbackHandler[]> {
+  return callbacksUnder(undefined);
+}
+
+/** {@link openTelemetryCallbacks}, with root runs under `base` rather than the active span. */
+export async function callbacksUnder(base: Context | undefined): Promise<BaseCallbackHandler[]> {
   const ready = tracingReady();
   if (ready) await ready;
   const api = otelApi();

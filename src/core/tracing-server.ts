@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Span } from "@opentelemetry/api";
 import { agentAttributes, markFailed, otelApi, TRACER_NAME, tracingReady } from "./tracing.js";
-import { openTelemetryCallbacks } from "./tracing-langchain.js";
+import { callbacksUnder } from "./tracing-langchain.js";
 
 /** The caller's LangSmith headers, kept for the runs the request starts. */
 const langsmithParent = new AsyncLocalStorage<Record<string, string>>();
@@ -140,7 +140,7 @@ export async function traceRun<O extends RunTraceOutcome>(
     const context = api.trace.setSpan(api.context.active(), span);
     try {
       const outcome = await api.context.with(context, async () =>
-        execute(await openTelemetryCallbacks(context)),
+        execute(await callbacksUnder(context)),
       );
       span.setAttribute("acp.run.status", outcome.status);
       const errcode = (outcome.output as { errcode?: unknown } | undefined)?.errcode;

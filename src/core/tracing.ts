@@ -25,6 +25,11 @@ let loading: Promise<void> | undefined;
  */
 export function tracingReady(): Promise<void> | undefined {
   if (otel !== undefined) return undefined;
+  // OpenTelemetry's own off switch turns this library's spans and propagation off too.
+  if (environment()?.OTEL_SDK_DISABLED === "true") {
+    otel = null;
+    return undefined;
+  }
   loading ??= import("@opentelemetry/api").then(
     (api) => {
       // Both module forms: an ES namespace, or CommonJS exports under `default`.
@@ -91,7 +96,8 @@ export function startAgentCall(info: AgentCallInfo, parent?: Context): AgentCall
   const base = parent ?? api.context.active();
   if (insideAgentCall(api, base)) return undefined;
   const tracer = api.trace.getTracer(TRACER_NAME);
-  const name = info.agentName ?? info.agentId;
+  // The conventions name the span after the agent when its name is known.
+  const name = info.agentName;
   const span = tracer.startSpan(
     name === undefined ? "invoke_agent" : `invoke_agent ${name}`,
     { kind: api.SpanKind.CLIENT, attributes: agentAttributes(info) },
@@ -110,6 +116,45 @@ export function startAgentCall(info: AgentCallInfo, parent?: Context): AgentCall
       if (error !== undefined) markFailed(api, span, error);
       span.end();
     },
+  };
+}
+
+/**
+ * An `invoke_agent` span opened on first use: {@link run} opens it (once the API has
+ * been looked up) and runs work inside it, {@link within} runs more work inside it
+ * once open, {@link end} ends it. Without anything to record, each runs the work as is.
+ */
+export class AgentCallScope {
+  readonly #info: () => AgentCallInfo;
+  #call: AgentCall | undefined;
+  #opened = false;
+  #ended = false;
+
+  /** `info` is read when the span opens. */
+  constructor(info: () => AgentCallInfo) {
+    this.#info = info;
+  }
+
+  /** Runs `fn` inside the span, opening it first. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#opened) {
+      const ready = tracingReady();
+      if (ready) await ready;
+      this.#opened = true;
+      if (!this.#ended) this.#call = startAgentCall(this.#info());
+    }
+    return this.within(fn);
+  }
+
+  /** Runs `fn` inside the span when it is open, else as is. */
+  within<T>(fn: () => T): T {
+    return this.#call ? this.#call.run(fn) : fn();
+  }
+
+  /** Ends the span (see {@link AgentCall.end}); bound, to pass as a callback. */
+  readonly end = (error?: unknown): void => {
+    this.#ended = true;
+    this.#call?.end(error);
   };
 }
 
@@ -206,10 +251,14 @@ function currentRunTree(): RunTreeLike | undefined {
   return enabled ? (candidate as RunTreeLike) : undefined;
 }
 
+/** The process's environment, where the runtime has one. */
+function environment(): Record<string, string | undefined> | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+}
+
 /** LangSmith's own switches, read where an environment exists. */
 function langsmithTracingOn(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
+  const env = environment();
   if (!env) return false;
   return [env.LANGSMITH_TRACING_V2, env.LANGCHAIN_TRACING_V2, env.LANGSMITH_TRACING].some(
     (v) => v === "true",
@@ -281,4 +330,52 @@ export function onceIterated<S extends AsyncIterable<unknown>>(
     },
   });
   return stream;
+}
+
+/**
+ * Sends one HTTP request inside a CLIENT span named after its method (the HTTP
+ * semantic conventions: method, server, status; `error.type` the status of a failed
+ * answer or the error's class), its trace context added to `headers` first.
+ */
+export async function traceHttpRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  parent: Context | undefined,
+  send: () => Promise<Response>,
+): Promise<Response> {
+  const ready = tracingReady();
+  if (ready) await ready;
+  const api = otel;
+  if (!api) {
+    injectTraceHeaders(headers);
+    return send();
+  }
+  const server = serverOf(url);
+  const span = api.trace.getTracer(TRACER_NAME).startSpan(
+    method,
+    {
+      kind: api.SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": method,
+        ...(server ? { "server.address": server.address, "server.port": server.port } : {}),
+      },
+    },
+    parent ?? api.context.active(),
+  );
+  const context = api.trace.setSpan(parent ?? api.context.active(), span);
+  try {
+    const response = await api.context.with(context, () => {
+      injectTraceHeaders(headers);
+      return send();
+    });
+    span.setAttribute("http.response.status_code", response.status);
+    if (response.status >= 400) markFailed(api, span, undefined, String(response.status));
+    return response;
+  } catch (error) {
+    markFailed(api, span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -24,6 +24,8 @@ import {
   SecretRedactor,
 } from "../core/redact.js";
 import { type RetryPolicy, retryableStatuses, retryPolicy } from "../core/retry.js";
+import { traceHttpRequest } from "../core/tracing.js";
+import { stepContextOf } from "../core/tracing-langchain.js";
 import { ApiResponseTooLargeError, defaultClientLimits } from "../index.js";
 import { StateNode } from "./state-node.js";
 
@@ -165,11 +167,13 @@ export class APIBridgeAgentNode<
     let response: Response;
     try {
       const rules = this.#redirectRules();
-      response = await fetchWithRetry(
-        this.url,
-        { method: "POST", body: input.query, headers, signal: config.signal },
-        this.#retryPolicy(),
-        (url, init) => fetchFollowingRedirects(url, init, rules),
+      response = await traceHttpRequest("POST", this.url, headers, stepContextOf(config), () =>
+        fetchWithRetry(
+          this.url,
+          { method: "POST", body: input.query, headers, signal: config.signal },
+          this.#retryPolicy(),
+          (url, init) => fetchFollowingRedirects(url, init, rules),
+        ),
       );
     } catch (err) {
       throw this.transportError(err, config.signal);
