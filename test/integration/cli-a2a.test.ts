@@ -4,6 +4,8 @@
  * from --resume and from stdin, a failed task, a task read, cancelled and listed, the
  * key, and the view at a terminal.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { Role, type Task, TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
@@ -273,6 +275,36 @@ describe("acp a2a and the server's key", () => {
     expect(fromFlag.stderr).toContain("no-such-task");
     for (const r of [without, fromEnv, fromFlag]) {
       expect(r.stdout + r.stderr).not.toContain(API_KEY);
+    }
+  });
+});
+
+describe("acp a2a and redirects", () => {
+  it("sends the key to the named origin and follows no redirect with it", async () => {
+    const seen: Array<{ at: string; key: string | undefined }> = [];
+    const listen = (handler: Parameters<typeof createServer>[1]) =>
+      new Promise<{ url: string; close: () => void }>((resolve) => {
+        const s = createServer(handler).listen(0, "127.0.0.1", () => {
+          const { port } = s.address() as AddressInfo;
+          resolve({ url: `http://127.0.0.1:${port}`, close: () => s.close() });
+        });
+      });
+    const elsewhere = await listen((req, res) => {
+      seen.push({ at: "elsewhere", key: req.headers["x-api-key"] as string | undefined });
+      res.writeHead(404).end();
+    });
+    const named = await listen((req, res) => {
+      seen.push({ at: "named", key: req.headers["x-api-key"] as string | undefined });
+      res.writeHead(302, { location: `${elsewhere.url}/card.json` }).end();
+    });
+    try {
+      const r = await acp(["a2a", "card", `${named.url}/agent`], { env: { ACP_API_KEY: API_KEY } });
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(API_KEY);
+      expect(seen).toEqual([{ at: "named", key: API_KEY }]);
+    } finally {
+      named.close();
+      elsewhere.close();
     }
   });
 });

@@ -43,7 +43,10 @@ function cardLocation(url: string): { base: URL; path: string | undefined } {
   return { base: parsed, path: undefined };
 }
 
-/** `fetch` that adds the key to requests to `origin`, and to no other: a card may name any host. */
+/**
+ * `fetch` that adds the key to requests to `origin`, and to no other: a card may name
+ * any host. A request with the key follows no redirect.
+ */
 function fetchWithKey(origin: string, key: string | undefined): typeof fetch {
   if (!key) return (input, init) => fetch(input, init);
   return (input, init) => {
@@ -51,7 +54,8 @@ function fetchWithKey(origin: string, key: string | undefined): typeof fetch {
     if (new URL(url).origin !== origin) return fetch(input, init);
     const headers = new Headers(init?.headers);
     headers.set("x-api-key", key);
-    return fetch(input, { ...init, headers });
+    // fetch would carry the key along a redirect to any host: a request with it follows none.
+    return fetch(input, { ...init, headers, redirect: "error" });
   };
 }
 
