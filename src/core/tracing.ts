@@ -45,9 +45,26 @@ export function tracingReady(): Promise<void> | undefined {
   return loading;
 }
 
-/** The OpenTelemetry API once loaded, else undefined (not installed, or not looked for yet). */
+/**
+ * The OpenTelemetry API once loaded and a tracer provider registered on it (an SDK),
+ * else undefined: without a provider no span would record, so none is made.
+ */
 export function otelApi(): OtelApi | undefined {
-  return otel ?? undefined;
+  return otel && providerRegistered(otel) ? otel : undefined;
+}
+
+/** The provider the API hands out when none is registered. */
+let noopProvider: unknown;
+
+/**
+ * Whether a tracer provider is registered. Without one the API answers with its proxy,
+ * whose delegate is the no-op provider; a registered SDK is answered itself.
+ */
+function providerRegistered(api: OtelApi): boolean {
+  const provider = api.trace.getTracerProvider() as { getDelegate?(): unknown };
+  if (typeof provider.getDelegate !== "function") return true;
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  return provider.getDelegate() !== noopProvider;
 }
 
 /** Whether `context` is inside an `invoke_agent` span this library opened. */
@@ -91,7 +108,7 @@ export interface AgentCall {
  * already inside such a span: the outer one (a node's) covers the whole call.
  */
 export function startAgentCall(info: AgentCallInfo, parent?: Context): AgentCall | undefined {
-  const api = otel;
+  const api = otelApi();
   if (!api) return undefined;
   const base = parent ?? api.context.active();
   if (insideAgentCall(api, base)) return undefined;
@@ -346,7 +363,7 @@ export async function traceHttpRequest(
 ): Promise<Response> {
   const ready = tracingReady();
   if (ready) await ready;
-  const api = otel;
+  const api = otelApi();
   if (!api) {
     injectTraceHeaders(headers);
     return send();
