@@ -1,6 +1,6 @@
 import { Command } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
-import type { ResumePayloadSchema, RunCreateStateful } from "../../models/index.js";
+import type { ResumePayloadSchema } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { RunStateConflictError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
@@ -13,6 +13,7 @@ import type { RunExecutions } from "./run-execution.js";
 import { errorOutcome } from "./run-leg.js";
 import { canClaim, legOf, stopLeg, transition } from "./run-phase.js";
 import { now, type RunRecord, type RunRecords, toStoredRun } from "./run-record.js";
+import type { MultitaskStrategy, RunScheduler, ThreadHolder } from "./run-scheduler.js";
 import type { RunWrites } from "./run-writes.js";
 
 /** What a run whose replica died too often ends with. */
@@ -29,9 +30,6 @@ const RELEASE_WAIT_MS = 50;
 
 /** The first execution of a new run starts from its input. */
 const INPUT = { kind: "input" } as const;
-
-/** A thread run's `multitask_strategy`. */
-type MultitaskStrategy = NonNullable<RunCreateStateful["multitask_strategy"]>;
 
 /** What the replica side of the runs needs from the run manager. */
 export interface ReplicaRunsDeps {
@@ -54,6 +52,8 @@ export interface ReplicaRunsDeps {
     activeId: string | undefined,
     strategy: MultitaskStrategy,
   ): Promise<string | undefined>;
+  /** The run with this id: the one executing here, or the stored one. */
+  find(runId: string): Promise<RunRecord | undefined>;
 }
 
 /**
@@ -62,7 +62,7 @@ export interface ReplicaRunsDeps {
  * elsewhere is followed for the readers of its stream and its waiters here, and
  * cancelled through the store's notifications.
  */
-export class ReplicaRuns {
+export class ReplicaRuns implements RunScheduler {
   /** Runs executing in other replicas that readers here wait on. */
   readonly followed: FollowedRuns;
   /** Runs created here and queued, until a replica claims them (this one, at best). */
@@ -78,7 +78,7 @@ export class ReplicaRuns {
    * Joins the replicas: from now on this process executes the runs it claims, and
    * stops those another replica asks to cancel or that it can no longer own.
    */
-  join(): Promise<void> {
+  start(): Promise<void> {
     return this.deps.replicas.start({
       execute: (claimed) => this.adopt(claimed),
       cancel: (runId, action) => this.cancelHere(runId, action),
@@ -89,8 +89,12 @@ export class ReplicaRuns {
   }
 
   /** Stores a new stateless run queued for the replicas (executed here when it can be). */
-  async queueNew(record: RunRecord): Promise<RunRecord> {
+  async enqueue(record: RunRecord): Promise<void> {
     await this.handOver(record);
+  }
+
+  /** A run just queued executes in whichever replica claims it, and is followed from here. */
+  launch(record: RunRecord): RunRecord {
     return this.followed.follow(record);
   }
 
@@ -99,7 +103,7 @@ export class ReplicaRuns {
    * step; when another run took the thread meanwhile, the strategy is applied to that
    * one in turn. Then tries to execute it here.
    */
-  async queueOnThread(
+  async enqueueOnThread(
     record: RunRecord,
     activeId: string | undefined,
     strategy: MultitaskStrategy,
@@ -122,7 +126,11 @@ export class ReplicaRuns {
    * Resumes a run that waits at an interrupt: it is queued again for the replicas, and
    * claimed here if it can be; a second resume of it is refused (409).
    */
-  async resume(record: RunRecord, body: ResumePayloadSchema): Promise<RunRecord> {
+  async resume(
+    record: RunRecord,
+    _agent: RegisteredAgent,
+    body: ResumePayloadSchema,
+  ): Promise<RunRecord> {
     const waiting = {
       status: record.status,
       output: record.output,
@@ -167,6 +175,9 @@ export class ReplicaRuns {
 
   /** Waits a few turns at most for a run that executes elsewhere to stop being pending. */
   async settle(record: RunRecord): Promise<void> {
+    if (record.status !== "pending" || this.deps.executions.live.get(record.run_id) === record) {
+      return;
+    }
     this.followed.follow(record);
     const stop = AbortSignal.timeout(RELEASE_WAIT_MS * MAX_CLAIM_TURNS);
     while (record.status === "pending" && !stop.aborted) await record.events.changed(stop);
@@ -196,7 +207,10 @@ export class ReplicaRuns {
    * of the queue and ended here; one executing in another replica is cancelled there.
    * Resolves once the cancel is ended or asked for, not once the run stopped.
    */
-  async cancelElsewhere(record: RunRecord, action: CancelAction): Promise<void> {
+  async cancelElsewhere(record: RunRecord, action: CancelAction): Promise<boolean> {
+    if (record.status !== "pending" || this.deps.executions.live.get(record.run_id) === record) {
+      return false;
+    }
     const replicas = this.deps.replicas;
     const taken = await replicas.take(record.run_id);
     if (taken) {
@@ -210,6 +224,38 @@ export class ReplicaRuns {
       this.followed.follow(record);
       await replicas.requestCancel(record.run_id, action);
     }
+    return true;
+  }
+
+  caughtUp(record: RunRecord): Promise<void> {
+    return this.followed.caughtUp(record);
+  }
+
+  known(runId: string): RunRecord | undefined {
+    return this.followed.recordOf(runId);
+  }
+
+  /** A pending run is followed wherever it executes; any other is as read. */
+  follow(record: RunRecord): RunRecord {
+    return record.status === "pending" ? this.followed.follow(record) : record;
+  }
+
+  /** The holder may execute in another replica, or have ended in one that died before it freed the thread. */
+  async holder(activeId: string): Promise<ThreadHolder> {
+    const record = this.deps.executions.live.get(activeId) ?? (await this.deps.find(activeId));
+    return record ? { record, ended: record.status !== "pending" } : { ended: true };
+  }
+
+  /** The store's queue keeps the order of a thread's runs: nothing is kept of it here. */
+  forgetThread(): void {}
+
+  pause(): void {
+    this.deps.replicas.pause();
+    this.followed.close();
+  }
+
+  stop(): Promise<void> {
+    return this.deps.replicas.stop();
   }
 
   /**

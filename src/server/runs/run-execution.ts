@@ -5,7 +5,7 @@ import { traceRun, withCallbacks } from "../../core/tracing-server.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { RunEndNotStoredError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
-import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
+import type { ThreadEnd } from "../stores/replicas.js";
 import type { ThreadStore } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import type { GraphState } from "./graph-state.js";
@@ -30,8 +30,6 @@ export interface RunExecutionDeps {
   saver: BaseCheckpointSaver;
   graphState: GraphState;
   threads: ThreadStore;
-  /** Present on a store shared by replicas (see `ServerStore.replicas`). */
-  replicas: ReplicaCoordination | undefined;
   webhooks: WebhookNotifier;
   /** What clients are told of a graph's errors, and what the log gets. */
   errors: RunErrorReporter;
@@ -54,22 +52,23 @@ export interface RunExecutionDeps {
 export class RunExecutions {
   /** The runs executing (or being stopped) in this process. */
   readonly live = new Map<string, RunRecord>();
-  /** The leg last started on each thread, which an enqueued run waits for. */
-  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RunExecutionDeps) {}
 
   /**
    * Starts (or restarts, after a resume) the background execution of a run. A run
    * that was just `inserted` is stored as pending already and is not written again.
-   * A run deleted meanwhile is not started.
+   * A run deleted meanwhile is not started. The leg waits for `previous` (the one before
+   * it on its thread) first. Returns the leg, or undefined when none was started.
    */
-  start(record: RunRecord, agent: RegisteredAgent, input: unknown, inserted = false): void {
-    if (record.phase.kind === "deleted") return;
-    const replicas = this.deps.replicas;
-    const threadId = record.thread_id;
-    // With replicas, a queued run is claimed only once the run it waits for has ended.
-    const previous = threadId !== undefined && !replicas ? this.tails.get(threadId) : undefined;
+  start(
+    record: RunRecord,
+    agent: RegisteredAgent,
+    input: unknown,
+    inserted = false,
+    previous?: Promise<void>,
+  ): Promise<void> | undefined {
+    if (record.phase.kind === "deleted") return undefined;
     const controller = new AbortController();
     // The leg is in the run's phase before it executes a step: whatever stops it finds it.
     let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -92,7 +91,7 @@ export class RunExecutions {
         }
       })
       .then(settle?.resolve, settle?.reject);
-    if (threadId !== undefined && !replicas) this.tails.set(threadId, leg);
+    return leg;
   }
 
   /** Marks the runs of a deleted thread executing here deleted, so nothing stores them again. */
@@ -102,7 +101,6 @@ export class RunExecutions {
         r.phase = transition(r.phase, { type: "delete" });
       }
     }
-    this.tails.delete(threadId);
   }
 
   /**
@@ -156,7 +154,7 @@ export class RunExecutions {
           };
     // An execution the replicas' queue handed here frees the thread in the same write
     // as the run's end: a client that sees the run end, on any replica, sees it free.
-    const withRun = this.deps.replicas !== undefined && attemptOf(record.phase) !== undefined;
+    const withRun = attemptOf(record.phase) !== undefined;
     const end: RunEnd = { status, output, ...(event ? { event } : {}) };
     if (!(await this.storeEnd(record, end, withRun ? threadEnd : undefined))) return;
     if (threadEnd && !withRun && record.phase.kind !== "lost") {
@@ -182,7 +180,7 @@ export class RunExecutions {
       if (phase.kind === "stopping") return "cancel";
       if (this.deps.shutdown.aborted) {
         // A replica that shuts down hands the runs it owns over to the others.
-        return this.deps.replicas && attemptOf(phase) !== undefined ? "handover" : "shutdown";
+        return attemptOf(phase) !== undefined ? "handover" : "shutdown";
       }
       return timeout?.aborted ? "timeout" : undefined;
     };
@@ -194,7 +192,7 @@ export class RunExecutions {
       if (record.thread_id !== undefined && record.baseline === undefined) {
         record.baseline = (await this.deps.graphState.head(record.thread_id)) ?? "";
         // A replica that takes the run over must know where it started.
-        if (this.deps.replicas) await this.deps.writes.save(record);
+        if (attemptOf(record.phase) !== undefined) await this.deps.writes.save(record);
       }
       if (this.deps.runTimeoutMs !== undefined) {
         timeout = AbortSignal.timeout(this.deps.runTimeoutMs);
@@ -236,7 +234,7 @@ export class RunExecutions {
    * store one process owns there is no one to give it to, and it ends in error, 503.
    */
   private async storeAway(record: RunRecord): Promise<void> {
-    if (this.deps.replicas && attemptOf(record.phase) !== undefined) {
+    if (attemptOf(record.phase) !== undefined) {
       await this.deps.writes
         .giveBack(record)
         .catch((err) =>
@@ -282,7 +280,7 @@ export class RunExecutions {
           record.phase = transition(record.phase, { type: "unstore", error: err });
         }
         record.events.wake();
-        if (this.deps.replicas && owned) this.relinquish(record);
+        if (owned) this.relinquish(record);
         return false;
       }
       // Taken over while the write failed: the run goes on elsewhere.

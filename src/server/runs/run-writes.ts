@@ -2,10 +2,11 @@ import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
 import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
-import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
-import type { RunEventData, ServerStore, StoredEvent } from "../stores/store.js";
+import type { ThreadEnd } from "../stores/replicas.js";
+import type { RunEventData, RunStore, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
 import { type RunRecord, toStoredRun } from "./run-record.js";
+import type { RunWriteTarget } from "./run-write-target.js";
 
 /** How long the end of a run is retried while the store is unavailable, by default, in ms. */
 export const DEFAULT_STORE_RETRY_MS = 30_000;
@@ -43,14 +44,12 @@ export class RunWrites {
    *   unavailable before giving up with a `RunEndNotStoredError`.
    */
   constructor(
-    private readonly store: ServerStore,
+    private readonly runs: RunStore,
+    /** Where the run's writes go: straight to the store, or fenced by its attempt. */
+    private readonly target: RunWriteTarget,
     private readonly logger: ACPServerLogger,
     private readonly retryMs = DEFAULT_STORE_RETRY_MS,
   ) {}
-
-  private get replicas(): ReplicaCoordination | undefined {
-    return this.store.replicas;
-  }
 
   /** Settles once the writes queued for run `runId` so far are done; undefined when none are. */
   pending(runId: string): Promise<void> | undefined {
@@ -64,7 +63,7 @@ export class RunWrites {
 
   /** Stores a new run (a full store's `StoreLimitError` is answered 503 by the app). */
   async insert(record: RunRecord): Promise<void> {
-    await this.queue(record.run_id, () => this.store.runs.insert(toStoredRun(record)));
+    await this.queue(record.run_id, () => this.runs.insert(toStoredRun(record)));
   }
 
   /**
@@ -78,18 +77,10 @@ export class RunWrites {
       const events = record.events.unsaved();
       const attempt = attemptOf(record.phase);
       try {
-        if (this.replicas && attempt !== undefined) {
-          // A phase that holds an attempt is a pending one: the run stays owned.
-          const release = record.status !== "pending";
-          const owned = await this.replicas.updateOwned(
-            toStoredRun(record),
-            attempt,
-            release,
-            undefined,
-            events,
-          );
-          if (!owned) this.lose(record);
-        } else await this.store.runs.update(toStoredRun(record), events);
+        // A phase that holds an attempt is a pending one: the run stays owned.
+        const release = record.status !== "pending";
+        const run = toStoredRun(record);
+        if (!(await this.target.update(run, events, attempt, release))) this.lose(record);
       } catch (err) {
         record.events.giveBack(events.length);
         throw err;
@@ -133,14 +124,9 @@ export class RunWrites {
       const all = [...events, ...terminal];
       let stored: boolean;
       try {
-        stored = await this.retrying(record, `run ${record.run_id}: its end`, async () => {
-          const attempt = attemptOf(record.phase);
-          if (this.replicas && attempt !== undefined) {
-            return this.replicas.updateOwned(run, attempt, true, threadEnd, all);
-          }
-          await this.store.runs.update(run, all);
-          return true;
-        });
+        stored = await this.retrying(record, `run ${record.run_id}: its end`, () =>
+          this.target.update(run, all, attemptOf(record.phase), true, threadEnd),
+        );
       } catch (err) {
         record.events.giveBack(events.length);
         throw err;
@@ -183,7 +169,7 @@ export class RunWrites {
   /** Deletes run `runId` from storage, after the writes queued for it. */
   async delete(runId: string): Promise<void> {
     await this.queue(runId, async () => {
-      await this.store.runs.delete(runId);
+      await this.runs.delete(runId);
     });
   }
 
@@ -210,15 +196,13 @@ export class RunWrites {
    * the store is unavailable, for `retryMs` at most. This process writes nothing more of it.
    */
   async giveBack(record: RunRecord, retry = true): Promise<void> {
-    const replicas = this.replicas as ReplicaCoordination;
     const attempt = attemptOf(record.phase) as number;
     try {
       await this.queue(record.run_id, async () => {
         const events = record.events.unsaved();
         const write = async () => {
           if (events.length > 0) await this.appendEvents(record, events);
-          // False when another replica took it over already: it goes on there all the same.
-          await replicas.handOver(toStoredRun(record), attempt);
+          await this.target.handOver(toStoredRun(record), attempt);
           return true;
         };
         if (retry) await this.retrying(record, `run ${record.run_id}: its hand-back`, write);
@@ -280,10 +264,7 @@ export class RunWrites {
    * them only while it owns the run; one that was taken over learns it here and stops.
    */
   private async appendEvents(record: RunRecord, events: StoredEvent[]): Promise<void> {
-    const attempt = attemptOf(record.phase);
-    if (!this.replicas || attempt === undefined) {
-      await this.store.runs.appendEvents(record.run_id, events);
-    } else if (!(await this.replicas.appendOwned(record.run_id, events, attempt))) {
+    if (!(await this.target.append(record.run_id, events, attemptOf(record.phase)))) {
       this.lose(record);
     }
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
 import type {
@@ -23,11 +23,16 @@ import type { ACPServerLogger } from "../options.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
-import { ReplicaRuns } from "./replica-runs.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import { RunExecutions } from "./run-execution.js";
 import { controllerOf, legOf, stopLeg, transition } from "./run-phase.js";
 import { now, type RunRecord, RunRecords } from "./run-record.js";
+import {
+  createScheduler,
+  type MultitaskStrategy,
+  type RunScheduler,
+  writeTarget,
+} from "./run-scheduler.js";
 import { RunUpkeep } from "./run-upkeep.js";
 import { validateRunCreate } from "./run-validation.js";
 import { RunWrites } from "./run-writes.js";
@@ -61,10 +66,9 @@ export interface RunManagerDeps {
  * cancels and deletes them. Runs, their events and the claim a run holds on its thread
  * live in the store, written on each change; memory holds the runs executing here.
  *
- * On a store shared by replicas (`store.replicas`), runs are queued in the store and
- * executed by whichever replica claims them (the one that created a run first tries
- * itself); a run executing elsewhere is followed through the store's notifications
- * for the readers of its stream and its waiters here, and cancelled through them.
+ * Where and when a run executes is its scheduler's (`RunScheduler`): here, on a store
+ * one process owns; on a store shared by replicas (`store.replicas`), in whichever
+ * replica claims it from the store's queue, followed from the others.
  */
 export class RunManager {
   /** Reads from storage under way, so that concurrent requests share one. */
@@ -74,21 +78,19 @@ export class RunManager {
   private readonly records: RunRecords;
   private readonly writes: RunWrites;
   private readonly executions: RunExecutions;
-  /** The replica side of the runs; present on a store shared by replicas only. */
-  private readonly replicaRuns: ReplicaRuns | undefined;
+  private readonly scheduler: RunScheduler;
   private readonly upkeep: RunUpkeep;
 
   constructor(private readonly deps: RunManagerDeps) {
     const { store, logger } = deps;
     this.graphState = new GraphState(deps.saver);
     this.records = new RunRecords(store.runs, deps.maxEventLogBytes);
-    this.writes = new RunWrites(store, logger, deps.storeRetryMs);
+    this.writes = new RunWrites(store.runs, writeTarget(store), logger, deps.storeRetryMs);
     this.executions = new RunExecutions({
       agents: deps.agents,
       saver: deps.saver,
       graphState: this.graphState,
       threads: store.threads,
-      replicas: store.replicas,
       webhooks: deps.webhooks,
       errors: deps.errors,
       runTimeoutMs: deps.runTimeoutMs,
@@ -96,21 +98,20 @@ export class RunManager {
       shutdown: this.shutdown.signal,
       logger,
       // A run this process stopped executing that goes on elsewhere is followed there.
-      relinquished: (record) => this.replicaRuns?.followed.follow(record),
+      relinquished: (record) => this.scheduler.follow(record),
     });
-    this.replicaRuns = store.replicas
-      ? new ReplicaRuns({
-          replicas: store.replicas,
-          runs: store.runs,
-          agents: deps.agents,
-          logger,
-          graphState: this.graphState,
-          writes: this.writes,
-          executions: this.executions,
-          records: this.records,
-          makeWay: (threadId, activeId, strategy) => this.makeWay(threadId, activeId, strategy),
-        })
-      : undefined;
+    this.scheduler = createScheduler({
+      store,
+      agents: deps.agents,
+      logger,
+      graphState: this.graphState,
+      writes: this.writes,
+      executions: this.executions,
+      records: this.records,
+      recover: () => this.upkeep.recoverPending(),
+      makeWay: (threadId, activeId, strategy) => this.makeWay(threadId, activeId, strategy),
+      find: (runId) => this.find(runId),
+    });
     this.upkeep = new RunUpkeep({
       store,
       saver: deps.saver,
@@ -143,12 +144,7 @@ export class RunManager {
    * this one joins them instead, and takes over the runs of replicas that died.
    */
   async recover(): Promise<void> {
-    if (this.replicaRuns) {
-      await this.replicaRuns.join();
-      this.upkeep.schedulePurge();
-      return;
-    }
-    await this.upkeep.recoverPending();
+    await this.scheduler.start();
     this.upkeep.schedulePurge();
   }
 
@@ -166,10 +162,8 @@ export class RunManager {
       graphThreadId: runId,
       modes,
     });
-    if (this.replicaRuns) return this.replicaRuns.queueNew(record);
-    await this.writes.insert(record);
-    this.executions.start(record, agent, body.input ?? null, true);
-    return record;
+    await this.scheduler.enqueue(record);
+    return this.scheduler.launch(record, agent);
   }
 
   /** Creates and starts a run on a thread, applying its `multitask_strategy` when busy. */
@@ -206,39 +200,19 @@ export class RunManager {
       graphThreadId: threadId,
       modes,
     });
-    if (this.replicaRuns) {
-      await this.replicaRuns.queueOnThread(record, thread.busy_run_id, strategy);
-    } else {
-      const over = await this.makeWay(threadId, thread.busy_run_id, strategy);
-      const holder = await threads.claim(threadId, record.run_id, over);
-      if (holder !== undefined) throw new ThreadBusyError(threadId, holder);
-      try {
-        await this.writes.insert(record);
-      } catch (err) {
-        await threads.release(threadId, record.run_id);
-        throw err;
-      }
-    }
+    await this.scheduler.enqueueOnThread(record, thread.busy_run_id, strategy);
     await threads.patch(threadId, {
       agent_id: agent.agentId,
       updated_at: record.created_at,
       last_run_id: record.run_id,
     });
-    if (this.replicaRuns) return this.replicaRuns.followed.follow(record);
-    this.executions.start(record, agent, body.input ?? null, true);
-    return record;
+    return this.scheduler.launch(record, agent);
   }
 
   /** Resumes an interrupted run with the payload its interrupt asked for. */
   async resume(record: RunRecord, body: ResumePayloadSchema): Promise<RunRecord> {
-    if (
-      this.replicaRuns &&
-      record.status === "pending" &&
-      this.live.get(record.run_id) !== record
-    ) {
-      // It may have stopped at its interrupt in another replica a moment ago.
-      await this.replicaRuns.settle(record);
-    }
+    // It may have stopped at its interrupt in another replica a moment ago.
+    await this.scheduler.settle(record);
     const thread =
       record.thread_id !== undefined
         ? await this.deps.store.threads.get(record.thread_id)
@@ -272,9 +246,7 @@ export class RunManager {
       const holder = await this.deps.store.threads.claim(record.thread_id, record.run_id);
       if (holder !== undefined) throw new ThreadBusyError(record.thread_id, holder);
     }
-    if (this.replicaRuns) return this.replicaRuns.resume(record, body);
-    this.executions.start(record, agent, new Command({ resume: body }));
-    return record;
+    return this.scheduler.resume(record, agent, body);
   }
 
   /** The stateless run with this id, or a `RunNotFoundError`. */
@@ -319,7 +291,7 @@ export class RunManager {
    * replica is read up to now first, so that "from now on" means now there too.
    */
   async caughtUp(record: RunRecord): Promise<RunRecord> {
-    await this.replicaRuns?.followed.caughtUp(record);
+    await this.scheduler.caughtUp(record);
     return record;
   }
 
@@ -353,12 +325,7 @@ export class RunManager {
    */
   async cancel(record: RunRecord, wait: boolean, action: CancelAction): Promise<void> {
     if (action === "rollback") await this.assertRollback(record);
-    if (
-      this.replicaRuns &&
-      record.status === "pending" &&
-      this.live.get(record.run_id) !== record
-    ) {
-      await this.replicaRuns.cancelElsewhere(record, action);
+    if (await this.scheduler.cancelElsewhere(record, action)) {
       return this.settleCancel(record, wait, async () => {
         await this.wait(record, this.shutdown.signal);
         if (action === "rollback" && record.status !== "pending") await this.rollback(record);
@@ -387,6 +354,7 @@ export class RunManager {
   /** Forgets the runs of a deleted thread. */
   async forgetThread(threadId: string): Promise<void> {
     this.executions.forgetThread(threadId);
+    this.scheduler.forgetThread(threadId);
     await this.deps.store.runs.deleteThreadRuns(threadId);
   }
 
@@ -397,16 +365,15 @@ export class RunManager {
    */
   async close(): Promise<void> {
     this.shutdown.abort();
-    this.deps.store.replicas?.pause();
+    this.scheduler.pause();
     // Each run's own controller, not a signal combined with the server's: on Node 20 a
     // long-lived signal keeps every signal ever combined with it.
     for (const r of this.live.values()) controllerOf(r.phase)?.abort();
     this.upkeep.stopPurge();
-    this.replicaRuns?.followed.close();
     const stopping = [...this.live.values()];
     // With replicas, the runs are handed over before this replica leaves.
     await Promise.allSettled(stopping.map((r) => legOf(r.phase)));
-    await this.deps.store.replicas?.stop();
+    await this.scheduler.stop();
     for (const r of stopping) r.events.wake();
     await this.deps.webhooks.drain();
     await this.writes.drain();
@@ -460,12 +427,9 @@ export class RunManager {
     await this.writes.pending(runId);
     const stored = await this.deps.store.runs.get(runId);
     if (!stored) return undefined;
-    const known = this.live.get(runId) ?? this.replicaRuns?.followed.recordOf(runId);
+    const known = this.live.get(runId) ?? this.scheduler.known(runId);
     if (known) return known;
-    const record = this.records.fromStored(stored);
-    return this.replicaRuns && record.status === "pending"
-      ? this.replicaRuns.followed.follow(record)
-      : record;
+    return this.scheduler.follow(this.records.fromStored(stored));
   }
 
   /** Removes a run from memory and storage; nothing stores it again. */
@@ -486,12 +450,10 @@ export class RunManager {
   private async makeWay(
     threadId: string,
     activeId: string | undefined,
-    strategy: NonNullable<RunCreateStateful["multitask_strategy"]>,
+    strategy: MultitaskStrategy,
   ): Promise<string | undefined> {
     if (activeId === undefined) return undefined;
-    const active =
-      this.live.get(activeId) ?? (this.replicaRuns ? await this.find(activeId) : undefined);
-    const ended = this.replicaRuns !== undefined && active?.status !== "pending";
+    const { record: active, ended } = await this.scheduler.holder(activeId);
     if (!ended && (strategy === "reject" || !active)) {
       throw new ThreadBusyError(threadId, activeId);
     }

@@ -1,0 +1,87 @@
+import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
+import type { RunStore, StoredEvent, StoredRun } from "../stores/store.js";
+
+/**
+ * Where the writes of a run go. `attempt` is the execution this process holds on the
+ * replicas' queue, if it holds one: such a write is fenced by it, and writes nothing
+ * (false) once another replica took the run over. A write without one goes straight
+ * to the store.
+ */
+export interface RunWriteTarget {
+  /**
+   * Writes the run as `run` with its new `events`; with `release`, the execution held
+   * by `attempt` ends there, and `threadEnd` frees its thread in the same step.
+   */
+  update(
+    run: StoredRun,
+    events: readonly StoredEvent[],
+    attempt: number | undefined,
+    release: boolean,
+    threadEnd?: ThreadEnd,
+  ): Promise<boolean>;
+  /** Appends new events of run `runId`. */
+  append(
+    runId: string,
+    events: readonly StoredEvent[],
+    attempt: number | undefined,
+  ): Promise<boolean>;
+  /** Gives the run held by `attempt` back to the queue it was claimed from, as `run`. */
+  handOver(run: StoredRun, attempt: number): Promise<void>;
+}
+
+/** The writes of a store one process owns: every run's writes go straight to it. */
+export class DirectRunWrites implements RunWriteTarget {
+  constructor(private readonly runs: RunStore) {}
+
+  async update(run: StoredRun, events: readonly StoredEvent[]): Promise<boolean> {
+    await this.runs.update(run, events);
+    return true;
+  }
+
+  async append(runId: string, events: readonly StoredEvent[]): Promise<boolean> {
+    await this.runs.appendEvents(runId, events);
+    return true;
+  }
+
+  /** A store one process owns gives out no attempts, so it is never handed a run back. */
+  async handOver(run: StoredRun): Promise<void> {
+    await this.runs.update(run, []);
+  }
+}
+
+/** The writes of a store shared by replicas: those of an execution claimed here are fenced. */
+export class FencedRunWrites implements RunWriteTarget {
+  constructor(
+    private readonly replicas: ReplicaCoordination,
+    private readonly runs: RunStore,
+  ) {}
+
+  async update(
+    run: StoredRun,
+    events: readonly StoredEvent[],
+    attempt: number | undefined,
+    release: boolean,
+    threadEnd?: ThreadEnd,
+  ): Promise<boolean> {
+    if (attempt !== undefined) {
+      return this.replicas.updateOwned(run, attempt, release, threadEnd, events);
+    }
+    await this.runs.update(run, events);
+    return true;
+  }
+
+  async append(
+    runId: string,
+    events: readonly StoredEvent[],
+    attempt: number | undefined,
+  ): Promise<boolean> {
+    if (attempt !== undefined) return this.replicas.appendOwned(runId, events, attempt);
+    await this.runs.appendEvents(runId, events);
+    return true;
+  }
+
+  async handOver(run: StoredRun, attempt: number): Promise<void> {
+    // False when another replica took it over already: it goes on there all the same.
+    await this.replicas.handOver(run, attempt);
+  }
+}
