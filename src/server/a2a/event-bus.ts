@@ -14,6 +14,12 @@ import {
 } from "@a2a-js/sdk/server";
 
 /**
+ * The reason every bus's `unheard` signal aborts with: one shared value, since an
+ * abort without a reason builds a new DOMException (with its stack) per request.
+ */
+const LEFT = new Error("no one listens to this bus any more");
+
+/**
  * A bus that knows when no one listens any more: its `unheard` signal aborts once the
  * last event listener left (the request's stream ended or its client went away) or
  * the bus finished, so that whatever follows a run for it stops.
@@ -36,7 +42,7 @@ export class RunEventBus implements ExecutionEventBus {
   /** Tells the listeners that nothing more comes. */
   finished(): void {
     this.inner.finished();
-    this.left.abort();
+    this.left.abort(LEFT);
   }
 
   /** Adds a listener. */
@@ -59,7 +65,7 @@ export class RunEventBus implements ExecutionEventBus {
     if (eventName === "event") {
       this.inner.off("event", listener as EventListener);
       this.listeners = Math.max(0, this.listeners - 1);
-      if (this.listeners === 0) this.left.abort();
+      if (this.listeners === 0) this.left.abort(LEFT);
     } else {
       this.inner.off("finished", listener as FinishedListener);
     }
@@ -80,7 +86,7 @@ export class RunEventBus implements ExecutionEventBus {
     this.inner.removeAllListeners(eventName);
     if (eventName === undefined || eventName === "event") {
       this.listeners = 0;
-      this.left.abort();
+      this.left.abort(LEFT);
     }
     return this;
   }

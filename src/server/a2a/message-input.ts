@@ -36,6 +36,19 @@ function textOf(contents: Content[]): string {
   return contents.flatMap((c) => (c.$case === "text" ? [c.value] : [])).join("\n");
 }
 
+/**
+ * A user message in the shape the schema's `messages` items ask for: LangChain's
+ * `{ type: "human" }` when the items name a `type` and no `role`, else `{ role: "user" }`
+ * (LangGraph reads both).
+ */
+function userMessage(messages: unknown, content: string): Record<string, string> {
+  const items = isRecord(messages) && isRecord(messages.items) ? messages.items : {};
+  const fields = isRecord(items.properties) ? items.properties : {};
+  const required = Array.isArray(items.required) ? items.required : [];
+  const byType = ("type" in fields || required.includes("type")) && !("role" in fields);
+  return byType ? { type: "human", content } : { role: "user", content };
+}
+
 /** The one required field of the input schema, when it is one string field. */
 function requiredStringField(schema: Record<string, unknown>): string | undefined {
   const required = Array.isArray(schema.required) ? schema.required : [];
@@ -66,7 +79,7 @@ export function inputOf(agent: RegisteredAgent, message: Message): Record<string
   const text = textOf(contents);
   const schema = isRecord(agent.descriptor.specs.input) ? agent.descriptor.specs.input : {};
   const properties = isRecord(schema.properties) ? schema.properties : {};
-  if ("messages" in properties) return { messages: [{ role: "user", content: text }] };
+  if ("messages" in properties) return { messages: [userMessage(properties.messages, text)] };
   const field = requiredStringField(schema);
   if (field !== undefined) return { [field]: text };
   throw new RequestMalformedError(

@@ -139,8 +139,25 @@ function taskMetadata(run: StoredRun): Task["metadata"] {
 }
 
 /**
- * The task of a run. Its history is not kept (the run records the input, not the
- * messages), so it holds the status message only.
+ * The user's message that started the run, rebuilt from its input (a data part): the
+ * run records the input, not the message, so the message's id is derived from the run.
+ */
+function inputMessage(run: StoredRun): Message {
+  return {
+    ...agentMessage(
+      run.run_id,
+      contextOf(run),
+      [dataPart(run.creation.input ?? {})],
+      `${run.run_id}/input`,
+    ),
+    role: Role.ROLE_USER,
+  };
+}
+
+/**
+ * The task of a run. Its history is the message that started it (rebuilt from the
+ * run's input) and, once it stopped, its status message; what was said in between
+ * (resume values) is not kept.
  */
 export function toTask(run: StoredRun): Task {
   const status = statusOf(run);
@@ -152,7 +169,7 @@ export function toTask(run: StoredRun): Task {
       run.status === "success" && run.output?.type === "result"
         ? [valuesArtifact(run.output.values)]
         : [],
-    history: status.message ? [status.message] : [],
+    history: status.message ? [inputMessage(run), status.message] : [inputMessage(run)],
     metadata: taskMetadata(run),
   };
 }
