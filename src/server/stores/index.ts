@@ -21,8 +21,8 @@ export type {
   ReplicaHandlers,
   ThreadEnd,
 } from "./replicas.js";
-export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
+export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 export type {
   PurgedRun,
   RunEventData,
