@@ -67,13 +67,15 @@ describe("the playground page", () => {
     const { page } = await openPlayground();
     await pickAgent(page, "test.echo");
     await page.locator("#input-text").fill("hello");
-    expect(await page.locator("#input-json").inputValue()).toContain('"text": "hello"');
+    await expect.poll(() => page.locator("#input-json").inputValue()).toContain('"text": "hello"');
     await page.getByRole("button", { name: "Start streamed run" }).click();
     await expect.poll(() => status(page)).toBe("success");
     expect(await page.locator("#run-events").textContent()).toContain("echo: hello");
     expect(await page.locator("#run-id").textContent()).toMatch(/^[0-9a-f-]{36}$/);
     await page.getByRole("button", { name: "Run record" }).click();
-    expect(await page.locator("#run-record").textContent()).toContain('"status": "success"');
+    await expect
+      .poll(() => page.locator("#run-record").textContent())
+      .toContain('"status": "success"');
     await screenshot(page, "run");
 
     // Custom events, one per step, then the values.
@@ -86,11 +88,36 @@ describe("the playground page", () => {
     await page.close();
   });
 
+  it("can be used with the keyboard alone", async () => {
+    const { page } = await openPlayground();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
+    await page.getByRole("button", { name: "test.echo", exact: true }).waitFor();
+    // The first stop of the tab order is the first agent.
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("test.echo");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#agent-title").textContent()).toContain("test.echo");
+    await page.locator("#input-text").focus();
+    await page.keyboard.type("typed");
+    // Tab on through the form to the start button, which is reached in the tab order.
+    let presses = 0;
+    while ((await focused()) !== "Start streamed run" && presses < 40) {
+      await page.keyboard.press("Tab");
+      presses += 1;
+    }
+    expect(await focused()).toBe("Start streamed run");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => status(page)).toBe("success");
+    expect(await page.locator("#run-events").textContent()).toContain("echo: typed");
+    await page.close();
+  });
+
   it("writes the run as curl and as TypeScript with ACPClient", async () => {
     const { page } = await openPlayground();
     await pickAgent(page, "test.echo");
     await page.locator("#input-text").fill("copied");
     await page.getByText("Copy as curl / TypeScript").click();
+    await expect.poll(() => page.locator("#copy-curl").textContent()).toContain("copied");
     const curl = await page.locator("#copy-curl").textContent();
     expect(curl).toContain(`'${running.url}/runs/stream'`);
     expect(curl).toContain('"input":{"text":"copied"}');
@@ -151,13 +178,12 @@ describe("the playground page", () => {
       await page.getByRole("button", { name: "Start streamed run" }).click();
       await expect.poll(() => status(page)).toBe("success");
     }
-    expect(await page.locator("#copy-curl").textContent()).toContain(
-      `/threads/${threadId}/runs/stream`,
-    );
+    await expect
+      .poll(() => page.locator("#copy-curl").textContent())
+      .toContain(`/threads/${threadId}/runs/stream`);
     await page.getByRole("button", { name: "Thread history" }).click();
-    const history = await page.locator("#thread-view").textContent();
-    expect(history).toContain('"one"');
-    expect(history).toContain('"two"');
+    await expect.poll(() => page.locator("#thread-view").textContent()).toContain('"two"');
+    expect(await page.locator("#thread-view").textContent()).toContain('"one"');
     await page.getByRole("button", { name: "Thread state" }).click();
     await expect.poll(() => page.locator("#thread-view").textContent()).toContain("echo: two");
     await screenshot(page, "thread");
@@ -175,25 +201,25 @@ describe("the playground page", () => {
     const { page } = await openPlayground();
     await pickAgent(page, "test.custom-streaming");
     await page.locator("#input-count").fill("many");
-    expect(await page.locator("#input-count-error").textContent()).toBe(
-      "count must be a whole number",
-    );
+    await expect
+      .poll(() => page.locator("#input-count-error").textContent())
+      .toBe("count must be a whole number");
     await page.locator("#input-count").fill("1000");
-    expect(await page.locator("#input-count-error").textContent()).toBe(
-      "count must be at most 100",
-    );
+    await expect
+      .poll(() => page.locator("#input-count-error").textContent())
+      .toBe("count must be at most 100");
     await page.getByRole("button", { name: "Start streamed run" }).click();
-    expect(await page.locator("#run-error").textContent()).toContain("Fix the fields");
+    await expect.poll(() => page.locator("#run-error").textContent()).toContain("Fix the fields");
     expect(await status(page)).toBe("not started");
 
     await page.locator("#input-json").fill('{"count": ');
-    expect(await page.locator(".raw .error").textContent()).toMatch(/^invalid JSON/);
+    await expect.poll(() => page.locator(".raw .error").textContent()).toMatch(/^invalid JSON/);
     await screenshot(page, "bad-input");
 
     await pickAgent(page, "test.throwing");
     await page.getByRole("button", { name: "Start streamed run" }).click();
     await expect.poll(() => status(page)).toBe("error");
-    expect(await page.locator("#run-error").textContent()).not.toBe("");
+    await expect.poll(() => page.locator("#run-error").textContent()).not.toBe("");
     expect(await page.locator("#run-events li.error").count()).toBe(1);
     await page.close();
   });
@@ -238,8 +264,12 @@ describe("the playground on a server with an API key", () => {
       await page.locator("#input-text").fill("keyed");
       await page.getByRole("button", { name: "Start streamed run" }).click();
       await expect.poll(() => status(page)).toBe("success");
-      expect(await page.locator("#copy-curl").textContent()).toContain("x-api-key: $ACP_API_KEY");
-      expect(await page.locator("#copy-curl").textContent()).not.toContain("playground-key");
+      await expect
+        .poll(() => page.locator("#copy-curl").textContent())
+        .toContain("x-api-key: $ACP_API_KEY");
+      await expect
+        .poll(() => page.locator("#copy-curl").textContent())
+        .not.toContain("playground-key");
     } finally {
       await context.close();
       await keyed.close();
