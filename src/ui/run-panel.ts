@@ -69,6 +69,8 @@ export function RunPanel({ client, agentId, descriptor, withKey }: RunPanelProps
     input: (input ?? {}) as Record<string, unknown>,
     ...(configurable && Object.keys(configurable).length > 0 ? { config: { configurable } } : {}),
     stream_mode: streamModes,
+    // A dropped or closed page leaves the run going: the stream is joined again.
+    on_disconnect: "continue",
   };
   const onThread = kind === "thread";
   const call = { base: apiBase(), threadId: onThread ? threadId : undefined, body, withKey };

@@ -30,6 +30,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ACP playground</title>
+<link rel="icon" href="data:,">
 <script type="module" src="ui/${SCRIPT}"></script>
 </head>
 <body>
