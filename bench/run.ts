@@ -15,6 +15,7 @@ import { serverHeap } from "./server-heap.js";
 import { serverThroughput } from "./server-throughput.js";
 import { storeSearch } from "./store-search.js";
 import { streamDecoding } from "./stream-decoding.js";
+import { tracingOverhead } from "./tracing-overhead.js";
 
 const args = process.argv.slice(2);
 const mode: BenchMode = { quick: args.includes("--quick") };
@@ -34,6 +35,7 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [7, serverHeap],
   [8, replicas],
   [9, a2aThroughput],
+  [10, tracingOverhead],
 ];
 
 const results: BenchResult[] = [];
