@@ -21,21 +21,21 @@ const schemaBlock = (title: string, schema: unknown) =>
 /** The descriptor's parts, and the agent's A2A card link when the server serves A2A. */
 export function AgentView({ agent, descriptor, apiKey }: AgentViewProps) {
   const card = `${apiBase()}/a2a/${encodeURIComponent(agent.agent_id)}/.well-known/agent-card.json`;
-  const [hasCard, setHasCard] = useState(false);
+  // Whether the card is served: it is unless the server was started without A2A.
+  const [cardState, setCardState] = useState<"checking" | "served" | "absent">("checking");
   useEffect(() => {
-    setHasCard(false);
-    // The card is served unless the server was started without A2A.
+    setCardState("checking");
     fetch(card, { headers: apiKey ? { "x-api-key": apiKey } : {} }).then(
-      (response) => setHasCard(response.ok),
-      () => setHasCard(false),
+      (response) => setCardState(response.ok ? "served" : "absent"),
+      () => setCardState("absent"),
     );
   }, [card, apiKey]);
   const specs = descriptor.specs;
   return html`<section class="agent" aria-labelledby="agent-title">
     <h2 id="agent-title">${agent.metadata.ref.name} <small>${agent.metadata.ref.version ?? ""}</small></h2>
     <p id="agent-description">${descriptor.metadata.description ?? "(no description)"}</p>
-    <p class="muted">Agent id <code>${agent.agent_id}</code>
-      ${hasCard ? html` · <a id="a2a-card" href=${card} target="_blank" rel="noopener">A2A agent card</a>` : null}</p>
+    <p class="muted" id="agent-id" data-a2a-card=${cardState}>Agent id <code>${agent.agent_id}</code>
+      ${cardState === "served" ? html` · <a id="a2a-card" href=${card} target="_blank" rel="noopener">A2A agent card</a>` : null}</p>
     <details open><summary>Capabilities</summary><pre id="agent-capabilities">${json(specs.capabilities)}</pre></details>
     ${schemaBlock("Input schema", specs.input)}
     ${schemaBlock("Output schema", specs.output)}

@@ -224,6 +224,22 @@ describe("the playground page", () => {
     await page.close();
   });
 
+  it("links no A2A card when the server serves ACP only", async () => {
+    const acpOnly = await startACPServer({ ui: true, a2a: false });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${acpOnly.url}/ui`);
+      await pickAgent(page, "test.echo");
+      await expect
+        .poll(() => page.locator("#agent-id").getAttribute("data-a2a-card"))
+        .toBe("absent");
+      expect(await page.locator("#a2a-card").count()).toBe(0);
+    } finally {
+      await page.close();
+      await acpOnly.close();
+    }
+  });
+
   it("is served only when asked for", async () => {
     const answer = await fetch(`${running.url}/ui`);
     expect(answer.status).toBe(200);
