@@ -1,7 +1,16 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
+/**
+ * The browser tests (test/ui) drive chromium (`apt-get install chromium`; `.ci/run`
+ * installs it). Without it they are left out, with one line saying so
+ * (test/setup/browser.ts); in CI they always run.
+ */
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const browserTests = Boolean(process.env.CI) || existsSync(chromium);
 
 export default defineConfig({
   resolve: {
@@ -12,7 +21,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/setup/build.ts", "test/setup/postgres.ts"],
+    exclude: browserTests ? configDefaults.exclude : [...configDefaults.exclude, "test/ui/**"],
+    globalSetup: ["test/setup/build.ts", "test/setup/postgres.ts", "test/setup/browser.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -13,7 +13,7 @@ let server: RunningACPServer;
 let echoId: string;
 
 beforeAll(async () => {
-  server = await serveACP({ agents, port: 0, host: "127.0.0.1" });
+  server = await serveACP({ agents, port: 0, hostname: "127.0.0.1" });
   const { name, version } = agents[0]!.descriptor.metadata.ref;
   echoId = deriveAgentId(name, version);
 });
