@@ -353,25 +353,25 @@ describe("a burst of deliveries", () => {
   });
 
   it("times each attempt from its turn: a burst longer than timeoutMs is delivered whole", async () => {
-    // 40 runs at once queue 40 deliveries of at least 100 ms, 4 at once: the last
-    // waits a second or more for its turn, while each takes far less than the 600 ms
-    // an attempt may take.
+    // 40 runs at once queue 80 deliveries of at least 250 ms, 4 at once: the last
+    // waits five seconds or more for its turn, while each takes a tenth of the 2.5 s
+    // an attempt may take (a margin for a busy machine).
     const slow: Answer = (_req, res) => {
-      setTimeout(() => res.writeHead(200).end(), 100);
+      setTimeout(() => res.writeHead(200).end(), 250);
     };
     const target = await endpoint(slow);
     const { running, logger, client } = await serverWith({
-      webhooks: { allowPrivateNetworks: true, maxConcurrent: 4, timeoutMs: 600, retries: 0 },
+      webhooks: { allowPrivateNetworks: true, maxConcurrent: 4, timeoutMs: 2_500, retries: 0 },
     });
     await burst(client, [target], 40);
     await vi.waitUntil(
       () => target.attempts === 80 || logger.lines.some((l) => l.includes("webhook")),
-      { timeout: 20_000 },
+      { timeout: 40_000 },
     );
     await running.close();
     expect(logger.lines.filter((l) => l.includes("webhook"))).toEqual([]);
     expect(target.attempts).toBe(80);
-  });
+  }, 60_000);
 });
 
 describe("a failed delivery", () => {
