@@ -78,7 +78,7 @@ describe("example: marketing-campaign (npm run demo)", () => {
     expect(run.stdout).not.toContain("Recorded sends");
   });
 
-  it("prints the graph as Mermaid, the same diagram the README shows", async () => {
+  it("prints the graph as Mermaid, the same diagram the examples page shows", async () => {
     const run = await runExample(DEMO, ["--diagram"]);
     expect(run.code).toBe(0);
     const diagram = run.stdout.trim();
@@ -87,8 +87,8 @@ describe("example: marketing-campaign (npm run demo)", () => {
     );
     expect(diagram).toContain("mailcomposer -. &nbsp;ask_user&nbsp; .-> answer_user;");
     expect(diagram).toContain("email_reviewer_sendgrid --> sendgrid;");
-    const readme = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8");
-    const block = /```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const page = readFileSync(resolve(import.meta.dirname, "../../docs/examples.md"), "utf8");
+    const block = /```mermaid\n([\s\S]*?)\n```/.exec(page)?.[1];
     expect(block).toBe(diagram);
   });
 
