@@ -336,10 +336,11 @@ export class ReplicaRuns implements RunScheduler {
     }
     const head = await this.deps.graphState.head(record.graphThreadId);
     // A thread run's baseline is stored before its graph starts: without one, it did not.
+    // A thread with no checkpoint has the baseline "" (as execute stores it), and no head.
     const started =
       record.thread_id === undefined
         ? head !== undefined
-        : record.baseline !== undefined && head !== record.baseline;
+        : record.baseline !== undefined && (head ?? "") !== record.baseline;
     if (!started) return first;
     const state = await agent.graph.getState({ configurable: { thread_id: record.graphThreadId } });
     const waiting = state.tasks.some((t) => (t.interrupts ?? []).length > 0);
