@@ -4,11 +4,12 @@
  * --headers-timeout; an idle connection is closed after --keep-alive-timeout),
  * and a value that is not a whole number of ms is refused in one line.
  */
+
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openRawSocket } from "../helpers/raw-socket.js";
 import { acp, projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 let dir: string;
@@ -51,24 +52,7 @@ function serve(flags: string[]): Promise<number> {
   });
 }
 
-/** A raw connection to `port` that records what it receives and whether it closed. */
-async function openSocket(port: number) {
-  const socket = connect(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  const state = { received: "", closed: false };
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    state.received += chunk;
-  });
-  socket.on("close", () => {
-    state.closed = true;
-  });
-  socket.on("error", () => undefined);
-  return { socket, state };
-}
+const openSocket = openRawSocket;
 
 describe("acp serve's connection time limits", () => {
   it("applies --headers-timeout and --keep-alive-timeout", async () => {

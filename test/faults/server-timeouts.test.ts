@@ -7,9 +7,11 @@
  * minute and more for headers), which a server without these options would keep
  * to.
  */
-import { connect, type Socket } from "node:net";
+
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ServeACPOptions } from "../../src/server/index.js";
+import { openRawSocket } from "../helpers/raw-socket.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 const servers: TestACPServer[] = [];
@@ -28,24 +30,11 @@ async function serverWith(options: Partial<ServeACPOptions>): Promise<TestACPSer
   return running;
 }
 
-/** A raw TCP connection to `running`, with what it received and whether it closed. */
+/** A raw TCP connection to `running`, closed after the test. */
 async function openSocket(running: TestACPServer) {
-  const socket = connect(running.port, "127.0.0.1");
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  const state = { received: "", closed: false };
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    state.received += chunk;
-  });
-  socket.on("close", () => {
-    state.closed = true;
-  });
-  socket.on("error", () => undefined);
-  return { socket, state };
+  const opened = await openRawSocket(running.port);
+  sockets.push(opened.socket);
+  return opened;
 }
 
 const search =

@@ -71,27 +71,18 @@ export class StorePool implements Queryable {
   }
 
   /** Runs `work` on one client, in a transaction, rolled back when it throws. */
-  async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await (await this.opened).connect();
-    } catch (err) {
-      throw storeErrorOf(err, this.operation);
-    }
-    let broken: unknown;
-    try {
+  transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
       await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      if (isConnectionError(err)) broken = err;
-      throw storeErrorOf(err, this.operation);
-    } finally {
-      // A client whose connection broke is dropped, not handed to the next caller.
-      client.release(broken instanceof Error ? broken : undefined);
-    }
+      try {
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** Runs `work` on one client of its own (several statements on one session). */
@@ -109,6 +100,7 @@ export class StorePool implements Queryable {
       if (isConnectionError(err)) broken = err;
       throw storeErrorOf(err, this.operation);
     } finally {
+      // A client whose connection broke is dropped, not handed to the next caller.
       client.release(broken instanceof Error ? broken : undefined);
     }
   }
