@@ -4,8 +4,7 @@
  * it never reaches PostgreSQL, which refuses it in text (a 500 before).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { memoryAndPostgresStores } from "../helpers/postgres.js";
 import {
   agentIds,
   memoryLogger,
@@ -14,25 +13,7 @@ import {
   type TestACPServer,
 } from "../helpers/server.js";
 
-let db: TestDatabase | undefined;
-beforeAll(async () => {
-  if (postgresAvailable) db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const stores: Array<[string, () => ServerStore]> = [
-  ["memory", () => memoryStore()],
-  ...(postgresAvailable
-    ? ([
-        [
-          "PostgreSQL",
-          () => postgresStore((db as TestDatabase).url, { logger: { warn: () => undefined } }),
-        ],
-      ] as Array<[string, () => ServerStore]>)
-    : []),
-];
+const stores = memoryAndPostgresStores();
 
 describe.each(stores)("a checkpoint id on the %s store", (_, store) => {
   let running: TestACPServer;

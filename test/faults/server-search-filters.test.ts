@@ -4,13 +4,8 @@
  * is wrong, on every store, never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DEFAULT_JSON_LIMITS,
-  memoryStore,
-  postgresStore,
-  type ServerStore,
-} from "../../src/server/index.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { DEFAULT_JSON_LIMITS } from "../../src/server/index.js";
+import { memoryAndPostgresStores } from "../helpers/postgres.js";
 import {
   agentIds,
   memoryLogger,
@@ -24,25 +19,7 @@ const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(level
 const TOO_DEEP = 5000;
 const json = { "content-type": "application/json" };
 
-let db: TestDatabase | undefined;
-beforeAll(async () => {
-  if (postgresAvailable) db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const stores: Array<[string, () => ServerStore]> = [
-  ["memory", () => memoryStore()],
-  ...(postgresAvailable
-    ? ([
-        [
-          "PostgreSQL",
-          () => postgresStore((db as TestDatabase).url, { logger: { warn: () => undefined } }),
-        ],
-      ] as Array<[string, () => ServerStore]>)
-    : []),
-];
+const stores = memoryAndPostgresStores();
 
 describe.each(stores)("a search filter on the %s store", (_, store) => {
   let running: TestACPServer;

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
 
 /**
  * The PostgreSQL server the tests may use: `ACP_TEST_POSTGRES_URL` (`.ci/run` starts
@@ -38,4 +40,27 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The stores a behaviour is tested on: memory, and PostgreSQL when its server is
+ * there. Each PostgreSQL store uses a database of this file's own, created before the
+ * file's tests and dropped after them (call it at the top of a test file).
+ */
+export function memoryAndPostgresStores(): Array<[string, () => ServerStore]> {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (postgresAvailable) db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const stores: Array<[string, () => ServerStore]> = [["memory", () => memoryStore()]];
+  if (postgresAvailable) {
+    stores.push([
+      "PostgreSQL",
+      () => postgresStore((db as TestDatabase).url, { logger: { warn: () => undefined } }),
+    ]);
+  }
+  return stores;
 }
