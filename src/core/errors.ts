@@ -150,9 +150,25 @@ const statusClasses: Record<number, new (init: ApiExceptionInit) => ApiException
   422: UnprocessableEntityException,
 };
 
+/**
+ * The HTTP status a run's `errcode` stands for: the errcode itself when it is an
+ * error status (400 to 599, e.g. 499 for a cancelled run, 503 for a run stopped
+ * by a shutdown), else 500 (a failure the server gave no status, or no errcode).
+ */
+export function statusOfErrcode(errcode: number | undefined): number {
+  return errcode !== undefined && Number.isInteger(errcode) && errcode >= 400 && errcode <= 599
+    ? errcode
+    : 500;
+}
+
 /** A run ended in error; carries the server's `errcode` and `description`. */
 export class ACPRunException extends OpenApiException {
   override name = "ACPRunException";
+  /**
+   * The HTTP status the errcode stands for (see {@link statusOfErrcode}): 499 a
+   * cancelled run, 503 a server that stopped or lost the run, 500 any other failure.
+   */
+  readonly status: number;
   constructor(
     readonly description: string,
     readonly errcode?: number,
@@ -161,6 +177,7 @@ export class ACPRunException extends OpenApiException {
     super(
       `run${runId ? ` ${runId}` : ""} failed${errcode !== undefined ? ` (errcode ${errcode})` : ""}: ${description}`,
     );
+    this.status = statusOfErrcode(errcode);
   }
 }
 
