@@ -29,7 +29,10 @@ import { RunDriver } from "./run-driver.js";
 import { StateNode } from "./state-node.js";
 import { type StateRecord, splitStatePath } from "./state-paths.js";
 import { answersGiven } from "./task-answers.js";
-import { nodePath, remoteThreadId, taskPlace, taskTag } from "./task-identity.js";
+import { isSendTask, nodePath, remoteThreadId, taskPlace, taskTag } from "./task-identity.js";
+
+/** Which remote thread a threaded ACPNode runs on: see {@link ACPNodeOptions.threadScope}. */
+export type ACPNodeThreadScope = "node" | "task";
 
 /** The options of {@link ACPNode}. */
 export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
@@ -62,6 +65,24 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
    * its state between calls; stateless runs otherwise.
    */
   useThreads?: boolean;
+  /**
+   * Which remote thread a threaded execution runs on (with `useThreads`):
+   *
+   * - `"node"` (the default): one thread per parent thread and node path, kept between
+   *   calls, so the agent remembers earlier calls. A task started by a `Send` gets a
+   *   thread of its own instead (as with `"task"`), so parallel branches never share one.
+   * - `"task"`: a thread per parent task, new for every execution of the node, the same
+   *   when the task resumes after an interrupt (after a restart too), and new on a fork
+   *   from an earlier checkpoint, which then never sees what the abandoned timeline did.
+   */
+  threadScope?: ACPNodeThreadScope;
+  /**
+   * Dot path in the state of the remote thread id to run on, for a caller that chooses
+   * the thread itself (e.g. one per customer, or one per `Send` branch given in the
+   * branch's input). Implies threaded runs; the thread is created when missing.
+   * Parallel branches given the same thread are refused by the server (409).
+   */
+  threadIdPath?: string;
   /**
    * The stream modes to run the agent with, sent as the run's `stream_mode`; `[]` waits
    * for the output instead. By default the node streams when the agent's descriptor
@@ -119,6 +140,10 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   readonly configType: z.ZodType<C>;
   /** Whether runs go to a remote thread of the parent's thread. */
   readonly useThreads: boolean;
+  /** Which remote thread a threaded execution runs on. */
+  readonly threadScope: ACPNodeThreadScope;
+  /** Dot path in the state of the remote thread id, when the state chooses it. */
+  readonly threadIdPath: string | undefined;
   /** The agent's descriptor, when it was given or built from. */
   readonly descriptor: AgentACPDescriptor | undefined;
   /** The client the node talks to the agent with. */
@@ -146,10 +171,18 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       throw new ApiTypeError(`node "${options.name}": clientConfig (or client) is required`);
     }
     if (options.configPath !== undefined) splitStatePath(options.configPath);
+    if (options.threadIdPath !== undefined) splitStatePath(options.threadIdPath);
+    if (options.threadScope !== undefined && !["node", "task"].includes(options.threadScope)) {
+      throw new ApiTypeError(
+        `node "${options.name}": threadScope must be "node" or "task", not ${JSON.stringify(options.threadScope)}`,
+      );
+    }
     this.agentId = options.agentId;
     this.configPath = options.configPath;
     this.configType = options.configType ?? (z.unknown() as z.ZodType<C>);
-    this.useThreads = options.useThreads ?? false;
+    this.useThreads = (options.useThreads ?? false) || options.threadIdPath !== undefined;
+    this.threadScope = options.threadScope ?? "node";
+    this.threadIdPath = options.threadIdPath;
     this.descriptor = options.descriptor;
     this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
     this.#headers = options.headers ?? options.authHeader;
@@ -186,7 +219,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
 
   protected override async execute(
     input: I,
-    _state: StateRecord,
+    state: StateRecord,
     config: LangGraphRunnableConfig,
   ): Promise<unknown> {
     const agentConfig =
@@ -199,7 +232,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
             config.configurable ?? {},
           );
     const place = taskPlace(config);
-    const threadId = await this.threadFor(config);
+    const threadId = await this.threadFor(config, state);
     const driver = new RunDriver({
       node: this.getName(),
       runs: new RemoteRuns(this.client, this.agentId, threadId, this.#headers, this.#rejoinIds),
@@ -233,8 +266,14 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   }
 
   /** The remote thread for this execution, or undefined for stateless runs. */
-  private async threadFor(config: LangGraphRunnableConfig): Promise<string | undefined> {
+  private async threadFor(
+    config: LangGraphRunnableConfig,
+    state: StateRecord,
+  ): Promise<string | undefined> {
     if (!this.useThreads) return undefined;
+    if (this.threadIdPath !== undefined) {
+      return this.checkValue("input", this.threadIdPath, z.string().min(1), state);
+    }
     const place = taskPlace(config);
     if (place.threadId === undefined) {
       throw new NodeStateError(
@@ -244,7 +283,13 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
         "is missing: useThreads ties the remote thread to the parent graph's thread",
       );
     }
-    return remoteThreadId(place.threadId, nodePath(place.checkpointNs, this.getName()));
+    const perTask = this.threadScope === "task" || isSendTask(config);
+    return remoteThreadId(
+      place.threadId,
+      perTask
+        ? (place.checkpointNs ?? this.getName())
+        : nodePath(place.checkpointNs, this.getName()),
+    );
   }
 
   /** The payload a remote interrupt carries, read by the descriptor's interrupt types. */

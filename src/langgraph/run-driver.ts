@@ -69,16 +69,23 @@ export class RunDriver {
   private runId: string | undefined;
   private skip: number;
   private readonly ownTag: string;
+  /**
+   * The parent's signal seen through a signal of this execution's own: every request
+   * and listener of the execution hangs on it, so parallel branches (a `Send` fan-out)
+   * do not pile listeners on the one signal they share, which Node warns about.
+   */
+  private readonly signal: AbortSignal | undefined;
 
   constructor(private readonly options: RunDriverOptions) {
     this.skip = options.answersGiven;
     this.ownTag = options.tag ?? crypto.randomUUID();
+    this.signal = options.signal && AbortSignal.any([options.signal]);
   }
 
   /** The remote run's result values; throws `ACPRunException` when it failed. */
   async execute(body: NewRun): Promise<unknown> {
     const onAbort = () => void this.cancelRemote();
-    this.options.signal?.addEventListener("abort", onAbort, { once: true });
+    this.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       let output = (await this.recover()) ?? (await this.start(body));
       for (;;) {
@@ -94,15 +101,15 @@ export class RunDriver {
         output = await this.resume(answer);
       }
     } finally {
-      this.options.signal?.removeEventListener("abort", onAbort);
+      this.signal?.removeEventListener("abort", onAbort);
     }
   }
 
   /** The output of this task's run from an earlier execution, if there is one to go on with. */
   private async recover(): Promise<RunOutput | undefined> {
     if (this.options.tag === undefined) return undefined;
-    const runs = (await this.options.runs.find(this.options.tag, this.options.signal)).sort(
-      (a, b) => b.created_at.localeCompare(a.created_at),
+    const runs = (await this.options.runs.find(this.options.tag, this.signal)).sort((a, b) =>
+      b.created_at.localeCompare(a.created_at),
     );
     // Once answers were sent, only the run that got them will do, whatever its state;
     // before that, a failed run is left behind (see below).
@@ -119,7 +126,7 @@ export class RunDriver {
     const output =
       found.status === "pending"
         ? await this.follow()
-        : await this.options.runs.wait(found.run_id, this.options.signal);
+        : await this.options.runs.wait(found.run_id, this.signal);
     // A run that failed or was cancelled before any answer was sent is not resumed: a
     // retry of the node starts a new one.
     if (output.type === "error" && this.skip === 0) {
@@ -138,24 +145,24 @@ export class RunDriver {
       const streamed = this.options.sendModes
         ? { ...create, stream_mode: this.options.modes }
         : create;
-      return this.consume(this.options.runs.createAndStream(streamed, this.options.signal));
+      return this.consume(this.options.runs.createAndStream(streamed, this.signal));
     }
-    const { run, output } = await this.options.runs.createAndWait(create, this.options.signal);
+    const { run, output } = await this.options.runs.createAndWait(create, this.signal);
     this.runId = run?.run_id;
     return output;
   }
 
   private async resume(answer: ResumePayloadSchema): Promise<RunOutput> {
-    await this.options.runs.resume(this.requireRunId(), answer, this.options.signal);
+    await this.options.runs.resume(this.requireRunId(), answer, this.signal);
     return this.follow();
   }
 
   /** Follows a pending run to its next stop: through its stream, or by waiting. */
   private follow(): Promise<RunOutput> {
     const runId = this.requireRunId();
-    if (this.options.modes.length === 0) return this.options.runs.wait(runId, this.options.signal);
+    if (this.options.modes.length === 0) return this.options.runs.wait(runId, this.signal);
     const after = this.options.lastEventIds.get(runId);
-    return this.consume(this.options.runs.join(runId, after, this.options.signal));
+    return this.consume(this.options.runs.join(runId, after, this.signal));
   }
 
   /**
@@ -182,7 +189,7 @@ export class RunDriver {
     }
     this.runId ??= stream.runId ?? (await this.findOwnRun());
     if (stop && stop.type !== "interrupt") return stop;
-    return this.options.runs.wait(this.requireRunId(), this.options.signal);
+    return this.options.runs.wait(this.requireRunId(), this.signal);
   }
 
   /**

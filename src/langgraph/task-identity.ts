@@ -42,6 +42,15 @@ export async function taskTag(place: TaskPlace): Promise<string | undefined> {
   return sha256Hex(JSON.stringify([place.threadId, place.checkpointNs]));
 }
 
+/** LangGraph's trigger of a task started by a `Send` (its `PUSH` constant). */
+const SEND_TRIGGER = "__pregel_push";
+
+/** Whether the task was started by a `Send`, as the task's metadata says. */
+export function isSendTask(config: LangGraphRunnableConfig): boolean {
+  const triggers: unknown = config.metadata?.langgraph_triggers;
+  return Array.isArray(triggers) && triggers.includes(SEND_TRIGGER);
+}
+
 /** The node's path in the parent graph without task ids, e.g. `outer|mailer`. */
 export function nodePath(checkpointNs: string | undefined, name: string): string {
   if (checkpointNs === undefined) return name;
@@ -53,8 +62,12 @@ export function nodePath(checkpointNs: string | undefined, name: string): string
 
 /**
  * The remote thread of a node on a parent thread: a UUID (the protocol asks for one)
- * made from a hash of the parent thread id and the node's path, so every parent thread
- * gets its own remote thread and finds it again after a restart.
+ * made from a hash of the parent thread id and `path`, so every parent thread gets its
+ * own remote thread and finds it again after a restart. `path` is the node's path
+ * ({@link nodePath}) for a thread kept across calls, or the task's whole checkpoint
+ * namespace (task ids included) for a thread of one task: LangGraph derives a task id
+ * from the checkpoint the task started from, so that thread is the same when the task
+ * resumes, after a restart too, and new for each `Send` branch and for a fork.
  */
 export async function remoteThreadId(parentThreadId: string, path: string): Promise<string> {
   const hex = await sha256Hex(JSON.stringify(["acp-node-thread", parentThreadId, path]));
