@@ -7,7 +7,11 @@ import type { Dispatcher } from "undici";
 import {
   ApiAbortError,
   ApiConnectionError,
+  ApiDeadlineExceededError,
   ApiException,
+  ApiResponseBodyTimeoutError,
+  ApiResponseIdleError,
+  ApiResponseTooLargeError,
   ApiTimeoutError,
   ApiValueError,
   ApiWaitNoContentError,
@@ -56,14 +60,7 @@ import {
   headersObject,
   httpInfo,
 } from "./http-util.js";
-import {
-  ApiDeadlineExceededError,
-  ApiResponseBodyTimeoutError,
-  ApiResponseIdleError,
-  ApiResponseTooLargeError,
-  type ClientLimits,
-  overrideClientLimits,
-} from "./limits.js";
+import { type ClientLimits, overrideClientLimits } from "./limits.js";
 import { createDispatcher, isNode, needsDispatcher } from "./node-dispatcher.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { fetchFollowingRedirects, type RedirectRules } from "./redirects.js";
@@ -288,7 +285,6 @@ export class ApiClient {
     for (let attempt = 0; response.status === 204; attempt++) {
       if (operation.method !== "GET") {
         throw new ApiWaitNoContentError({
-          status: 204,
           reason: response.statusText,
           headers: headersObject(response.headers),
           operationId: operation.operationId,
@@ -312,8 +308,8 @@ export class ApiClient {
     request: BuiltRequest,
     limits: ClientLimits,
   ): OpenApiException {
-    if (error instanceof OpenApiException) return error;
     const url = request.url;
+    // Checked first: the retry loop's signal is an OpenApiException, but only its own.
     if (error instanceof RetryDeadlineError) {
       const last = error.failure.response
         ? `the last answer was ${error.failure.response.status}`
@@ -325,6 +321,7 @@ export class ApiClient {
         { cause: error },
       );
     }
+    if (error instanceof OpenApiException) return error;
     if (deadline?.expired) {
       return new ApiTimeoutError(
         `no answer within ${deadline.ms} ms from ${redactUrl(url)}`,

@@ -2,22 +2,19 @@
  * The client's limits: how much a server may send, how long it may stay silent,
  * how long a response body may take, how long retries may go on, how often a stream may be re-joined and how many
  * redirects are followed. Each one reached ends the call in its own error class,
- * whose `limit` names the option.
+ * whose `limit` names the option (the error classes are in `core/errors.ts`, with
+ * every other error of the client).
  */
-import {
-  ApiConnectionError,
-  ApiStreamRejoinError,
-  ApiTimeoutError,
-  ApiValueError,
-  OpenApiException,
-} from "../core/errors.js";
+import { ApiValueError, type ClientLimitName } from "../core/errors.js";
+
+export type { ClientLimitName } from "../core/errors.js";
 
 /**
  * Every limit of the client. `Infinity` turns a limit off. They are set in a
  * configuration's `limits`, for one request in `RequestOptions.limits`, or from
  * the environment as the JSON object `<prefix>LIMITS` (`fromEnvPrefix`).
  */
-export interface ClientLimits {
+export interface ClientLimits extends Record<ClientLimitName, number> {
   /**
    * The largest response body read into memory, in bytes (after decompression).
    * Streams are not bounded as a whole: their frames are. Default 64 MiB.
@@ -74,9 +71,6 @@ export interface ClientLimits {
   maxRedirects: number;
 }
 
-/** The name of one limit, as its error reports it. */
-export type ClientLimitName = keyof ClientLimits;
-
 /** The limits a client has when its configuration sets none. */
 export const defaultClientLimits: Readonly<ClientLimits> = Object.freeze({
   maxResponseBytes: 64 * 1024 * 1024,
@@ -127,146 +121,4 @@ export function resolveClientLimits(given: Partial<ClientLimits> = {}): ClientLi
     limits[name] = value;
   }
   return limits;
-}
-
-/** What every limit error carries. */
-export interface LimitExceeded {
-  /** The option that set the limit, e.g. `maxResponseBytes`. */
-  readonly limit: ClientLimitName;
-  /** Its value when it was reached. */
-  readonly value: number;
-}
-
-/** Built from an operation and a message, prefixed with the operation when known. */
-const where = (operationId: string | undefined, message: string) =>
-  operationId ? `${operationId}: ${message}` : message;
-
-/** A response body was larger than `maxResponseBytes`; reading stopped at the limit. */
-export class ApiResponseTooLargeError extends OpenApiException implements LimitExceeded {
-  override name = "ApiResponseTooLargeError";
-  readonly limit = "maxResponseBytes";
-  constructor(
-    readonly value: number,
-    readonly operationId?: string,
-  ) {
-    super(where(operationId, `the response body is larger than maxResponseBytes (${value} bytes)`));
-  }
-}
-
-/** An event-stream frame was larger than `maxSseFrameBytes`; the stream was closed. */
-export class ApiFrameTooLargeError extends OpenApiException implements LimitExceeded {
-  override name = "ApiFrameTooLargeError";
-  readonly limit = "maxSseFrameBytes";
-  constructor(
-    readonly value: number,
-    readonly operationId?: string,
-  ) {
-    super(
-      where(operationId, `an event-stream frame is larger than maxSseFrameBytes (${value} bytes)`),
-    );
-  }
-}
-
-/** No event arrived for `streamIdleTimeout` ms (keep-alives do not count); the stream was closed. */
-export class ApiStreamIdleError extends ApiTimeoutError implements LimitExceeded {
-  override name = "ApiStreamIdleError";
-  readonly limit = "streamIdleTimeout";
-  constructor(
-    readonly value: number,
-    operationId?: string,
-    readonly lastEventId?: string,
-  ) {
-    super(
-      `no event for streamIdleTimeout (${value} ms)${lastEventId === undefined ? "" : ` after event ${lastEventId}`}; keep-alives do not count`,
-      operationId,
-    );
-  }
-}
-
-/**
- * A response body sent no byte for `responseIdleTimeout` ms (counted from its
- * headers, or for a wait from its first byte); the connection was closed.
- */
-export class ApiResponseIdleError extends ApiTimeoutError implements LimitExceeded {
-  override name = "ApiResponseIdleError";
-  readonly limit = "responseIdleTimeout";
-  constructor(
-    readonly value: number,
-    operationId?: string,
-  ) {
-    super(`the response body sent no byte for responseIdleTimeout (${value} ms)`, operationId);
-  }
-}
-
-/** A response body did not arrive in full within `responseBodyTimeout` ms of its headers. */
-export class ApiResponseBodyTimeoutError extends ApiTimeoutError implements LimitExceeded {
-  override name = "ApiResponseBodyTimeoutError";
-  readonly limit = "responseBodyTimeout";
-  constructor(
-    readonly value: number,
-    operationId?: string,
-  ) {
-    super(
-      `the response body did not arrive in full within responseBodyTimeout (${value} ms) of its headers`,
-      operationId,
-    );
-  }
-}
-
-/** Retries could not be done within the call's `deadline`. */
-export class ApiDeadlineExceededError extends ApiTimeoutError implements LimitExceeded {
-  override name = "ApiDeadlineExceededError";
-  readonly limit = "deadline";
-  constructor(
-    readonly value: number,
-    detail: string,
-    operationId?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `retrying would go past the call's deadline (${value} ms): ${detail}`,
-      operationId,
-      options,
-    );
-  }
-}
-
-/** A stream was re-joined `maxStreamRejoins` times and dropped again. */
-export class ApiStreamRejoinLimitError extends ApiStreamRejoinError implements LimitExceeded {
-  override name = "ApiStreamRejoinLimitError";
-  readonly limit = "maxStreamRejoins";
-  constructor(
-    readonly value: number,
-    operationId: string | undefined,
-    lastEventId: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `the stream dropped ${lastEventId === undefined ? "before any event" : `after event ${lastEventId}`} and was already re-joined maxStreamRejoins (${value}) times`,
-      operationId,
-      lastEventId,
-      options,
-    );
-  }
-}
-
-/** A request was redirected more than `maxRedirects` times. */
-export class ApiTooManyRedirectsError extends ApiConnectionError implements LimitExceeded {
-  override name = "ApiTooManyRedirectsError";
-  readonly limit = "maxRedirects";
-  constructor(
-    readonly value: number,
-    operationId?: string,
-  ) {
-    super(`redirected more than maxRedirects (${value}) times`, operationId);
-  }
-}
-
-/**
- * A redirect was not followed: it pointed to another origin and the configuration
- * says `crossOriginRedirects: "refuse"`, or following it would have sent the
- * request body there, or the runtime does not show where it pointed.
- */
-export class ApiRedirectRefusedError extends ApiConnectionError {
-  override name = "ApiRedirectRefusedError";
 }

@@ -4,8 +4,9 @@
  * `fetch` keeps custom headers such as `x-api-key` (and a 307 keeps the body)
  * on a redirect to any host.
  */
+
+import { ApiRedirectRefusedError, ApiTooManyRedirectsError } from "../core/errors.js";
 import type { FetchInit } from "../core/fetch-with-retry.js";
-import { ApiRedirectRefusedError, ApiTooManyRedirectsError } from "./limits.js";
 
 /** What a redirect to another origin does; same-origin redirects are always followed. */
 export type CrossOriginRedirects =

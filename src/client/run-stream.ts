@@ -8,19 +8,16 @@ import {
   ApiAbortError,
   ApiConnectionError,
   ApiException,
+  ApiStreamIdleError,
   ApiStreamRejoinError,
   ApiStreamRejoinIdError,
+  ApiStreamRejoinLimitError,
   OpenApiException,
 } from "../core/errors.js";
 import { defaultBackoff, RetryBudget } from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
 import type { RunOutputStream } from "../models/index.js";
-import {
-  ApiStreamIdleError,
-  ApiStreamRejoinLimitError,
-  type ClientLimits,
-  defaultClientLimits,
-} from "./limits.js";
+import { type ClientLimits, defaultClientLimits } from "./limits.js";
 import { RunOutputReader } from "./sse.js";
 import type { RejoinIds } from "./types.js";
 

@@ -17,7 +17,7 @@
  * chunk's events are held at a time, whatever the length of the stream.
  */
 import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
-import { ApiValueError } from "../core/errors.js";
+import { ApiFrameTooLargeError, ApiValueError } from "../core/errors.js";
 import { isRecord } from "../core/json-guards.js";
 import { RunOutputStream } from "../models/index.js";
 import {
@@ -26,7 +26,6 @@ import {
   type RunOutputData,
   surelyValid,
 } from "./event-check.js";
-import { ApiFrameTooLargeError } from "./limits.js";
 import { dropNullOptionals } from "./null-optional.js";
 import { parseOrThrow } from "./validation.js";
 

@@ -105,29 +105,56 @@ export class ApiException extends OpenApiException {
   }
 }
 
+/** What a status subclass of `ApiException` is built from: its status is its class's. */
+export type StatusExceptionInit = Omit<ApiExceptionInit, "status">;
+
 /** 400 Bad Request. */
 export class BadRequestException extends ApiException {
   override name = "BadRequestException";
+  declare readonly status: 400;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 400 });
+  }
 }
 /** 401 Unauthorized: missing or wrong credentials. */
 export class UnauthorizedException extends ApiException {
   override name = "UnauthorizedException";
+  declare readonly status: 401;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 401 });
+  }
 }
 /** 403 Forbidden. */
 export class ForbiddenException extends ApiException {
   override name = "ForbiddenException";
+  declare readonly status: 403;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 403 });
+  }
 }
 /** 404 Not Found: no such agent, run or thread. */
 export class NotFoundException extends ApiException {
   override name = "NotFoundException";
+  declare readonly status: 404;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 404 });
+  }
 }
 /** 409 Conflict: the thread is busy, or the thread already exists. */
 export class ConflictException extends ApiException {
   override name = "ConflictException";
+  declare readonly status: 409;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 409 });
+  }
 }
 /** 422 Unprocessable Entity: the request did not match the spec or the agent's schemas. */
 export class UnprocessableEntityException extends ApiException {
   override name = "UnprocessableEntityException";
+  declare readonly status: 422;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 422 });
+  }
 }
 /**
  * A wait that creates a run was answered 204 No Content: the server's own wait ran
@@ -135,13 +162,21 @@ export class UnprocessableEntityException extends ApiException {
  */
 export class ApiWaitNoContentError extends ApiException {
   override name = "ApiWaitNoContentError";
+  declare readonly status: 204;
+  constructor(init: StatusExceptionInit = {}) {
+    super({ ...init, status: 204 });
+  }
 }
-/** 5xx: the server failed. */
+/** 5xx: the server failed. `status` is the one it answered with, 500 when none was given. */
 export class ServiceException extends ApiException {
   override name = "ServiceException";
+  declare readonly status: number;
+  constructor(init: ApiExceptionInit = {}) {
+    super({ ...init, status: init.status ?? 500 });
+  }
 }
 
-const statusClasses: Record<number, new (init: ApiExceptionInit) => ApiException> = {
+const statusClasses: Readonly<Record<number, new (init: ApiExceptionInit) => ApiException>> = {
   400: BadRequestException,
   401: UnauthorizedException,
   403: ForbiddenException,
@@ -263,4 +298,160 @@ export class ApiStreamRejoinIdError extends ApiStreamRejoinError {
       lastEventId,
     );
   }
+}
+
+/**
+ * The name of one of the client's limits (`ClientLimits`), as the error that
+ * reports it names it.
+ */
+export type ClientLimitName =
+  | "maxResponseBytes"
+  | "maxSseFrameBytes"
+  | "streamIdleTimeout"
+  | "responseIdleTimeout"
+  | "responseBodyTimeout"
+  | "deadline"
+  | "maxStreamRejoins"
+  | "maxRedirects";
+
+/** What every limit error carries. */
+export interface LimitExceeded {
+  /** The option that set the limit, e.g. `maxResponseBytes`. */
+  readonly limit: ClientLimitName;
+  /** Its value when it was reached. */
+  readonly value: number;
+}
+
+/** Built from an operation and a message, prefixed with the operation when known. */
+const where = (operationId: string | undefined, message: string) =>
+  operationId ? `${operationId}: ${message}` : message;
+
+/** A response body was larger than `maxResponseBytes`; reading stopped at the limit. */
+export class ApiResponseTooLargeError extends OpenApiException implements LimitExceeded {
+  override name = "ApiResponseTooLargeError";
+  readonly limit = "maxResponseBytes" as const;
+  constructor(
+    readonly value: number,
+    readonly operationId?: string,
+  ) {
+    super(where(operationId, `the response body is larger than maxResponseBytes (${value} bytes)`));
+  }
+}
+
+/** An event-stream frame was larger than `maxSseFrameBytes`; the stream was closed. */
+export class ApiFrameTooLargeError extends OpenApiException implements LimitExceeded {
+  override name = "ApiFrameTooLargeError";
+  readonly limit = "maxSseFrameBytes" as const;
+  constructor(
+    readonly value: number,
+    readonly operationId?: string,
+  ) {
+    super(
+      where(operationId, `an event-stream frame is larger than maxSseFrameBytes (${value} bytes)`),
+    );
+  }
+}
+
+/** No event arrived for `streamIdleTimeout` ms (keep-alives do not count); the stream was closed. */
+export class ApiStreamIdleError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiStreamIdleError";
+  readonly limit = "streamIdleTimeout" as const;
+  constructor(
+    readonly value: number,
+    operationId?: string,
+    readonly lastEventId?: string,
+  ) {
+    super(
+      `no event for streamIdleTimeout (${value} ms)${lastEventId === undefined ? "" : ` after event ${lastEventId}`}; keep-alives do not count`,
+      operationId,
+    );
+  }
+}
+
+/**
+ * A response body sent no byte for `responseIdleTimeout` ms (counted from its
+ * headers, or for a wait from its first byte); the connection was closed.
+ */
+export class ApiResponseIdleError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiResponseIdleError";
+  readonly limit = "responseIdleTimeout" as const;
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(`the response body sent no byte for responseIdleTimeout (${value} ms)`, operationId);
+  }
+}
+
+/** A response body did not arrive in full within `responseBodyTimeout` ms of its headers. */
+export class ApiResponseBodyTimeoutError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiResponseBodyTimeoutError";
+  readonly limit = "responseBodyTimeout" as const;
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(
+      `the response body did not arrive in full within responseBodyTimeout (${value} ms) of its headers`,
+      operationId,
+    );
+  }
+}
+
+/** Retries could not be done within the call's `deadline`. */
+export class ApiDeadlineExceededError extends ApiTimeoutError implements LimitExceeded {
+  override name = "ApiDeadlineExceededError";
+  readonly limit = "deadline" as const;
+  constructor(
+    readonly value: number,
+    detail: string,
+    operationId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `retrying would go past the call's deadline (${value} ms): ${detail}`,
+      operationId,
+      options,
+    );
+  }
+}
+
+/** A stream was re-joined `maxStreamRejoins` times and dropped again. */
+export class ApiStreamRejoinLimitError extends ApiStreamRejoinError implements LimitExceeded {
+  override name = "ApiStreamRejoinLimitError";
+  readonly limit = "maxStreamRejoins" as const;
+  constructor(
+    readonly value: number,
+    operationId: string | undefined,
+    lastEventId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the stream dropped ${lastEventId === undefined ? "before any event" : `after event ${lastEventId}`} and was already re-joined maxStreamRejoins (${value}) times`,
+      operationId,
+      lastEventId,
+      options,
+    );
+  }
+}
+
+/** A request was redirected more than `maxRedirects` times. */
+export class ApiTooManyRedirectsError extends ApiConnectionError implements LimitExceeded {
+  override name = "ApiTooManyRedirectsError";
+  readonly limit = "maxRedirects" as const;
+  constructor(
+    readonly value: number,
+    operationId?: string,
+  ) {
+    super(`redirected more than maxRedirects (${value}) times`, operationId);
+  }
+}
+
+/**
+ * A redirect was not followed: it pointed to another origin and the configuration
+ * says `crossOriginRedirects: "refuse"`, or following it would have sent the
+ * request body there, or the runtime does not show where it pointed.
+ */
+export class ApiRedirectRefusedError extends ApiConnectionError {
+  override name = "ApiRedirectRefusedError";
 }

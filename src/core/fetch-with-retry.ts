@@ -6,7 +6,7 @@
  * for nothing but the `fetch`.
  */
 import type { Dispatcher } from "undici";
-import { OpenApiException } from "./errors.js";
+import { ApiTimeoutError, OpenApiException } from "./errors.js";
 import {
   type AttemptFailure,
   RetryBudget,
@@ -24,16 +24,17 @@ export interface FetchInit extends RequestInit {
 /**
  * An attempt whose response headers did not arrive within the policy's
  * `attemptTimeout`. A signal between the loop and its callers, which turn it
- * into their own `OpenApiException` (`ApiTimeoutError`); it never reaches users.
+ * into their own `ApiTimeoutError` naming the operation; it never reaches users.
+ * It is an `ApiTimeoutError` itself so that, were one to slip through, it would
+ * still be caught as what it is.
  */
-export class AttemptTimeoutError extends Error {
-  /** The attempt's limit in milliseconds. */
-  readonly ms: number;
-
-  constructor(ms: number) {
+export class AttemptTimeoutError extends ApiTimeoutError {
+  override name = "AttemptTimeoutError";
+  constructor(
+    /** The attempt's limit in milliseconds. */
+    readonly ms: number,
+  ) {
     super(`no response headers within ${ms} ms`);
-    this.name = "AttemptTimeoutError";
-    this.ms = ms;
   }
 }
 
@@ -41,20 +42,19 @@ export class AttemptTimeoutError extends Error {
  * Retrying was stopped by the policy's `deadline`; `failure` is the attempt that
  * failed last. Callers turn it into their own `OpenApiException`.
  */
-export class RetryDeadlineError extends Error {
-  /** How long the next wait would have been, in ms; undefined when a retry was cut short. */
-  readonly wait: number | undefined;
-  readonly failure: AttemptFailure;
-
-  constructor(failure: AttemptFailure, wait?: number) {
+export class RetryDeadlineError extends OpenApiException {
+  override name = "RetryDeadlineError";
+  constructor(
+    /** The attempt that failed last. */
+    readonly failure: AttemptFailure,
+    /** How long the next wait would have been, in ms; undefined when a retry was cut short. */
+    readonly wait?: number,
+  ) {
     super(
       wait === undefined
         ? "a retry was still under way at the deadline"
         : `the next retry would start in ${Math.round(wait)} ms, after the deadline`,
     );
-    this.name = "RetryDeadlineError";
-    this.failure = failure;
-    this.wait = wait;
   }
 }
 
@@ -89,8 +89,9 @@ export async function fetchWithRetry(
     } catch (error) {
       if (error instanceof DeadlineReached && failure) throw new RetryDeadlineError(failure);
       if (signal?.aborted) throw error;
-      // The library's own errors (a refused redirect, say) would only happen again.
-      if (error instanceof OpenApiException) throw error;
+      // The library's own errors (a refused redirect, say) would only happen again;
+      // an attempt that timed out is the policy's to judge.
+      if (error instanceof OpenApiException && !(error instanceof AttemptTimeoutError)) throw error;
       failure = { error };
     }
     const retry = budget.exhausted || !policy.shouldRetry(failure) ? undefined : budget.take();
@@ -111,14 +112,16 @@ export async function fetchWithRetry(
   }
 }
 
-/** Aborts a retry that is still under way when the deadline comes. */
-class DeadlineReached extends Error {}
+/** Aborts a retry that is still under way when the deadline comes; never leaves this module. */
+class DeadlineReached extends OpenApiException {
+  override name = "DeadlineReached";
+}
 
 /** How long this attempt may wait for its headers, and what it fails with then. */
 function attemptLimit(
   policy: RetryPolicy,
   failure: AttemptFailure | undefined,
-): { ms: number; reason: () => Error } | undefined {
+): { ms: number; reason: () => OpenApiException } | undefined {
   const timeout = policy.attemptTimeout;
   const left =
     failure === undefined || policy.deadline === undefined
@@ -137,7 +140,7 @@ async function sendWithin(
   url: string,
   init: FetchInit,
   ms: number,
-  reason: () => Error,
+  reason: () => OpenApiException,
 ): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(reason()), Math.min(ms, maxTimerMs));

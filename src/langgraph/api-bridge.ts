@@ -240,10 +240,10 @@ export class APIBridgeAgentNode<
   private transportError(err: unknown, signal: AbortSignal | undefined): Error {
     const where = this.#where;
     if (signal?.aborted) return new ApiAbortError(where, { cause: signal.reason });
-    if (err instanceof OpenApiException) return err;
     if (err instanceof AttemptTimeoutError) {
       return new ApiTimeoutError(`no answer within ${this.#timeout} ms`, where);
     }
+    if (err instanceof OpenApiException) return err;
     const message = messageOf(err);
     return new ApiConnectionError(
       `cannot reach ${redactUrl(this.url)}: ${this.#redactor.redact(message)}`,

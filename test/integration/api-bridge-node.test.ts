@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiResponseTooLargeError } from "../../src/client/limits.js";
 import {
+  ApiResponseTooLargeError,
   ApiTimeoutError,
   ApiValueError,
   ForbiddenException,

@@ -82,6 +82,14 @@ describe("applyFieldMapping", () => {
     expect(broken).toThrow(FieldMappingFailure);
     expect(broken).toThrow(/mapping for "a\.b" failed: boom/);
   });
+
+  it("names the output path of a rule that is none of the three kinds", () => {
+    const bad = () => applyFieldMapping({ "a.c": 42 as never }, input, {}, {});
+    expect(bad).toThrow(FieldMappingFailure);
+    expect(bad).toThrow(
+      'mapping for "a.c" failed: a rule must be a JSONPath string, a function or { value }',
+    );
+  });
 });
 
 describe("checkFieldMapping", () => {

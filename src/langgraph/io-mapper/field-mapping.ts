@@ -1,5 +1,6 @@
 import { JSONPath } from "jsonpath-plus";
 import { OpenApiException } from "../../core/errors.js";
+import { messageOf } from "../../core/message-of.js";
 import { type StateRecord, setStatePath } from "../state-paths.js";
 import { IOMapperConfigError } from "./errors.js";
 import { isAtOrUnder } from "./fields.js";
@@ -63,6 +64,11 @@ export class FieldMappingFailure extends OpenApiException {
   }
 }
 
+/** A rule that gives a fixed value: `{ value }`. */
+function isValueRule(rule: unknown): rule is { value: unknown } {
+  return isSchemaObject(rule) && "value" in rule;
+}
+
 /** What a mapping produced, and which output paths got no value. */
 export interface MappingResult {
   /** The output as a nested object keyed like the state. */
@@ -85,15 +91,20 @@ export function applyFieldMapping(
   let output: StateRecord = {};
   const unmatched: string[] = [];
   for (const [outputPath, rule] of Object.entries(mapping)) {
+    if (typeof rule !== "function" && typeof rule !== "string" && !isValueRule(rule)) {
+      throw new FieldMappingFailure(
+        outputPath,
+        "a rule must be a JSONPath string, a function or { value }",
+      );
+    }
     let value: unknown;
     try {
       if (typeof rule === "function") value = rule(input, state);
       else if (typeof rule === "string") {
         value = evaluateJsonPath(rule, input, schemaAtPath(outputSchema, outputPath) ?? undefined);
-      } else if (isSchemaObject(rule) && "value" in rule) value = rule.value;
-      else throw new Error("a rule must be a JSONPath string, a function or { value }");
+      } else value = rule.value;
     } catch (error) {
-      throw new FieldMappingFailure(outputPath, (error as Error).message);
+      throw new FieldMappingFailure(outputPath, messageOf(error));
     }
     if (value === undefined) unmatched.push(outputPath);
     else output = { ...output, ...setStatePath(output, outputPath, value) };

@@ -12,12 +12,13 @@ import {
   type ExecutionEventName,
   type FinishedListener,
 } from "@a2a-js/sdk/server";
+import { ACPServerError } from "../errors.js";
 
 /**
  * The reason every bus's `unheard` signal aborts with: one shared value, since an
  * abort without a reason builds a new DOMException (with its stack) per request.
  */
-const LEFT = new Error("no one listens to this bus any more");
+const LEFT = new ACPServerError("no one listens to this bus any more");
 
 /**
  * A bus that knows when no one listens any more: its `unheard` signal aborts once the
