@@ -25,7 +25,7 @@ import { InterruptPayloadReader, type InterruptPayloadShape } from "./interrupt-
 import { jsonSchemaType } from "./json-schema-type.js";
 import { NodeStateError } from "./node-errors.js";
 import { RemoteRuns } from "./remote-runs.js";
-import { RunDriver } from "./run-driver.js";
+import { type CreatedRun, RunDriver } from "./run-driver.js";
 import { StateNode } from "./state-node.js";
 import { type StateRecord, splitStatePath } from "./state-paths.js";
 import { answersGiven } from "./task-answers.js";
@@ -155,6 +155,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   #fetched: Promise<AgentACPDescriptor> | undefined;
   #interrupts: InterruptPayloadReader | undefined;
   readonly #lastEventIds = new Map<string, string>();
+  readonly #createdRuns = new Map<string, CreatedRun>();
 
   constructor(options: ACPNodeOptions<I, O, C>) {
     super({
@@ -244,6 +245,8 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       signal: config.signal,
       writer: config.writer,
       lastEventIds: this.#lastEventIds,
+      createdRuns: this.#createdRuns,
+      inputPath: this.inputPath,
     });
     const ref = this.descriptor?.metadata.ref;
     const call = {

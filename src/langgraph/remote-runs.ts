@@ -125,6 +125,13 @@ export class RemoteRuns {
     return this.client.streamThreadRunOutput(this.threadId, runId, options);
   }
 
+  /** The run as the server has it now. */
+  get(runId: string, signal?: AbortSignal): Promise<Run> {
+    const options = this.options(signal);
+    if (this.threadId === undefined) return this.client.getStatelessRun(runId, options);
+    return this.client.getThreadRun(this.threadId, runId, options);
+  }
+
   /** Sends the answer to the interrupt the run waits at. */
   resume(runId: string, answer: ResumePayloadSchema, signal?: AbortSignal): Promise<Run> {
     const options = this.options(signal);

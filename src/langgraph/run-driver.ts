@@ -17,7 +17,7 @@
  * before the parent recorded the run's next interrupt, the answer is sent again.
  */
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
-import { ACPRunException } from "../core/errors.js";
+import { ACPRunException, UnprocessableEntityException } from "../core/errors.js";
 import { messageOf } from "../core/message-of.js";
 import type { RunEventStream } from "../index.js";
 import type {
@@ -27,6 +27,7 @@ import type {
   RunOutputStream,
   StreamingMode,
 } from "../models/index.js";
+import { NodeStateError } from "./node-errors.js";
 import type { NewRun, RemoteRuns } from "./remote-runs.js";
 import { TASK_TAG_KEY } from "./task-identity.js";
 
@@ -60,6 +61,20 @@ export interface RunDriverOptions {
    * joined without it and may miss events sent before the join (never the result).
    */
   lastEventIds: Map<string, string>;
+  /**
+   * The runs this process created, by task tag, and whether they failed: a retry or a
+   * resume of the task goes on from there without searching the server for them. A
+   * restarted process has none and searches.
+   */
+  createdRuns: Map<string, CreatedRun>;
+  /** Dot path of the node's input, named when the agent refuses the run's input. */
+  inputPath: string;
+}
+
+/** A run a node created for one task (see {@link RunDriverOptions.createdRuns}). */
+export interface CreatedRun {
+  runId: string;
+  failed: boolean;
 }
 
 const LIVE_STATUSES = new Set<Run["status"]>(["pending", "interrupted", "success"]);
@@ -91,10 +106,12 @@ export class RunDriver {
       for (;;) {
         if (output.type === "result") {
           this.forget();
+          if (this.options.tag !== undefined) this.options.createdRuns.delete(this.options.tag);
           return output.values;
         }
         if (output.type === "error") {
           this.forget();
+          this.remember(true);
           throw new ACPRunException(output.description, output.errcode, output.run_id);
         }
         const answer = this.ask(await this.options.interruptPayload(output.interrupt));
@@ -136,7 +153,18 @@ export class RunDriver {
     return output;
   }
 
+  /** Starts this task's run; an agent that refuses the input (422) is a `NodeStateError`. */
   private async start(body: NewRun): Promise<RunOutput> {
+    try {
+      return await this.create(body);
+    } catch (err) {
+      throw this.refusal(err, "input", this.options.inputPath);
+    } finally {
+      this.remember(false);
+    }
+  }
+
+  private async create(body: NewRun): Promise<RunOutput> {
     const create: NewRun = {
       ...body,
       metadata: { ...(body.metadata ?? {}), [TASK_TAG_KEY]: this.ownTag },
@@ -153,8 +181,34 @@ export class RunDriver {
   }
 
   private async resume(answer: ResumePayloadSchema): Promise<RunOutput> {
-    await this.options.runs.resume(this.requireRunId(), answer, this.signal);
+    try {
+      await this.options.runs.resume(this.requireRunId(), answer, this.signal);
+    } catch (err) {
+      throw this.refusal(err, "resume", "Command.resume");
+    }
     return this.follow();
+  }
+
+  /**
+   * A refusal of what the node sent (422: the agent's input, config or an answer that
+   * does not fit) as a `NodeStateError`, which no retry policy retries, since sending
+   * the same again cannot succeed; any other error as it is.
+   */
+  private refusal(err: unknown, role: "input" | "resume", path: string): unknown {
+    if (!(err instanceof UnprocessableEntityException)) return err;
+    return new NodeStateError(
+      this.options.node,
+      role,
+      path,
+      `was refused by agent ${this.options.runs.agentId}: ${err.message}`,
+      { cause: err },
+    );
+  }
+
+  /** Records the run this execution created, so a retry or resume need not search. */
+  private remember(failed: boolean): void {
+    if (this.options.tag === undefined || this.runId === undefined) return;
+    this.options.createdRuns.set(this.options.tag, { runId: this.runId, failed });
   }
 
   /** Follows a pending run to its next stop: through its stream, or by waiting. */

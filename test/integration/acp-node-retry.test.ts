@@ -1,0 +1,120 @@
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ACPClient } from "../../src/client/acp-client.js";
+import {
+  ACPRunException,
+  ApiConnectionError,
+  ServiceException,
+  UnprocessableEntityException,
+} from "../../src/core/errors.js";
+import { ACPNode } from "../../src/langgraph/acp-node.js";
+import { NodeStateError } from "../../src/langgraph/node-errors.js";
+import { isTransientACPError } from "../../src/langgraph/retry-on.js";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
+import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
+
+let agents: ACPNodeAgents;
+let proxy: FaultProxy;
+let client: ACPClient;
+
+beforeAll(async () => {
+  agents = await startACPNodeAgents();
+  // Only the requests that create a run are spoiled.
+  proxy = await startFaultProxy(
+    agents.url,
+    (req) => req.method === "POST" && /\/runs(\/wait|\/stream)?$/.test(req.url ?? ""),
+  );
+  // The client does not retry by itself, so every retry seen here is LangGraph's.
+  client = new ACPClient({ configuration: { host: proxy.url, retries: 0 } });
+});
+
+afterAll(async () => {
+  await client.close();
+  await proxy.close();
+  await agents.close();
+});
+
+const State = Annotation.Root({
+  request: Annotation<{ input?: unknown; output?: unknown }>,
+});
+
+/** A graph whose one node runs the writer agent under LangGraph's default `retryOn`. */
+function writerGraph(outputType?: z.ZodType<unknown>) {
+  const node = new ACPNode({
+    name: "writer",
+    agentId: agents.ids.writer,
+    client,
+    inputPath: "request.input",
+    outputPath: "request.output",
+    streamMode: [],
+    ...(outputType ? { outputType } : {}),
+  });
+  return new StateGraph(State)
+    .addNode(node.getName(), node, { retryPolicy: { maxAttempts: 3, initialInterval: 1 } })
+    .addEdge(START, node.getName())
+    .addEdge(node.getName(), END)
+    .compile();
+}
+
+function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
+describe("ACPNode under LangGraph's default retry policy", () => {
+  it.each([
+    ["a 503", 503 as const],
+    ["a lost connection", "drop" as const],
+  ])("retries %s", async (_what, fault) => {
+    const pickedBefore = proxy.picked;
+    proxy.faults.push(fault);
+    const out = await writerGraph().invoke({ request: { input: { topic: "retries" } } });
+    expect(out.request.output).toMatchObject({ draft: "A mail about retries. -- anonymous" });
+    expect(proxy.faults).toEqual([]);
+    expect(proxy.picked - pickedBefore).toBe(2);
+  });
+
+  it("does not retry an input the agent refuses (422): a NodeStateError at the input path", async () => {
+    const pickedBefore = proxy.picked;
+    const error = await failureOf(writerGraph().invoke({ request: { input: { topic: "" } } }));
+    expect(error).toBeInstanceOf(NodeStateError);
+    expect((error as NodeStateError).path).toBe("request.input");
+    expect((error as NodeStateError).status).toBe(400);
+    expect((error as Error).cause).toBeInstanceOf(UnprocessableEntityException);
+    expect(proxy.picked - pickedBefore).toBe(1);
+  });
+
+  it("does not retry a state error", async () => {
+    const pickedBefore = proxy.picked;
+    const error = await failureOf(
+      writerGraph(z.object({ approved: z.boolean() })).invoke({
+        request: { input: { topic: "types" } },
+      }),
+    );
+    expect(error).toBeInstanceOf(NodeStateError);
+    expect((error as NodeStateError).role).toBe("output");
+    expect(proxy.picked - pickedBefore).toBe(1);
+  });
+});
+
+describe("isTransientACPError", () => {
+  it("is true for the faults that may pass and false for the rest", () => {
+    const status = (s: number) => new ServiceException({ status: s });
+    expect([429, 502, 503, 504].map((s) => isTransientACPError(status(s)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(isTransientACPError(new ApiConnectionError("socket hang up"))).toBe(true);
+    expect(isTransientACPError(status(500))).toBe(false);
+    expect(isTransientACPError(new UnprocessableEntityException({}))).toBe(false);
+    expect(isTransientACPError(new ACPRunException("cancelled", 499))).toBe(false);
+    expect(isTransientACPError(new ACPRunException("server stopped", 503))).toBe(true);
+    expect(isTransientACPError(new NodeStateError("n", "input", "a", "is missing"))).toBe(false);
+    expect(isTransientACPError(new Error("anything"))).toBe(false);
+  });
+});
