@@ -1,3 +1,4 @@
+import { encodeAhead } from "../stores/codec.js";
 import type { RunEventData, StoredEvent } from "../stores/store.js";
 
 export type { RunEventData } from "../stores/store.js";
@@ -48,7 +49,8 @@ export class RunEventLog {
   /** Appends a payload and wakes the readers. */
   append(data: RunEventData): RunEvent {
     const event = { id: String(this.first + this.kept.length), data };
-    this.kept.push({ event, bytes: JSON.stringify(data).length });
+    // Its size is that of the text the store is handed: the event is serialised once.
+    this.kept.push({ event, bytes: encodeAhead(data, "runs.appendEvents").length });
     this.onAppend?.();
     this.wake();
     return event;
@@ -66,7 +68,7 @@ export class RunEventLog {
   absorb(events: readonly StoredEvent[]): void {
     for (const { id, data } of events) {
       if (id !== this.size + 1) continue;
-      const bytes = JSON.stringify(data).length;
+      const bytes = encodeAhead(data, "runs.appendEvents").length;
       this.kept.push({ event: { id: String(id), data }, bytes });
       this.keptBytes += bytes;
     }

@@ -46,8 +46,22 @@ export function toStoredRun(record: RunRecord): StoredRun {
   return stored;
 }
 
-/** The current time, as records store it (ISO 8601). */
-export const now = (): string => new Date().toISOString();
+/** The last time `now` formatted, in ms since the epoch, and its text. */
+let lastMs = Number.NaN;
+let lastText = "";
+
+/**
+ * The current time, as records store it (ISO 8601, to the millisecond). The text is
+ * made once per millisecond: the many status changes of a busy server share it.
+ */
+export function now(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastText = new Date(ms).toISOString();
+  }
+  return lastText;
+}
 
 /** Makes the records of runs; each one's event log reads what it no longer holds from the store. */
 export class RunRecords {

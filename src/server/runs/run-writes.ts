@@ -5,7 +5,7 @@ import type { ACPServerLogger } from "../options.js";
 import type { ThreadEnd } from "../stores/replicas.js";
 import type { RunEventData, RunStore, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
-import { type RunRecord, toStoredRun } from "./run-record.js";
+import { now, type RunRecord, toStoredRun } from "./run-record.js";
 import type { RunWriteTarget } from "./run-write-target.js";
 
 /** How long the end of a run is retried while the store is unavailable, by default, in ms. */
@@ -36,8 +36,13 @@ export interface RunEnd {
 export class RunWrites {
   /** The store writes of each run, in order: a later write never overtakes an earlier one. */
   private readonly writes = new Map<string, Promise<void>>();
-  /** The runs whose new events a write is scheduled for, in this turn of the event loop. */
-  private readonly eventsQueued = new Set<string>();
+  /**
+   * The runs with new events to store, by id: written together once the event loop has
+   * run what it was running, unless a write of the run (its end) takes them first.
+   */
+  private readonly eventsDue = new Map<string, RunRecord>();
+  /** Whether a flush of `eventsDue` is scheduled. */
+  private flushScheduled = false;
 
   /**
    * @param retryMs how long a run's end (or its hand-back) is retried while the store is
@@ -56,8 +61,9 @@ export class RunWrites {
     return this.writes.get(runId);
   }
 
-  /** Settles once every write queued so far is done. */
+  /** Settles once every write queued so far (new events included) is done. */
   async drain(): Promise<void> {
+    this.flushEvents();
     await Promise.allSettled([...this.writes.values()]);
   }
 
@@ -72,6 +78,8 @@ export class RunWrites {
    * go with the run's next write.
    */
   save(record: RunRecord): Promise<void> {
+    // This write takes the run's new events with it.
+    this.eventsDue.delete(record.run_id);
     const write = this.queue(record.run_id, async () => {
       if (!writable(record)) return;
       const events = record.events.unsaved();
@@ -104,8 +112,11 @@ export class RunWrites {
    * `ended`. Any other failure of the store is thrown, the run not ended.
    */
   end(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<"ended" | "lost"> {
+    // This write takes the run's last events with it: a run that ends soon after its
+    // events (most do) stores them and its end in one write.
+    this.eventsDue.delete(record.run_id);
     return this.queue(record.run_id, async () => {
-      const updatedAt = new Date().toISOString();
+      const updatedAt = now();
       if (record.phase.kind === "deleted") {
         applyEnd(record, end, updatedAt);
         return "ended";
@@ -141,13 +152,26 @@ export class RunWrites {
     });
   }
 
-  /** Stores the events appended in this turn of the event loop, in one write. */
+  /**
+   * Stores the run's new events soon: once the event loop is done with what it is
+   * running now (one write of every run's new events then), or with the run's next
+   * write, whichever comes first. No timer or microtask per event or per run.
+   */
   saveEventsSoon(record: RunRecord): void {
-    if (this.eventsQueued.has(record.run_id)) return;
-    this.eventsQueued.add(record.run_id);
-    queueMicrotask(() => {
-      this.eventsQueued.delete(record.run_id);
-      if (record.phase.kind === "deleted") return;
+    this.eventsDue.set(record.run_id, record);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushEvents());
+  }
+
+  /** Queues a write of the new events of each run that has some due. */
+  private flushEvents(): void {
+    this.flushScheduled = false;
+    if (this.eventsDue.size === 0) return;
+    const due = [...this.eventsDue.values()];
+    this.eventsDue.clear();
+    for (const record of due) {
+      if (record.phase.kind === "deleted") continue;
       this.queue(record.run_id, async () => {
         if (!writable(record)) return;
         const events = record.events.unsaved();
@@ -163,7 +187,7 @@ export class RunWrites {
       }).catch((err) =>
         this.logger.warn(`events of run ${record.run_id} could not be stored: ${messageOf(err)}`),
       );
-    });
+    }
   }
 
   /** Deletes run `runId` from storage, after the writes queued for it. */

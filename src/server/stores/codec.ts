@@ -10,8 +10,28 @@ export interface StoreLogger {
   warn(message: string): void;
 }
 
+/**
+ * The JSON text of values encoded ahead of their write (see `encodeAhead`), so that a
+ * value is serialised once: for its size when it is made, and for the store after.
+ */
+const encodedAhead = new WeakMap<object, string>();
+
+/**
+ * Encodes `value` now, for a write to come: the store's `encode` of the same object
+ * returns this text instead of serialising it again. The value must not change after.
+ */
+export function encodeAhead(value: object, operation: string): string {
+  const text = encode(value, operation);
+  encodedAhead.set(value, text);
+  return text;
+}
+
 /** The JSON text of a record, or a `StoreEncodingError` naming the operation. */
 export function encode(value: unknown, operation: string): string {
+  if (typeof value === "object" && value !== null) {
+    const ahead = encodedAhead.get(value);
+    if (ahead !== undefined) return ahead;
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
