@@ -7,7 +7,6 @@
 import { type StreamResponse, TaskState } from "@a2a-js/sdk";
 import {
   ContentTypeNotSupportedError,
-  PushNotificationNotSupportedError,
   RequestMalformedError,
   TaskNotCancelableError,
   TaskNotFoundError,
@@ -98,7 +97,7 @@ describe("agent cards", () => {
       name: "test.echo",
       version: "1.0.0",
       description: "test agent test.echo",
-      capabilities: { streaming: true, pushNotifications: false },
+      capabilities: { streaming: true, pushNotifications: true },
       supportedInterfaces: [
         { url: base, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
         { url: `${base}rest`, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
@@ -410,13 +409,12 @@ describe.each(transports)("over %s", (transport) => {
       tenant: "",
       id: "",
       taskId: "",
-      url: "https://example.com/hook",
+      // Loopback: the server's default webhook policy refuses it.
+      url: "http://127.0.0.1:9/hook",
       token: "",
       authentication: undefined,
     } as never;
-    await expect(client.sendMessage(withPush)).rejects.toBeInstanceOf(
-      PushNotificationNotSupportedError,
-    );
+    await expect(client.sendMessage(withPush)).rejects.toBeInstanceOf(RequestMalformedError);
   });
 });
 
@@ -455,13 +453,13 @@ describe("JSON-RPC by hand", () => {
     expect(await otherType.json()).toMatchObject({ error: { code: -32005 } });
   });
 
-  it("refuses push notification configs: the card declares none", async () => {
+  it("answers a push notification config of an unknown task with TaskNotFound", async () => {
     const params = { taskId: crypto.randomUUID(), url: "https://example.com/hook" };
     const refused = await rawJsonRpc(
       agentIds.echo,
       JSON.stringify({ jsonrpc: "2.0", id: 8, method: "CreateTaskPushNotificationConfig", params }),
     );
-    expect(refused).toMatchObject({ status: 200, body: { id: 8, error: { code: -32003 } } });
+    expect(refused).toMatchObject({ status: 200, body: { id: 8, error: { code: -32001 } } });
   });
 
   it("never answers a malformed request as a server fault", async () => {

@@ -9,11 +9,16 @@ import { type Context, Hono } from "hono";
 import { ApiValueError } from "../../core/errors.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import type { ACPServerLogger } from "../options.js";
+import type { RunRecord } from "../runs/run-record.js";
 import type { RunManager } from "../runs/runs.js";
+import type { PushConfigStore } from "../stores/push-configs.js";
 import type { RunStore } from "../stores/store.js";
+import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { AgentRuns } from "./agent-runs.js";
 import { agentBasePath, agentCard } from "./card.js";
-import { AgentRequestHandler } from "./request-handler.js";
+import { RunPushNotificationStore } from "./push-configs.js";
+import { PushDeliveries } from "./push-delivery.js";
+import { type AgentPush, AgentRequestHandler } from "./request-handler.js";
 import { jsonRpcBinding, restBinding, type TransportDeps } from "./transport.js";
 
 /** What serving A2A needs from the server. */
@@ -22,6 +27,13 @@ export interface A2AServerDeps extends TransportDeps {
   runs: RunManager;
   /** Where runs are stored. */
   store: RunStore;
+  /**
+   * Where push notification configs are kept; without it the agents send no push
+   * notifications.
+   */
+  pushConfigs?: PushConfigStore | undefined;
+  /** The server's webhook notifier: push notifications go through its policy and limits. */
+  webhooks: WebhookNotifier<RunRecord>;
   /** True when requests need the server's `x-api-key`; the cards say so. */
   apiKey: boolean;
   /**
@@ -63,6 +75,18 @@ export function createA2AServer(deps: A2AServerDeps): A2AServer {
   const closing = new AbortController();
   const security = { apiKey: deps.apiKey };
   const served = new Map<string, { agent: RegisteredAgent; handler: AgentRequestHandler }>();
+  const agentIds = new Set(deps.agents.all().map((a) => a.agentId));
+  const push: AgentPush | undefined = deps.pushConfigs && {
+    store: new RunPushNotificationStore(deps.pushConfigs, deps.webhooks),
+    deliveries: new PushDeliveries({
+      configs: deps.pushConfigs,
+      webhooks: deps.webhooks,
+      agentIds,
+      logger: deps.logger,
+    }),
+    webhooks: deps.webhooks,
+  };
+  const stopPush = push?.deliveries.listen();
   for (const agent of deps.agents.all()) {
     const agentRuns = new AgentRuns(
       { runs: deps.runs, store: deps.store, closing: closing.signal, logger: deps.logger },
@@ -73,12 +97,14 @@ export function createA2AServer(deps: A2AServerDeps): A2AServer {
       agent,
       `${prefix ?? "http://localhost"}${agentBasePath(agent.agentId)}`,
       security,
+      push !== undefined,
     );
     const handler = new AgentRequestHandler({
       agent,
       agentRuns,
       card,
       store: deps.store,
+      ...(push ? { push } : {}),
       logger: deps.logger,
     });
     served.set(agent.agentId, { agent, handler });
@@ -86,7 +112,11 @@ export function createA2AServer(deps: A2AServerDeps): A2AServer {
   const baseUrl = (c: Context, agentId: string) =>
     `${prefix ?? new URL(c.req.url).origin}${agentBasePath(agentId)}`;
   const cardOf = (c: Context, agent: RegisteredAgent) =>
-    c.json(AgentCard.toJSON(agentCard(agent, baseUrl(c, agent.agentId), security)) as object);
+    c.json(
+      AgentCard.toJSON(
+        agentCard(agent, baseUrl(c, agent.agentId), security, push !== undefined),
+      ) as object,
+    );
   const notServed = (c: Context) =>
     c.json(`no agent ${c.req.param("agentId") ?? ""} is served over A2A here`, 404);
   const jsonRpc = jsonRpcBinding(deps);
@@ -111,5 +141,11 @@ export function createA2AServer(deps: A2AServerDeps): A2AServer {
     // The path after `<base>rest` (Hono gives it decoded).
     return rest(c, found.handler, `/${c.req.path.split("/").slice(4).join("/")}`);
   });
-  return { app, close: () => closing.abort() };
+  return {
+    app,
+    close: () => {
+      stopPush?.();
+      closing.abort();
+    },
+  };
 }

@@ -29,14 +29,15 @@ export interface CardSecurity {
 
 /**
  * The card of `agent` served at `baseUrl` (absolute, ending in `/`). Streaming is
- * declared when the descriptor declares a streaming mode; push notifications never
- * (the server takes no push configs); the agent's state history stays an ACP thread
- * operation, which A2A v1.0 cards have no capability for.
+ * declared when the descriptor declares a streaming mode; push notifications when the
+ * server sends them (`pushNotifications`: its store keeps configs); the agent's state
+ * history stays an ACP thread operation, which A2A v1.0 cards have no capability for.
  */
 export function agentCard(
   agent: RegisteredAgent,
   baseUrl: string,
   security: CardSecurity,
+  pushNotifications = false,
 ): AgentCard {
   const { metadata, specs } = agent.descriptor;
   const interfaces = [
@@ -58,7 +59,7 @@ export function agentCard(
     ...(metadata.ref.url ? { documentationUrl: metadata.ref.url } : {}),
     capabilities: {
       streaming: agent.streamModes.length > 0,
-      pushNotifications: false,
+      pushNotifications,
       extendedAgentCard: false,
       extensions: [
         {

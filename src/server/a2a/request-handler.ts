@@ -34,6 +34,7 @@ import {
 import {
   type A2ARequestHandler,
   DefaultRequestHandler,
+  type PushNotificationSender,
   type ServerCallContext,
 } from "@a2a-js/sdk/server";
 import { isRecord } from "../../core/json-guards.js";
@@ -41,11 +42,14 @@ import type { RegisteredAgent } from "../agents.js";
 import type { ACPServerLogger } from "../options.js";
 import { isThreadId } from "../runs/threads.js";
 import type { RunStore } from "../stores/store.js";
+import type { WebhookNotifier } from "../webhooks/notifier.js";
 import type { AgentRuns } from "./agent-runs.js";
 import { toA2AError } from "./errors.js";
 import { RunBusManager } from "./event-bus.js";
 import { RunExecutor, type StartedRun, setStartedRun } from "./executor.js";
 import { inputOf, resumeValueOf } from "./message-input.js";
+import { configRefusal, type RunPushNotificationStore } from "./push-configs.js";
+import type { PushDeliveries } from "./push-delivery.js";
 import { RunTaskStore } from "./task-store.js";
 import { CONTEXT_METADATA_KEY, contextOf, stateOf, toTask } from "./task-view.js";
 
@@ -57,8 +61,27 @@ export interface AgentRequestHandlerDeps {
   card: AgentCard;
   /** Where runs are stored, for listing tasks. */
   store: RunStore;
+  /** Push notifications, when the server sends them (its card says so). */
+  push?: AgentPush;
   logger: ACPServerLogger;
 }
+
+/** What sending push notifications takes. */
+export interface AgentPush {
+  /** Where configs are kept. */
+  store: RunPushNotificationStore;
+  /** What sends them, on each change of a task's run. */
+  deliveries: PushDeliveries;
+  /** Checks the URLs of configs. */
+  webhooks: WebhookNotifier<unknown>;
+}
+
+/**
+ * The SDK's sender, which would send from the request that follows a task: the
+ * notifications are sent by the process that executes the run instead
+ * ({@link PushDeliveries}), whoever follows it.
+ */
+const sentElsewhere: PushNotificationSender = { send: async () => undefined };
 
 const stateNames: Partial<Record<TaskState, string>> = {
   [TaskState.TASK_STATE_WORKING]: "working",
@@ -80,8 +103,8 @@ export class AgentRequestHandler implements A2ARequestHandler {
       new RunTaskStore(agentRuns, deps.store, this.threads),
       new RunExecutor(agentRuns),
       new RunBusManager((taskId, bus) => agentRuns.followInBackground(taskId, bus)),
-      undefined,
-      undefined,
+      deps.push?.store,
+      deps.push ? sentElsewhere : undefined,
       undefined,
       undefined,
       // The buses are fed from the runs and kept by nobody: always let them go.
@@ -150,7 +173,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     });
   }
 
-  /** Refused: the agent takes no push notification configs. */
+  /** Keeps a push notification config of a task (refused when the server sends none). */
   createTaskPushNotificationConfig(
     params: TaskPushNotificationConfig,
     context: ServerCallContext,
@@ -158,7 +181,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return this.guard(() => this.inner.createTaskPushNotificationConfig(params, context));
   }
 
-  /** Refused: the agent takes no push notification configs. */
+  /** One push notification config of a task. */
   getTaskPushNotificationConfig(
     params: GetTaskPushNotificationConfigRequest,
     context: ServerCallContext,
@@ -166,7 +189,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return this.guard(() => this.inner.getTaskPushNotificationConfig(params, context));
   }
 
-  /** Refused: the agent takes no push notification configs. */
+  /** The push notification configs of a task. */
   listTaskPushNotificationConfigs(
     params: ListTaskPushNotificationConfigsRequest,
     context: ServerCallContext,
@@ -174,7 +197,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return this.guard(() => this.inner.listTaskPushNotificationConfigs(params, context));
   }
 
-  /** Refused: the agent takes no push notification configs. */
+  /** Deletes a push notification config of a task. */
   deleteTaskPushNotificationConfig(
     params: DeleteTaskPushNotificationConfigRequest,
     context: ServerCallContext,
@@ -204,16 +227,40 @@ export class AgentRequestHandler implements A2ARequestHandler {
     const message = params.message;
     if (!message) throw new RequestMalformedError("request.message is required");
     if (!message.messageId) throw new RequestMalformedError("message.messageId is required");
-    if (params.configuration?.taskPushNotificationConfig) {
+    const pushConfig = params.configuration?.taskPushNotificationConfig;
+    const push = this.deps.push;
+    if (pushConfig && !push) {
       throw new PushNotificationNotSupportedError(
         "this agent sends no push notifications: poll the task or subscribe to it",
       );
     }
+    if (pushConfig && push) {
+      const refusal = configRefusal(
+        pushConfig,
+        "configuration.taskPushNotificationConfig",
+        push.webhooks,
+      );
+      if (refusal) throw new RequestMalformedError(refusal);
+    }
     const started = message.taskId
       ? await this.resume(message)
       : await this.create(params, message, streaming);
+    if (pushConfig && push) {
+      // Kept here, under the run's id (the SDK would keep it under a task id of its
+      // own), then sent the run's status: the run told of its start before the config was there.
+      const config = structuredClone(pushConfig);
+      await push.store.save(started.record.run_id, context, config);
+      push.deliveries.sendCurrent(started.record, config);
+    }
     setStartedRun(context, started);
-    return { ...params, message: { ...message, taskId: "", contextId: contextOf(started.record) } };
+    const configuration = params.configuration
+      ? { ...params.configuration, taskPushNotificationConfig: undefined }
+      : undefined;
+    return {
+      ...params,
+      configuration,
+      message: { ...message, taskId: "", contextId: contextOf(started.record) },
+    } as SendMessageRequest;
   }
 
   /** Resumes the `input-required` task a message answers. */

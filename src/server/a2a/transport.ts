@@ -11,6 +11,7 @@ import {
   formatSSEErrorEvent,
   formatSSEEvent,
   HTTP_EXTENSION_HEADER,
+  ListTaskPushNotificationConfigsResponse,
   ListTasksRequest,
   ListTasksResponse,
   type Message,
@@ -316,12 +317,35 @@ export function restBinding(deps: TransportDeps) {
         }
       }
       if (configs) {
-        // The agent takes no push notification configs: the handler refuses each of these.
         const taskId = configs[1] ?? "";
-        await handler.createTaskPushNotificationConfig(
-          TaskPushNotificationConfig.fromJSON({ taskId }),
-          context,
-        );
+        const id = configs[2];
+        if (id === undefined && method === "POST") {
+          const body = await readJson(c);
+          const params = TaskPushNotificationConfig.fromJSON({
+            ...(typeof body === "object" && body !== null ? body : {}),
+            taskId,
+          });
+          const result = await handler.createTaskPushNotificationConfig(params, context);
+          return json(TaskPushNotificationConfig.toJSON(result), 201);
+        }
+        if (id === undefined && method === "GET") {
+          const result = await handler.listTaskPushNotificationConfigs(
+            { tenant: "", taskId, pageSize: 0, pageToken: "" },
+            context,
+          );
+          return json(ListTaskPushNotificationConfigsResponse.toJSON(result));
+        }
+        if (id !== undefined && method === "GET") {
+          const result = await handler.getTaskPushNotificationConfig(
+            { tenant: "", taskId, id },
+            context,
+          );
+          return json(TaskPushNotificationConfig.toJSON(result));
+        }
+        if (id !== undefined && method === "DELETE") {
+          await handler.deleteTaskPushNotificationConfig({ tenant: "", taskId, id }, context);
+          return new Response(null, { status: 204 });
+        }
       }
       if (path === "/extendedAgentCard" && method === "GET") {
         return json(

@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import { ApiValueError } from "../../core/errors.js";
 import { isUuid } from "../../core/json-guards.js";
 import { messageOf } from "../../core/message-of.js";
-import { startServerRequest } from "../../core/tracing-server.js";
+import { requestUntraced, startServerRequest } from "../../core/tracing-server.js";
 import { createA2AServer } from "../a2a/a2a-server.js";
 import { AgentRegistry } from "../agents.js";
 import { BodyTooLargeError, ServerStartError } from "../errors.js";
@@ -13,6 +13,7 @@ import { DEFAULT_JSON_LIMITS } from "../json-limits.js";
 import type { ACPServerOptions } from "../options.js";
 import { GraphState } from "../runs/graph-state.js";
 import { RunErrorReporter } from "../runs/run-errors.js";
+import type { RunRecord } from "../runs/run-record.js";
 import { RunManager } from "../runs/runs.js";
 import { isThreadId, ThreadService } from "../runs/threads.js";
 import { memoryStore } from "../stores/memory.js";
@@ -63,13 +64,14 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   const saver = options.checkpointer ?? store.checkpointer ?? new MemorySaver();
   const agents = new AgentRegistry(options.agents, saver);
   const limits = { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
+  const webhooks = new WebhookNotifier<RunRecord>(options.webhooks ?? {}, logger);
   const runs = new RunManager({
     agents,
     saver,
     store,
     logger,
     limits,
-    webhooks: new WebhookNotifier(options.webhooks ?? {}, logger),
+    webhooks,
     errors: new RunErrorReporter(options.exposeErrors === true, logger),
     maxEventLogBytes: options.maxEventLogBytes ?? 1024 * 1024,
     ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
@@ -108,6 +110,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   app.notFound((c) => c.json(`no operation ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   // A SERVER span per request, under the caller's trace; its runs' spans nest under it.
   app.use("*", async (c, next) => {
+    if (requestUntraced((name) => c.req.header(name))) return next();
     const trace = await startServerRequest(c.req.raw);
     if (!trace) return next();
     await trace.run(next);
@@ -171,6 +174,8 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
           agents,
           runs,
           store: store.runs,
+          pushConfigs: store.pushConfigs,
+          webhooks,
           apiKey: options.apiKey !== undefined,
           ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
           readBody: (c) => readBodyText(c, maxBodyBytes),

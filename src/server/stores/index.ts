@@ -13,6 +13,7 @@ export {
   type PostgresStoreOptions,
   postgresStore,
 } from "./postgres.js";
+export type { PushConfigPut, PushConfigStore, StoredPushConfig } from "./push-configs.js";
 export type {
   ClaimedRun,
   Leg,

@@ -1,6 +1,7 @@
 import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
 import { StoreConflictError, StoreLimitError } from "./errors.js";
 import { MemoryTable } from "./memory-table.js";
+import { MemoryPushConfigStore } from "./push-configs.js";
 import type {
   PurgedRun,
   RunSearch,
@@ -44,7 +45,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): ServerStore {
   const runs = new MemoryRunStore(new RecordDecoder(logger), budget, options.faults);
   const threads = new MemoryThreadStore(new RecordDecoder(logger), budget);
   budget.tables = [runs, threads];
-  return { runs, threads, close: async () => undefined };
+  const pushConfigs = new MemoryPushConfigStore(runs, logger);
+  return { runs, threads, pushConfigs, close: async () => undefined };
 }
 
 /** What `ByteBudget` measures and evicts from. */

@@ -5,6 +5,7 @@ import { RecordDecoder, type StoreLogger } from "./codec.js";
 import { StoreUnavailableError } from "./errors.js";
 import { PostgresCoordination } from "./postgres/coordination.js";
 import { DeferredSaver } from "./postgres/lazy-saver.js";
+import { PostgresPushConfigStore } from "./postgres/push-configs.js";
 import { migrate } from "./postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "./postgres/store.js";
 import type { WorkerOptions } from "./postgres/workers.js";
@@ -131,6 +132,7 @@ export function postgresStore(
     replicas,
     runs,
     threads: new PostgresThreadStore(opened, schema, decoder),
+    pushConfigs: new PostgresPushConfigStore(opened, schema, logger),
     async close() {
       await replicas.stop();
       const pool = await opened.catch(() => undefined);

@@ -9,6 +9,7 @@ import {
   isDamage,
   type SqliteIntegrityCheck,
 } from "./sqlite-damage.js";
+import { SqlitePushConfigStore } from "./sqlite-push-configs.js";
 import { SQLITE_SCHEMA } from "./sqlite-schema.js";
 import type {
   PurgedRun,
@@ -119,6 +120,7 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
   return {
     runs: new SqliteRunStore(statements, decoder, options.faults),
     threads: new SqliteThreadStore(statements, decoder),
+    pushConfigs: new SqlitePushConfigStore(statements, options.logger ?? console),
     async close() {
       const opened = await db.catch(() => undefined);
       opened?.close();
@@ -132,7 +134,7 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
  * a damaged file would only damage it further. Not a `StoreUnavailableError`, which
  * says "for now" and is waited out and retried: damage does not go away.
  */
-class Statements {
+export class Statements {
   private readonly cache = new Map<string, Statement>();
   private damage: StoreError | undefined;
 

@@ -11,6 +11,7 @@ import type {
   ValueRunInterruptUpdate,
   ValueRunResultUpdate,
 } from "../../models/index.js";
+import type { PushConfigStore } from "./push-configs.js";
 import type { ReplicaCoordination } from "./replicas.js";
 
 /**
@@ -31,6 +32,11 @@ export interface ServerStore {
    * runs to each other. Absent on a store one process owns (memory, SQLite).
    */
   readonly replicas?: ReplicaCoordination;
+  /**
+   * The A2A push notification configs of runs' tasks. A store without it serves A2A
+   * without push notifications.
+   */
+  readonly pushConfigs?: PushConfigStore;
   /** The LangGraph checkpointer that goes with the store, when it brings one. */
   readonly checkpointer?: BaseCheckpointSaver;
   /** Releases connections and files. The store is not used afterwards. */

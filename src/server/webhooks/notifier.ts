@@ -16,13 +16,32 @@ import { DeliveryAttempts } from "./attempts.js";
 import { describeFailure } from "./failure.js";
 import { type WebhookOptions, WebhookPolicy } from "./policy.js";
 
+/** What one delivery sends beside its JSON body, and how its log lines name it. */
+export interface DeliveryOptions {
+  /**
+   * Request headers beside `content-type: application/json` (which they may replace).
+   * Their values are never logged.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /** What the log lines call the delivery. Default `webhook delivery`. */
+  what?: string;
+}
+
 /**
  * Queues and sends webhook deliveries. Deliveries of one run go out in order;
  * they never block the run, and a failed or refused one is only logged (without
  * the URL, which may carry credentials).
+ *
+ * It is also where the server's run executions tell of each run's status changes
+ * (`runChanged`), for deliveries other than the run's own webhook to listen to
+ * (`onRunChange`): A2A push notifications. `Run` is what they are told.
  */
-export class WebhookNotifier {
+export class WebhookNotifier<Run = object> {
   readonly policy: WebhookPolicy;
+  /** How many A2A push notification configs one task may have. */
+  readonly maxPushConfigsPerTask: number;
+  /** Each a `(run: Run) => void`; kept untyped so that a notifier of any runs passes for one of `object`. */
+  readonly #listeners = new Set<unknown>();
   readonly #logger: ACPServerLogger;
   readonly #attempts: DeliveryAttempts;
   readonly #maxQueued: number;
@@ -44,6 +63,7 @@ export class WebhookNotifier {
     this.#maxQueued = positive(options.maxQueued, 1000, "maxQueued");
     this.#timeoutMs = positive(options.timeoutMs, 10_000, "timeoutMs");
     this.#retries = whole(options.retries, 2, "retries");
+    this.maxPushConfigsPerTask = count(options.maxPushConfigsPerTask, 10, "maxPushConfigsPerTask");
     this.#attempts = new DeliveryAttempts({
       maxConcurrent: count(options.maxConcurrent, 8, "maxConcurrent"),
       timeoutMs: this.#timeoutMs,
@@ -56,12 +76,28 @@ export class WebhookNotifier {
     return this.policy.refusal(url);
   }
 
+  /**
+   * Listens to the status changes of the runs this process executes (a run starting
+   * or resuming, a run ending); returns what stops listening. A listener must not
+   * throw, and must not wait: it is called on the run's own path.
+   */
+  onRunChange(listener: (run: Run) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tells the listeners that `run` changed status (see {@link onRunChange}). */
+  runChanged(run: Run): void {
+    for (const listener of this.#listeners) (listener as (run: Run) => void)(run);
+  }
+
   /** Queues one delivery of `body` to `url` for the run `runId`. */
-  notify(runId: string, url: string, body: unknown): void {
+  notify(runId: string, url: string, body: unknown, options: DeliveryOptions = {}): void {
+    const what = options.what ?? "webhook delivery";
     if (this.#abandon.signal.aborted) return;
     if (this.#pending >= this.#maxQueued) {
       this.#logger.warn(
-        `webhook delivery for run ${runId} dropped: ${this.#maxQueued} deliveries are already waiting (webhooks.maxQueued)`,
+        `${what} for run ${runId} dropped: ${this.#maxQueued} deliveries are already waiting (webhooks.maxQueued)`,
       );
       return;
     }
@@ -69,7 +105,7 @@ export class WebhookNotifier {
     const text = JSON.stringify(body);
     const previous = this.#chains.get(runId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.#deliver(runId, url, text))
+      .then(() => this.#deliver(runId, url, text, what, options.headers))
       .finally(() => {
         this.#pending -= 1;
       });
@@ -102,15 +138,21 @@ export class WebhookNotifier {
     }
   }
 
-  async #deliver(runId: string, url: string, body: string): Promise<void> {
+  async #deliver(
+    runId: string,
+    url: string,
+    body: string,
+    what: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const refusal = this.policy.refusal(url);
     if (refusal) {
-      this.#logger.warn(`webhook delivery for run ${runId} refused: ${refusal}`);
+      this.#logger.warn(`${what} for run ${runId} refused: ${refusal}`);
       return;
     }
     const init: FetchInit = {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body,
       redirect: "manual",
       signal: this.#abandon.signal,
@@ -124,9 +166,9 @@ export class WebhookNotifier {
         response.status >= 300 && response.status < 400
           ? `answered ${response.status}; redirects are not followed`
           : `answered ${response.status}`;
-      this.#logger.warn(`webhook delivery for run ${runId} was not accepted: ${why}`);
+      this.#logger.warn(`${what} for run ${runId} was not accepted: ${why}`);
     } catch (error) {
-      this.#logger.warn(`webhook delivery for run ${runId} failed: ${describeFailure(error, url)}`);
+      this.#logger.warn(`${what} for run ${runId} failed: ${describeFailure(error, url)}`);
     }
   }
 

@@ -41,6 +41,11 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** How many times a delivery answered 429, 502, 503 or 504, or not reached, is retried. Default 2. */
   retries?: number;
+  /**
+   * How many A2A push notification configs one task may have; creating one more is
+   * refused (InvalidParams, naming this option). A whole number, default 10.
+   */
+  maxPushConfigsPerTask?: number;
 }
 
 /** A webhook target the policy refuses; the message says why, without the URL. */

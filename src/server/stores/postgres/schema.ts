@@ -12,6 +12,7 @@ import type { Pool } from "pg";
  *   `leg` is what the current execution starts from (its input or a resume), and
  *   `after_run` the run of its thread it was enqueued behind.
  * - `run_events` is each run's output stream, the log `Last-Event-ID` replays from.
+ * - `a2a_push_configs` (2) holds the A2A push notification configs of runs' tasks.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -62,6 +63,15 @@ const MIGRATIONS: readonly string[] = [
     event_id integer NOT NULL,
     data text NOT NULL,
     PRIMARY KEY (run_id, event_id)
+  );
+  `,
+  `
+  CREATE TABLE {s}.a2a_push_configs (
+    run_id text NOT NULL REFERENCES {s}.runs ON DELETE CASCADE,
+    config_id text NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    config text NOT NULL,
+    PRIMARY KEY (run_id, config_id)
   );
   `,
 ];

@@ -1,0 +1,99 @@
+/**
+ * The push notification configs of runs on every backend: kept per run in the order
+ * first stored, replaced under their id, bounded per run, refused for a run that is not
+ * stored, deleted one by one and with their run; a file keeps them across a reopen.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
+import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { memoryLogger } from "../helpers/server.js";
+import { storedRun } from "./store-suite.js";
+
+const dir = mkdtempSync(join(tmpdir(), "acp-push-"));
+let db: TestDatabase | undefined;
+let schemas = 0;
+beforeAll(async () => {
+  if (postgresAvailable) db = await createTestDatabase();
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await db?.drop();
+});
+
+const backends: Array<[string, () => ServerStore]> = [
+  ["memory", () => memoryStore()],
+  ["SQLite", () => sqliteStore(":memory:")],
+];
+if (postgresAvailable) {
+  backends.push([
+    "PostgreSQL",
+    () => postgresStore((db as TestDatabase).url, { schema: `push_${++schemas}` }),
+  ]);
+}
+
+describe.each(backends)("push configs on %s", (_name, open) => {
+  it("are kept per run, replaced under their id, bounded, and deleted", async () => {
+    const store = open();
+    try {
+      const configs = store.pushConfigs;
+      if (!configs) throw new Error("the store keeps no push configs");
+      const run = storedRun();
+      const other = storedRun();
+      await store.runs.insert(run);
+      await store.runs.insert(other);
+      expect(await configs.put(crypto.randomUUID(), "a", { url: "x" }, 3)).toBe("no-run");
+      expect(await configs.put(run.run_id, "b", { url: "b1" }, 2)).toBe("stored");
+      expect(await configs.put(run.run_id, "a", { url: "a1" }, 2)).toBe("stored");
+      // Full: a new id is refused, a kept one is replaced in its place.
+      expect(await configs.put(run.run_id, "c", { url: "c1" }, 2)).toBe("full");
+      expect(await configs.put(run.run_id, "b", { url: "b2", token: "t" }, 2)).toBe("stored");
+      expect(await configs.put(other.run_id, "b", { url: "other" }, 2)).toBe("stored");
+      expect(await configs.list(run.run_id)).toEqual([
+        { id: "b", config: { url: "b2", token: "t" } },
+        { id: "a", config: { url: "a1" } },
+      ]);
+      expect(await configs.delete(run.run_id, "b")).toBe(true);
+      expect(await configs.delete(run.run_id, "b")).toBe(false);
+      expect(await configs.list(run.run_id)).toEqual([{ id: "a", config: { url: "a1" } }]);
+      // A run's configs go with it; another run's stay.
+      await store.runs.delete(run.run_id);
+      expect(await configs.list(run.run_id)).toEqual([]);
+      expect(await configs.list(other.run_id)).toEqual([{ id: "b", config: { url: "other" } }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("push configs in a SQLite file", () => {
+  it("are kept across a reopen, and skip a row that does not decode", async () => {
+    const file = join(dir, "push.sqlite");
+    const logger = memoryLogger();
+    let store = sqliteStore(file, { logger });
+    const run = storedRun();
+    await store.runs.insert(run);
+    await store.pushConfigs?.put(run.run_id, "kept", { url: "https://example.com/h" }, 5);
+    await store.pushConfigs?.put(run.run_id, "broken", { url: "https://example.com/b" }, 5);
+    await store.close();
+    store = sqliteStore(file, { logger });
+    try {
+      expect(await store.pushConfigs?.list(run.run_id)).toHaveLength(2);
+      const { openRawDatabase } = await import("../helpers/sqlite-driver.js");
+      const raw = openRawDatabase(file);
+      raw
+        .prepare("UPDATE acp_a2a_push_configs SET config = '{trunc' WHERE config_id = ?")
+        .run("broken");
+      raw.close();
+      expect(await store.pushConfigs?.list(run.run_id)).toEqual([
+        { id: "kept", config: { url: "https://example.com/h" } },
+      ]);
+      expect(logger.lines.join("\n")).toMatch(/config broken of run .* is unreadable/);
+    } finally {
+      await store.close();
+    }
+  });
+});
