@@ -26,7 +26,7 @@ export type OperationData<K extends OperationName> =
  * `httpInfo` (an `ApiResponse` with status and headers), or `raw` (the `Response`,
  * body unread).
  */
-export type Flavour = Exclude<ResponseMode, "stream" | "parsed">;
+export type Flavour = Exclude<ResponseMode, "stream">;
 
 /** What {@link ACPClientBase} is built from. */
 export interface ACPClientOptions {

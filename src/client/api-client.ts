@@ -88,9 +88,9 @@ const utf8 = new TextDecoder();
  * How a call wants its response, in the words of the client's method flavours:
  * `data` the checked body alone, `httpInfo` an `ApiResponse` with status,
  * headers and raw bytes as well, `raw` the response itself, `stream` a 2xx
- * event-stream response. `parsed` is the former name of `httpInfo`.
+ * event-stream response.
  */
-export type ResponseMode = "data" | "httpInfo" | "raw" | "stream" | "parsed";
+export type ResponseMode = "data" | "httpInfo" | "raw" | "stream";
 
 let defaultApiClient: ApiClient | undefined;
 

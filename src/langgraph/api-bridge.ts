@@ -51,9 +51,7 @@ export interface APIBridgeAgentNodeOptions<
   /** The node's name in the graph. */
   name: string;
   /** The base URL of the API bridge, e.g. `http://127.0.0.1:8080`. */
-  host?: string;
-  /** @deprecated The former name of {@link host}; used when `host` is absent. */
-  hostname?: string;
+  host: string;
   /** The service behind the bridge; a trailing `/` is added when missing. */
   serviceName: string;
   /** Dot path in the state of the {@link APIBridgeInput}. */
@@ -68,8 +66,6 @@ export interface APIBridgeAgentNodeOptions<
   outputType?: z.ZodType<O>;
   /** The bridge's own key, sent as `x-api-key` when set. */
   bridgeApiKey?: string;
-  /** @deprecated The former name of {@link bridgeApiKey}; used when `bridgeApiKey` is absent. */
-  apikey?: string;
   /** Milliseconds per attempt; default 60 000. */
   timeout?: number;
   /**
@@ -113,7 +109,7 @@ export class APIBridgeAgentNode<
       inputType: options.inputType ?? (APIBridgeInput as unknown as z.ZodType<I>),
       outputType: options.outputType ?? (APIBridgeOutput as unknown as z.ZodType<O>),
     });
-    const host = options.host ?? options.hostname;
+    const host = options.host;
     if (!host) throw new ApiTypeError(`node "${options.name}": host is required`);
     if (!options.serviceName) {
       throw new ApiTypeError(`node "${options.name}": serviceName is required`);
@@ -125,7 +121,7 @@ export class APIBridgeAgentNode<
     const service = options.serviceName.replace(/^\/+/, "");
     this.serviceName = service.endsWith("/") ? service : `${service}/`;
     this.#serviceApiKey = options.serviceApiKey;
-    this.#bridgeApiKey = options.bridgeApiKey ?? options.apikey;
+    this.#bridgeApiKey = options.bridgeApiKey;
     this.#timeout = options.timeout ?? 60_000;
     this.#retries = options.retries ?? 2;
     const max = options.maxResponseBytes ?? defaultClientLimits.maxResponseBytes;
@@ -142,11 +138,6 @@ export class APIBridgeAgentNode<
   /** What the node's errors name as their operation. */
   get #where(): string {
     return `api_bridge ${this.getName()}`;
-  }
-
-  /** @deprecated The former name of {@link host}. */
-  get hostname(): string {
-    return this.host;
   }
 
   /** Where the query is posted. */

@@ -191,12 +191,12 @@ describe("the API bridge node", () => {
     redirect = toB(307);
     const node = new APIBridgeAgentNode({
       name: "petstore",
-      hostname: a.url,
+      host: a.url,
       serviceName: "svc",
       inputPath: "bridge.input",
       outputPath: "bridge.output",
       serviceApiKey: TOKEN,
-      apikey: KEY,
+      bridgeApiKey: KEY,
     });
     const State = Annotation.Root({ bridge: Annotation<Record<string, unknown>> });
     const graph = new StateGraph(State)

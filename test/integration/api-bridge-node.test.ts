@@ -126,10 +126,10 @@ describe("APIBridgeAgentNode", () => {
     expect(received[0]?.headers["x-api-key"]).toBeUndefined();
   });
 
-  it("still takes the former option names hostname and apikey", async () => {
-    const former = bridge({ host: undefined, hostname: `${base}/`, apikey: BRIDGE_KEY });
-    expect(former.hostname).toBe(base);
-    await graphWith(former).invoke({
+  it("takes host with a trailing slash, and sends bridgeApiKey as x-api-key", async () => {
+    const node = bridge({ host: `${base}/`, bridgeApiKey: BRIDGE_KEY });
+    expect(node.host).toBe(base);
+    await graphWith(node).invoke({
       bridge: { request: { input: { query: "how many pets are available?" } } },
     });
     expect(received[0]?.headers["x-api-key"]).toBe(BRIDGE_KEY);
@@ -142,7 +142,7 @@ describe("APIBridgeAgentNode", () => {
 
   it("turns an error status into the client's exception without showing the keys", async () => {
     answers = [(res, req) => answerWith(403, `denied for ${req.headers.authorization}`)(res)];
-    const error = await graphWith(bridge({ apikey: BRIDGE_KEY }))
+    const error = await graphWith(bridge({ bridgeApiKey: BRIDGE_KEY }))
       .invoke({ bridge: { request: { input: { query: "delete all pets" } } } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForbiddenException);
