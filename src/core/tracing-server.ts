@@ -21,6 +21,19 @@ export interface ServerRequestTrace {
 }
 
 /**
+ * True when a request needs no tracing work: OpenTelemetry is loaded (or switched off)
+ * with no SDK registered, and the caller sent no LangSmith trace to continue. Answered
+ * at once, without a promise, so an untraced server pays one header lookup per request.
+ */
+export function requestUntraced(header: (name: string) => string | undefined): boolean {
+  return (
+    tracingReady() === undefined &&
+    otelApi() === undefined &&
+    header("langsmith-trace") === undefined
+  );
+}
+
+/**
  * Starts tracing one request: undefined when there is nothing to record and no
  * LangSmith trace to continue, so an untraced server pays a header read per request.
  */

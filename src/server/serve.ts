@@ -21,7 +21,9 @@ export interface ServeACPOptions extends ACPServerOptions {
    * How long a client may take to send a request's headers, from the first byte
    * (or from connecting, for a connection's first request), in ms; it is then
    * answered 408 and the connection closed. Default 30000. Bounds how long a client
-   * that trickles its headers (or sends nothing) holds a connection.
+   * that trickles its headers (or sends nothing) holds a connection. Connections are
+   * checked against this and `requestTimeout` every quarter of the shorter one, so a
+   * limit holds to within a quarter of itself.
    */
   headersTimeout?: number;
   /**
@@ -46,9 +48,10 @@ function listenerTimeouts(options: ServeACPOptions): ServerOptions {
   }
   // Node looks for connections past their header or request time every
   // connectionsCheckingInterval (30 s by default), which would let a client hold a
-  // connection up to that much longer: look often enough for the limits to hold.
+  // connection up to that much longer: a quarter of the shortest limit holds each
+  // limit to within a quarter of it, and walks the connections no more often than that.
   const shortest = requestTimeout === 0 ? headersTimeout : Math.min(headersTimeout, requestTimeout);
-  const connectionsCheckingInterval = Math.min(1_000, Math.max(10, Math.floor(shortest / 4)));
+  const connectionsCheckingInterval = Math.max(10, Math.floor(shortest / 4));
   return { keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 

@@ -1,5 +1,5 @@
 import { MemorySaver } from "@langchain/langgraph";
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import { ApiValueError } from "../../core/errors.js";
@@ -109,15 +109,10 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   });
   app.notFound((c) => c.json(`no operation ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   // A SERVER span per request, under the caller's trace; its runs' spans nest under it.
-  app.use("*", async (c, next) => {
-    if (requestUntraced((name) => c.req.header(name))) return next();
-    const trace = await startServerRequest(c.req.raw);
-    if (!trace) return next();
-    await trace.run(next);
-    // The route of the handler that answered; "*" when only middleware did.
-    const route = routePath(c);
-    trace.end(c.res.status, route === "*" ? undefined : route, c.error);
-  });
+  // Without an SDK or a LangSmith trace to continue, it costs a header lookup.
+  app.use("*", (c, next) =>
+    requestUntraced((name) => c.req.header(name)) ? next() : traceRequest(c, next),
+  );
   mountBrowserAccess(app, options);
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -197,4 +192,14 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
       await store.close();
     },
   };
+}
+
+/** Handles a request inside its SERVER span (and the caller's LangSmith trace). */
+async function traceRequest(c: Context, next: Next): Promise<void> {
+  const trace = await startServerRequest(c.req.raw);
+  if (!trace) return next();
+  await trace.run(next);
+  // The route of the handler that answered; "*" when only middleware did.
+  const route = routePath(c);
+  trace.end(c.res.status, route === "*" ? undefined : route, c.error);
 }

@@ -11,9 +11,14 @@ import { readStreamWithin } from "../../core/read-body.js";
 import { BodyTooLargeError } from "../errors.js";
 
 /** The part of Node's `IncomingMessage` the reader needs. */
-interface NodeIncoming extends AsyncIterable<Buffer | string> {
+interface NodeIncoming {
   readableDidRead?: boolean;
   readableEnded?: boolean;
+  on(event: "data", listener: (chunk: Buffer | string) => void): unknown;
+  on(event: "end" | "close", listener: () => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  pause(): unknown;
 }
 
 const decoder = new TextDecoder();
@@ -22,7 +27,9 @@ const decoder = new TextDecoder();
 function nodeIncoming(c: Context): NodeIncoming | undefined {
   const env = c.env as { incoming?: unknown } | undefined;
   const incoming = env?.incoming as NodeIncoming | undefined;
-  if (!incoming || typeof incoming[Symbol.asyncIterator] !== "function") return undefined;
+  if (!incoming || typeof incoming.on !== "function" || typeof incoming.pause !== "function") {
+    return undefined;
+  }
   if (incoming.readableDidRead || incoming.readableEnded) return undefined;
   return incoming;
 }
@@ -38,13 +45,51 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
       await readStreamWithin(c.req.raw.body, maxBytes, () => new BodyTooLargeError(maxBytes)),
     );
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
-    chunks.push(bytes);
-  }
-  return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  const bytes = await readIncoming(incoming, maxBytes);
+  return decoder.decode(bytes);
+}
+
+/**
+ * Node's request body, read in one go: its chunks gathered by listeners until it ends
+ * (one promise per body, where an async iterator makes one per chunk). Reading stops,
+ * paused, at the first chunk past `maxBytes`.
+ */
+function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += bytes.byteLength;
+      if (size > maxBytes) {
+        done();
+        incoming.pause();
+        reject(new BodyTooLargeError(maxBytes));
+        return;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    const onClose = () => {
+      done();
+      reject(new Error("the client closed the connection before its request body ended"));
+    };
+    const done = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
 }

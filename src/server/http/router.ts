@@ -107,7 +107,10 @@ export function registerOperations(
         path: path as PathOf<OperationName>,
         query,
         body: body as BodyOf<OperationName>,
-        signal: c.req.raw.signal,
+        // Made when a handler asks for it: it costs an AbortController per request.
+        get signal() {
+          return c.req.raw.signal;
+        },
         context: c,
       });
       if (result instanceof Response) return result;
