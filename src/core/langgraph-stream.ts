@@ -119,10 +119,13 @@ export const langGraphStreamUpdateSchema: Record<string, unknown> = {
           type: "array",
           minItems: 2,
           maxItems: 2,
-          items: [
+          // `prefixItems` (JSON Schema 2020-12, OpenAPI 3.1) types the message; `items`
+          // alone is what an older dialect reads, and holds in both.
+          prefixItems: [
             { type: "object", required: ["type"], properties: { type: { type: "string" } } },
             { type: "object" },
           ],
+          items: { type: "object" },
         },
         { type: "object" },
       ],

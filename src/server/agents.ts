@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { ApiValueError } from "../core/errors.js";
 import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
-import { deriveAgentId, toDescriptor } from "./descriptor.js";
+import { deriveAgentId, toDescriptor, withLangGraphStreaming } from "./descriptor.js";
 import { AgentNotFoundError } from "./errors.js";
 import { anyOfSchemas, compileSchema, type SchemaCheck } from "./json-schema.js";
 import type { ACPAgentOptions, ServableGraph } from "./options.js";
@@ -23,6 +23,8 @@ export interface RegisteredAgent {
   interruptTypes: ReadonlyArray<{ type: string; payload: SchemaCheck }>;
   /** The stream modes its capabilities declare. */
   streamModes: StreamingMode[];
+  /** True when its runs may ask for LangGraph's `messages` and `updates` modes (`streamLangGraph`). */
+  streamLangGraph: boolean;
 }
 
 /**
@@ -49,7 +51,9 @@ export class AgentRegistry {
   constructor(agents: readonly ACPAgentOptions[], saver: BaseCheckpointSaver) {
     if (agents.length === 0) throw new ApiValueError("an ACP server needs at least one agent");
     agents.forEach((options, index) => {
-      const descriptor = toDescriptor(options.descriptor);
+      const streamLangGraph = options.streamLangGraph === true;
+      const given = toDescriptor(options.descriptor);
+      const descriptor = streamLangGraph ? withLangGraphStreaming(given) : given;
       const { specs, metadata } = descriptor;
       const agentId = options.agentId ?? deriveAgentId(metadata.ref.name, metadata.ref.version);
       if (this.byId.has(agentId)) {
@@ -75,6 +79,7 @@ export class AgentRegistry {
           payload: compileSchema(i.interrupt_payload, "interrupt payload"),
         })),
         streamModes: (["values", "custom"] as const).filter((m) => streaming[m] === true),
+        streamLangGraph,
       });
     });
   }

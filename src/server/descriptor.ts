@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { isRecord } from "../core/json-guards.js";
+import { langGraphStreamUpdateSchema } from "../core/langgraph-stream.js";
 import { toAgentDescriptor } from "../manifest/index.js";
 import type { AgentACPDescriptor } from "../models/index.js";
 
@@ -24,3 +26,32 @@ export function deriveAgentId(name: string, version: string): string {
  * @deprecated Use `toAgentDescriptor` of `agntcy-acp/manifest`, which this is.
  */
 export const toDescriptor: (source: unknown) => AgentACPDescriptor = toAgentDescriptor;
+
+/**
+ * The descriptor of an agent whose runs may ask for LangGraph's stream modes: it
+ * streams custom events, whose schema is the envelope's, or any of it and the agent's
+ * own custom update schema when it declares one.
+ */
+export function withLangGraphStreaming(descriptor: AgentACPDescriptor): AgentACPDescriptor {
+  const { specs } = descriptor;
+  const own = specs.custom_streaming_update;
+  const declaresOwn =
+    specs.capabilities.streaming?.custom === true &&
+    own !== undefined &&
+    !(isRecord(own) && Object.keys(own).length === 0);
+  return {
+    ...descriptor,
+    specs: {
+      ...specs,
+      capabilities: {
+        ...specs.capabilities,
+        streaming: { ...specs.capabilities.streaming, custom: true },
+      },
+      custom_streaming_update: declaresOwn
+        ? { anyOf: [langGraphStreamUpdateSchema, own] }
+        : own !== undefined && specs.capabilities.streaming?.custom === true
+          ? own
+          : langGraphStreamUpdateSchema,
+    },
+  };
+}

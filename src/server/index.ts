@@ -24,7 +24,28 @@
  * cards give behind a proxy.
  */
 
-export { deriveAgentId, toDescriptor } from "./descriptor.js";
+export {
+  INTERRUPT_ANSWERS_KEY,
+  INTERRUPTS_FIELD,
+  type InterruptAnswers,
+  interruptAnswers,
+  isInterruptAnswers,
+  type PendingInterrupt,
+  pendingInterruptsOf,
+} from "../core/langgraph-interrupts.js";
+export {
+  isLangGraphStreamUpdate,
+  LANGGRAPH_STREAM_KEY,
+  LANGGRAPH_STREAM_MODES,
+  type LangGraphMessageMetadata,
+  type LangGraphMessagesUpdate,
+  type LangGraphStreamMode,
+  type LangGraphStreamUpdate,
+  type LangGraphUpdatesUpdate,
+  langGraphStreamUpdateSchema,
+  type SerializedMessage,
+} from "../core/langgraph-stream.js";
+export { deriveAgentId, toDescriptor, withLangGraphStreaming } from "./descriptor.js";
 export {
   ACPServerError,
   AgentNotFoundError,

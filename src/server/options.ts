@@ -16,6 +16,17 @@ export interface ACPAgentOptions {
   descriptor: AgentACPDescriptor | Record<string, unknown>;
   /** Its id; by default a UUID derived from the descriptor's name and version. */
   agentId?: string;
+  /**
+   * Let its runs ask for LangGraph's `messages` (model tokens) and `updates` (each
+   * node's delta) stream modes, carried as custom events in one envelope
+   * (`LangGraphStreamUpdate`). The agent then declares
+   * `capabilities.streaming.custom` and a `custom_streaming_update` schema derived from
+   * the envelope's (any of it and the agent's own schema, when it declares one). A run
+   * asks with `config.configurable.langgraph_stream_mode: ["messages", "updates"]`;
+   * a run that does not ask gets nothing more. Off by default: the key is then removed
+   * from runs' config and the ask ignored.
+   */
+  streamLangGraph?: boolean;
 }
 
 /**

@@ -256,15 +256,15 @@ describe("where the server is, and the api key", () => {
     expect(json(env.stdout)).toMatchObject([{ agent_id: agentIds.echo }]);
   });
 
-  it("still takes the former names --host and ACP_HOST, saying so for --host", async () => {
+  it("takes the server as --url or ACP_URL only: --host is unknown and ACP_HOST not read", async () => {
     const flag = await acp(["agents", "--name", "test.echo", "--host", server.url]);
-    expect(flag).toMatchObject({
-      code: 0,
-      stderr: "acp: --host is deprecated for server commands: use --url\n",
-    });
-    expect(json(flag.stdout)).toMatchObject([{ agent_id: agentIds.echo }]);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain("--host");
     const env = await acp(["agents", "--name", "test.echo"], { env: { ACP_HOST: server.url } });
-    expect(env).toMatchObject({ code: 0, stderr: "" });
+    expect(env).toMatchObject({
+      code: 1,
+      stderr: "acp: no ACP server given: pass --url URL or set ACP_URL\n",
+    });
   });
 
   it("reports an unreachable server in one line that names the cause", async () => {
@@ -537,6 +537,7 @@ export const agents = [{ graph, descriptor: {
     expect(waited.output).toEqual({
       type: "interrupt",
       interrupt: { approval: { question: "ok?" } },
+      interrupts: [{ id: expect.any(String), value: { question: "ok?" } }],
     });
     const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");

@@ -119,9 +119,11 @@ describe("stateless runs over ACPClient", () => {
     });
     const runId = first.run?.run_id as string;
     expect(first.run?.status).toBe("interrupted");
+    const asked = { interrupt_type: "question", question: "first about cats?" };
     expect(first.output).toEqual({
       type: "interrupt",
-      interrupt: { interrupt_type: "question", question: "first about cats?" },
+      interrupt: asked,
+      interrupts: [{ id: expect.stringMatching(/^[0-9a-f]{32}$/), value: asked }],
     });
 
     const resumed = await acp.client.resumeStatelessRun(runId, { answer: "one" });

@@ -239,6 +239,8 @@ describe.each<InterruptPayloadShape>(["spec", "reference"])(
       expect(waited.output).toEqual({
         type: "interrupt",
         interrupt: shape === "reference" ? { approval: "approve the plan?" } : "approve the plan?",
+        // Every interrupt with its id, each value as the graph gave it in both shapes.
+        interrupts: [{ id: expect.any(String), value: "approve the plan?" }],
       });
     });
 

@@ -70,6 +70,7 @@ interface ServeOptions {
   ui?: boolean;
   /** Every `--cors-origin` given. */
   corsOrigin: string[];
+  streamLanggraph?: boolean;
 }
 
 /** The longest time limit a flag takes, in ms: Node's timers go no further. */
@@ -203,6 +204,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       (origin: string, previous: string[]) => [...previous, origin],
       [],
     )
+    .option(
+      "--stream-langgraph",
+      "let runs ask for LangGraph's messages (tokens) and updates stream modes, as custom events (config.configurable.langgraph_stream_mode), for every agent of the module",
+    )
     .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
@@ -211,7 +216,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (opts.host !== undefined && opts.listen === undefined) {
         warn(ctx.io, "acp: --host is deprecated for acp serve: use --listen");
       }
-      const agents = agentsOf(await loadModule(modulePath), modulePath);
+      const loaded = agentsOf(await loadModule(modulePath), modulePath);
+      const agents =
+        opts.streamLanggraph === true
+          ? loaded.map((agent) => ({ ...agent, streamLangGraph: true }))
+          : loaded;
       const { serveACP, postgresStore } = await import("../../server/index.js");
       // A key given but empty is a slip, not a wish to serve without a key.
       const given = opts.apiKey ?? ctx.io.env.ACP_API_KEY;

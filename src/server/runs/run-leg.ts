@@ -1,8 +1,11 @@
 import { isRecord } from "../../core/json-guards.js";
+import { LANGGRAPH_STREAM_KEY, type LangGraphStreamMode } from "../../core/langgraph-stream.js";
 import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
 import { StoreUnavailableError } from "../errors.js";
 import type { ServableGraph } from "../options.js";
 import type { RunEventData } from "../stores/store.js";
+import { pendingInterrupts } from "./interrupts.js";
+import { langGraphUpdate } from "./langgraph-events.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import type { RunRecord } from "./run-record.js";
 import { toWire } from "./wire.js";
@@ -26,10 +29,14 @@ export interface LegOutcome {
   goesOn?: "handover" | "lost" | "unavailable";
 }
 
-/** The graph a leg executes, and whether it has a checkpointer to read its state from. */
+/**
+ * The graph a leg executes, whether it has a checkpointer to read its state from, and
+ * the LangGraph stream modes the run asked for (none unless its agent streams them).
+ */
 export interface LegGraph {
   graph: ServableGraph;
   checkpointed: boolean;
+  langGraphModes?: readonly LangGraphStreamMode[];
 }
 
 /**
@@ -42,9 +49,17 @@ export type StopReason = "cancel" | "timeout" | "shutdown" | "handover" | "lost"
 /** A wire value the spec accepts where an agent-defined value goes (never null). */
 const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
 
-/** A client's config without LangGraph's internal (`__`-prefixed) keys, which it must not set. */
+/**
+ * A client's config without LangGraph's internal (`__`-prefixed) keys, which it must
+ * not set, and without the server's ask for LangGraph stream modes.
+ */
 const publicKeys = (config: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(config).filter(([key]) => !key.startsWith("__")));
+  Object.fromEntries(
+    Object.entries(config).filter(([key]) => !key.startsWith("__") && key !== LANGGRAPH_STREAM_KEY),
+  );
+
+/** A chunk of `graph.stream`: `[mode, payload]`, or `[namespace, mode, payload]` with `subgraphs`. */
+type StreamChunk = [string, unknown] | [string[], string, unknown];
 
 /**
  * Runs the graph once, from an input or a resume `Command`, to its end or its next
@@ -52,10 +67,19 @@ const publicKeys = (config: Record<string, unknown>) =>
  *
  * Values events are held back by one: only when the next event arrives is a values
  * event known not to be the last, so the final one can carry status `success`.
+ *
+ * LangGraph's `messages` and `updates` modes are streamed only when the run asked for
+ * them, with the subgraphs' events, as custom events in the `LangGraphStreamUpdate`
+ * envelope, whatever the run's `stream_mode` (asking for them is asking for those
+ * custom events). The run's own values and custom events stay as they are without
+ * the ask: values of the agent's graph only, custom events of every subgraph.
+ *
+ * A leg that stops at interrupts reports the first one's value as the spec's
+ * `interrupt`, and every one of them, with its id, in `interrupts`.
  */
 export async function executeLeg(
   record: RunRecord,
-  { graph, checkpointed }: LegGraph,
+  { graph, checkpointed, langGraphModes = [] }: LegGraph,
   input: unknown,
   signal: AbortSignal,
   stopReason: () => StopReason | undefined,
@@ -80,13 +104,16 @@ export async function executeLeg(
       configurable: { ...configurable, ...threadConfig.configurable },
       ...(config?.tags ? { tags: config.tags } : {}),
       ...(config?.recursion_limit ? { recursionLimit: config.recursion_limit } : {}),
-      // Custom updates cost a little per node; they are streamed only when asked for.
-      streamMode: wantCustom ? ["values", "custom"] : ["values"],
+      // Custom updates, tokens and updates cost a little per node; each is streamed only when asked for.
+      streamMode: ["values", ...(wantCustom ? (["custom"] as const) : []), ...langGraphModes],
+      ...(langGraphModes.length > 0 ? { subgraphs: true } : {}),
       signal,
     });
-    for await (const chunk of stream as AsyncIterable<[string, unknown]>) {
-      const [mode, payload] = chunk;
+    for await (const chunk of stream as AsyncIterable<StreamChunk>) {
+      const [namespace, mode, payload] =
+        chunk.length === 3 ? chunk : ([[], chunk[0], chunk[1]] as const);
       if (mode === "values") {
+        if (namespace.length > 0) continue;
         if (isRecord(payload) && "__interrupt__" in payload) continue;
         flush("pending");
         held = { values: asValue(toWire(payload)) };
@@ -102,20 +129,33 @@ export async function executeLeg(
             update: isRecord(update) ? update : { value: update },
           });
         }
+      } else if (mode === "messages" || mode === "updates") {
+        const update = langGraphUpdate(mode, namespace, payload);
+        if (update) {
+          flush("pending");
+          record.events.append({
+            type: "custom",
+            run_id: runId,
+            status: "pending",
+            update: update as unknown as Record<string, unknown>,
+          });
+        }
       }
     }
     // Without a checkpointer there is no state to read, and no interrupt to stop at.
     const state = checkpointed ? await graph.getState(threadConfig) : undefined;
-    const interrupt = state?.tasks.flatMap((t) => t.interrupts ?? [])[0];
-    if (interrupt) {
+    const pending = pendingInterrupts(state);
+    const first = pending[0];
+    if (first) {
       flush("pending");
-      const payload = asValue(toWire(interrupt.value));
-      const output = { type: "interrupt", interrupt: payload } as RunOutput;
+      const payload = asValue(first.value);
+      const output = { type: "interrupt", interrupt: payload, interrupts: pending } as RunOutput;
       const event: RunEventData = {
         type: "interrupt",
         run_id: runId,
         status: "interrupted",
         interrupt: payload,
+        interrupts: pending,
       };
       return { status: "interrupted", output, event };
     }

@@ -1,3 +1,9 @@
+import { isRecord } from "../../core/json-guards.js";
+import {
+  LANGGRAPH_STREAM_KEY,
+  LANGGRAPH_STREAM_MODES,
+  type LangGraphStreamMode,
+} from "../../core/langgraph-stream.js";
 import type { RunCreate, StreamingMode } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
 import { InvalidRequestError } from "../errors.js";
@@ -13,6 +19,9 @@ const MAX_AFTER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
  * and works out the stream modes to record: the requested ones, each of which the
  * agent must declare, or all the agent declares. `streaming` is true for the
  * operations that answer with a stream, which need at least one mode.
+ *
+ * The LangGraph stream modes a run asks for (`config.configurable.langgraph_stream_mode`)
+ * are checked when its agent streams them, and left out of the agent's config check.
  */
 export function validateRunCreate(
   agent: RegisteredAgent,
@@ -23,7 +32,12 @@ export function validateRunCreate(
   checkJsonLimits({ input: body.input, config: body.config, metadata: body.metadata }, limits);
   if (body.input !== undefined) agent.input.assert(body.input, "input");
   const configurable = body.config?.configurable;
-  if (configurable !== undefined) agent.config.assert(configurable, "config.configurable");
+  if (isRecord(configurable)) {
+    if (agent.streamLangGraph) checkLangGraphAsk(configurable[LANGGRAPH_STREAM_KEY]);
+    agent.config.assert(withoutLangGraphAsk(configurable), "config.configurable");
+  } else if (configurable !== undefined) {
+    agent.config.assert(configurable, "config.configurable");
+  }
   const after = body.after_seconds;
   if (after !== undefined && (after < 0 || after > MAX_AFTER_SECONDS)) {
     throw new InvalidRequestError(
@@ -58,6 +72,50 @@ export function validateRunCreate(
     );
   }
   return [...new Set(modes)];
+}
+
+/** A run's configurable without the key that asks for LangGraph stream modes. */
+export function withoutLangGraphAsk(
+  configurable: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!(LANGGRAPH_STREAM_KEY in configurable)) return configurable;
+  const { [LANGGRAPH_STREAM_KEY]: _ask, ...rest } = configurable;
+  return rest;
+}
+
+const ASK_PATH = `config.configurable.${LANGGRAPH_STREAM_KEY}`;
+
+/** Refuses an ask that is not an array of LangGraph stream modes, naming the field. */
+function checkLangGraphAsk(ask: unknown): void {
+  if (ask === undefined) return;
+  const known = LANGGRAPH_STREAM_MODES.map((m) => `"${m}"`).join(", ");
+  if (!Array.isArray(ask)) {
+    throw new InvalidRequestError(`${ASK_PATH} must be an array of ${known}`, ASK_PATH);
+  }
+  ask.forEach((mode, i) => {
+    if (!LANGGRAPH_STREAM_MODES.includes(mode as LangGraphStreamMode)) {
+      throw new InvalidRequestError(
+        `${ASK_PATH}[${i}] must be one of ${known}, not ${JSON.stringify(mode)}`,
+        `${ASK_PATH}[${i}]`,
+      );
+    }
+  });
+}
+
+/**
+ * The LangGraph stream modes a run asks for (checked when it was created); none for an
+ * agent that does not stream them.
+ */
+export function langGraphAskOf(
+  config: RunCreate["config"],
+  streamLangGraph: boolean,
+): LangGraphStreamMode[] {
+  const ask =
+    streamLangGraph && isRecord(config?.configurable)
+      ? config.configurable[LANGGRAPH_STREAM_KEY]
+      : undefined;
+  if (!Array.isArray(ask)) return [];
+  return LANGGRAPH_STREAM_MODES.filter((m) => ask.includes(m));
 }
 
 function isHttpUrl(value: string): boolean {

@@ -23,6 +23,7 @@ import type { ACPServerLogger } from "../options.js";
 import type { ServerStore, StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { GraphState } from "./graph-state.js";
+import { resumeValueOf } from "./interrupts.js";
 import type { RunErrorReporter } from "./run-errors.js";
 import { RunExecutions } from "./run-execution.js";
 import { controllerOf, legOf, stopLeg, transition } from "./run-phase.js";
@@ -209,7 +210,10 @@ export class RunManager {
     return this.scheduler.launch(record, agent);
   }
 
-  /** Resumes an interrupted run with the payload its interrupt asked for. */
+  /**
+   * Resumes an interrupted run with the payload its interrupt asked for, or with
+   * answers to several of its interrupts by id (see `resumeValueOf`).
+   */
   async resume(record: RunRecord, body: ResumePayloadSchema): Promise<RunRecord> {
     // It may have stopped at its interrupt in another replica a moment ago.
     await this.scheduler.settle(record);
@@ -235,7 +239,7 @@ export class RunManager {
     }
     checkJsonLimits({ body }, this.deps.limits);
     const agent = this.deps.agents.get(record.agent_id);
-    agent.resume.assert(body, "body");
+    const resume = resumeValueOf(agent, record.run_id, record.output, body);
     if (record.thread_id !== undefined) {
       if (thread?.last_run_id !== record.run_id) {
         throw new RunStateConflictError(
@@ -246,7 +250,7 @@ export class RunManager {
       const holder = await this.deps.store.threads.claim(record.thread_id, record.run_id);
       if (holder !== undefined) throw new ThreadBusyError(record.thread_id, holder);
     }
-    return this.scheduler.resume(record, agent, body);
+    return this.scheduler.resume(record, agent, resume);
   }
 
   /** The stateless run with this id, or a `RunNotFoundError`. */

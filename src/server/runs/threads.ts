@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isRecord } from "../../core/json-guards.js";
+import { INTERRUPTS_FIELD } from "../../core/langgraph-interrupts.js";
 import { messageOf } from "../../core/message-of.js";
 import type {
   Thread,
@@ -19,6 +20,7 @@ import {
 import { checkJsonLimits, type JsonLimits } from "../json-limits.js";
 import type { StoredThread, ThreadStore } from "../stores/store.js";
 import type { GraphState } from "./graph-state.js";
+import { pendingInterrupts } from "./interrupts.js";
 import { matchesAll } from "./match.js";
 import type { RunManager } from "./runs.js";
 import { toWire } from "./wire.js";
@@ -279,6 +281,9 @@ export class ThreadService {
       .catch(() => undefined);
     if (state && typeof state.config.configurable?.checkpoint_id === "string") {
       thread.values = (toWire(state.values) ?? {}) as Thread["values"];
+      const pending = pendingInterrupts(state);
+      // Every interrupt the thread waits at, as its last run reported them.
+      if (pending.length > 0) thread[INTERRUPTS_FIELD] = pending;
     }
     return thread;
   }
