@@ -189,3 +189,35 @@ export function stepContextOf(config: CallbacksConfig | undefined): Context | un
     | undefined;
   return handler?.contextOf(manager.getParentRunId?.());
 }
+
+/**
+ * `config` with an {@link OpenTelemetryCallbackHandler} among its callbacks, when an SDK
+ * is registered and no such handler records them yet: a model call made with it is a
+ * `chat` span under the active span, even in a graph run without
+ * {@link openTelemetryCallbacks}. As it is otherwise (a graph run with them already
+ * records the call under its step).
+ */
+export async function withOpenTelemetry<C extends CallbacksConfig>(
+  config: C | undefined,
+): Promise<C | undefined> {
+  const ready = tracingReady();
+  if (ready) await ready;
+  const api = otelApi();
+  if (!api) return config;
+  const given = config?.callbacks;
+  const handlers = Array.isArray(given)
+    ? given
+    : (given as { handlers?: unknown[] } | undefined)?.handlers;
+  if (handlers?.some((h) => h instanceof OpenTelemetryCallbackHandler)) return config;
+  const handler = new OpenTelemetryCallbackHandler(api);
+  const manager = given as { copy?(added: BaseCallbackHandler[], inherit: boolean): unknown };
+  const callbacks =
+    given === undefined
+      ? [handler]
+      : Array.isArray(given)
+        ? [...given, handler]
+        : typeof manager.copy === "function"
+          ? manager.copy([handler], true)
+          : [handler];
+  return { ...(config as C), callbacks };
+}

@@ -1,5 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { withOpenTelemetry } from "../../core/tracing-langchain.js";
 import {
   formatViolations,
   IOMapperResponseError,
@@ -99,7 +100,9 @@ function aboutStructuredOutput(error: unknown): boolean {
 }
 
 async function callOnce(request: JsonRequest, turns: ChatTurn[]): Promise<Reply> {
-  const { llm, schema, config, structuredOutput } = request;
+  const { llm, schema, structuredOutput } = request;
+  // A span of its own under the active one, even in a graph run without tracing callbacks.
+  const config = await withOpenTelemetry(request.config);
   if (!usesStructuredOutput(llm, structuredOutput)) return callText(llm, turns, config);
   try {
     return await callStructured(llm, turns, schema, config);
