@@ -10,13 +10,10 @@ import type { ACPClient } from "../index.js";
 import type { Agent } from "../models/agents.js";
 import { CliError } from "./cli-error.js";
 import type { CliIo } from "./io.js";
-import { warn } from "./io.js";
 
 /** The options every server-talking command accepts. */
 export interface ServerOptions {
   url?: string;
-  /** The name `--url` had before; kept for one release. */
-  host?: string;
   apiKey?: string;
   debug?: boolean;
 }
@@ -46,12 +43,9 @@ export function secretsOf(argv: readonly string[], io: CliIo): string[] {
   return secrets.filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
-/** The server's base URL: `--url`, then `ACP_URL`, then the older `--host` and `ACP_HOST`. */
+/** The server's base URL: `--url`, then `ACP_URL`. */
 function serverUrlOf(opts: ServerOptions, io: CliIo): string {
-  if (opts.host !== undefined && opts.url === undefined) {
-    warn(io, "acp: --host is deprecated for server commands: use --url");
-  }
-  const url = opts.url ?? opts.host ?? io.env.ACP_URL ?? io.env.ACP_HOST;
+  const url = opts.url ?? io.env.ACP_URL;
   if (!url) throw new CliError("no ACP server given: pass --url URL or set ACP_URL");
   if (!/^https?:\/\//.test(url)) {
     throw new CliError(`--url must be an http:// or https:// URL, got ${JSON.stringify(url)}`);

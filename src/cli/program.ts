@@ -1,5 +1,5 @@
 /** The `acp` command line: every command, wired to one context. */
-import { Command, Help, Option } from "commander";
+import { Command, Help, type Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { ACP_VERSION } from "../version.js";
 import { registerA2A } from "./commands/a2a.js";
@@ -45,8 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
     if (!serverCommands.has(cmd.name())) continue;
     cmd
       .option("--url <url>", "the ACP server's base URL (default: ACP_URL)")
-      .addOption(apiKeyOption("the key sent in x-api-key"))
-      .addOption(new Option("--host <url>", "the former name of --url").hideHelp());
+      .addOption(apiKeyOption("the key sent in x-api-key"));
   }
   return program;
 }
