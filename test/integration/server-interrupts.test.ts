@@ -163,6 +163,17 @@ describe.each(stores)("every interrupt of a step, on the %s store", (_name, make
     expect(answersOf(done.output)).toEqual(["left: white", "right: brown"]);
   });
 
+  it("gives a plain answer to each of several pending interrupts alike, as LangGraph does", async () => {
+    const first = await client.createAndWaitForStatelessRunOutput({
+      agent_id: parallelId,
+      input: { topic: "salt" },
+    });
+    const runId = first.run?.run_id as string;
+    await client.resumeStatelessRun(runId, "some");
+    const done = await client.waitForStatelessRunOutput(runId);
+    expect(answersOf(done.output)).toEqual(["left: some", "right: some"]);
+  });
+
   it("streams an interrupt event that lists both, and a thread shows both while it waits", async () => {
     const thread = await client.createThread({});
     const response = await fetch(`${url}/threads/${thread.thread_id}/runs/stream`, {
