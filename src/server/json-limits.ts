@@ -31,18 +31,18 @@ export function checkJsonLimits(
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     const field = `${prefix}${name}`;
-    const deep = deepestPath(value, limits.maxDepth);
-    if (deep !== undefined) {
+    const measured = measure(value, limits.maxDepth);
+    if (measured.deep !== undefined) {
       throw new LimitExceededError(
-        `${field}${deep}: nested deeper than the server allows (maxDepth ${limits.maxDepth})`,
+        `${field}${measured.deep}: nested deeper than the server allows (maxDepth ${limits.maxDepth})`,
         "jsonLimits.maxDepth",
         limits.maxDepth,
-        `${field}${deep}`,
+        `${field}${measured.deep}`,
       );
     }
     const limit = name === "metadata" ? "maxMetadataBytes" : "maxFieldBytes";
     const max = limits[limit];
-    const bytes = Buffer.byteLength(JSON.stringify(value) ?? "");
+    const bytes = measured.bytes ?? Buffer.byteLength(JSON.stringify(value) ?? "");
     if (bytes > max) {
       throw new LimitExceededError(
         `${field}: ${bytes} bytes of JSON, more than the server allows (${limit} ${max})`,
@@ -62,23 +62,74 @@ interface Step {
   key?: string | number;
 }
 
-/** The path (e.g. `.a[0].b`) of the first value nested deeper than `maxDepth`, if any. */
-function deepestPath(value: unknown, maxDepth: number): string | undefined {
+/**
+ * What one walk of a value finds: the path (e.g. `.a[0].b`) of the first value nested
+ * deeper than `maxDepth`, if any, else the bytes of its JSON text, counted without
+ * making the text. `bytes` is undefined for a value that is not plain JSON (a
+ * `toJSON`, a function...): its text is then made to count them.
+ */
+function measure(value: unknown, maxDepth: number): { deep?: string; bytes?: number } {
+  let bytes = 0;
+  let plain = true;
   const stack: Step[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const step = stack.pop() as Step;
-    if (typeof step.value !== "object" || step.value === null) continue;
-    if (step.depth >= maxDepth) return pathOf(step);
-    const entries: Array<[string | number, unknown]> = Array.isArray(step.value)
-      ? step.value.map((v, i) => [i, v])
-      : Object.entries(step.value);
+    const current = step.value;
+    if (typeof current !== "object" || current === null) {
+      const scalar = scalarBytes(current);
+      if (scalar === undefined) plain = false;
+      else bytes += scalar;
+      continue;
+    }
+    if (step.depth >= maxDepth) return { deep: pathOf(step) };
+    if (typeof (current as { toJSON?: unknown }).toJSON === "function") plain = false;
+    const entries: Array<[string | number, unknown]> = Array.isArray(current)
+      ? current.map((v, i) => [i, v])
+      : Object.entries(current);
+    // Brackets, and a comma between two entries; a key and its colon.
+    bytes += 2 + Math.max(entries.length - 1, 0);
     for (const [key, v] of entries) {
+      if (typeof key === "string") bytes += (stringBytes(key) as number) + 1;
       if (typeof v === "object" && v !== null) {
         stack.push({ value: v, depth: step.depth + 1, parent: step, key });
+      } else {
+        const scalar = scalarBytes(v);
+        if (scalar === undefined) plain = false;
+        else bytes += scalar;
       }
     }
   }
-  return undefined;
+  return plain ? { bytes } : {};
+}
+
+/**
+ * The bytes of a string's JSON text (quotes included): its length when it is printable
+ * ASCII with no quote or backslash, else measured on its text.
+ */
+function stringBytes(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      return Buffer.byteLength(JSON.stringify(text));
+    }
+  }
+  return text.length + 2;
+}
+
+/** The bytes of a scalar's JSON text; undefined for one JSON text has no plain form for. */
+function scalarBytes(value: unknown): number | undefined {
+  switch (typeof value) {
+    case "string":
+      return stringBytes(value);
+    case "number":
+      return Number.isFinite(value) ? String(value).length : 4;
+    case "boolean":
+      return value ? 4 : 5;
+    case "object":
+      return 4;
+    default:
+      return undefined;
+  }
 }
 
 function pathOf(step: Step): string {
