@@ -74,6 +74,7 @@ async function trip(cleanup: Cleanup): Promise<void> {
   console.log(`  itinerary_writer, called over A2A at ${writerBase}`);
 
   const guide = ACPNode.fromDescriptor({
+    customStream: "event",
     name: "city_guide",
     descriptor: cityGuideDescriptor,
     agentId: idOf(cityGuideDescriptor),

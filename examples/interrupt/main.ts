@@ -53,6 +53,7 @@ async function purchase(cleanup: Cleanup): Promise<void> {
   console.log(`ACP server with the purchase agent at ${server.url}`);
 
   const purchaser = ACPNode.fromDescriptor({
+    customStream: "event",
     name: "purchaser",
     descriptor: purchaseDescriptor,
     agentId: deriveAgentId(

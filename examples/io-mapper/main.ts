@@ -58,6 +58,7 @@ const MODES: Record<IOMapperMode, IOMapperConfig> = {
 function pipeline(acpUrl: string, mapper: IOMapperConfig, llm: BaseChatModel) {
   const node = (name: string, key: string, descriptor: typeof prospectFinderDescriptor) =>
     ACPNode.fromDescriptor({
+      customStream: "event",
       name,
       descriptor,
       agentId: deriveAgentId(descriptor.metadata.ref.name, descriptor.metadata.ref.version),

@@ -99,6 +99,7 @@ function prepareOutput(state: CampaignStateValue) {
 /** The builder of the campaign graph, for `compile()` with a checkpointer. */
 export function buildCampaignGraph(endpoints: CampaignEndpoints, llm: BaseChatModel) {
   const composer = ACPNode.fromDescriptor({
+    customStream: "event",
     name: CAMPAIGN_NODES.composer,
     descriptor: mailcomposerDescriptor,
     agentId: endpoints.composerAgentId,
@@ -109,6 +110,7 @@ export function buildCampaignGraph(endpoints: CampaignEndpoints, llm: BaseChatMo
     useThreads: true,
   });
   const reviewer = ACPNode.fromDescriptor({
+    customStream: "event",
     name: CAMPAIGN_NODES.reviewer,
     descriptor: emailReviewerDescriptor,
     agentId: endpoints.reviewerAgentId,

@@ -7,6 +7,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ApiTypeError } from "../core/errors.js";
+import { LANGGRAPH_STREAM_KEY } from "../core/langgraph-stream.js";
 import { traceAgentCall } from "../core/tracing.js";
 import { stepContextOf } from "../core/tracing-langchain.js";
 import {
@@ -25,6 +26,11 @@ import { InterruptPayloadReader, type InterruptPayloadShape } from "./interrupt-
 import { jsonSchemaType } from "./json-schema-type.js";
 import { NodeStateError } from "./node-errors.js";
 import { RemoteRuns } from "./remote-runs.js";
+import {
+  type ACPNodeCustomStream,
+  type ACPNodeStreamEvent,
+  RemoteStreamForwarder,
+} from "./remote-stream.js";
 import { type CreatedRun, RunDriver } from "./run-driver.js";
 import { StateNode } from "./state-node.js";
 import { type StateRecord, splitStatePath } from "./state-paths.js";
@@ -104,6 +110,13 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
   rejoinIds?: RejoinIds;
   /** The agent's ACP descriptor, when known. */
   descriptor?: AgentACPDescriptor;
+  /**
+   * What the parent's `custom` stream gets from the remote agent: `"update"` (the
+   * default) what the remote writer wrote, as a local node's writer would; `"event"`
+   * every remote event as it came, as an {@link ACPNodeStreamEvent} (its values,
+   * interrupts and errors too), in place of the updates.
+   */
+  customStream?: ACPNodeCustomStream;
 }
 
 /** The options of {@link ACPNode.fromDescriptor}: the types come from the descriptor. */
@@ -128,8 +141,10 @@ export type ACPNodeFromDescriptorOptions = Omit<
  * when the run is streamed (one request more per interrupt), since a server's stream
  * may label an update as the interrupt, as the Python reference server's does. See
  * `run-driver.ts` for this and for how the same remote run is found again. When
- * the parent graph is streamed with `custom`, every remote event appears there as an
- * {@link ACPNodeStreamEvent}. The parent's `AbortSignal` cancels the remote run.
+ * the parent graph is streamed, the remote events appear as a local node's and a local
+ * subgraph's would (see `remote-stream.ts`): custom updates on `custom`,
+ * tokens on `messages`, remote values and updates under the node's namespace; the raw
+ * events as {@link ACPNodeStreamEvent}s with `customStream: "event"`. The parent's `AbortSignal` cancels the remote run.
  */
 export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I, O> {
   /** The remote agent's id. */
@@ -152,6 +167,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   readonly #streamMode: StreamingMode[] | undefined;
   readonly #interruptShape: InterruptPayloadShape;
   readonly #rejoinIds: RejoinIds | undefined;
+  readonly #customStream: ACPNodeCustomStream;
   #fetched: Promise<AgentACPDescriptor> | undefined;
   #interrupts: InterruptPayloadReader | undefined;
   readonly #lastEventIds = new Map<string, string>();
@@ -190,6 +206,7 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
     this.#streamMode = options.streamMode;
     this.#interruptShape = options.interruptPayloadShape ?? "auto";
     this.#rejoinIds = options.rejoinIds;
+    this.#customStream = options.customStream ?? "update";
   }
 
   /**
@@ -234,16 +251,27 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
           );
     const place = taskPlace(config);
     const threadId = await this.threadFor(config, state);
+    const stream = new RemoteStreamForwarder(this.getName(), config, this.#customStream);
+    let modes = await this.modes();
+    // The remote graph's tokens and updates are asked for only when the parent shows them.
+    const wanted = modes.length > 0 ? stream.wanted() : [];
+    if (wanted.length > 0 && this.#streamMode !== undefined && !modes.includes("custom")) {
+      modes = [...modes, "custom"];
+    }
+    const configurable = {
+      ...(agentConfig as Record<string, unknown> | undefined),
+      ...(wanted.length > 0 ? { [LANGGRAPH_STREAM_KEY]: wanted } : {}),
+    };
     const driver = new RunDriver({
       node: this.getName(),
       runs: new RemoteRuns(this.client, this.agentId, threadId, this.#headers, this.#rejoinIds),
       tag: await taskTag(place),
-      modes: await this.modes(),
+      modes,
       sendModes: this.#streamMode !== undefined,
       interruptPayload: (value) => this.interruptPayload(value),
       answersGiven: answersGiven(config),
       signal: config.signal,
-      writer: config.writer,
+      stream,
       lastEventIds: this.#lastEventIds,
       createdRuns: this.#createdRuns,
       inputPath: this.inputPath,
@@ -261,8 +289,8 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
       // The node's own types stand in for the protocol's loose `InputSchema`/`ConfigSchema`.
       driver.execute({
         input: input as InputSchema,
-        ...(agentConfig !== undefined
-          ? { config: { configurable: agentConfig as ConfigSchema } }
+        ...(agentConfig !== undefined || wanted.length > 0
+          ? { config: { configurable: configurable as ConfigSchema } }
           : {}),
       }),
     );

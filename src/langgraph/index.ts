@@ -6,7 +6,11 @@ export type { InterruptPayloadShape } from "./interrupt-payload.js";
 export * from "./io-mapper/index.js";
 export { jsonSchemaType } from "./json-schema-type.js";
 export * from "./node-errors.js";
+export {
+  ACP_CUSTOM_EVENT,
+  type ACPNodeCustomStream,
+  type ACPNodeStreamEvent,
+} from "./remote-stream.js";
 export { isTransientACPError } from "./retry-on.js";
-export type { ACPNodeStreamEvent } from "./run-driver.js";
 export { StateNode, type StateNodeIO } from "./state-node.js";
 export * from "./state-paths.js";

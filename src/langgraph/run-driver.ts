@@ -29,15 +29,8 @@ import type {
 } from "../models/index.js";
 import { NodeStateError } from "./node-errors.js";
 import type { NewRun, RemoteRuns } from "./remote-runs.js";
+import type { RemoteStreamForwarder } from "./remote-stream.js";
 import { TASK_TAG_KEY } from "./task-identity.js";
-
-/** What ACPNode writes to the parent graph's custom stream for each remote event. */
-export interface ACPNodeStreamEvent {
-  /** The node that forwarded the event. */
-  node: string;
-  /** The event as the remote server sent it. */
-  event: RunOutputStream;
-}
 
 /** What one execution needs to know. */
 export interface RunDriverOptions {
@@ -54,7 +47,8 @@ export interface RunDriverOptions {
   /** How many interrupts of this task LangGraph answered in earlier executions. */
   answersGiven: number;
   signal: AbortSignal | undefined;
-  writer: ((chunk: unknown) => void) | undefined;
+  /** Hands the remote events to the parent graph's streams. */
+  stream: RemoteStreamForwarder;
   /**
    * The last event id seen per remote run, so a resumed run's stream is joined right
    * after it. Only a convenience within one process: after a restart the stream is
@@ -238,9 +232,10 @@ export class RunDriver {
     for await (const event of stream) {
       this.runId ??= stream.runId;
       if (this.runId !== undefined) this.options.lastEventIds.set(this.runId, event.id);
-      this.options.writer?.({ node: this.options.node, event } satisfies ACPNodeStreamEvent);
+      await this.options.stream.forward(event);
       stop = stopOf(event.data) ?? stop;
     }
+    await this.options.stream.end();
     this.runId ??= stream.runId ?? (await this.findOwnRun());
     if (stop && stop.type !== "interrupt") return stop;
     return this.options.runs.wait(this.requireRunId(), this.signal);

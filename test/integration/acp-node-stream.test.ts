@@ -1,7 +1,7 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
-import type { ACPNodeStreamEvent } from "../../src/langgraph/run-driver.js";
+import type { ACPNodeStreamEvent } from "../../src/langgraph/remote-stream.js";
 import { useACPNodeAgents } from "./acp-node-agents.js";
 
 const acp = useACPNodeAgents();
@@ -12,6 +12,7 @@ const State = Annotation.Root({
 
 function graphOf(agentId: string, checkpointer?: MemorySaver, streamMode?: []) {
   const node = new ACPNode({
+    customStream: "event",
     name: "remote",
     agentId,
     client: acp.client,

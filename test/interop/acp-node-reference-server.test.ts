@@ -47,6 +47,7 @@ const State = Annotation.Root({
 
 function parentGraph(options: Pick<ACPNodeOptions, "agentId"> & Partial<ACPNodeOptions>) {
   const node = new ACPNode({
+    customStream: "event",
     name: "remote",
     client,
     inputPath: "job.input",
