@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { readStreamWithin } from "../../core/read-body.js";
-import { BodyTooLargeError } from "../errors.js";
+import { ACPServerError, BodyTooLargeError } from "../errors.js";
 
 /** The part of Node's `IncomingMessage` the reader needs. */
 interface NodeIncoming {
@@ -79,7 +79,7 @@ function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Ar
     };
     const onClose = () => {
       done();
-      reject(new Error("the client closed the connection before its request body ended"));
+      reject(new ACPServerError("the client closed the connection before its request body ended"));
     };
     const done = () => {
       incoming.off("data", onData);

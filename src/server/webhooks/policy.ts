@@ -6,6 +6,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import { ApiValueError } from "../../core/errors.js";
+import { ACPServerError } from "../errors.js";
 import { isPublicAddress } from "./addresses.js";
 
 /** How the server delivers run status changes to webhooks. */
@@ -49,7 +50,7 @@ export interface WebhookOptions {
 }
 
 /** A webhook target the policy refuses; the message says why, without the URL. */
-export class WebhookRefusedError extends Error {
+export class WebhookRefusedError extends ACPServerError {
   override name = "WebhookRefusedError";
 }
 
