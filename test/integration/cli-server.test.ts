@@ -470,7 +470,7 @@ export const agents = [{ graph, descriptor: {
 
   it("serves a TypeScript module as it is, naming each agent's id, behind --api-key", async () => {
     const child = startAcp(
-      ["serve", "examples/echo/agents.ts", "--port", "0", "--host", "127.0.0.1"],
+      ["serve", "examples/echo/agents.ts", "--port", "0", "--listen", "127.0.0.1"],
       { env: { ACP_API_KEY: API_KEY } },
     );
     children.push(child);
@@ -501,7 +501,13 @@ export const agents = [{ graph, descriptor: {
     const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
     expect(await ended).toBe(0);
-    expect(stderr).toBe("acp: --host is deprecated for acp serve: use --listen\n");
+    expect(stderr).toBe("");
+  });
+
+  it("refuses --host for acp serve: the address to listen on is --listen", async () => {
+    const r = await acp(["serve", "examples/echo/agents.ts", "--port", "0", "--host", "127.0.0.1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--host");
   });
 
   it("wraps interrupts by type in wait answers with --interrupt-payload-shape reference", async () => {
@@ -539,6 +545,43 @@ export const agents = [{ graph, descriptor: {
       interrupt: { approval: { question: "ok?" } },
       interrupts: [{ id: expect.any(String), value: { question: "ok?" } }],
     });
+    const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    expect(await ended).toBe(0);
+  });
+
+  it("lets runs ask for LangGraph's updates with --stream-langgraph", async () => {
+    const modulePath = join(dir, "updating.mjs");
+    writeFileSync(
+      modulePath,
+      `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+const State = Annotation.Root({ n: Annotation() });
+const graph = new StateGraph(State)
+  .addNode("bump", (s) => ({ n: s.n + 1 }))
+  .addEdge(START, "bump").addEdge("bump", END).compile();
+export const agents = [{ graph, descriptor: {
+  metadata: { ref: { name: "served.bumper", version: "1.0.0" }, description: "bumps" },
+  specs: { capabilities: { streaming: { values: true } }, input: { type: "object" },
+    output: { type: "object" }, config: { type: "object" } },
+} }];
+`,
+    );
+    const child = startAcp(["serve", modulePath, "--port", "0", "--stream-langgraph"]);
+    children.push(child);
+    const url = (await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+/)) as string;
+    const client = new ACPClient({ configuration: new ApiClientConfiguration({ host: url }) });
+    const [agent] = await client.searchAgents({ name: "served.bumper" });
+    const descriptor = await client.getAcpDescriptorById(agent?.agent_id as string);
+    expect(descriptor.specs.capabilities.streaming).toEqual({ values: true, custom: true });
+    const updates: unknown[] = [];
+    for await (const event of client.createAndStreamStatelessRunOutput({
+      input: { n: 1 },
+      config: { configurable: { langgraph_stream_mode: ["updates"] } },
+    })) {
+      if (event.data.type === "custom") updates.push(event.data.update);
+    }
+    await client.close();
+    expect(updates).toEqual([{ langgraph: "updates", namespace: [], data: { bump: { n: 2 } } }]);
     const ended = new Promise<number | null>((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
     expect(await ended).toBe(0);

@@ -17,7 +17,7 @@ import type { ACPAgentOptions, InterruptPayloadShape } from "../../server/index.
 import { CliError } from "../cli-error.js";
 import { apiKeyOf, apiKeyOption } from "../connect.js";
 import type { CliContext } from "../context.js";
-import { say, warn } from "../io.js";
+import { say } from "../io.js";
 import { loadModule } from "../load-module.js";
 import { wholeNumber } from "../whole-number.js";
 
@@ -54,8 +54,6 @@ export function agentsOf(mod: Record<string, unknown>, name: string): ACPAgentOp
 interface ServeOptions {
   port: string;
   listen?: string;
-  /** The name `--listen` had before; kept for one release. */
-  host?: string;
   apiKey?: string;
   postgres?: string;
   sqlite?: string;
@@ -208,14 +206,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--stream-langgraph",
       "let runs ask for LangGraph's messages (tokens) and updates stream modes, as custom events (config.configurable.langgraph_stream_mode), for every agent of the module",
     )
-    .addOption(new Option("--host <address>", "the former name of --listen").hideHelp())
     .addHelpText("after", moduleShapeHelp)
     .action(async (modulePath: string, opts: ServeOptions) => {
       const port = wholeNumber("--port", opts.port, 0, 65535);
       const timeouts = timeoutsOf(opts);
-      if (opts.host !== undefined && opts.listen === undefined) {
-        warn(ctx.io, "acp: --host is deprecated for acp serve: use --listen");
-      }
       const loaded = agentsOf(await loadModule(modulePath), modulePath);
       const agents =
         opts.streamLanggraph === true
@@ -252,7 +246,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const running = await serveACP({
         agents,
         port,
-        hostname: opts.listen ?? opts.host ?? "127.0.0.1",
+        hostname: opts.listen ?? "127.0.0.1",
         ...(apiKey ? { apiKey } : {}),
         ...storage,
         interruptPayloadShape: opts.interruptPayloadShape,
