@@ -6,7 +6,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Span } from "@opentelemetry/api";
-import { agentAttributes, markFailed, otelApi, TRACER_NAME, tracingReady } from "./tracing.js";
+import {
+  agentAttributes,
+  contextUnder,
+  type KeptTraceContext,
+  markFailed,
+  otelApi,
+  TRACER_NAME,
+  tracingReady,
+} from "./tracing.js";
 import { callbacksUnder } from "./tracing-langchain.js";
 
 /** The caller's LangSmith headers, kept for the runs the request starts. */
@@ -107,6 +115,12 @@ export interface RunTraceInfo {
   agentName?: string | undefined;
   agentVersion?: string | undefined;
   threadId?: string | undefined;
+  /**
+   * The trace context of the request that created the run, kept with it: a leg
+   * executed where no span is active (a replica that took the run over) continues
+   * that trace under it, rather than starting one of its own.
+   */
+  createdIn?: KeptTraceContext | undefined;
 }
 
 /** How a run's leg ended, as far as its span tells. */
@@ -133,24 +147,36 @@ export async function traceRun<O extends RunTraceOutcome>(
   const run = async (): Promise<O> => {
     if (!api) return execute([]);
     const name = info.agentName ?? info.agentId;
-    const span = api.trace.getTracer(TRACER_NAME).startSpan(`invoke_agent ${name}`, {
-      kind: api.SpanKind.INTERNAL,
-      attributes: {
-        ...agentAttributes({
-          agentId: info.agentId,
-          agentName: info.agentName,
-          agentVersion: info.agentVersion,
-          conversationId: info.threadId,
-        }),
-        "acp.run.id": info.runId,
-        ...(info.threadId !== undefined ? { "acp.thread.id": info.threadId } : {}),
+    const active = api.context.active();
+    // No request's span here (a replica took the run over): the run's own trace goes on.
+    const continued =
+      api.trace.getSpan(active) === undefined && info.createdIn
+        ? contextUnder(api, info.createdIn, active)
+        : undefined;
+    const parent = continued ?? active;
+    const span = api.trace.getTracer(TRACER_NAME).startSpan(
+      `invoke_agent ${name}`,
+      {
+        kind: api.SpanKind.INTERNAL,
+        attributes: {
+          ...agentAttributes({
+            agentId: info.agentId,
+            agentName: info.agentName,
+            agentVersion: info.agentVersion,
+            conversationId: info.threadId,
+          }),
+          "acp.run.id": info.runId,
+          ...(info.threadId !== undefined ? { "acp.thread.id": info.threadId } : {}),
+          ...(continued ? { "acp.run.continued": true } : {}),
+        },
       },
-    });
+      parent,
+    );
     if (!span.isRecording()) {
       span.end();
       return execute([]);
     }
-    const context = api.trace.setSpan(api.context.active(), span);
+    const context = api.trace.setSpan(parent, span);
     try {
       const outcome = await api.context.with(context, async () =>
         execute(await callbacksUnder(context)),

@@ -67,6 +67,62 @@ function providerRegistered(api: OtelApi): boolean {
   return provider.getDelegate() !== noopProvider;
 }
 
+/**
+ * A span's W3C trace context (`traceparent`, and `tracestate` when it has one), as a
+ * record keeps it to continue the trace in another process.
+ */
+export interface KeptTraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
+/** The trace context of the active span, when an SDK records it; else undefined. */
+export function activeTraceContext(): KeptTraceContext | undefined {
+  const api = otelApi();
+  if (!api) return undefined;
+  const span = api.trace.getSpan(api.context.active());
+  const kept = span?.spanContext();
+  if (!kept || !api.trace.isSpanContextValid(kept)) return undefined;
+  const flags = (kept.traceFlags & 0xff).toString(16).padStart(2, "0");
+  const state = kept.traceState?.serialize();
+  return {
+    traceparent: `00-${kept.traceId}-${kept.spanId}-${flags}`,
+    ...(state ? { tracestate: state } : {}),
+  };
+}
+
+/** A W3C `traceparent` of version 00: trace id, parent span id, flags. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * `base` with the span `kept` names as its (remote) parent, or undefined when `kept`
+ * does not name a valid span.
+ */
+export function contextUnder(
+  api: OtelApi,
+  kept: KeptTraceContext,
+  base: Context,
+): Context | undefined {
+  const match = TRACEPARENT.exec(kept.traceparent);
+  if (!match) return undefined;
+  const [, traceId = "", spanId = "", flags = "00"] = match;
+  let traceState: ReturnType<OtelApi["createTraceState"]> | undefined;
+  try {
+    traceState = kept.tracestate ? api.createTraceState(kept.tracestate) : undefined;
+  } catch {
+    traceState = undefined;
+  }
+  const spanContext = {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16),
+    isRemote: true,
+    ...(traceState ? { traceState } : {}),
+  };
+  if (!api.trace.isSpanContextValid(spanContext)) return undefined;
+  return api.trace.setSpanContext(base, spanContext);
+}
+
 /** Whether `context` is inside an `invoke_agent` span this library opened. */
 function insideAgentCall(api: OtelApi, context: Context): boolean {
   return context.getValue(agentCallKey(api)) === true;

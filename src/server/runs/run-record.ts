@@ -1,3 +1,4 @@
+import { activeTraceContext } from "../../core/tracing.js";
 import type { RunStateful, RunStateless } from "../../models/index.js";
 import type { RunStore, StoredRun } from "../stores/store.js";
 import { RunEventLog } from "./run-events.js";
@@ -43,6 +44,7 @@ export function toStoredRun(record: RunRecord): StoredRun {
   if (record.output !== undefined) stored.output = record.output;
   if (record.baseline !== undefined) stored.baseline = record.baseline;
   if (record.head !== undefined) stored.head = record.head;
+  if (record.trace !== undefined) stored.trace = record.trace;
   return stored;
 }
 
@@ -82,6 +84,8 @@ export class RunRecords {
     >,
   ): RunRecord {
     const at = now();
+    // The creating request's trace, for a replica that takes the run over to go on with.
+    const trace = activeTraceContext();
     return {
       ...init,
       created_at: at,
@@ -90,6 +94,7 @@ export class RunRecords {
       eventCount: 0,
       events: this.eventLog(init.run_id, 0),
       phase: initialPhase("pending"),
+      ...(trace ? { trace } : {}),
     };
   }
 

@@ -80,6 +80,11 @@ export interface StoredRun {
   head?: string;
   /** How many events the run had produced when it was last written: the last event's id. */
   eventCount: number;
+  /**
+   * The W3C trace context of the request that created the run, when it was traced: a
+   * replica that takes the run over continues that trace.
+   */
+  trace?: { traceparent: string; tracestate?: string };
 }
 
 /** The `data` of one event of a run's output stream. */
