@@ -306,8 +306,12 @@ export class RunExecutions {
     await this.finish(record, status, output, event, true);
   }
 
-  /** Calls the run's webhook with the run as it is now, when its agent takes callbacks. */
+  /**
+   * Calls the run's webhook with the run as it is now, when its agent takes callbacks,
+   * and tells the notifier's listeners (A2A push notifications) of the change.
+   */
   private notify(record: RunRecord): void {
+    this.deps.webhooks.runChanged(record);
     const agent = this.deps.agents.find(record.agent_id);
     if (record.creation.webhook && agent?.descriptor.specs.capabilities.callbacks === true) {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));
@@ -319,7 +323,7 @@ export class RunExecutions {
 function runTraceInfo(record: RunRecord, agent: RegisteredAgent) {
   const { name, version } = agent.descriptor.metadata.ref;
   const info = { runId: record.run_id, agentId: record.agent_id, agentName: name };
-  return { ...info, agentVersion: version, threadId: record.thread_id };
+  return { ...info, agentVersion: version, threadId: record.thread_id, createdIn: record.trace };
 }
 
 /** Resolves when `signal` aborts. */
