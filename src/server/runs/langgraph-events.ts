@@ -28,7 +28,7 @@ export function langGraphUpdate(
   mode: LangGraphStreamMode,
   namespace: readonly string[],
   payload: unknown,
-): LangGraphStreamUpdate | undefined {
+): (LangGraphStreamUpdate & Record<string, unknown>) | undefined {
   if (mode === "messages") {
     if (!Array.isArray(payload) || !isBaseMessage(payload[0])) return undefined;
     return {

@@ -133,12 +133,7 @@ export async function executeLeg(
         const update = langGraphUpdate(mode, namespace, payload);
         if (update) {
           flush("pending");
-          record.events.append({
-            type: "custom",
-            run_id: runId,
-            status: "pending",
-            update: update as unknown as Record<string, unknown>,
-          });
+          record.events.append({ type: "custom", run_id: runId, status: "pending", update });
         }
       }
     }
