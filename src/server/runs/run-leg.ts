@@ -61,6 +61,9 @@ const publicKeys = (config: Record<string, unknown>) =>
 /** A chunk of `graph.stream`: `[mode, payload]`, or `[namespace, mode, payload]` with `subgraphs`. */
 type StreamChunk = [string, unknown] | [string[], string, unknown];
 
+/** The namespace of the agent's own graph. */
+const ROOT: readonly string[] = [];
+
 /**
  * Runs the graph once, from an input or a resume `Command`, to its end or its next
  * interrupt, recording stream events on the way. A run is one leg, plus one per resume.
@@ -110,8 +113,11 @@ export async function executeLeg(
       signal,
     });
     for await (const chunk of stream as AsyncIterable<StreamChunk>) {
-      const [namespace, mode, payload] =
-        chunk.length === 3 ? chunk : ([[], chunk[0], chunk[1]] as const);
+      // Read in place: this runs for every event of every run.
+      const nested = chunk.length === 3;
+      const namespace = nested ? chunk[0] : ROOT;
+      const mode = nested ? chunk[1] : chunk[0];
+      const payload = nested ? chunk[2] : chunk[1];
       if (mode === "values") {
         if (namespace.length > 0) continue;
         if (isRecord(payload) && "__interrupt__" in payload) continue;
