@@ -299,7 +299,10 @@ export class ReplicaRuns implements RunScheduler {
     // A record here that can no longer be claimed is not the run's now: it is read again.
     const record = known && canClaim(known.phase) ? known : this.deps.records.fromStored(stored);
     record.phase = transition(record.phase, { type: "claim", attempt: claimed.attempt });
-    await this.followed.catchUp(record);
+    // The first execution of a run created here: no other process wrote any of it, and
+    // the store has it as it is (pending, not started): nothing to read or write first.
+    const fresh = mine !== undefined && claimed.attempt === 1;
+    if (!fresh) await this.followed.catchUp(record);
     const agent = this.deps.agents.find(record.agent_id);
     if (claimed.attempt > this.deps.replicas.maxAttempts || !agent) {
       executions.live.set(runId, record);
@@ -311,7 +314,7 @@ export class ReplicaRuns implements RunScheduler {
       executions.live.delete(runId);
       return;
     }
-    executions.start(record, agent, await this.legInput(record, agent, claimed));
+    executions.start(record, agent, await this.legInput(record, agent, claimed), fresh);
     const cancel = this.earlyCancels.get(runId);
     if (cancel) this.cancelHere(runId, cancel);
     await legOf(record.phase);

@@ -191,7 +191,8 @@ export class PostgresRunStore implements RunStore {
   /**
    * Replaces the run only while execution `attempt` of replica `owner` owns it; with
    * `release`, the execution ends: the run has no owner any more, and the runs queued
-   * behind it may be claimed (announced on the queue channel). With `thread`, the run's
+   * behind it on its thread may be claimed (announced on the queue channel when its
+   * thread has runs queued: the end of any other run wakes no replica's workers). With `thread`, the run's
    * thread is freed and given its status in the same statement.
    */
   async updateOwned(
@@ -221,7 +222,10 @@ export class PostgresRunStore implements RunStore {
          UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
-       SELECT pg_notify($13, run_id), CASE WHEN $12 THEN pg_notify($14, run_id) END,
+       SELECT pg_notify($13, run_id),
+         CASE WHEN $12 AND EXISTS (
+           SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = $2 AND q.queued
+         ) THEN pg_notify($14, run_id) END,
          (SELECT count(*) FROM freed) AS freed, (SELECT count(*) FROM appended) AS appended
        FROM updated`,
       [

@@ -28,6 +28,12 @@ export class ReplicaWorkers {
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: () => void = () => undefined;
   private readonly concurrency: number;
+  /**
+   * Whether runs may be queued that no worker was free to claim when told of them: a
+   * worker that frees looks at the queue then, and only then (no claim that finds
+   * nothing after every run).
+   */
+  private backlog = true;
 
   constructor(
     private readonly replica: PostgresReplica,
@@ -122,14 +128,20 @@ export class ReplicaWorkers {
   }
 
   private async pump(): Promise<void> {
-    while (this.free) {
+    for (;;) {
+      if (!this.free) {
+        this.backlog = true;
+        return;
+      }
       this.running++;
       const claimed = await this.replica.claim().catch((err: unknown) => {
         this.running--;
+        this.backlog = true;
         throw err;
       });
       if (!claimed) {
         this.running--;
+        this.backlog = false;
         return;
       }
       this.run(claimed);
@@ -141,7 +153,7 @@ export class ReplicaWorkers {
       .catch((err) => this.report(`run ${claimed.runId} failed to execute: ${messageOf(err)}`))
       .finally(() => {
         this.running--;
-        this.wake();
+        if (this.backlog) this.wake();
       });
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * Counting the statements the server's own store sends to PostgreSQL (its runs, events,
+ * threads and queue), transactions included, apart from the checkpointer's, which is
+ * LangGraph's: what pins the round trips a run costs.
+ */
+import pg from "pg";
+
+/** The tables of the server's store, as a statement names them (`"schema".runs`). */
+const OWN_TABLE = /\.(runs|run_events|threads)\b/;
+
+/** Counts the store's statements while started; `stop` puts the driver back. */
+export interface StatementCounter {
+  /** The statements counted so far, their text cut short. */
+  readonly statements: string[];
+  /** Forgets the statements counted so far. */
+  reset(): void;
+  stop(): void;
+}
+
+/**
+ * Counts, in this process, every statement sent through `pg.Client` that touches the
+ * store's tables; a transaction counts whole (`BEGIN` and `COMMIT` too) when one of its
+ * statements does.
+ */
+export function countStoreStatements(): StatementCounter {
+  const statements: string[] = [];
+  const open = new WeakMap<object, string[]>();
+  const original = pg.Client.prototype.query;
+  const patched = function (this: object, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = (typeof first === "string" ? first : (first?.text ?? "")).replace(/\s+/g, " ");
+    const short = text.slice(0, 80);
+    const inTransaction = open.get(this);
+    if (/^BEGIN\b/i.test(text)) {
+      open.set(this, [short]);
+    } else if (inTransaction) {
+      inTransaction.push(short);
+      if (/^(COMMIT|ROLLBACK)\b/i.test(text)) {
+        open.delete(this);
+        if (inTransaction.some((s) => OWN_TABLE.test(s))) statements.push(...inTransaction);
+      }
+    } else if (OWN_TABLE.test(text)) {
+      statements.push(short);
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  pg.Client.prototype.query = patched as typeof original;
+  return {
+    statements,
+    reset: () => {
+      statements.length = 0;
+    },
+    stop: () => {
+      pg.Client.prototype.query = original;
+    },
+  };
+}
