@@ -22,6 +22,7 @@ import {
 } from "./run-leg.js";
 import { actingPhase, attemptOf, transition } from "./run-phase.js";
 import { now, type RunRecord, toWireRun } from "./run-record.js";
+import { langGraphAskOf } from "./run-validation.js";
 import { applyEnd, type RunEnd, type RunWrites } from "./run-writes.js";
 
 /** What executing runs needs from the server. */
@@ -106,13 +107,15 @@ export class RunExecutions {
   /**
    * The graph a run executes on. A stateless run of an agent that declares no
    * interrupts, whose thread is deleted at completion anyway, needs no checkpoints:
-   * it runs without a checkpointer, so it does not pay for writing them.
+   * it runs without a checkpointer, so it does not pay for writing them. The LangGraph
+   * stream modes the run asked for go with it.
    */
   graphFor(record: RunRecord, agent: RegisteredAgent): LegGraph {
     const stateless = record.thread_id === undefined && record.creation.on_completion !== "keep";
+    const langGraphModes = langGraphAskOf(record.creation.config, agent.streamLangGraph);
     return stateless && !agent.interrupts
-      ? { graph: agent.uncheckpointed, checkpointed: false }
-      : { graph: agent.graph, checkpointed: true };
+      ? { graph: agent.uncheckpointed, checkpointed: false, langGraphModes }
+      : { graph: agent.graph, checkpointed: true, langGraphModes };
   }
 
   /**
