@@ -7,13 +7,22 @@
  */
 import { AgentEvent, type ExecutionEventBus } from "@a2a-js/sdk/server";
 import { isUuid } from "../../core/json-guards.js";
+import { isLangGraphStreamUpdate } from "../../core/langgraph-stream.js";
 import { messageOf } from "../../core/message-of.js";
 import { RunNotFoundError, ServerClosingError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import type { RunRecord } from "../runs/run-record.js";
 import type { RunManager } from "../runs/runs.js";
 import type { RunEventData, RunStore } from "../stores/store.js";
-import { agentMessage, contextOf, dataPart, statusOf, valuesArtifact } from "./task-view.js";
+import {
+  agentMessage,
+  contextOf,
+  dataPart,
+  statusOf,
+  tokensArtifact,
+  tokenText,
+  valuesArtifact,
+} from "./task-view.js";
 
 /** What following runs needs. */
 export interface AgentRunsDeps {
@@ -80,7 +89,8 @@ export class AgentRuns {
 
   /**
    * Publishes the run on `bus` from event `afterId` on: each step's values as the
-   * output artifact, each custom update as a working status with its data, then the
+   * output artifact, each token of its model (when the run asked for them) appended to
+   * the token artifact, each custom update as a working status with its data, then the
    * run's end (the final artifact, and the status it stopped in). The bus finishes
    * after; it finishes without an end when `signal` aborts or the server closes, or
    * when this replica can no longer tell the end (it shuts down, or the store is away).
@@ -142,6 +152,20 @@ export class AgentRuns {
           metadata: undefined,
         }),
       );
+    } else if (data.type === "custom" && isLangGraphStreamUpdate(data.update)) {
+      // Only the model's tokens are asked for (by a streaming request): the token artifact.
+      const text = data.update.langgraph === "messages" ? tokenText(data.update) : undefined;
+      if (text) {
+        bus.publish(
+          AgentEvent.artifactUpdate({
+            ...ids,
+            artifact: tokensArtifact(text),
+            append: true,
+            lastChunk: false,
+            metadata: undefined,
+          }),
+        );
+      }
     } else if (data.type === "custom") {
       const message = agentMessage(ids.taskId, ids.contextId, [dataPart(data.update)]);
       bus.publish(

@@ -38,6 +38,7 @@ import {
   type ServerCallContext,
 } from "@a2a-js/sdk/server";
 import { isRecord } from "../../core/json-guards.js";
+import { LANGGRAPH_STREAM_KEY } from "../../core/langgraph-stream.js";
 import type { RegisteredAgent } from "../agents.js";
 import type { ACPServerLogger } from "../options.js";
 import { isThreadId } from "../runs/threads.js";
@@ -304,6 +305,10 @@ export class AgentRequestHandler implements A2ARequestHandler {
       input,
       // A task goes on when its client goes away; it can be read or subscribed to again.
       on_disconnect: "continue" as const,
+      // A stream of an agent that streams LangGraph's modes carries its model's tokens.
+      ...(streaming && agent.streamLangGraph
+        ? { config: { configurable: { [LANGGRAPH_STREAM_KEY]: ["messages"] } } }
+        : {}),
     };
     const runs = agentRuns.runs;
     // A context names a thread, or is kept with a stateless run: either way it has a thread id's form.

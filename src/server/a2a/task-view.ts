@@ -7,6 +7,7 @@
 import type { Artifact, Message, Part, Task, TaskStatus } from "@a2a-js/sdk";
 import { Role, TaskState } from "@a2a-js/sdk";
 import { isRecord } from "../../core/json-guards.js";
+import type { LangGraphMessagesUpdate } from "../../core/langgraph-stream.js";
 import type { RunOutput } from "../../models/index.js";
 import type { StoredRun } from "../stores/store.js";
 
@@ -95,6 +96,41 @@ function lastMessageText(values: unknown): string | undefined {
     isRecord(block) && block.type === "text" && typeof block.text === "string" ? [block.text] : [],
   );
   return texts.length > 0 ? texts.join("") : undefined;
+}
+
+/** The id of the artifact a streamed task's model tokens are appended to. */
+export const TOKENS_ARTIFACT_ID = "tokens";
+
+/** The message types whose text is the model's: its chunks, or a whole reply. */
+const modelMessageTypes = new Set(["AIMessageChunk", "AIMessage"]);
+
+/**
+ * The text of a `messages` event of a run (a LangGraph stream mode), when it is a
+ * piece of the model's reply; undefined for other messages (a tool's) and for chunks
+ * without text (a tool call's).
+ */
+export function tokenText(update: LangGraphMessagesUpdate): string | undefined {
+  const [message] = update.data;
+  if (!modelMessageTypes.has(message.type)) return undefined;
+  const content = message.content;
+  if (typeof content === "string") return content || undefined;
+  if (!Array.isArray(content)) return undefined;
+  const texts = content.flatMap((block: unknown) =>
+    isRecord(block) && block.type === "text" && typeof block.text === "string" ? [block.text] : [],
+  );
+  return texts.join("") || undefined;
+}
+
+/** A piece of the token artifact: one text part, appended to the ones before. */
+export function tokensArtifact(text: string): Artifact {
+  return {
+    artifactId: TOKENS_ARTIFACT_ID,
+    name: "tokens",
+    description: "the model's reply as it streams",
+    parts: [textPart(text)],
+    metadata: undefined,
+    extensions: [],
+  };
 }
 
 /** The artifact of a run's values: a data part with them, and a text part for a message. */
