@@ -75,7 +75,7 @@ export function validateRunCreate(
 }
 
 /** A run's configurable without the key that asks for LangGraph stream modes. */
-export function withoutLangGraphAsk(
+function withoutLangGraphAsk(
   configurable: Record<string, unknown>,
 ): Record<string, unknown> {
   if (!(LANGGRAPH_STREAM_KEY in configurable)) return configurable;
