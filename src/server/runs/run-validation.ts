@@ -75,9 +75,7 @@ export function validateRunCreate(
 }
 
 /** A run's configurable without the key that asks for LangGraph stream modes. */
-function withoutLangGraphAsk(
-  configurable: Record<string, unknown>,
-): Record<string, unknown> {
+function withoutLangGraphAsk(configurable: Record<string, unknown>): Record<string, unknown> {
   if (!(LANGGRAPH_STREAM_KEY in configurable)) return configurable;
   const { [LANGGRAPH_STREAM_KEY]: _ask, ...rest } = configurable;
   return rest;
