@@ -33,6 +33,7 @@ import {
 } from "./remote-stream.js";
 import { type CreatedRun, RunDriver } from "./run-driver.js";
 import { StateNode } from "./state-node.js";
+import type { StateOf, StatePath, StateSchema, StateTypeChecks } from "./state-path-types.js";
 import { type StateRecord, splitStatePath } from "./state-paths.js";
 import { answersGiven } from "./task-answers.js";
 import { isSendTask, nodePath, remoteThreadId, taskPlace, taskTag } from "./task-identity.js";
@@ -40,8 +41,26 @@ import { isSendTask, nodePath, remoteThreadId, taskPlace, taskTag } from "./task
 /** Which remote thread a threaded ACPNode runs on: see {@link ACPNodeOptions.threadScope}. */
 export type ACPNodeThreadScope = "node" | "task";
 
-/** The options of {@link ACPNode}. */
-export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
+/**
+ * The options of {@link ACPNode}. With `state` (the graph's `Annotation.Root(...)` or
+ * zod schema), `inputPath` and `outputPath` are typed as the state's dot paths, and
+ * `inputType` / `outputType` are checked against the state's types there.
+ */
+export interface ACPNodeOptions<
+  I = unknown,
+  O = unknown,
+  C = unknown,
+  T extends StateSchema<unknown, unknown> = StateSchema,
+  IP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
+  OP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
+> {
+  /**
+   * The graph's state, `Annotation.Root(...)` or a zod object schema: the paths are
+   * typed by it, and their top-level keys checked against its channels when the node
+   * is built. Without it the paths are plain strings, and a write to a key that is no
+   * channel of the graph is still a `NodeStateError` when the node runs.
+   */
+  state?: T;
   /** The node's name in the graph. */
   name: string;
   /** The remote agent's id. */
@@ -51,11 +70,11 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
   /** A client to share between nodes, in place of `clientConfig`. */
   client?: ACPClient;
   /** Dot path in the state of the agent's input. */
-  inputPath: string;
+  inputPath: IP;
   /** The input's type; anything is sent unchecked when absent. */
   inputType?: z.ZodType<I>;
   /** Dot path in the state where the agent's output is written. */
-  outputPath: string;
+  outputPath: OP;
   /** The output's type; anything is accepted when absent. */
   outputType?: z.ZodType<O>;
   /** Dot path in the parent's `config.configurable` of the agent's config. */
@@ -122,7 +141,7 @@ export interface ACPNodeOptions<I = unknown, O = unknown, C = unknown> {
 /** The options of {@link ACPNode.fromDescriptor}: the types come from the descriptor. */
 export type ACPNodeFromDescriptorOptions = Omit<
   ACPNodeOptions,
-  "name" | "inputType" | "outputType" | "configType" | "descriptor"
+  "name" | "inputType" | "outputType" | "configType" | "descriptor" | "state"
 > & {
   descriptor: AgentACPDescriptor;
   /** The node's name; the descriptor's `metadata.ref.name` by default. */
@@ -146,7 +165,14 @@ export type ACPNodeFromDescriptorOptions = Omit<
  * tokens on `messages`, remote values and updates under the node's namespace; the raw
  * events as {@link ACPNodeStreamEvent}s with `customStream: "event"`. The parent's `AbortSignal` cancels the remote run.
  */
-export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I, O> {
+export class ACPNode<
+  I = unknown,
+  O = unknown,
+  C = unknown,
+  T extends StateSchema<unknown, unknown> = StateSchema,
+  IP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
+  OP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
+> extends StateNode<I, O> {
   /** The remote agent's id. */
   readonly agentId: string;
   /** Dot path in `config.configurable` of the agent's config, when there is one. */
@@ -173,9 +199,10 @@ export class ACPNode<I = unknown, O = unknown, C = unknown> extends StateNode<I,
   readonly #lastEventIds = new Map<string, string>();
   readonly #createdRuns = new Map<string, CreatedRun>();
 
-  constructor(options: ACPNodeOptions<I, O, C>) {
+  constructor(options: ACPNodeOptions<I, O, C, T, IP, OP> & StateTypeChecks<T, IP, OP, I, O>) {
     super({
       name: options.name,
+      state: options.state,
       inputPath: options.inputPath,
       outputPath: options.outputPath,
       inputType: options.inputType ?? (z.unknown() as z.ZodType<I>),

@@ -13,4 +13,17 @@ export {
 } from "./remote-stream.js";
 export { isTransientACPError } from "./retry-on.js";
 export { StateNode, type StateNodeIO } from "./state-node.js";
+export type {
+  IsKnownType,
+  StateChildOf,
+  StateOf,
+  StatePath,
+  StatePathLeaf,
+  StatePathsOf,
+  StatePathValue,
+  StateSchema,
+  StateTypeChecks,
+  TypesOverlap,
+  UpdateOf,
+} from "./state-path-types.js";
 export * from "./state-paths.js";

@@ -1,5 +1,5 @@
 /**
- * The parent graph's stream, as a node sees it. LangGraph hands a node no public handle
+ * The parent graph's stream and channels, as a node sees them. LangGraph hands a node no public handle
  * on the stream its graph is read through: a local subgraph finds it in the config
  * under a key LangGraph does not export (as LangGraph's own `RemoteGraph` does), with
  * the stream modes the caller asked for. This file is the one place that reads it, so
@@ -56,4 +56,25 @@ export function underStreamEvents(config: LangGraphRunnableConfig): boolean {
     Array.isArray(handlers) &&
     handlers.some((h) => (h as { name?: unknown } | null)?.name === EVENT_STREAM_HANDLER)
   );
+}
+
+/** The config key of the function that reads the graph's channels (LangGraph's `CONFIG_KEY_READ`). */
+export const READ_KEY = "__pregel_read";
+
+/**
+ * Whether `key` names a channel of the graph the node runs in: true or false when the
+ * graph says, undefined when it cannot be asked (the node runs outside a graph).
+ * LangGraph drops a node's write to a key that is no channel without a word; this is
+ * how a node finds out first. Reading an unknown channel fails, a known one answers
+ * its value (or nothing when it has none yet).
+ */
+export function isGraphChannel(config: LangGraphRunnableConfig, key: string): boolean | undefined {
+  const read: unknown = config.configurable?.[READ_KEY];
+  if (typeof read !== "function") return undefined;
+  try {
+    read(key, false);
+    return true;
+  } catch {
+    return false;
+  }
 }

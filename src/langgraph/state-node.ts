@@ -9,6 +9,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { z } from "zod";
 import { ApiTypeError } from "../core/errors.js";
 import { describeIssues, NodeStateError, type NodeValueRole } from "./node-errors.js";
+import { isGraphChannel } from "./parent-stream.js";
 import {
   getStatePath,
   hasStatePath,
@@ -29,6 +30,11 @@ export interface StateNodeIO<I, O> {
   inputType: z.ZodType<I>;
   /** Checks the result before it enters the graph. */
   outputType: z.ZodType<O>;
+  /**
+   * The graph's state (`Annotation.Root(...)` or a zod object schema): the top-level
+   * keys of both paths must be its channels, checked when the node is built.
+   */
+  state?: unknown;
 }
 
 /**
@@ -65,6 +71,18 @@ export abstract class StateNode<I, O> extends Runnable<
     this.outputPath = io.outputPath;
     this.inputType = io.inputType;
     this.outputType = io.outputType;
+    const channels = channelsOf(io.state);
+    if (channels) {
+      for (const [role, path] of [
+        ["input", io.inputPath],
+        ["output", io.outputPath],
+      ] as const) {
+        const top = splitStatePath(path)[0] as string;
+        if (!channels.includes(top)) {
+          throw new NodeStateError(io.name, role, path, noChannel(top, channels));
+        }
+      }
+    }
   }
 
   /** Runs the node on a graph state and returns the state update that holds the output. */
@@ -84,6 +102,12 @@ export abstract class StateNode<I, O> extends Runnable<
 
   private async run(state: StateRecord, config: LangGraphRunnableConfig): Promise<StateRecord> {
     const input = await this.checkValue("input", this.inputPath, this.inputType, state);
+    // LangGraph drops a write to a key that is no channel of the state without a word:
+    // such a path fails before any work is done.
+    const top = splitStatePath(this.outputPath)[0] as string;
+    if (isGraphChannel(config, top) === false) {
+      throw new NodeStateError(this.getName(), "output", this.outputPath, noChannel(top));
+    }
     const output = await this.execute(input, state, config);
     const checked = await this.parseValue("output", this.outputPath, this.outputType, output);
     return setStatePath(state, this.outputPath, checked);
@@ -127,4 +151,17 @@ export abstract class StateNode<I, O> extends Runnable<
     }
     return result.data;
   }
+}
+
+/** The channel names of a graph state given as `Annotation.Root(...)` or a zod object. */
+function channelsOf(state: unknown): string[] | undefined {
+  if (typeof state !== "object" || state === null) return undefined;
+  const { spec, shape } = state as { spec?: unknown; shape?: unknown };
+  const keys = spec ?? shape;
+  return typeof keys === "object" && keys !== null ? Object.keys(keys) : undefined;
+}
+
+function noChannel(top: string, channels?: string[]): string {
+  const known = channels ? ` (its channels: ${channels.join(", ")})` : "";
+  return `names "${top}", which is no channel of the graph's state${known}`;
 }
