@@ -22,14 +22,17 @@ import {
 } from "../../src/index.js";
 import {
   deriveAgentId,
+  interruptAnswers,
   isLangGraphStreamUpdate,
   LANGGRAPH_STREAM_KEY,
   type LangGraphStreamUpdate,
   langGraphStreamUpdateSchema,
+  pendingInterruptsOf,
   type ServerStore,
   serveACP,
   sqliteStore,
 } from "../../src/server/index.js";
+import { parallelInterruptsAgent } from "../helpers/parallel-interrupts.js";
 import { memoryAndPostgresStores } from "../helpers/postgres.js";
 import { memoryLogger, raw, readSse, serverScope } from "../helpers/server.js";
 import { loadSpec } from "../helpers/spec.js";
@@ -43,6 +46,7 @@ const ids = {
   openai: deriveAgentId("test.tokens.openai", "1.0.0"),
   own: deriveAgentId("test.tokens.own-custom", "1.0.0"),
   off: deriveAgentId("test.tokens.not-opted-in", "1.0.0"),
+  asking: "parallel-interrupts-streaming",
 };
 
 /** A local OpenAI-compatible endpoint that streams each reply as one chunk per token. */
@@ -148,6 +152,7 @@ function agents() {
       ownCustom: true,
     }),
     tokenAgent({ name: "test.tokens.not-opted-in", model: fake, streamLangGraph: false }),
+    { ...parallelInterruptsAgent(), agentId: ids.asking, streamLangGraph: true },
   ];
 }
 
@@ -332,6 +337,44 @@ describe("an agent that opts in", () => {
     expect(unknownMode.status).toBe(422);
     expect(unknownMode.text).toContain(`config.configurable.${LANGGRAPH_STREAM_KEY}[1]`);
     expect(unknownMode.text).toContain("tokens");
+  });
+});
+
+describe("a run that asks and interrupts", () => {
+  it("streams the updates of each leg, ends each with its interrupt or result, and keeps the ask across a resume", async () => {
+    const first = await collect(
+      client.createAndStreamStatelessRunOutput({
+        agent_id: ids.asking,
+        input: { topic: "tea" },
+        ...ask(["updates"]),
+      }),
+    );
+    // The interrupts are the run's to report, once, as its last event.
+    expect(envelopes(first)).toEqual([]);
+    const last = first.at(-1)?.data;
+    expect(last).toMatchObject({ type: "interrupt", status: "interrupted" });
+    const pending = pendingInterruptsOf(last) ?? [];
+    expect(pending).toHaveLength(2);
+    const runId = (last as { run_id: string }).run_id;
+    await client.resumeStatelessRun(
+      runId,
+      interruptAnswers(Object.fromEntries(pending.map((p) => [p.id, "yes"]))),
+    );
+    await client.waitForStatelessRunOutput(runId);
+    const joined = await fetch(`${url}/runs/${runId}/stream`, {
+      headers: { "last-event-id": String(first.length) },
+    });
+    const second = (await readSse(joined)).frames.map((f) => JSON.parse(f.data ?? "null"));
+    const nodes = second
+      .filter((d) => isLangGraphStreamUpdate(d.update))
+      .map((d) => Object.keys((d.update as { data: object }).data)[0])
+      .sort();
+    expect(nodes).toEqual(["left", "right"]);
+    expect(second.at(-1)).toMatchObject({
+      type: "values",
+      status: "success",
+      values: { answers: ["left: yes", "right: yes"] },
+    });
   });
 });
 
