@@ -33,9 +33,9 @@ import {
 } from "./remote-stream.js";
 import { type CreatedRun, RunDriver } from "./run-driver.js";
 import { StateNode } from "./state-node.js";
-import type { StateOf, StatePath, StateSchema, StateTypeChecks } from "./state-path-types.js";
+import type { GraphStateSchema, StateOf, StatePath, StateTypeChecks } from "./state-path-types.js";
 import { type StateRecord, splitStatePath } from "./state-paths.js";
-import { answersGiven } from "./task-answers.js";
+import { answersGiven, resumeMapOf } from "./task-answers.js";
 import { isSendTask, nodePath, remoteThreadId, taskPlace, taskTag } from "./task-identity.js";
 
 /** Which remote thread a threaded ACPNode runs on: see {@link ACPNodeOptions.threadScope}. */
@@ -50,7 +50,7 @@ export interface ACPNodeOptions<
   I = unknown,
   O = unknown,
   C = unknown,
-  T extends StateSchema<unknown, unknown> = StateSchema,
+  T extends GraphStateSchema<unknown, unknown> = GraphStateSchema,
   IP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
   OP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
 > {
@@ -169,7 +169,7 @@ export class ACPNode<
   I = unknown,
   O = unknown,
   C = unknown,
-  T extends StateSchema<unknown, unknown> = StateSchema,
+  T extends GraphStateSchema<unknown, unknown> = GraphStateSchema,
   IP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
   OP extends StatePath<StateOf<T>> = StatePath<StateOf<T>>,
 > extends StateNode<I, O> {
@@ -297,6 +297,7 @@ export class ACPNode<
       sendModes: this.#streamMode !== undefined,
       interruptPayload: (value) => this.interruptPayload(value),
       answersGiven: answersGiven(config),
+      resumeMap: resumeMapOf(config),
       signal: config.signal,
       stream,
       lastEventIds: this.#lastEventIds,

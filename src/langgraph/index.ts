@@ -14,6 +14,7 @@ export {
 export { isTransientACPError } from "./retry-on.js";
 export { StateNode, type StateNodeIO } from "./state-node.js";
 export type {
+  GraphStateSchema,
   IsKnownType,
   StateChildOf,
   StateOf,
@@ -21,7 +22,6 @@ export type {
   StatePathLeaf,
   StatePathsOf,
   StatePathValue,
-  StateSchema,
   StateTypeChecks,
   TypesOverlap,
   UpdateOf,

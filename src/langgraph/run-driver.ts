@@ -16,8 +16,13 @@
  * Known limit: if the parent process dies after an answer reached the remote run but
  * before the parent recorded the run's next interrupt, the answer is sent again.
  */
-import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
+import { GraphInterrupt, type Interrupt, interrupt, isGraphInterrupt } from "@langchain/langgraph";
 import { ACPRunException, UnprocessableEntityException } from "../core/errors.js";
+import {
+  interruptAnswers,
+  type PendingInterrupt,
+  pendingInterruptsOf,
+} from "../core/langgraph-interrupts.js";
 import { messageOf } from "../core/message-of.js";
 import type { RunEventStream } from "../index.js";
 import type {
@@ -46,6 +51,8 @@ export interface RunDriverOptions {
   interruptPayload: (value: unknown) => Promise<unknown>;
   /** How many interrupts of this task LangGraph answered in earlier executions. */
   answersGiven: number;
+  /** The answers by interrupt id the parent was resumed with, if it was (see `task-answers.ts`). */
+  resumeMap: Record<string, unknown> | undefined;
   signal: AbortSignal | undefined;
   /** Hands the remote events to the parent graph's streams. */
   stream: RemoteStreamForwarder;
@@ -77,6 +84,8 @@ const LIVE_STATUSES = new Set<Run["status"]>(["pending", "interrupted", "success
 export class RunDriver {
   private runId: string | undefined;
   private skip: number;
+  /** The interrupts of this task the parent answered so far, recorded ones included. */
+  private answered: number;
   private readonly ownTag: string;
   /**
    * The parent's signal seen through a signal of this execution's own: every request
@@ -87,6 +96,7 @@ export class RunDriver {
 
   constructor(private readonly options: RunDriverOptions) {
     this.skip = options.answersGiven;
+    this.answered = options.answersGiven;
     this.ownTag = options.tag ?? crypto.randomUUID();
     this.signal = options.signal && AbortSignal.any([options.signal]);
   }
@@ -108,7 +118,11 @@ export class RunDriver {
           this.remember(true);
           throw new ACPRunException(output.description, output.errcode, output.run_id);
         }
-        const answer = this.ask(await this.options.interruptPayload(output.interrupt));
+        const pending = pendingInterruptsOf(output) ?? [];
+        const answer =
+          pending.length > 1
+            ? await this.askAll(pending)
+            : this.ask(await this.options.interruptPayload(output.interrupt));
         output = await this.resume(answer);
       }
     } finally {
@@ -249,7 +263,9 @@ export class RunDriver {
   private ask(payload: unknown): ResumePayloadSchema {
     try {
       for (; this.skip > 0; this.skip -= 1) interrupt(payload);
-      return interrupt(payload) as ResumePayloadSchema;
+      const answer = interrupt(payload) as ResumePayloadSchema;
+      this.answered += 1;
+      return answer;
     } catch (err) {
       if (isGraphInterrupt(err)) throw err;
       void this.cancelRemote();
@@ -260,6 +276,42 @@ export class RunDriver {
         this.runId,
       );
     }
+  }
+
+  /**
+   * Asks the parent for the answers to every interrupt the remote run waits at, and
+   * makes them one resume by interrupt id. The parent sees each remote interrupt as an
+   * interrupt of its own: the first one is this task's own `interrupt()`, the others
+   * are raised beside it under ids derived from this task, its round of questions and
+   * the remote interrupt's id (so the same again when the node runs again). LangGraph
+   * hands the task the answer to its first; the others are read from the answers by
+   * id the parent was resumed with. An interrupt left unanswered is asked again when
+   * the remote run stops at it again.
+   */
+  private async askAll(pending: PendingInterrupt[]): Promise<ResumePayloadSchema> {
+    const payloads = await Promise.all(pending.map((p) => this.options.interruptPayload(p.value)));
+    const [head, ...rest] = pending as [PendingInterrupt, ...PendingInterrupt[]];
+    const round = this.answered;
+    const ids = await Promise.all(rest.map((p) => otherInterruptId(this.ownTag, round, p.id)));
+    let first: unknown;
+    try {
+      first = this.ask(payloads[0]);
+    } catch (err) {
+      if (isGraphInterrupt(err) && err.interrupts.length === 1) {
+        throw new GraphInterrupt([
+          err.interrupts[0] as Interrupt,
+          ...ids.map((id, k) => ({ id, value: payloads[k + 1] })),
+        ]);
+      }
+      throw err;
+    }
+    const given = this.options.resumeMap ?? {};
+    const answers: Record<string, unknown> = { [head.id]: first };
+    rest.forEach((p, k) => {
+      const id = ids[k] as string;
+      if (Object.hasOwn(given, id)) answers[p.id] = given[id];
+    });
+    return interruptAnswers(answers) as unknown as ResumePayloadSchema;
   }
 
   private async findOwnRun(): Promise<string | undefined> {
@@ -310,4 +362,18 @@ function stopOf(data: RunOutputStream["data"]): RunOutput | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The parent's id of a remote interrupt raised beside a task's own: 32 hex digits, the
+ * form LangGraph takes for the keys of a resume by id, from a hash of the task's tag,
+ * the round of questions and the remote interrupt's id.
+ */
+async function otherInterruptId(tag: string, round: number, remoteId: string): Promise<string> {
+  const text = JSON.stringify(["acp-node-interrupt", tag, round, remoteId]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)]
+    .slice(0, 16)
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }

@@ -65,16 +65,16 @@ export type StateChildOf<S, K extends string> = S extends readonly (infer E)[]
  * The graph's state, for typing a node's paths: LangGraph's `Annotation.Root(...)`
  * (its `State` and `Update` types are read) or a zod schema of the state.
  */
-export type StateSchema<S = unknown, U = S> = { State: S; Update: U } | z.ZodType<S>;
+export type GraphStateSchema<S = unknown, U = S> = { State: S; Update: U } | z.ZodType<S>;
 
-/** The state type of a {@link StateSchema}. */
+/** The state type of a {@link GraphStateSchema}. */
 export type StateOf<T> = T extends { State: infer S }
   ? S
   : T extends z.ZodType<infer S>
     ? S
     : unknown;
 
-/** The update type of a {@link StateSchema}: what a node may write. */
+/** The update type of a {@link GraphStateSchema}: what a node may write. */
 export type UpdateOf<T> = T extends { Update: infer U } ? U : StateOf<T>;
 
 /** True when `T` says something (it is not `unknown` or `any`). */

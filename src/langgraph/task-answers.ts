@@ -41,3 +41,14 @@ export function answersGiven(config: LangGraphRunnableConfig): number {
   }
   return given;
 }
+
+/**
+ * The answers by interrupt id the parent was resumed with
+ * (`new Command({ resume: { [id]: value } })`), if it was; LangGraph hands each task
+ * only the answer to its own first pending interrupt, so a node that raised several
+ * reads the others here.
+ */
+export function resumeMapOf(config: LangGraphRunnableConfig): Record<string, unknown> | undefined {
+  const map: unknown = config.configurable?.[RESUME_MAP_KEY];
+  return typeof map === "object" && map !== null ? (map as Record<string, unknown>) : undefined;
+}

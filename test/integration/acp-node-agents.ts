@@ -151,6 +151,27 @@ function askTwiceAgent(counters: AskCounters) {
   return { graph, descriptor };
 }
 
+const BothState = Annotation.Root({
+  answers: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+});
+
+/** Two parallel branches that each ask a question with `interrupt()` in the same step. */
+function askBothAgent() {
+  const branch = (name: string) => () => {
+    const reply = interrupt({ question: `${name}?` }) as { answer: string };
+    return { answers: [`${name}: ${reply.answer}`] };
+  };
+  const graph = new StateGraph(BothState)
+    .addNode("left", branch("left"))
+    .addNode("right", branch("right"))
+    .addEdge(START, "left")
+    .addEdge(START, "right")
+    .addEdge("left", END)
+    .addEdge("right", END)
+    .compile();
+  return { graph, descriptor: describe("acpnode.ask-both", {}) };
+}
+
 /** Asks once with `interrupt()`, then fails when the answer is "boom". */
 function askThenFailAgent() {
   const graph = new StateGraph(AskState)
@@ -289,6 +310,7 @@ export interface ACPNodeAgents {
     notebook: string;
     flaky: string;
     askThenFail: string;
+    askBoth: string;
   };
   ask: AskCounters;
   flaky: FlakyCounters;
@@ -317,6 +339,7 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
       notebookAgent(),
       flakyAgent(flaky),
       askThenFailAgent(),
+      askBothAgent(),
     ],
     port: 0,
     hostname: "127.0.0.1",
@@ -338,6 +361,7 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
       notebook: id("acpnode.notebook"),
       flaky: id("acpnode.flaky"),
       askThenFail: id("acpnode.ask-then-fail"),
+      askBoth: id("acpnode.ask-both"),
     },
     ask,
     slow,

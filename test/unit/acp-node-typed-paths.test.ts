@@ -11,7 +11,7 @@ import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import type {
   StatePath,
   StatePathValue,
-  StateSchema,
+  GraphStateSchema,
 } from "../../src/langgraph/state-path-types.js";
 
 const State = Annotation.Root({
@@ -108,7 +108,7 @@ describe("state paths at run time", () => {
         new ACPNode({
           ...base,
           // Typed loosely, so that only the run-time check stands in the way.
-          state: State as unknown as StateSchema,
+          state: State as unknown as GraphStateSchema,
           inputPath: "jobb.input",
           outputPath: "job.output",
         });
