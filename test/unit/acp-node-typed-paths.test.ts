@@ -9,9 +9,9 @@ import { ACPClient } from "../../src/client/acp-client.js";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import type {
+  GraphStateSchema,
   StatePath,
   StatePathValue,
-  GraphStateSchema,
 } from "../../src/langgraph/state-path-types.js";
 
 const State = Annotation.Root({
