@@ -96,8 +96,7 @@ let defaultApiClient: ApiClient | undefined;
 
 /** Sends the protocol's operations over HTTP with the runtime's `fetch`. */
 export class ApiClient {
-  /** The settings this client uses. */
-  readonly configuration: ApiClientConfiguration;
+  #configuration: ApiClientConfiguration;
   /** Headers sent with every request. */
   readonly defaultHeaders: Record<string, string> = {};
   /** A cookie sent with every request. */
@@ -113,7 +112,7 @@ export class ApiClient {
     headerValue?: string,
     cookie?: string,
   ) {
-    this.configuration =
+    this.#configuration =
       configuration instanceof ApiClientConfiguration
         ? configuration
         : configuration
@@ -124,6 +123,14 @@ export class ApiClient {
     }
     this.cookie = cookie;
     this.userAgent = `agntcy-acp-js (ACP ${ACP_VERSION})`;
+  }
+
+  /**
+   * The settings this client uses: the one it was made with, or, once a
+   * `refreshApiKeyHook` returned new credentials, a copy with them.
+   */
+  get configuration(): ApiClientConfiguration {
+    return this.#configuration;
   }
 
   /** The client set by {@link setDefault}, or a new one on the default configuration. */
@@ -182,7 +189,10 @@ export class ApiClient {
     const draft = this.draftRequest(operation, parts, options, mode, argValues);
     const limits = overrideClientLimits(this.configuration.limits, options.limits);
     const refresh = this.configuration.refreshApiKeyHook;
-    if (refresh) await refresh(this.configuration);
+    if (refresh) {
+      const refreshed = await refresh(this.configuration);
+      if (refreshed) this.#configuration = this.#configuration.withOptions(refreshed);
+    }
     const request = this.withCredentials(draft, options);
     const timeout = options.timeout ?? this.deadlineTimeout();
     // Without a timeout there is no timer to run and no second signal to join.
@@ -487,6 +497,7 @@ export class ApiClient {
       isCredentialHeader: (name) => configured.has(name) || isCredentialHeaderName(name),
       credentialQueryNames: request.credentialQueryNames,
       operationId: operation.operationId,
+      fetch: this.configuration.fetch,
     };
   }
 

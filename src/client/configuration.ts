@@ -6,9 +6,15 @@
 import { ApiValueError } from "../core/errors.js";
 import { redactUrl, SecretRedactor } from "../core/redact.js";
 import { ACP_VERSION } from "../version.js";
+import {
+  checkBoolean,
+  checkRedirects,
+  checkRetries,
+  checkTimeout,
+} from "./configuration-checks.js";
 import { type EnvSource, readEnvOptions } from "./env.js";
 import { type ClientLimits, resolveClientLimits } from "./limits.js";
-import { type CrossOriginRedirects, isCrossOriginRedirects } from "./redirects.js";
+import type { CrossOriginRedirects } from "./redirects.js";
 
 /** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
 export type Timeout = number | { connect?: number; read?: number };
@@ -106,126 +112,172 @@ export interface ApiClientConfigurationOptions {
   loggerFile?: string;
   /** Shapes a debug line; default `<ISO time> acp DEBUG <message>`. */
   loggerFormat?: (message: string, time: Date) => string;
-  /** Called before credentials are applied to a request, to refresh expired keys or tokens. */
-  refreshApiKeyHook?: (configuration: ApiClientConfiguration) => void | Promise<void>;
+  /**
+   * Called before credentials are applied to a request, to refresh expired keys or
+   * tokens: the credentials it returns replace the client's from then on (the
+   * configuration itself never changes); nothing returned keeps them.
+   */
+  refreshApiKeyHook?: RefreshApiKeyHook;
+  /**
+   * The `fetch` every request of the client goes through (retries, redirects and
+   * stream re-joins included): a wrapper that traces or records, a runtime's own, a
+   * test double. The runtime's global `fetch` when absent. On Node, a TLS or proxy
+   * setting hands it an undici `dispatcher` in the request init.
+   */
+  fetch?: typeof globalThis.fetch;
 }
 
-/**
- * Every option with the value it has when not given: the one list of options the
- * class is built from (accessors, copies, `toOptions`). A new option is one line
- * here beside its documented line in {@link ApiClientConfigurationOptions}.
- */
-const defaults = {
-  host: "http://localhost",
-  apiKey: {},
-  apiKeyPrefix: {},
-  username: undefined,
-  password: undefined,
-  accessToken: undefined,
-  serverVariables: {},
-  serverOperationVariables: {},
-  servers: [],
-  serverIndex: undefined,
-  sslCaCert: undefined,
-  caCertData: undefined,
-  certFile: undefined,
-  keyFile: undefined,
-  verifySsl: true,
-  tlsServerName: undefined,
-  proxy: undefined,
-  proxyHeaders: {},
-  retries: 3,
-  timeout: undefined,
-  limits: {},
-  crossOriginRedirects: "refuse",
-  debug: false,
-  logger: console,
-  loggerFile: undefined,
-  loggerFormat: (message: string, time: Date) => `${time.toISOString()} acp DEBUG ${message}`,
-  refreshApiKeyHook: undefined,
-} satisfies {
-  [K in keyof Required<ApiClientConfigurationOptions>]:
-    | ApiClientConfigurationOptions[K]
-    | undefined;
-};
+/** The credentials a {@link RefreshApiKeyHook} may replace. */
+export type RefreshedCredentials = Pick<
+  ApiClientConfigurationOptions,
+  "apiKey" | "apiKeyPrefix" | "username" | "password" | "accessToken"
+>;
 
-type OptionName = keyof ApiClientConfigurationOptions;
+/** Refreshes expired keys or tokens before a request; see `refreshApiKeyHook`. */
+export type RefreshApiKeyHook = (
+  configuration: ApiClientConfiguration,
+) => RefreshedCredentials | undefined | Promise<RefreshedCredentials | undefined>;
 
-/** Options whose setting is fuller than what is given: the limits left out are filled in. */
-interface Resolved {
-  limits: ClientLimits;
+/** The secrets of a configuration, kept in a private field: no printing or copying reaches them. */
+interface Secrets {
+  apiKey: Readonly<Record<string, string>>;
+  password: string | undefined;
+  accessToken: string | undefined;
+  proxy: string | undefined;
+  proxyHeaders: Readonly<Record<string, string>>;
 }
 
-/** The settings of a configuration: every option, with its default when it was not given. */
-type Settings = Omit<Given, keyof Resolved> & Resolved;
-
-type Given = {
-  -readonly [K in keyof Required<ApiClientConfigurationOptions>]: undefined extends (typeof defaults)[K]
-    ? ApiClientConfigurationOptions[K]
-    : Exclude<ApiClientConfigurationOptions[K], undefined>;
-};
-
-const optionNames = Object.keys(defaults) as OptionName[];
-/** Options that hold a map or a list (empty by default): kept as copies, never shared. */
-const containerOptions = new Set(optionNames.filter((name) => isEmptyContainer(defaults[name])));
-/** Options checked whenever they are set. */
-const checks: { [K in OptionName]?: (value: Settings[K]) => Settings[K] } = {
-  host: (value) => value.replace(/\/+$/, ""),
-  retries: (value) => checkRetries(value, "retries"),
-  timeout: (value) => (value === undefined ? undefined : checkTimeout(value)),
-  limits: (value) => resolveClientLimits(value),
-  crossOriginRedirects: (value) => checkRedirects(value),
-};
-/** Credentials: shown by name only, never by value. */
-const secretKeys: readonly OptionName[] = ["apiKey", "password", "accessToken", "proxyHeaders"];
-
-/** The settings behind each configuration, out of reach of printing and serialising. */
-const store = new WeakMap<ApiClientConfiguration, Settings>();
-
-function settingsOf(configuration: ApiClientConfiguration): Settings {
-  return store.get(configuration) as Settings;
-}
-
-/** `value` as stored for option `name`: checked, and a map or list copied. */
-function stored<K extends OptionName>(name: K, value: Settings[K]): Settings[K] {
-  const check = checks[name] as ((v: Settings[K]) => Settings[K]) | undefined;
-  const copied = containerOptions.has(name) ? copyOf(value) : value;
-  return check ? check(copied) : copied;
-}
-
-function copyOf<T>(value: T): T {
-  return (Array.isArray(value) ? [...value] : { ...value }) as T;
-}
+const defaultLoggerFormat = (message: string, time: Date) =>
+  `${time.toISOString()} acp DEBUG ${message}`;
 
 let defaultConfiguration: ApiClientConfiguration | undefined;
 
-/** Every option, readable and settable by its name (credentials included, but never shown). */
-export interface ApiClientConfiguration extends Omit<Settings, "host"> {}
-
 /**
- * All the settings of an ACP client. They are kept apart from the object, so
- * printing, inspecting or serialising a configuration never shows a credential.
+ * All the settings of an ACP client, fixed when it is made: every field is
+ * readonly (maps and lists frozen copies), and {@link withOptions} makes a changed
+ * copy. The credentials (API keys, password, token, proxy URL and headers) are read
+ * through getters over a private field, so printing, inspecting or serialising a
+ * configuration never shows one.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option accessors are defined on the prototype below
 export class ApiClientConfiguration {
-  /** The last redactor made, with the credential values it was made from. */
-  #redactorCache: { secrets: readonly string[]; redactor: SecretRedactor } | undefined;
+  // Where requests go.
+
+  /** The host templates `hostIndex` picks from. */
+  readonly servers: readonly HostSetting[];
+  /** When set, the host is built from `servers[serverIndex]` instead of the host given. */
+  readonly serverIndex: number | undefined;
+  /** Values for the variables of the host templates of {@link servers}. */
+  readonly serverVariables: Readonly<Record<string, string>>;
+  /** Host template variables per operationId, over {@link serverVariables}. */
+  readonly serverOperationVariables: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly #host: string;
+
+  // Credentials (the secret ones are getters below).
+
+  /** A prefix per security scheme name, put before its key (e.g. `Bearer`). */
+  readonly apiKeyPrefix: Readonly<Record<string, string>>;
+  /** Username for HTTP basic authentication. */
+  readonly username: string | undefined;
+  /** Called before credentials are applied to a request; see {@link ApiClientConfigurationOptions.refreshApiKeyHook}. */
+  readonly refreshApiKeyHook: RefreshApiKeyHook | undefined;
+  readonly #secrets: Secrets;
+
+  // Retries, time and limits.
+
+  /** How many times a failed request is retried, and a dropped stream re-joined. */
+  readonly retries: number;
+  /** The timeout of every request in ms, or connect and read apart; none when undefined. */
+  readonly timeout: Timeout | undefined;
+  /** Every limit of the client, the defaults filled in. */
+  readonly limits: Readonly<ClientLimits>;
+  /** What a redirect to another origin does. */
+  readonly crossOriginRedirects: CrossOriginRedirects;
+
+  // TLS (Node only).
+
+  /** Path of a PEM file of CA certificates to trust. */
+  readonly sslCaCert: string | undefined;
+  /** CA certificates to trust, as PEM text or DER bytes. */
+  readonly caCertData: string | Uint8Array | undefined;
+  /** Path of a PEM client certificate for mutual TLS. */
+  readonly certFile: string | undefined;
+  /** Path of the PEM private key of {@link certFile}. */
+  readonly keyFile: string | undefined;
+  /** Whether the server's certificate is verified. */
+  readonly verifySsl: boolean;
+  /** The name sent in TLS SNI and checked against the certificate. */
+  readonly tlsServerName: string | undefined;
+
+  // Transport.
+
+  /** The `fetch` every request goes through; the global one when undefined. */
+  readonly fetch: typeof globalThis.fetch | undefined;
+
+  // Logging.
+
+  /** Whether each request and response is logged (credentials redacted). */
+  readonly debug: boolean;
+  /** Where debug lines go when there is no {@link loggerFile}. */
+  readonly logger: ApiLogger;
+  /** A file that debug lines are appended to instead of the logger (Node only). */
+  readonly loggerFile: string | undefined;
+  /** Shapes a debug line. */
+  readonly loggerFormat: (message: string, time: Date) => string;
+
+  /** The redactor of this configuration's credentials, made when first asked for. */
+  #redactor: SecretRedactor | undefined;
 
   constructor(options: ApiClientConfigurationOptions = {}) {
-    const given = Object.fromEntries(
-      Object.entries(options).filter(([, value]) => value !== undefined),
+    const o = options;
+    this.#host = (o.host ?? "http://localhost").replace(/\/+$/, "");
+    this.servers = Object.freeze((o.servers ?? []).map((server) => Object.freeze({ ...server })));
+    this.serverIndex = o.serverIndex;
+    this.serverVariables = frozenCopy(o.serverVariables);
+    this.serverOperationVariables = Object.freeze(
+      Object.fromEntries(
+        Object.entries(o.serverOperationVariables ?? {}).map(([id, vars]) => [
+          id,
+          frozenCopy(vars),
+        ]),
+      ),
     );
-    // Every option then goes through `stored`, which fills in what `Settings` promises.
-    const all: Record<string, unknown> = { ...defaults, ...given };
-    for (const name of optionNames) all[name] = stored(name, all[name] as never);
-    store.set(this, all as unknown as Settings);
+    this.apiKeyPrefix = frozenCopy(o.apiKeyPrefix);
+    this.username = o.username;
+    this.refreshApiKeyHook = o.refreshApiKeyHook;
+    this.#secrets = {
+      apiKey: frozenCopy(o.apiKey),
+      password: o.password,
+      accessToken: o.accessToken,
+      proxy: o.proxy,
+      proxyHeaders: frozenCopy(o.proxyHeaders),
+    };
+    this.retries = checkRetries(o.retries ?? 3, "retries");
+    this.timeout = o.timeout === undefined ? undefined : checkTimeout(o.timeout);
+    this.limits = Object.freeze(resolveClientLimits(o.limits));
+    this.crossOriginRedirects = checkRedirects(o.crossOriginRedirects ?? "refuse");
+    this.sslCaCert = o.sslCaCert;
+    this.caCertData = o.caCertData;
+    this.certFile = o.certFile;
+    this.keyFile = o.keyFile;
+    this.verifySsl = checkBoolean(o.verifySsl ?? true, "verifySsl");
+    this.tlsServerName = o.tlsServerName;
+    if (o.fetch !== undefined && typeof o.fetch !== "function") {
+      throw new ApiValueError("fetch must be a function like the global fetch", ["fetch"]);
+    }
+    this.fetch = o.fetch;
+    this.debug = checkBoolean(o.debug ?? false, "debug");
+    this.logger = o.logger ?? console;
+    this.loggerFile = o.loggerFile;
+    this.loggerFormat = o.loggerFormat ?? defaultLoggerFormat;
+    if (new.target === ApiClientConfiguration) Object.freeze(this);
   }
 
   /**
    * A configuration whose unset options come from environment variables named
    * `<prefix>HOST` (or `<prefix>ENDPOINT`), `<prefix>API_KEY` (a JSON map),
-   * `<prefix>LIMITS` (a JSON object of {@link ClientLimits}), and so on.
-   * A malformed variable is an `ApiValueError` that names it.
+   * `<prefix>LIMITS` (a JSON object of {@link ClientLimits}), and so on. Their
+   * values go through the constructor's checks; a malformed variable is an
+   * `ApiValueError` that names it.
    */
   static fromEnvPrefix(
     prefix: string,
@@ -233,46 +285,115 @@ export class ApiClientConfiguration {
     env?: EnvSource,
   ): ApiClientConfiguration {
     const fromEnv = readEnvOptions(prefix, env);
-    const defined = Object.fromEntries(
-      Object.entries(overrides).filter(([, value]) => value !== undefined),
-    );
-    return new ApiClientConfiguration({ ...fromEnv, ...defined });
+    const defined = definedOptions(overrides);
+    try {
+      return new ApiClientConfiguration({ ...fromEnv.options, ...defined });
+    } catch (error) {
+      const option = error instanceof ApiValueError ? error.pathToItem?.[0] : undefined;
+      const variable =
+        typeof option === "string" && !(option in defined) ? fromEnv.variables[option] : undefined;
+      if (variable === undefined) throw error;
+      const shown = variable.value === undefined ? "" : ` (${JSON.stringify(variable.value)})`;
+      throw new ApiValueError(
+        `environment variable ${variable.name}${shown} is wrong: ${(error as ApiValueError).message}`,
+        [variable.name],
+      );
+    }
   }
 
-  /** The default configuration set by {@link setDefault}, copied; a fresh one when none is set. */
+  /** The default configuration set by {@link setDefault}; a fresh one when none is set. */
   static getDefault(): ApiClientConfiguration {
-    return defaultConfiguration ? defaultConfiguration.copy() : new ApiClientConfiguration();
+    return defaultConfiguration ?? new ApiClientConfiguration();
   }
 
-  /** Makes `configuration` (copied) the one {@link getDefault} returns; `undefined` clears it. */
+  /** Makes `configuration` the one {@link getDefault} returns; `undefined` clears it. */
   static setDefault(configuration: ApiClientConfiguration | undefined): void {
-    defaultConfiguration = configuration?.copy();
+    defaultConfiguration = configuration;
   }
 
-  /** An independent copy with the same settings. */
+  /**
+   * A copy with `changes` over these settings, checked as the constructor checks
+   * them. A `host` given without a `serverIndex` drops the server index, so the
+   * copy goes to that host.
+   */
+  withOptions(changes: ApiClientConfigurationOptions): ApiClientConfiguration {
+    const defined = definedOptions(changes);
+    const base = this.toOptions();
+    if ("host" in defined && !("serverIndex" in defined)) base.serverIndex = undefined;
+    return new ApiClientConfiguration({ ...base, ...defined });
+  }
+
+  /** A copy with the same settings (a configuration never changes, so this one would do as well). */
   copy(): ApiClientConfiguration {
     return new ApiClientConfiguration(this.toOptions());
   }
 
   /** The settings as an options object, credentials included. */
   toOptions(): ApiClientConfigurationOptions {
-    const own = settingsOf(this);
-    return Object.fromEntries(
-      optionNames.map((name) => [name, containerOptions.has(name) ? copyOf(own[name]) : own[name]]),
-    );
+    return {
+      host: this.#host,
+      apiKey: { ...this.apiKey },
+      apiKeyPrefix: { ...this.apiKeyPrefix },
+      username: this.username,
+      password: this.password,
+      accessToken: this.accessToken,
+      serverVariables: { ...this.serverVariables },
+      serverOperationVariables: Object.fromEntries(
+        Object.entries(this.serverOperationVariables).map(([id, vars]) => [id, { ...vars }]),
+      ),
+      servers: this.servers.map((server) => ({ ...server })),
+      serverIndex: this.serverIndex,
+      sslCaCert: this.sslCaCert,
+      caCertData: this.caCertData,
+      certFile: this.certFile,
+      keyFile: this.keyFile,
+      verifySsl: this.verifySsl,
+      tlsServerName: this.tlsServerName,
+      proxy: this.proxy,
+      proxyHeaders: { ...this.proxyHeaders },
+      retries: this.retries,
+      timeout: this.timeout,
+      limits: { ...this.limits },
+      crossOriginRedirects: this.crossOriginRedirects,
+      fetch: this.fetch,
+      debug: this.debug,
+      logger: this.logger,
+      loggerFile: this.loggerFile,
+      loggerFormat: this.loggerFormat,
+      refreshApiKeyHook: this.refreshApiKeyHook,
+    };
   }
 
   /** The base URL requests go to: from `servers[serverIndex]` when set, else the host given. */
   get host(): string {
-    const own = settingsOf(this);
-    return own.serverIndex === undefined
-      ? own.host
-      : this.getHostFromSettings(own.serverIndex, own.serverVariables);
+    return this.serverIndex === undefined
+      ? this.#host
+      : this.getHostFromSettings(this.serverIndex, { ...this.serverVariables });
   }
-  set host(value: string) {
-    const own = settingsOf(this);
-    own.host = stored("host", value);
-    own.serverIndex = undefined;
+
+  /** API keys by security scheme name; each is sent as a header of that name. */
+  get apiKey(): Readonly<Record<string, string>> {
+    return this.#secrets.apiKey;
+  }
+
+  /** Password for HTTP basic authentication. */
+  get password(): string | undefined {
+    return this.#secrets.password;
+  }
+
+  /** Token for HTTP bearer authentication. */
+  get accessToken(): string | undefined {
+    return this.#secrets.accessToken;
+  }
+
+  /** The proxy URL requests are tunnelled through (Node only); it may hold a password. */
+  get proxy(): string | undefined {
+    return this.#secrets.proxy;
+  }
+
+  /** Headers sent to the proxy, e.g. `Proxy-Authorization` (Node only). */
+  get proxyHeaders(): Readonly<Record<string, string>> {
+    return this.#secrets.proxyHeaders;
   }
 
   /** The API key of a security scheme with its prefix (`identifier`, else `alias`); undefined when not set. */
@@ -315,8 +436,8 @@ export class ApiClientConfiguration {
   /** The host templates `hostIndex` picks from; the configured host when none were given. */
   getHostSettings(): HostSetting[] {
     return this.servers.length > 0
-      ? this.servers
-      : [{ url: settingsOf(this).host, description: "The configured host" }];
+      ? this.servers.map((server) => ({ ...server }))
+      : [{ url: this.#host, description: "The configured host" }];
   }
 
   /**
@@ -328,7 +449,7 @@ export class ApiClientConfiguration {
     variables: Record<string, string> = {},
     servers: HostSetting[] = this.getHostSettings(),
   ): string {
-    if (index === undefined) return settingsOf(this).host;
+    if (index === undefined) return this.#host;
     const server = servers[index];
     if (!server) {
       throw new ApiValueError(`invalid host index ${index}: must be less than ${servers.length}`, [
@@ -377,6 +498,7 @@ export class ApiClientConfiguration {
         this.tlsServerName ? ` serverName=${this.tlsServerName}` : ""
       }`,
       `Proxy: ${this.proxy ? redactUrl(this.proxy) : "none"}`,
+      `Fetch: ${this.fetch ? "given" : "global"}`,
       `Debug: ${this.debug}${this.loggerFile ? ` (to ${this.loggerFile})` : ""}`,
     ];
     return this.redact(lines.join("\n"));
@@ -384,9 +506,15 @@ export class ApiClientConfiguration {
 
   /** The settings without credentials, for `JSON.stringify`. */
   toJSON(): Record<string, unknown> {
-    const { logger: _l, loggerFormat: _f, refreshApiKeyHook: _r, ...options } = this.toOptions();
+    const {
+      logger: _l,
+      loggerFormat: _f,
+      refreshApiKeyHook: _r,
+      fetch: _fetch,
+      ...options
+    } = this.toOptions();
     const shown: Record<string, unknown> = { ...options, host: redactUrl(this.host) };
-    for (const key of secretKeys) {
+    for (const key of ["apiKey", "password", "accessToken", "proxyHeaders"] as const) {
       const value = shown[key];
       if (value === undefined) continue;
       shown[key] =
@@ -403,8 +531,9 @@ export class ApiClientConfiguration {
     return `ApiClientConfiguration ${JSON.stringify(this.toJSON())}`;
   }
 
-  /** A redactor that knows this configuration's current credentials. */
+  /** A redactor that knows this configuration's credentials. */
   redactor(): SecretRedactor {
+    if (this.#redactor) return this.#redactor;
     const secrets = [
       ...Object.values(this.apiKey),
       ...Object.keys(this.apiKey).map((name) => this.getApiKeyWithPrefix(name) ?? ""),
@@ -418,13 +547,8 @@ export class ApiClientConfiguration {
       const url = safeUrl(this.proxy);
       if (url?.password) secrets.push(decodeURIComponent(url.password), url.password);
     }
-    const known = secrets.filter((s): s is string => typeof s === "string");
-    // Reused while the credentials are the same values: a refresh hook that changes them gets a new one.
-    const cached = this.#redactorCache;
-    if (cached && sameStrings(cached.secrets, known)) return cached.redactor;
-    const redactor = new SecretRedactor(known);
-    this.#redactorCache = { secrets: known, redactor };
-    return redactor;
+    this.#redactor = new SecretRedactor(secrets.filter((s): s is string => typeof s === "string"));
+    return this.#redactor;
   }
 
   private describeCredentials(): string {
@@ -437,54 +561,13 @@ export class ApiClientConfiguration {
   }
 }
 
-for (const name of optionNames) {
-  if (Object.hasOwn(ApiClientConfiguration.prototype, name)) continue;
-  Object.defineProperty(ApiClientConfiguration.prototype, name, {
-    get(this: ApiClientConfiguration) {
-      return settingsOf(this)[name];
-    },
-    set(this: ApiClientConfiguration, value: never) {
-      (settingsOf(this) as unknown as Record<string, unknown>)[name] = stored(name, value);
-    },
-    configurable: true,
-  });
+/** `options` without the entries set to `undefined`, which mean "not given". */
+function definedOptions(options: ApiClientConfigurationOptions): ApiClientConfigurationOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
-function isEmptyContainer(value: unknown): boolean {
-  return typeof value === "object" && value !== null && Object.keys(value).length === 0;
-}
-
-function checkRetries(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ApiValueError(`${name} must be a whole number >= 0, got ${value}`, [name]);
-  }
-  return value;
-}
-
-function checkTimeout(value: Timeout): Timeout {
-  const ok = (n: unknown) =>
-    n === undefined || (typeof n === "number" && n > 0 && Number.isFinite(n));
-  const valid =
-    typeof value === "number"
-      ? ok(value)
-      : typeof value === "object" && value !== null && ok(value.connect) && ok(value.read);
-  if (!valid) {
-    throw new ApiValueError(
-      "timeout must be a positive number of milliseconds, or { connect, read } of them",
-      ["timeout"],
-    );
-  }
-  return value;
-}
-
-function checkRedirects(value: CrossOriginRedirects): CrossOriginRedirects {
-  if (!isCrossOriginRedirects(value)) {
-    throw new ApiValueError(
-      `crossOriginRedirects must be "refuse" or "strip-credentials", got ${JSON.stringify(value)}`,
-      ["crossOriginRedirects"],
-    );
-  }
-  return value;
+function frozenCopy<T extends object>(value: T | undefined): Readonly<T> {
+  return Object.freeze({ ...(value ?? ({} as T)) });
 }
 
 function safeUrl(text: string): URL | undefined {
@@ -500,11 +583,4 @@ function base64(text: string): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
-}
-
-/** True when both lists hold the same strings in the same order. */
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -50,7 +50,8 @@ export async function createDispatcher(configuration: ApiClientConfiguration): P
   if (configuration.proxy) {
     return new undici.ProxyAgent({
       uri: configuration.proxy,
-      headers: configuration.proxyHeaders,
+      // A copy: undici adds the proxy URL's credentials to it.
+      headers: { ...configuration.proxyHeaders },
       requestTls: connect,
       ...timeouts,
     });

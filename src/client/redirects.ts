@@ -36,6 +36,8 @@ export interface RedirectRules {
   credentialQueryNames: readonly string[];
   /** The operation, for messages. */
   operationId?: string;
+  /** The `fetch` each hop goes through; the global one when absent. */
+  fetch?: typeof globalThis.fetch;
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -52,8 +54,9 @@ export async function fetchFollowingRedirects(
   let current = new URL(url);
   let request: FetchInit = { ...init, redirect: "manual" };
   let stripped = false;
+  const send = rules.fetch ?? fetch;
   for (let followed = 0; ; followed++) {
-    const response = await fetch(current, request as RequestInit);
+    const response = await send(current.href, request as RequestInit);
     if (response.type === "opaqueredirect") {
       throw new ApiRedirectRefusedError(
         "the server answered with a redirect, and this runtime does not show where to; not followed",

@@ -155,7 +155,8 @@ describe("credentials", () => {
       accessToken: "old",
       refreshApiKeyHook: (configuration) => {
         n++;
-        configuration.accessToken = `fresh-${n}`;
+        expect(configuration.accessToken).toBe(n === 1 ? "old" : `fresh-${n - 1}`);
+        return { accessToken: `fresh-${n}` };
       },
     });
     await c.getAgentById(agentId);

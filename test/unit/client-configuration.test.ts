@@ -63,10 +63,11 @@ describe("ApiClientConfiguration", () => {
     );
     expect(() => c.getHostFromSettings(0, { region: "mars" })).toThrow(/region.*eu, us/);
     expect(() => c.getHostFromSettings(3)).toThrow(ApiValueError);
-    c.serverIndex = 0;
-    c.serverVariables = { region: "us" };
-    expect(c.host).toBe("https://us.example.com/v1");
-    expect(c.getHostSettings()).toHaveLength(1);
+    const us = c.withOptions({ serverIndex: 0, serverVariables: { region: "us" } });
+    expect(us.host).toBe("https://us.example.com/v1");
+    expect(us.getHostSettings()).toHaveLength(1);
+    expect(c.host).toBe("http://h");
+    expect(us.withOptions({ host: "http://other/" }).host).toBe("http://other");
   });
 
   it("rejects bad retries and timeouts with errors that name the option", () => {
@@ -79,21 +80,52 @@ describe("ApiClientConfiguration", () => {
     });
   });
 
-  it("checks an option set after construction as the constructor does, and keeps copies", () => {
+  it("checks the options of withOptions as the constructor does, and keeps copies", () => {
     const c = new ApiClientConfiguration();
-    expect(() => {
-      c.retries = -1;
-    }).toThrow(/retries/);
+    expect(() => c.withOptions({ retries: -1 })).toThrow(/retries/);
     expect(c.retries).toBe(3);
     const keys = { "x-api-key": "k" };
-    c.apiKey = keys;
+    const keyed = c.withOptions({ apiKey: keys, retries: 1 });
     keys["x-api-key"] = "changed";
-    expect(c.getApiKeyWithPrefix("x-api-key")).toBe("k");
+    expect(keyed.getApiKeyWithPrefix("x-api-key")).toBe("k");
+    expect([keyed.retries, c.retries]).toEqual([1, 3]);
+    expect(c.getApiKeyWithPrefix("x-api-key")).toBeUndefined();
     const servers = [{ url: "http://a" }];
     const d = new ApiClientConfiguration({ servers });
     servers.push({ url: "http://b" });
     expect(d.servers).toHaveLength(1);
     expect(new ApiClientConfiguration().servers).toEqual([]);
+  });
+
+  it("is frozen: fields cannot be set, and credentials are no own property to copy", () => {
+    const c = new ApiClientConfiguration({
+      apiKey: { "x-api-key": secret },
+      password: `${secret}-pw`,
+      accessToken: `${secret}-tok`,
+      proxy: `http://u:${secret}@127.0.0.1:3128`,
+      proxyHeaders: { "Proxy-Authorization": secret },
+      limits: { maxRedirects: 1 },
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(() => {
+      (c as { retries: number }).retries = 5;
+    }).toThrow(TypeError);
+    expect(() => {
+      (c.apiKey as Record<string, string>)["x-api-key"] = "other";
+    }).toThrow(TypeError);
+    expect(() => {
+      (c.limits as { maxRedirects: number }).maxRedirects = 9;
+    }).toThrow(TypeError);
+    expect(JSON.stringify({ ...c })).not.toContain(secret);
+    expect(Object.keys(c)).not.toContain("apiKey");
+    expect(c.accessToken).toBe(`${secret}-tok`);
+  });
+
+  it("rejects unknown keys of a { connect, read } timeout and a flag that is not a boolean", () => {
+    expect(
+      () => new ApiClientConfiguration({ timeout: { connect: 1, write: 2 } as never }),
+    ).toThrow(/timeout/);
+    expect(() => new ApiClientConfiguration({ verifySsl: "no" as never })).toThrow(/verifySsl/);
   });
 
   it("keeps a default that getDefault copies", () => {
@@ -102,7 +134,6 @@ describe("ApiClientConfiguration", () => {
     const b = ApiClientConfiguration.getDefault();
     expect(a.host).toBe("http://d");
     expect(a.retries).toBe(1);
-    a.retries = 5;
     expect(b.retries).toBe(1);
     ApiClientConfiguration.setDefault(undefined);
     expect(ApiClientConfiguration.getDefault().host).toBe("http://localhost");
@@ -191,6 +222,35 @@ describe("ApiClientConfiguration.fromEnvPrefix", () => {
     } finally {
       delete process.env.ACPTEST_HOST;
     }
+  });
+
+  it("checks variables as the constructor checks the options, naming the variable and the option", () => {
+    const read = (env: Record<string, string>) => {
+      try {
+        ApiClientConfiguration.fromEnvPrefix("MY_", {}, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(read({ MY_RETRIES: "-1" })).toBe(
+      'environment variable MY_RETRIES ("-1") is wrong: retries must be a whole number >= 0, got -1 (at retries) (at MY_RETRIES)',
+    );
+    expect(read({ MY_TIMEOUT: '{"connect":1,"write":2}' })).toMatch(
+      /^environment variable MY_TIMEOUT .* is wrong: timeout must be/,
+    );
+    expect(read({ MY_LIMITS: '{"maxRedirects": 1.5}' })).toMatch(
+      /^environment variable MY_LIMITS .* is wrong: limits\.maxRedirects must be a whole number/,
+    );
+    expect(read({ MY_RETRIES: "-1" })).toBe(
+      (() => {
+        try {
+          new ApiClientConfiguration({ retries: -1 });
+        } catch (error) {
+          return `environment variable MY_RETRIES ("-1") is wrong: ${(error as Error).message} (at MY_RETRIES)`;
+        }
+      })(),
+    );
   });
 
   it.each([

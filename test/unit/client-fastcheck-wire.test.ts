@@ -58,23 +58,23 @@ describe("a plain wait call", () => {
 });
 
 describe("the configuration's redactor", () => {
-  it("is reused while the credentials stay the same, and renewed when they change", () => {
+  it("is made once per configuration, and a copy with other credentials has its own", () => {
     const configuration = new ApiClientConfiguration({ apiKey: { [keyHeader]: "first-key" } });
     const redactor = configuration.redactor();
     expect(configuration.redactor()).toBe(redactor);
-    configuration.apiKey[keyHeader] = "changed-in-place";
-    expect(configuration.redact("a changed-in-place b")).toBe("a <redacted> b");
-    configuration.apiKey = { [keyHeader]: "replaced" };
-    expect(configuration.redact("a replaced b")).toBe("a <redacted> b");
+    expect(configuration.redact("a first-key b")).toBe("a <redacted> b");
+    const replaced = configuration.withOptions({ apiKey: { [keyHeader]: "replaced" } });
+    expect(replaced.redactor()).not.toBe(redactor);
+    expect(replaced.redact("a replaced b")).toBe("a <redacted> b");
   });
 
   it("hides each key a refresh hook sets from the errors of the calls that sent it", async () => {
     let refreshes = 0;
     const client = ACPClient.fromConfiguration({
       host: server.url,
-      refreshApiKeyHook: (configuration) => {
+      refreshApiKeyHook: () => {
         refreshes++;
-        configuration.apiKey = { [keyHeader]: `rotated-key-${refreshes}` };
+        return { apiKey: { [keyHeader]: `rotated-key-${refreshes}` } };
       },
     });
     for (let call = 1; call <= 3; call++) {
