@@ -36,7 +36,7 @@ export interface PushDeliveriesDeps {
 /** One status change of a run, as its notifications carry it. */
 interface Change {
   runId: string;
-  /** Names the change; a config is sent one change once. */
+  /** The run's status: a config is not sent the same one twice in a row. */
   key: string;
   bodies: unknown[];
 }
@@ -153,5 +153,7 @@ function changeOf(run: RunRecord): Change {
       },
     }),
   );
-  return { runId: run.run_id, key: `${run.status}/${run.updated_at}`, bodies };
+  // A run's status changes each time it is told (working, then stopped, then working
+  // again): the status alone tells one change from the one before.
+  return { runId: run.run_id, key: run.status, bodies };
 }
