@@ -1,0 +1,67 @@
+/**
+ * The SQLite store commits the run writes asked for in one turn of the event loop
+ * together; each stays a write of its own: one that fails is undone alone, and none is
+ * reported stored before the commit.
+ */
+import { describe, expect, it } from "vitest";
+import { StoreConflictError, sqliteStore } from "../../src/server/index.js";
+import { storedRun } from "./store-suite.js";
+
+const quiet = { warn: () => undefined };
+
+describe("the SQLite store's group commit", () => {
+  it("stores the other writes of a group when one of them fails", async () => {
+    const store = sqliteStore(":memory:", { logger: quiet });
+    try {
+      const first = storedRun({ run_id: "00000000-0000-4000-8000-000000000001" });
+      const second = storedRun({ run_id: "00000000-0000-4000-8000-000000000002" });
+      await store.runs.insert(first);
+      const settled = await Promise.allSettled([
+        store.runs.insert(second),
+        // Already stored: refused, alone.
+        store.runs.insert(first),
+        store.runs.update({ ...first, status: "success" }, [
+          { id: 1, data: { type: "values", values: { done: true } } },
+        ]),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreConflictError);
+      expect((await store.runs.get(second.run_id))?.run_id).toBe(second.run_id);
+      expect((await store.runs.get(first.run_id))?.status).toBe("success");
+      expect(await store.runs.readEvents(first.run_id, 0, 10)).toEqual([
+        { id: 1, data: { type: "values", values: { done: true } } },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("undoes the whole of a failed end (its events too) and keeps the group's other ends", async () => {
+    const failing = "00000000-0000-4000-8000-00000000000f";
+    const store = sqliteStore(":memory:", {
+      logger: quiet,
+      faults: {
+        beforeRunEnd(run) {
+          if (run.run_id === failing) throw new Error("the end is refused here");
+        },
+      },
+    });
+    try {
+      const ok = storedRun({ run_id: "00000000-0000-4000-8000-00000000000a" });
+      const bad = storedRun({ run_id: failing });
+      await Promise.all([store.runs.insert(ok), store.runs.insert(bad)]);
+      const event = { id: 1, data: { type: "values" as const, values: { n: 1 } } };
+      const settled = await Promise.allSettled([
+        store.runs.update({ ...bad, status: "success" }, [event]),
+        store.runs.update({ ...ok, status: "success" }, [event]),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(["rejected", "fulfilled"]);
+      expect((await store.runs.get(bad.run_id))?.status).toBe("pending");
+      expect(await store.runs.readEvents(bad.run_id, 0, 10)).toEqual([]);
+      expect((await store.runs.get(ok.run_id))?.status).toBe("success");
+      expect(await store.runs.readEvents(ok.run_id, 0, 10)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
