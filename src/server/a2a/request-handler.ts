@@ -261,7 +261,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       ...params,
       configuration,
       message: { ...message, taskId: "", contextId: contextOf(started.record) },
-    } as SendMessageRequest;
+    };
   }
 
   /** Resumes the `input-required` task a message answers. */
