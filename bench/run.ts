@@ -3,6 +3,7 @@
  * tables, and on a full run of all of them writes bench/RESULTS.md.
  */
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { a2aThroughput } from "./a2a-throughput.js";
 import { clientOverhead } from "./client-overhead.js";
@@ -11,6 +12,7 @@ import { renderResults } from "./lib/report.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { memory } from "./memory.js";
 import { replicas } from "./replicas.js";
+import { serverFloor } from "./server-floor.js";
 import { serverHeap } from "./server-heap.js";
 import { serverThroughput } from "./server-throughput.js";
 import { storeSearch } from "./store-search.js";
@@ -36,12 +38,14 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [8, replicas],
   [9, a2aThroughput],
   [10, tracingOverhead],
+  [11, serverFloor],
 ];
 
 const results: BenchResult[] = [];
 for (const [number, bench] of benchmarks) {
   if (only && !only.includes(number)) continue;
-  const result = await bench(mode);
+  const before = loadavg();
+  const result = { ...(await bench(mode)), load: { before, after: loadavg() } };
   results.push(result);
   process.stdout.write(`${renderResults([result], mode, false)}\n`);
 }

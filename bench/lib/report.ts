@@ -42,8 +42,15 @@ export function renderResults(
     parts.push(`## ${result.title}`, "", result.method, "", table(result.columns, result.rows), "");
     if (result.target)
       parts.push(`Target: ${result.target.text}: ${result.target.met ? "met" : "**missed**"}.`, "");
-    for (const note of result.notes ?? []) parts.push(`- ${note}`);
-    if (result.notes?.length) parts.push("");
+    const notes = [...(result.notes ?? [])];
+    if (result.load) {
+      const avg = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
+      notes.push(
+        `Machine load (1 / 5 / 15 min load average) at the start: ${avg(result.load.before)}; at the end: ${avg(result.load.after)}.`,
+      );
+    }
+    for (const note of notes) parts.push(`- ${note}`);
+    if (notes.length) parts.push("");
   }
   return parts.join("\n");
 }

@@ -14,6 +14,11 @@ export interface BenchResult {
   target?: { text: string; met: boolean };
   /** What a reader should know: causes of a miss, caveats. */
   notes?: string[];
+  /**
+   * The machine's load averages (1, 5 and 15 minutes, `os.loadavg()`) as the benchmark
+   * started and as it ended: a loaded machine makes wall-clock ratios noisy.
+   */
+  load?: { before: number[]; after: number[] };
 }
 
 /** Whether a benchmark runs short (`--quick`) or in full. */

@@ -19,15 +19,30 @@ export async function postWaitRuns(
   total: number,
   onAnswer?: (answered: number) => void,
 ): Promise<Load> {
+  return postRuns(pools, concurrency, total, () => "/runs/wait", onAnswer);
+}
+
+/**
+ * As `postWaitRuns`, to the wait endpoint `pathOf(client)` names for each client
+ * (0 to `concurrency` - 1): a thread run's, say, one thread per client.
+ */
+export async function postRuns(
+  pools: readonly Pool[],
+  concurrency: number,
+  total: number,
+  pathOf: (client: number) => string,
+  onAnswer?: (answered: number) => void,
+): Promise<Load> {
   const latencies: number[] = [];
   let next = 0;
-  const worker = async () => {
+  const worker = async (client: number) => {
+    const path = pathOf(client);
     while (next < total) {
       const pool = pools[next % pools.length] as Pool;
       next++;
       const start = performance.now();
       const answer = await pool.request({
-        path: "/runs/wait",
+        path,
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body,
@@ -41,6 +56,6 @@ export async function postWaitRuns(
     }
   };
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, client) => worker(client)));
   return { rps: total / ((performance.now() - start) / 1000), latencies };
 }

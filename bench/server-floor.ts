@@ -1,0 +1,229 @@
+/**
+ * Benchmark 11: the ACP server against its floor, a bare `node:http` handler running
+ * the same `graph.invoke`, at 1, 16, 64 and 256 clients, for stateless runs and for
+ * thread runs (one thread per client); at 64 clients the SQLite store against the
+ * memory store and the PostgreSQL store against SQLite; and the cold start, from
+ * spawning the process to its first answered run, against the floor's. Each server
+ * runs in a process of its own; the load comes from this one.
+ *
+ * PostgreSQL comes from `ACP_BENCH_POSTGRES_URL` or `ACP_TEST_POSTGRES_URL`, else from
+ * a throwaway server of its own when PostgreSQL's binaries are installed; without
+ * either, that ratio is not measured.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Pool } from "undici";
+import {
+  postgresBinaries,
+  startTestCluster,
+  type TestCluster,
+} from "../test/helpers/postgres-cluster.js";
+import { type Child, startChild } from "./lib/child.js";
+import type { BenchMode, BenchResult } from "./lib/result.js";
+import { alternate, fmt, median } from "./lib/stats.js";
+import { postRuns, postWaitRuns } from "./lib/wait-load.js";
+
+const SCRIPT = "servers/floor-server.ts";
+const CLIENTS = [1, 16, 64, 256] as const;
+/** The clients the store ratios are measured at. */
+const STORE_CLIENTS = 64;
+
+type Server = Child<{ url: string }>;
+type Kind = "stateless" | "stateful";
+
+/** The throughput targets, as ratios to the floor, by clients. */
+const floorTarget = (clients: number) => (clients >= 256 ? 0.85 : 0.9);
+const SQLITE_TARGET = 0.95;
+const POSTGRES_TARGET = 0.8;
+const COLD_TARGET = 1.2;
+
+/** Creates one thread per client on an ACP server; the floor takes any id. */
+async function threadsOf(server: Server, floor: boolean, count: number): Promise<string[]> {
+  if (floor) return Array.from({ length: count }, (_, i) => `bench-thread-${i}`);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const answer = await fetch(`${server.ready.url}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    ids.push(((await answer.json()) as { thread_id: string }).thread_id);
+  }
+  return ids;
+}
+
+/** Ms from spawning `args` to its first answered stateless run. */
+async function coldStart(args: string[]): Promise<number> {
+  const started = performance.now();
+  const child = await startChild<{ url: string }>(SCRIPT, args);
+  try {
+    const answer = await fetch(`${child.ready.url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent_id: "echo", input: { text: "hello" } }),
+    });
+    await answer.text();
+    if (answer.status !== 200) throw new Error(`cold start: status ${answer.status}`);
+    return performance.now() - started;
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Measures ours/floor by clients and kind, the stores' ratios, and the cold start. */
+export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), "acp-bench-floor-"));
+  const rounds = mode.quick ? 2 : 4;
+  const servers: Server[] = [];
+  const start = async (args: string[]) => {
+    const child = await startChild<{ url: string }>(SCRIPT, args);
+    servers.push(child);
+    return child;
+  };
+  let cluster: TestCluster | undefined;
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const misses: string[] = [];
+  const judge = (ratio: number, target: number, what: string, higherIsBetter = true) => {
+    const met = higherIsBetter ? ratio >= target : ratio <= target;
+    if (!met) misses.push(what);
+    return met ? "yes" : "**no**";
+  };
+  try {
+    let postgresUrl = process.env.ACP_BENCH_POSTGRES_URL ?? process.env.ACP_TEST_POSTGRES_URL;
+    if (!postgresUrl && postgresBinaries !== undefined) {
+      cluster = await startTestCluster();
+      postgresUrl = cluster.url;
+    }
+    const floor = await start(["floor"]);
+    const memory = await start(["acp", "memory"]);
+    const sqlite = await start(["acp", "sqlite", join(dir, "runs.sqlite")]);
+    const postgres = postgresUrl
+      ? await start(["acp", "postgres", postgresUrl, `bench_floor_${Date.now()}`])
+      : undefined;
+    const most = Math.max(...CLIENTS);
+    const threads = new Map<Server, string[]>();
+    for (const s of [floor, memory, sqlite, ...(postgres ? [postgres] : [])]) {
+      threads.set(s, await threadsOf(s, s === floor, most));
+    }
+    const storeRps = new Map<string, number>();
+
+    for (const clients of CLIENTS) {
+      for (const kind of ["stateless", "stateful"] as Kind[]) {
+        const total = (mode.quick ? 200 : 1_000) * (clients === 1 ? 1 : 2);
+        const contenders: Array<[string, Server]> = [
+          ["ours", memory],
+          ["floor", floor],
+        ];
+        if (clients === STORE_CLIENTS) {
+          contenders.push(["sqlite", sqlite]);
+          if (postgres) contenders.push(["postgres", postgres]);
+        }
+        const pools = new Map(
+          contenders.map(([name, s]) => [
+            name,
+            new Pool(s.ready.url, { connections: clients, pipelining: 1 }),
+          ]),
+        );
+        const samples = await alternate(
+          contenders.map(([name, s]) => ({
+            name,
+            round: async () => {
+              const pool = pools.get(name) as Pool;
+              const ids = threads.get(s) as string[];
+              const load =
+                kind === "stateless"
+                  ? await postWaitRuns([pool], clients, total)
+                  : await postRuns([pool], clients, total, (c) => `/threads/${ids[c]}/runs/wait`);
+              return load.rps;
+            },
+          })),
+          rounds,
+        );
+        await Promise.all([...pools.values()].map((p) => p.close()));
+        const rps = (name: string) => median(samples.get(name) ?? []);
+        const ratio = rps("ours") / rps("floor");
+        const target = floorTarget(clients);
+        rows.push([
+          `${kind}, ours / floor`,
+          String(clients),
+          `${fmt(rps("ours"), 0)} / ${fmt(rps("floor"), 0)}`,
+          fmt(ratio),
+          `>= ${target}`,
+          judge(ratio, target, `${kind} at ${clients} clients`),
+        ]);
+        if (clients === STORE_CLIENTS) {
+          for (const name of ["ours", "sqlite", "postgres"]) {
+            if (samples.has(name)) storeRps.set(`${kind}:${name}`, rps(name));
+          }
+        }
+      }
+    }
+    for (const kind of ["stateless", "stateful"] as Kind[]) {
+      const mem = storeRps.get(`${kind}:ours`) as number;
+      const lite = storeRps.get(`${kind}:sqlite`) as number;
+      const pg = storeRps.get(`${kind}:postgres`);
+      rows.push([
+        `${kind}, SQLite / memory store`,
+        String(STORE_CLIENTS),
+        `${fmt(lite, 0)} / ${fmt(mem, 0)}`,
+        fmt(lite / mem),
+        `>= ${SQLITE_TARGET}`,
+        judge(lite / mem, SQLITE_TARGET, `SQLite / memory, ${kind}`),
+      ]);
+      if (pg !== undefined) {
+        rows.push([
+          `${kind}, PostgreSQL / SQLite store`,
+          String(STORE_CLIENTS),
+          `${fmt(pg, 0)} / ${fmt(lite, 0)}`,
+          fmt(pg / lite),
+          `>= ${POSTGRES_TARGET}`,
+          judge(pg / lite, POSTGRES_TARGET, `PostgreSQL / SQLite, ${kind}`),
+        ]);
+      }
+    }
+    if (!postgres) {
+      notes.push(
+        "PostgreSQL / SQLite not measured: no PostgreSQL (set ACP_BENCH_POSTGRES_URL, or install its binaries)",
+      );
+    }
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+
+    const coldSamples = await alternate(
+      [
+        { name: "ours", round: () => coldStart(["acp", "memory"]) },
+        { name: "floor", round: () => coldStart(["floor"]) },
+      ],
+      mode.quick ? 2 : 5,
+    );
+    const cold = (name: string) => median(coldSamples.get(name) ?? []);
+    const coldRatio = cold("ours") / cold("floor");
+    rows.push([
+      "cold start to the first answered run, ours / floor (ms)",
+      "1",
+      `${fmt(cold("ours"), 0)} / ${fmt(cold("floor"), 0)}`,
+      fmt(coldRatio),
+      `<= ${COLD_TARGET}`,
+      judge(coldRatio, COLD_TARGET, "cold start", false),
+    ]);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await cluster?.remove().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  notes.push(
+    `${availableParallelism()} cores shared by the load generator, the servers and PostgreSQL: compare ratios measured in one run, not runs/s across machines.`,
+  );
+  return {
+    title: "11. Server against its floor, by load and store",
+    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s. The cold start spawns the process and posts one run as soon as it listens, median of alternating tries.`,
+    columns: ["measure", "clients", "runs/s (or ms)", "ratio", "target", "met"],
+    rows,
+    target: {
+      text: "ours >= 0.9x the floor at 1, 16 and 64 clients and >= 0.85x at 256, stateless and stateful; SQLite >= 0.95x memory; PostgreSQL >= 0.8x SQLite; cold start <= 1.2x the floor's",
+      met: misses.length === 0,
+    },
+    notes: [...(misses.length ? [`Missed: ${misses.join("; ")}.`] : []), ...notes],
+  };
+}
