@@ -21,6 +21,7 @@ import {
   asTask,
   data,
   request,
+  statusData,
   transports,
   userMessage,
 } from "./a2a-server-agents.js";
@@ -360,5 +361,28 @@ describe("A2A push notifications", () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it("refuses a config one too many with a resume, leaving the task waiting for input", async () => {
+    const client = await a2aClient(server.url, agentIds.interrupt);
+    const asked = asTask(await client.sendMessage(request(userMessage([data({ topic: "full" })]))));
+    for (const id of ["one", "two"]) {
+      await client.createTaskPushNotificationConfig(
+        pushConfig(`${receiver.url}/full-${id}`, { taskId: asked.id, id }),
+      );
+    }
+    const resume = request(userMessage([data({ answer: "a" })], { taskId: asked.id }));
+    const refused = client.sendMessage({
+      ...resume,
+      configuration: {
+        ...resume.configuration,
+        taskPushNotificationConfig: pushConfig(`${receiver.url}/full-three`),
+      },
+    });
+    await expect(refused).rejects.toBeInstanceOf(RequestMalformedError);
+    await expect(refused).rejects.toThrow(/webhooks\.maxPushConfigsPerTask/);
+    const task = await client.getTask({ tenant: "", id: asked.id });
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    expect(statusData(task)).toMatchObject({ question: "first about full?" });
   });
 });

@@ -243,14 +243,19 @@ export class AgentRequestHandler implements A2ARequestHandler {
       );
       if (refusal) throw new RequestMalformedError(refusal);
     }
+    // Kept here, under the run's id (the SDK would keep it under a task id of its own):
+    // before a resume, so that a config refused leaves the task as it was; after a new
+    // run is created, which gives the id.
+    const config = pushConfig && push ? structuredClone(pushConfig) : undefined;
+    const keep = async (runId: string) => {
+      if (config && push) await push.store.save(runId, context, config);
+    };
     const started = message.taskId
-      ? await this.resume(message)
+      ? await this.resume(message, keep)
       : await this.create(params, message, streaming);
-    if (pushConfig && push) {
-      // Kept here, under the run's id (the SDK would keep it under a task id of its
-      // own), then sent the run's status: the run told of its start before the config was there.
-      const config = structuredClone(pushConfig);
-      await push.store.save(started.record.run_id, context, config);
+    if (config && push) {
+      if (!message.taskId) await keep(started.record.run_id);
+      // The run told of its start (or resume) before the config was there.
       push.deliveries.sendCurrent(started.record, config);
     }
     setStartedRun(context, started);
@@ -264,8 +269,14 @@ export class AgentRequestHandler implements A2ARequestHandler {
     };
   }
 
-  /** Resumes the `input-required` task a message answers. */
-  private async resume(message: Message): Promise<StartedRun> {
+  /**
+   * Resumes the `input-required` task a message answers; `beforeResume` is awaited once
+   * the task is known to take the message, before its run goes on.
+   */
+  private async resume(
+    message: Message,
+    beforeResume: (runId: string) => Promise<void>,
+  ): Promise<StartedRun> {
     const { agentRuns } = this.deps;
     const record = await agentRuns.find(message.taskId);
     if (!record) throw new TaskNotFoundError(`task ${message.taskId} not found`);
@@ -281,6 +292,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       );
     }
     const value = resumeValueOf(message);
+    await beforeResume(record.run_id);
     const afterId = await agentRuns.lastEventId(record);
     return { record: await agentRuns.runs.resume(record, value), afterId };
   }
