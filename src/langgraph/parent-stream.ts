@@ -1,6 +1,6 @@
 /**
  * The parent graph's stream and channels, as a node sees them. LangGraph hands a node no public handle
- * on the stream its graph is read through: a local subgraph finds it in the config
+ * on the stream its graph is read through: with `subgraphs: true` a local subgraph finds it in the config
  * under a key LangGraph does not export (as LangGraph's own `RemoteGraph` does), with
  * the stream modes the caller asked for. This file is the one place that reads it, so
  * a LangGraph upgrade that changes it breaks one test (`test/unit/langgraph-internals`)
@@ -13,6 +13,9 @@ export const STREAM_KEY = "__pregel_stream";
 
 /** The name of LangChain's handler behind `streamEvents` (its `EventStreamCallbackHandler`). */
 const EVENT_STREAM_HANDLER = "event_stream_tracer";
+
+/** The name of LangGraph's handler behind the `messages` stream mode. */
+const MESSAGES_HANDLER = "StreamMessagesHandler";
 
 /** The stream of the graph a node runs in: the modes asked for, and a way to add chunks. */
 export interface ParentStream {
@@ -48,13 +51,25 @@ export function parentStreamOf(config: LangGraphRunnableConfig): ParentStream | 
 
 /** Whether the node runs under `streamEvents`, whose events come from callbacks. */
 export function underStreamEvents(config: LangGraphRunnableConfig): boolean {
+  return hasHandler(config, EVENT_STREAM_HANDLER);
+}
+
+/**
+ * Whether the parent's streams show chat model tokens: its `messages` mode, or
+ * `streamEvents`. Both are callback handlers LangChain hands the node's config (the
+ * parent's stream itself reaches a node only with `subgraphs: true`).
+ */
+export function parentShowsTokens(config: LangGraphRunnableConfig): boolean {
+  return hasHandler(config, MESSAGES_HANDLER) || hasHandler(config, EVENT_STREAM_HANDLER);
+}
+
+function hasHandler(config: LangGraphRunnableConfig, name: string): boolean {
   const callbacks: unknown = config.callbacks;
   const handlers: unknown = Array.isArray(callbacks)
     ? callbacks
     : (callbacks as { handlers?: unknown } | undefined)?.handlers;
   return (
-    Array.isArray(handlers) &&
-    handlers.some((h) => (h as { name?: unknown } | null)?.name === EVENT_STREAM_HANDLER)
+    Array.isArray(handlers) && handlers.some((h) => (h as { name?: unknown } | null)?.name === name)
   );
 }
 

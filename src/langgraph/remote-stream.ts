@@ -21,7 +21,12 @@ import {
   type LangGraphStreamMode,
 } from "../core/langgraph-stream.js";
 import type { RunOutputStream } from "../models/index.js";
-import { type ParentStream, parentStreamOf, underStreamEvents } from "./parent-stream.js";
+import {
+  type ParentStream,
+  parentShowsTokens,
+  parentStreamOf,
+  underStreamEvents,
+} from "./parent-stream.js";
 
 /** What ACPNode writes to the parent graph's custom stream for each remote event, with `customStream: "event"`. */
 export interface ACPNodeStreamEvent {
@@ -80,7 +85,9 @@ export class RemoteStreamForwarder {
    */
   wanted(): LangGraphStreamMode[] {
     const modes: LangGraphStreamMode[] = [];
-    if (this.#parent?.modes.has("messages") || this.#streamEvents) modes.push("messages");
+    if (this.#parent?.modes.has("messages") || parentShowsTokens(this.config)) {
+      modes.push("messages");
+    }
     if (this.#parent?.modes.has("updates")) modes.push("updates");
     return modes;
   }
@@ -128,6 +135,11 @@ export class RemoteStreamForwarder {
     if (this.#open === undefined || this.#open.id !== message.id) {
       await this.end();
       const manager = await getCallbackManagerForConfig(this.config);
+      // What the remote side said of the message, beside the calling node's own metadata.
+      manager?.addMetadata(
+        { acp_remote_node: metadata.langgraph_node, acp_remote_namespace: update.namespace },
+        false,
+      );
       const [run] =
         (await manager?.handleChatModelStart(
           REMOTE_MODEL,
@@ -136,10 +148,7 @@ export class RemoteStreamForwarder {
           undefined,
           undefined,
           undefined,
-          {
-            acp_remote_node: metadata.langgraph_node,
-            acp_remote_namespace: update.namespace,
-          },
+          undefined,
           `${this.node} (remote model)`,
         )) ?? [];
       this.#open = { id: message.id, run, chunks: [] };

@@ -14,7 +14,12 @@ import {
   StateGraph,
 } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { parentStreamOf, underStreamEvents } from "../../src/langgraph/parent-stream.js";
+import {
+  isGraphChannel,
+  parentShowsTokens,
+  parentStreamOf,
+  underStreamEvents,
+} from "../../src/langgraph/parent-stream.js";
 import { answersGiven } from "../../src/langgraph/task-answers.js";
 
 const State = Annotation.Root({ seen: Annotation<string> });
@@ -59,6 +64,32 @@ describe("the parent graph's stream as a node sees it", () => {
       // drained
     }
     expect(under).toEqual([false, true]);
+  });
+});
+
+describe("what a node can tell of its graph", () => {
+  it("tells a stream that shows tokens apart, and the graph's channels", async () => {
+    const seen: Array<[boolean, boolean | undefined, boolean | undefined]> = [];
+    const graph = new StateGraph(State)
+      .addNode("node", (_s: typeof State.State, config: LangGraphRunnableConfig) => {
+        seen.push([
+          parentShowsTokens(config),
+          isGraphChannel(config, "seen"),
+          isGraphChannel(config, "unseen"),
+        ]);
+        return { seen: "yes" };
+      })
+      .addEdge(START, "node")
+      .addEdge("node", END)
+      .compile();
+    await graph.invoke({ seen: "" });
+    for await (const _ of await graph.stream({ seen: "" }, { streamMode: "messages" })) {
+      // drained
+    }
+    expect(seen).toEqual([
+      [false, true, false],
+      [true, true, false],
+    ]);
   });
 });
 

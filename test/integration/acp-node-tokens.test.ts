@@ -1,0 +1,174 @@
+/**
+ * A remote model's tokens in the parent graph's own streams, over real HTTP: an agent
+ * served with `streamLangGraph` whose node asks `@langchain/core`'s fake chat model,
+ * which streams its reply a character at a time.
+ */
+import type { AIMessageChunk } from "@langchain/core/messages";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import {
+  Annotation,
+  END,
+  type LangGraphRunnableConfig,
+  START,
+  StateGraph,
+} from "@langchain/langgraph";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACPClient } from "../../src/client/acp-client.js";
+import { ACPNode } from "../../src/langgraph/acp-node.js";
+import {
+  type ACPAgentOptions,
+  deriveAgentId,
+  type RunningACPServer,
+  serveACP,
+} from "../../src/server/index.js";
+
+const REPLY = "tokens come one by one";
+
+const RemoteState = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
+
+/** Lets the remote node end only once the parent has seen its first token. */
+let firstTokenSeen: () => void = () => undefined;
+let gate: Promise<void> = Promise.resolve();
+
+function talker(): ACPAgentOptions {
+  const graph = new StateGraph(RemoteState)
+    .addNode("talk", async (state: typeof RemoteState.State, config: LangGraphRunnableConfig) => {
+      const model = new FakeListChatModel({ responses: [REPLY] });
+      const message = await model.invoke([["human", state.text]], config);
+      await gate;
+      return { reply: String(message.content) };
+    })
+    .addEdge(START, "talk")
+    .addEdge("talk", END)
+    .compile();
+  return {
+    graph,
+    streamLangGraph: true,
+    descriptor: {
+      metadata: { ref: { name: "acpnode.talker", version: "1.0.0" }, description: "talks" },
+      specs: {
+        capabilities: {
+          threads: false,
+          interrupts: false,
+          callbacks: false,
+          streaming: { values: true },
+        },
+        input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+        output: { type: "object" },
+        config: { type: "object" },
+      },
+    },
+  };
+}
+
+let server: RunningACPServer;
+let client: ACPClient;
+
+beforeAll(async () => {
+  server = await serveACP({
+    agents: [talker()],
+    port: 0,
+    hostname: "127.0.0.1",
+    logger: { warn: () => undefined },
+  });
+  client = new ACPClient({ configuration: { host: server.url } });
+});
+
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+
+const State = Annotation.Root({ job: Annotation<{ input?: unknown; output?: unknown }> });
+
+function parentGraph() {
+  const node = new ACPNode({
+    name: "remote",
+    agentId: deriveAgentId("acpnode.talker", "1.0.0"),
+    client,
+    inputPath: "job.input",
+    outputPath: "job.output",
+  });
+  return new StateGraph(State)
+    .addNode(node.getName(), node)
+    .addEdge(START, node.getName())
+    .addEdge(node.getName(), END)
+    .compile();
+}
+
+function closeGate(): void {
+  gate = new Promise<void>((resolve) => {
+    firstTokenSeen = resolve;
+  });
+}
+
+describe("a remote model's tokens in the parent's streams", () => {
+  it("come on the parent's messages stream in order, attributed to the calling node, before the remote run ends", async () => {
+    closeGate();
+    const tokens: Array<[AIMessageChunk, Record<string, unknown>]> = [];
+    for await (const chunk of await parentGraph().stream(
+      { job: { input: { text: "hi" } } },
+      { streamMode: "messages" },
+    )) {
+      tokens.push(chunk as [AIMessageChunk, Record<string, unknown>]);
+      // The remote node waits for this: without a token before its end, this test hangs.
+      firstTokenSeen();
+    }
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(tokens.map(([m]) => m.content).join("")).toBe(REPLY);
+    expect(tokens.every(([m]) => m.constructor.name === "AIMessageChunk")).toBe(true);
+    expect(tokens.every(([, meta]) => meta.langgraph_node === "remote")).toBe(true);
+    expect(tokens[0]?.[1].acp_remote_node).toBe("talk");
+  });
+
+  it("come in streamEvents v2 as on_chat_model_stream of the calling node", async () => {
+    gate = Promise.resolve();
+    const text: string[] = [];
+    for await (const event of parentGraph().streamEvents(
+      { job: { input: { text: "hi" } } },
+      { version: "v2" },
+    )) {
+      if (event.event === "on_chat_model_stream") {
+        expect(event.metadata?.langgraph_node).toBe("remote");
+        text.push(String((event.data.chunk as AIMessageChunk).content));
+      }
+    }
+    expect(text.join("")).toBe(REPLY);
+  });
+
+  it("and the remote nodes' updates come under the node's namespace with subgraphs: true", async () => {
+    gate = Promise.resolve();
+    const chunks: Array<[string[], string, unknown]> = [];
+    for await (const chunk of await parentGraph().stream(
+      { job: { input: { text: "hi" } } },
+      { streamMode: ["updates"], subgraphs: true },
+    )) {
+      chunks.push(chunk as [string[], string, unknown]);
+    }
+    const remote = chunks.filter(([ns]) => ns.length > 0);
+    expect(remote).toHaveLength(1);
+    expect(remote[0]?.[0][0]).toMatch(/^remote:/);
+    expect(remote[0]?.[2]).toEqual({ talk: { reply: REPLY } });
+    expect(chunks.at(-1)).toEqual([
+      [],
+      "updates",
+      { remote: { job: { input: { text: "hi" }, output: { text: "hi", reply: REPLY } } } },
+    ]);
+  });
+
+  it("are not asked for when the parent's stream does not show them", async () => {
+    gate = Promise.resolve();
+    const runsBefore = await client.searchStatelessRuns({
+      agent_id: deriveAgentId("acpnode.talker", "1.0.0"),
+      limit: 1000,
+    });
+    await parentGraph().invoke({ job: { input: { text: "hi" } } });
+    const runs = await client.searchStatelessRuns({
+      agent_id: deriveAgentId("acpnode.talker", "1.0.0"),
+      limit: 1000,
+    });
+    const created = runs.filter((r) => !runsBefore.some((b) => b.run_id === r.run_id));
+    expect(created).toHaveLength(1);
+    expect(created[0]?.creation.config?.configurable).toBeUndefined();
+  });
+});
