@@ -17,6 +17,7 @@ import { serverHeap } from "./server-heap.js";
 import { serverThroughput } from "./server-throughput.js";
 import { storeSearch } from "./store-search.js";
 import { streamDecoding } from "./stream-decoding.js";
+import { tokenStreaming } from "./token-streaming.js";
 import { tracingOverhead } from "./tracing-overhead.js";
 
 const args = process.argv.slice(2);
@@ -39,6 +40,7 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [9, a2aThroughput],
   [10, tracingOverhead],
   [11, serverFloor],
+  [12, tokenStreaming],
 ];
 
 const results: BenchResult[] = [];
