@@ -170,6 +170,22 @@ describe("the packed package", () => {
     120_000,
   );
 
+  it("carries the ACP specification inside the manifest entry, for ESM and CommonJS", async () => {
+    const read =
+      "const { acpSpec } = m; console.log(acpSpec.info.version, Object.keys(acpSpec.paths).length);";
+    const esm = await inProject(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `const m = await import("agntcy-acp/manifest"); ${read}`,
+    ]);
+    expect(esm).toMatchObject({ code: 0, stdout: "0.2.3 23\n" });
+    const cjs = await inProject(process.execPath, [
+      "-e",
+      `const m = require("agntcy-acp/manifest"); ${read}`,
+    ]);
+    expect(cjs).toMatchObject({ code: 0, stdout: "0.2.3 23\n" });
+  });
+
   it("runs acp from node_modules/.bin", async () => {
     const r = await inProject(join(project, "node_modules/.bin/acp"), ["--version"]);
     expect(r).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
