@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { chooseChatModel } from "../shared/chat-model.js";
-import { describeChunk } from "../shared/progress.js";
+import { describeChunk, TokenPrinter } from "../shared/progress.js";
 import { type Cleanup, runExample } from "../shared/run-example.js";
 import type { ScriptedChatModel } from "../shared/scripted-model.js";
 import { CAMPAIGN_TARGET, scriptedTurns, type TurnSource, terminalTurns } from "./conversation.js";
@@ -59,10 +59,21 @@ async function converse(
         }
       : { messages: [human] };
     first = false;
-    const stream = await graph.stream(input, { ...config, streamMode: ["updates", "custom"] });
+    const stream = await graph.stream(input, {
+      ...config,
+      streamMode: ["updates", "custom", "messages"],
+    });
+    const tokens = new TokenPrinter();
     for await (const [mode, chunk] of stream) {
-      for (const line of describeChunk(mode, chunk)) console.log(line);
+      if (mode === "messages") {
+        tokens.write(chunk);
+        continue;
+      }
+      const lines = describeChunk(mode, chunk);
+      if (lines.length > 0) tokens.end();
+      for (const line of lines) console.log(line);
     }
+    tokens.end();
     const state = (await graph.getState(config)).values as CampaignStateValue;
     if (state.final_email) return state;
     const reply = state.messages.at(-1);

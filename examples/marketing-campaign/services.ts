@@ -32,8 +32,17 @@ export async function startCampaignServices(
   const acpKey = randomBytes(16).toString("hex");
   const acp = await serveACP({
     agents: [
-      { graph: buildMailcomposerGraph(llm), descriptor: mailcomposerDescriptor },
-      { graph: buildEmailReviewerGraph(llm), descriptor: emailReviewerDescriptor },
+      // streamLangGraph: a run may ask for the agent's model tokens, which the demo shows.
+      {
+        graph: buildMailcomposerGraph(llm),
+        descriptor: mailcomposerDescriptor,
+        streamLangGraph: true,
+      },
+      {
+        graph: buildEmailReviewerGraph(llm),
+        descriptor: emailReviewerDescriptor,
+        streamLangGraph: true,
+      },
     ],
     apiKey: acpKey,
     port: 0,

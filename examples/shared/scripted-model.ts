@@ -6,8 +6,8 @@
  */
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, type BaseMessage } from "@langchain/core/messages";
-import type { ChatResult } from "@langchain/core/outputs";
+import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 
 /** One rule: when `when` holds for the conversation, `reply` writes the answer. */
 export interface ScriptRule {
@@ -34,14 +34,37 @@ export class ScriptedChatModel extends BaseChatModel {
     _options: this["ParsedCallOptions"],
     _runManager?: CallbackManagerForLLMRun,
   ): Promise<ChatResult> {
+    const text = this.answer(messages);
+    return { generations: [{ text, message: new AIMessage(text) }] };
+  }
+
+  /**
+   * Streams the answer a word at a time, as a hosted model streams its tokens; LangChain
+   * uses this when the caller streams (a graph streamed with `messages`, `streamEvents`).
+   */
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    _options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    for (const piece of this.answer(messages).match(/\s*\S+|\s+$/g) ?? []) {
+      const chunk = new ChatGenerationChunk({ text: piece, message: new AIMessageChunk(piece) });
+      yield chunk;
+      await runManager?.handleLLMNewToken(piece, undefined, undefined, undefined, undefined, {
+        chunk,
+      });
+    }
+  }
+
+  /** The answer of the first rule that matches, counted. */
+  private answer(messages: readonly BaseMessage[]): string {
     const rule = this.rules.find((r) => r.when(messages));
     if (!rule) {
       const last = messages.at(-1)?.text ?? "";
       throw new Error(`the scripted model has no answer for: ${last.slice(0, 120)}`);
     }
     this.calls.set(rule.name, (this.calls.get(rule.name) ?? 0) + 1);
-    const text = rule.reply(messages);
-    return { generations: [{ text, message: new AIMessage(text) }] };
+    return rule.reply(messages);
   }
 }
 

@@ -54,6 +54,11 @@ describe("example: marketing-campaign (npm run demo)", () => {
       ...["email_reviewer_sendgrid", "sendgrid", "prepare_output"],
     ]);
     expect(run.stdout).toContain('<- mailcomposer (remote) custom: {"step":"drafting"}');
+    // The remote model's tokens, printed as they came, one line per reply.
+    expect(run.stdout).toContain(
+      "<- mailcomposer (remote) tokens: Subject: Introducing the SolarBeam X2 portable charger Hello,",
+    );
+    expect(run.stdout).toMatch(/<- email_reviewer \(remote\) tokens: \S/);
     expect(run.stdout).toContain('<- mailcomposer (remote) custom: {"step":"final email ready"}');
     expect(run.stdout).toMatch(/<- email_reviewer \(remote\) values \[success\]/);
     expect(run.stdout).toContain(
