@@ -16,7 +16,7 @@ import { jsonSchemaType } from "../json-schema-type.js";
 import { StateNode } from "../state-node.js";
 import type { StateRecord } from "../state-paths.js";
 import { answersGiven } from "../task-answers.js";
-import { nodePath, remoteThreadId, taskPlace, taskTag } from "../task-identity.js";
+import { isSendTask, nodePath, remoteThreadId, taskPlace, taskTag } from "../task-identity.js";
 import { type CardJsonSchema, cardSchema } from "./card-schemas.js";
 import {
   type A2AConnection,
@@ -264,7 +264,8 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
         ? undefined
         : await remoteThreadId(
             place.threadId,
-            `a2a|${nodePath(place.checkpointNs, this.getName())}`,
+            // A `Send` branch gets a context of its own, as ACPNode's threads do.
+            `a2a|${isSendTask(config) ? (place.checkpointNs ?? this.getName()) : nodePath(place.checkpointNs, this.getName())}`,
           );
     const driver = new TaskDriver({
       node: this.getName(),
@@ -274,7 +275,9 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
       tag: await taskTag(place),
       streaming: this.streaming,
       answersGiven: answersGiven(config),
-      signal: config.signal,
+      // A signal of this execution's own, so parallel branches do not pile listeners on
+      // the parent's one.
+      signal: config.signal && AbortSignal.any([config.signal]),
       writer: config.writer,
       memory: this.#memory,
       maxTaskListPages: this.#maxTaskListPages,
