@@ -5,11 +5,33 @@
  */
 import { describe, expect, it } from "vitest";
 import { StoreConflictError, sqliteStore } from "../../src/server/index.js";
-import { storedRun } from "./store-suite.js";
+import { storedRun, storedThread } from "./store-suite.js";
 
 const quiet = { warn: () => undefined };
 
 describe("the SQLite store's group commit", () => {
+  it("commits the thread writes of a group in order, each seeing those before it", async () => {
+    const store = sqliteStore(":memory:", { logger: quiet });
+    try {
+      const thread = storedThread({ thread_id: "group-thread" });
+      const [created, claimed, taken, patched, released] = await Promise.all([
+        store.threads.create(thread),
+        store.threads.claim("group-thread", "run-1"),
+        store.threads.claim("group-thread", "run-2"),
+        store.threads.patch("group-thread", { status: "interrupted" }),
+        store.threads.release("group-thread", "run-1"),
+      ]);
+      expect([created, claimed, taken]).toEqual([true, undefined, "run-1"]);
+      expect(patched?.busy_run_id).toBe("run-1");
+      expect(released).toBe(true);
+      const stored = await store.threads.get("group-thread");
+      expect(stored?.busy_run_id).toBeUndefined();
+      expect(stored?.status).toBe("interrupted");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("stores the other writes of a group when one of them fails", async () => {
     const store = sqliteStore(":memory:", { logger: quiet });
     try {
@@ -21,7 +43,10 @@ describe("the SQLite store's group commit", () => {
         // Already stored: refused, alone.
         store.runs.insert(first),
         store.runs.update({ ...first, status: "success" }, [
-          { id: 1, data: { type: "values", values: { done: true } } },
+          {
+            id: 1,
+            data: { type: "values", run_id: first.run_id, status: "success", values: { done: 1 } },
+          },
         ]),
       ]);
       expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
@@ -29,7 +54,10 @@ describe("the SQLite store's group commit", () => {
       expect((await store.runs.get(second.run_id))?.run_id).toBe(second.run_id);
       expect((await store.runs.get(first.run_id))?.status).toBe("success");
       expect(await store.runs.readEvents(first.run_id, 0, 10)).toEqual([
-        { id: 1, data: { type: "values", values: { done: true } } },
+        {
+          id: 1,
+          data: { type: "values", run_id: first.run_id, status: "success", values: { done: 1 } },
+        },
       ]);
     } finally {
       await store.close();
@@ -50,10 +78,13 @@ describe("the SQLite store's group commit", () => {
       const ok = storedRun({ run_id: "00000000-0000-4000-8000-00000000000a" });
       const bad = storedRun({ run_id: failing });
       await Promise.all([store.runs.insert(ok), store.runs.insert(bad)]);
-      const event = { id: 1, data: { type: "values" as const, values: { n: 1 } } };
+      const end = (runId: string) => ({
+        id: 1,
+        data: { type: "values" as const, run_id: runId, status: "success" as const, values: {} },
+      });
       const settled = await Promise.allSettled([
-        store.runs.update({ ...bad, status: "success" }, [event]),
-        store.runs.update({ ...ok, status: "success" }, [event]),
+        store.runs.update({ ...bad, status: "success" }, [end(bad.run_id)]),
+        store.runs.update({ ...ok, status: "success" }, [end(ok.run_id)]),
       ]);
       expect(settled.map((s) => s.status)).toEqual(["rejected", "fulfilled"]);
       expect((await store.runs.get(bad.run_id))?.status).toBe("pending");

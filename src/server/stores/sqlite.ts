@@ -170,9 +170,9 @@ export class Statements {
   }> = [];
 
   /**
-   * Runs `work` (a write) in the next group commit: the writes asked for in one turn of
-   * the event loop share one transaction, each in a savepoint of its own, so that one
-   * that fails leaves the others as they are. Resolves once committed: a write is
+   * Runs `work` (a write of a run or a thread) in the next group commit: the writes
+   * asked for in one turn of the event loop share one transaction, each in a savepoint
+   * of its own, so that one that fails leaves the others as they are. Resolves once committed: a write is
    * reported stored only once it is. One commit for many writes is most of what a busy
    * server saves (a commit costs several times a small write).
    */
@@ -455,7 +455,7 @@ class SqliteThreadStore implements ThreadStore {
     const { busy_run_id: busy, ...record } = thread;
     const text = encode(record, "threads.create");
     const s = await this.statements;
-    return s.transaction(() => {
+    return s.inGroupCommit(() => {
       const inserted = s
         .sql(
           `INSERT INTO acp_threads (thread_id, status, idle_status, busy_run_id, created_at, record)
@@ -472,7 +472,7 @@ class SqliteThreadStore implements ThreadStore {
       if (inserted.changes === 0) return false;
       this.index(s, thread);
       return true;
-    })();
+    });
   }
 
   async get(threadId: string): Promise<StoredThread | undefined> {
@@ -482,7 +482,7 @@ class SqliteThreadStore implements ThreadStore {
 
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
     const s = await this.statements;
-    return s.transaction(() => {
+    return s.inGroupCommit(() => {
       const thread = this.read(s, threadId);
       if (!thread) return undefined;
       const { busy_run_id: busy, ...record } = { ...thread, ...changes };
@@ -497,7 +497,7 @@ class SqliteThreadStore implements ThreadStore {
         this.index(s, { ...thread, ...changes });
       }
       return { ...record, ...(busy !== undefined ? { busy_run_id: busy } : {}) };
-    })();
+    });
   }
 
   async search(query: ThreadSearch): Promise<StoredThread[]> {
@@ -520,7 +520,7 @@ class SqliteThreadStore implements ThreadStore {
 
   async claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
     const s = await this.statements;
-    return s.transaction(() => {
+    return s.inGroupCommit(() => {
       const claimed = s
         .sql(
           `UPDATE acp_threads SET busy_run_id = ?, status = 'busy'
@@ -532,18 +532,20 @@ class SqliteThreadStore implements ThreadStore {
         | { busy_run_id: string | null }
         | undefined;
       return row?.busy_run_id ?? "";
-    })();
+    });
   }
 
   async release(threadId: string, runId: string): Promise<boolean> {
     const s = await this.statements;
-    const released = s
-      .sql(
-        `UPDATE acp_threads SET busy_run_id = NULL, status = idle_status
-         WHERE thread_id = ? AND busy_run_id = ?`,
-      )
-      .run(threadId, runId);
-    return released.changes > 0;
+    return s.inGroupCommit(
+      () =>
+        s
+          .sql(
+            `UPDATE acp_threads SET busy_run_id = NULL, status = idle_status
+             WHERE thread_id = ? AND busy_run_id = ?`,
+          )
+          .run(threadId, runId).changes > 0,
+    );
   }
 
   private read(s: Statements, threadId: string): StoredThread | undefined {
