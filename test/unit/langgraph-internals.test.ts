@@ -20,7 +20,7 @@ import {
   parentStreamOf,
   underStreamEvents,
 } from "../../src/langgraph/parent-stream.js";
-import { answersGiven } from "../../src/langgraph/task-answers.js";
+import { answersGiven, resumeMapOf } from "../../src/langgraph/task-answers.js";
 
 const State = Annotation.Root({ seen: Annotation<string> });
 
@@ -112,5 +112,33 @@ describe("the answers LangGraph recorded for a task", () => {
     const done = await graph.invoke(new Command({ resume: "b" }), config);
     expect(done.seen).toBe("ab");
     expect(counts).toEqual([0, 0, 1]);
+  });
+
+  it("hands a node the answers by interrupt id the graph was resumed with", async () => {
+    const maps: Array<Record<string, unknown> | undefined> = [];
+    const Two = Annotation.Root({
+      seen: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const ask = (name: string) => (_s: unknown, config: LangGraphRunnableConfig) => {
+      maps.push(resumeMapOf(config));
+      return { seen: [`${name}:${interrupt(name) as string}`] };
+    };
+    const graph = new StateGraph(Two)
+      .addNode("a", ask("a"))
+      .addNode("b", ask("b"))
+      .addEdge(START, "a")
+      .addEdge(START, "b")
+      .addEdge("a", END)
+      .addEdge("b", END)
+      .compile({ checkpointer: new MemorySaver() });
+    const config = { configurable: { thread_id: "resume-map" } };
+    const paused = (await graph.invoke({ seen: [] }, config)) as {
+      __interrupt__: Array<{ id: string; value: string }>;
+    };
+    const resume = Object.fromEntries(paused.__interrupt__.map((i) => [i.id, `${i.value}!`]));
+    const done = await graph.invoke(new Command({ resume }), config);
+    expect(done.seen.sort()).toEqual(["a:a!", "b:b!"]);
+    expect(maps.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(maps.slice(2)).toEqual([resume, resume]);
   });
 });
