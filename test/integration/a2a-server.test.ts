@@ -453,6 +453,39 @@ describe("JSON-RPC by hand", () => {
     expect(await otherType.json()).toMatchObject({ error: { code: -32005 } });
   });
 
+  it("answers what is no JSON-RPC 2.0 request with Invalid Request, naming what is wrong", async () => {
+    const params = { message: { messageId: "m", role: "ROLE_USER", parts: [{ text: "hi" }] } };
+    const cases: [unknown, unknown, string][] = [
+      [{ jsonrpc: "1.0", id: "a", method: "SendMessage", params }, "a", "jsonrpc"],
+      [{ jsonrpc: "2.0", id: 7, params }, 7, "method"],
+      [{ jsonrpc: "2.0", id: 8, method: "", params }, 8, "method"],
+      [{ jsonrpc: "2.0", id: { bad: "type" }, method: "SendMessage", params }, null, "id"],
+      [{ jsonrpc: "2.0", id: 1.5, method: "SendMessage", params }, null, "id"],
+      [[{ jsonrpc: "2.0", id: 9, method: "SendMessage", params }], null, "batches"],
+      ["SendMessage", null, "object"],
+    ];
+    for (const [body, id, named] of cases) {
+      const answer = await rawJsonRpc(agentIds.echo, JSON.stringify(body));
+      expect(answer.status, JSON.stringify(body)).toBe(200);
+      expect(answer.body, JSON.stringify(body)).toMatchObject({
+        jsonrpc: "2.0",
+        id,
+        error: { code: -32600, message: expect.stringContaining(named) },
+      });
+    }
+    // Params that are no object stay invalid params; a request without an id is answered.
+    const badParams = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({ jsonrpc: "2.0", id: 4, method: "SendMessage", params: { "": "x" } }),
+    );
+    expect(badParams.body).toMatchObject({ id: 4, error: { code: -32602 } });
+    const noId = await rawJsonRpc(
+      agentIds.echo,
+      JSON.stringify({ jsonrpc: "2.0", method: "GetTask", params: { id: "missing" } }),
+    );
+    expect(noId.body).toMatchObject({ id: null, error: { code: -32001 } });
+  });
+
   it("answers a push notification config of an unknown task with TaskNotFound", async () => {
     const params = { taskId: crypto.randomUUID(), url: "https://example.com/hook" };
     const refused = await rawJsonRpc(

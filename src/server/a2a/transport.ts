@@ -152,6 +152,30 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   });
 }
 
+/**
+ * What makes `body` no JSON-RPC 2.0 request (JSON-RPC's Invalid Request, -32600), or
+ * undefined for a request. The SDK answers these as invalid params; JSON-RPC 2.0 gives
+ * them a code of their own.
+ */
+function envelopeProblem(body: unknown): string | undefined {
+  if (Array.isArray(body)) return "batches are not served: send one request object at a time";
+  if (typeof body !== "object" || body === null) return "the request must be a JSON object";
+  const request = body as Record<string, unknown>;
+  if (request.jsonrpc !== "2.0") return 'jsonrpc must be "2.0"';
+  if (typeof request.method !== "string" || request.method === "") {
+    return "method must be a non-empty string";
+  }
+  if ("id" in request && !validId(request.id)) {
+    return "id must be a string, an integer or null";
+  }
+  return undefined;
+}
+
+/** A JSON-RPC id: a string, an integer or null. */
+function validId(id: unknown): boolean {
+  return typeof id === "string" || Number.isInteger(id) || id === null;
+}
+
 /** The JSON-RPC binding of one agent: every request answered on HTTP 200, errors as JSON-RPC errors. */
 export function jsonRpcBinding(deps: TransportDeps) {
   const transports = new WeakMap<AgentRequestHandler, JsonRpcTransportHandler>();
@@ -189,7 +213,16 @@ export function jsonRpcBinding(deps: TransportDeps) {
         error: { code: A2A_ERROR_CODE.PARSE_ERROR, message: "the body is not JSON" },
       });
     }
-    const id = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : null;
+    const given = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : null;
+    const id = validId(given) ? given : null;
+    const problem = envelopeProblem(body);
+    if (problem) {
+      return json({
+        jsonrpc: "2.0",
+        id,
+        error: { code: A2A_ERROR_CODE.INVALID_REQUEST, message: `invalid request: ${problem}` },
+      });
+    }
     let answer: Awaited<ReturnType<JsonRpcTransportHandler["handle"]>>;
     try {
       const context = await callContext(c, handler, "JSONRPC");
