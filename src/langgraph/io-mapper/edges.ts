@@ -14,16 +14,22 @@ import type {
 
 /**
  * The parts of a LangGraph `StateGraph` builder the edge functions use. A builder's
- * parameters are typed with the literal node names it already has, which a mapper's
- * run-time name cannot match, so the parameters here are `never`: every builder fits.
+ * parameters are typed with the literal node names it already has, of which a
+ * mapper's run-time name is none; written as methods, these take the wider types
+ * the edge functions pass, and TypeScript checks a method's parameters both ways,
+ * so every builder fits without a cast.
  */
 export interface IOMappableGraphBuilder {
   /** Adds the mapper's node. */
-  addNode(name: never, action: never): unknown;
+  addNode(name: string, action: IOMappingAgent["node"]): unknown;
   /** Adds an edge into or out of the mapper's node. */
-  addEdge(start: never, end: never): unknown;
+  addEdge(start: string | string[], end: string): unknown;
   /** Adds the conditional edge that routes through the mapper. */
-  addConditionalEdges(source: never, path: never, pathMap?: never): unknown;
+  addConditionalEdges(
+    source: string,
+    path: IOMappedRoute,
+    pathMap?: Record<string, string> | string[],
+  ): unknown;
 }
 
 /**
@@ -106,7 +112,7 @@ function buildAgent(
 }
 
 function addMapperNode(graph: IOMappableGraphBuilder, agent: IOMappingAgent): void {
-  graph.addNode(agent.name as never, agent.node as never);
+  graph.addNode(agent.name, agent.node);
 }
 
 /**
@@ -123,16 +129,22 @@ export function addIoMappedEdge(
 ): IOMappingAgent {
   const agent = buildAgent(start, end, config ?? {}, llm);
   addMapperNode(graph, agent);
-  graph.addEdge(nameOf(start, "start") as never, agent.name as never);
-  graph.addEdge(agent.name as never, nameOf(end, "end") as never);
+  graph.addEdge(nameOf(start, "start"), agent.name);
+  graph.addEdge(agent.name, nameOf(end, "end"));
   return agent;
 }
 
-/** Chooses a branch: returns a key of the target map (or several keys). */
-export type IOMappedRoute = (
-  state: never,
-  config?: RunnableConfig,
-) => string | string[] | Promise<string | string[]>;
+/**
+ * Chooses a branch: returns a key of the target map (or several keys). Declared as
+ * a method so that its state parameter is checked both ways: a route written for
+ * the graph's own state type fits, and so does LangGraph's path parameter.
+ */
+export type IOMappedRoute = {
+  route(
+    state: Record<string, unknown>,
+    config?: RunnableConfig,
+  ): string | string[] | Promise<string | string[]>;
+}["route"];
 
 /**
  * A conditional edge from `start` whose targets each go through their own mapper, or
@@ -160,13 +172,13 @@ export function addIoMappedConditionalEdge(
     }
     const agent = buildAgent(start, target.end, target.metadata ?? {}, llm);
     addMapperNode(graph, agent);
-    graph.addEdge(agent.name as never, endName as never);
+    graph.addEdge(agent.name, endName);
     agents[endName] = agent;
     pathMap[key] = agent.name;
   }
   if (Object.keys(pathMap).length === 0) {
     throw new IOMapperConfigError(`the conditional edge from "${startName}" has no targets`);
   }
-  graph.addConditionalEdges(startName as never, path as never, pathMap as never);
+  graph.addConditionalEdges(startName, path, pathMap);
   return agents;
 }
