@@ -132,7 +132,7 @@ describe("the answers LangGraph recorded for a task", () => {
       .addEdge("b", END)
       .compile({ checkpointer: new MemorySaver() });
     const config = { configurable: { thread_id: "resume-map" } };
-    const paused = (await graph.invoke({ seen: [] }, config)) as {
+    const paused = (await graph.invoke({ seen: [] }, config)) as unknown as {
       __interrupt__: Array<{ id: string; value: string }>;
     };
     const resume = Object.fromEntries(paused.__interrupt__.map((i) => [i.id, `${i.value}!`]));
