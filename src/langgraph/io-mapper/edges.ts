@@ -140,6 +140,7 @@ export function addIoMappedEdge(
  * the graph's own state type fits, and so does LangGraph's path parameter.
  */
 export type IOMappedRoute = {
+  /** Reads the state and returns the key (or keys) of the branch to take. */
   route(
     state: Record<string, unknown>,
     config?: RunnableConfig,
