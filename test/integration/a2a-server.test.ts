@@ -324,6 +324,39 @@ describe.each(transports)("over %s", (transport) => {
     expect(listed.totalSize).toBe(2);
   });
 
+  it("refuses a negative historyLength or a timestamp that is no date-time; lists from statusTimestampAfter on", async () => {
+    const client = await a2aClient(server.url, agentIds.echo, transport);
+    const task = asTask(await client.sendMessage(request(userMessage([data({ text: "t" })]))));
+    const list = (extra: { historyLength?: number; statusTimestampAfter?: string }) =>
+      client.listTasks({
+        tenant: "",
+        contextId: task.contextId,
+        status: TaskState.TASK_STATE_UNSPECIFIED,
+        pageToken: "",
+        statusTimestampAfter: undefined,
+        ...extra,
+      });
+    await expect(list({ historyLength: -1 })).rejects.toThrow(/historyLength/);
+    await expect(list({ historyLength: -1 })).rejects.toBeInstanceOf(RequestMalformedError);
+    await expect(client.getTask({ tenant: "", id: task.id, historyLength: -1 })).rejects.toThrow(
+      /historyLength/,
+    );
+    for (const bad of ["-1", "1", "2026-13-45T00:00:00Z", "yesterday", "2026-05-12"]) {
+      const refused = list({ statusTimestampAfter: bad });
+      await expect(refused, bad).rejects.toBeInstanceOf(RequestMalformedError);
+      await expect(refused, bad).rejects.toThrow(/statusTimestampAfter/);
+    }
+    const stamp = task.status?.timestamp ?? "";
+    expect(stamp).not.toBe("");
+    // A task whose status changed at the very time asked for is listed (greater or equal).
+    const from = await list({ statusTimestampAfter: stamp });
+    expect(from.tasks.map((t) => t.id)).toEqual([task.id]);
+    const later = new Date(Date.parse(stamp) + 1).toISOString();
+    expect((await list({ statusTimestampAfter: later })).tasks).toEqual([]);
+    const withZone = await list({ statusTimestampAfter: "2000-01-01T01:00:00+01:00" });
+    expect(withZone.tasks.map((t) => t.id)).toEqual([task.id]);
+  });
+
   it("cancels a working task, and its stream to a subscriber ends canceled", async () => {
     const client = await a2aClient(server.url, agentIds.slow, transport);
     const started = gate.started;

@@ -51,6 +51,7 @@ import { RunExecutor, type StartedRun, setStartedRun } from "./executor.js";
 import { inputOf, resumeValueOf } from "./message-input.js";
 import { configRefusal, type RunPushNotificationStore } from "./push-configs.js";
 import type { PushDeliveries } from "./push-delivery.js";
+import { checkHistoryLength, checkTimestamp } from "./request-checks.js";
 import { RunTaskStore } from "./task-store.js";
 import { CONTEXT_METADATA_KEY, contextOf, stateOf, toTask } from "./task-view.js";
 
@@ -150,12 +151,19 @@ export class AgentRequestHandler implements A2ARequestHandler {
 
   /** The task of a run. */
   getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
-    return this.guard(() => this.inner.getTask(params, context));
+    return this.guard(async () => {
+      checkHistoryLength(params.historyLength, "historyLength");
+      return this.inner.getTask(params, context);
+    });
   }
 
   /** The agent's tasks, most recently updated first. */
   listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
-    return this.guard(() => this.inner.listTasks(params, context));
+    return this.guard(async () => {
+      checkHistoryLength(params.historyLength, "historyLength");
+      checkTimestamp(params.statusTimestampAfter, "statusTimestampAfter");
+      return this.inner.listTasks(params, context);
+    });
   }
 
   /**
@@ -227,6 +235,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
   ): Promise<SendMessageRequest> {
     const message = params.message;
     if (!message) throw new RequestMalformedError("request.message is required");
+    checkHistoryLength(params.configuration?.historyLength, "configuration.historyLength");
     if (!message.messageId) throw new RequestMalformedError("message.messageId is required");
     const pushConfig = params.configuration?.taskPushNotificationConfig;
     const push = this.deps.push;

@@ -81,7 +81,7 @@ export class RunTaskStore implements TaskStore {
       for (const run of runs) {
         const task = toTask(run);
         if (filtered && task.status?.state !== state) continue;
-        if (after !== undefined && Date.parse(task.status?.timestamp ?? "") <= after) continue;
+        if (after !== undefined && Date.parse(task.status?.timestamp ?? "") < after) continue;
         if (!params.includeArtifacts) task.artifacts = [];
         tasks.push(task);
       }
