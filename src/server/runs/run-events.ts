@@ -1,4 +1,4 @@
-import { encodeAhead } from "../stores/codec.js";
+import { type EncodedEvent, EVENT_TEXT, encode } from "../stores/codec.js";
 import type { RunEventData, StoredEvent } from "../stores/store.js";
 
 export type { RunEventData } from "../stores/store.js";
@@ -24,7 +24,7 @@ const REPLAY_BATCH = 100;
  */
 export class RunEventLog {
   /** The events kept in memory, oldest first; the first has id `this.first`. */
-  private readonly kept: Array<{ event: RunEvent; bytes: number }> = [];
+  private readonly kept: Array<{ event: RunEvent; bytes: number; text: string }> = [];
   private first: number;
   private keptBytes = 0;
   /** How many kept events the store has been handed (they can be dropped from memory). */
@@ -50,7 +50,8 @@ export class RunEventLog {
   append(data: RunEventData): RunEvent {
     const event = { id: String(this.first + this.kept.length), data };
     // Its size is that of the text the store is handed: the event is serialised once.
-    this.kept.push({ event, bytes: encodeAhead(data, "runs.appendEvents").length });
+    const text = encode(data, "runs.appendEvents");
+    this.kept.push({ event, bytes: text.length, text });
     this.onAppend?.();
     this.wake();
     return event;
@@ -68,9 +69,9 @@ export class RunEventLog {
   absorb(events: readonly StoredEvent[]): void {
     for (const { id, data } of events) {
       if (id !== this.size + 1) continue;
-      const bytes = encodeAhead(data, "runs.appendEvents").length;
-      this.kept.push({ event: { id: String(id), data }, bytes });
-      this.keptBytes += bytes;
+      const text = JSON.stringify(data);
+      this.kept.push({ event: { id: String(id), data }, bytes: text.length, text });
+      this.keptBytes += text.length;
     }
     this.saved = this.kept.length;
     this.trim();
@@ -79,10 +80,13 @@ export class RunEventLog {
 
   /** Hands the events the store does not have yet to `save`; they may leave memory after. */
   unsaved(): StoredEvent[] {
-    const fresh = this.kept.slice(this.saved).map(({ event }) => ({
-      id: Number(event.id),
-      data: event.data,
-    }));
+    const fresh = this.kept.slice(this.saved).map(
+      ({ event, text }): EncodedEvent => ({
+        id: Number(event.id),
+        data: event.data,
+        [EVENT_TEXT]: text,
+      }),
+    );
     for (const { bytes } of this.kept.slice(this.saved)) this.keptBytes += bytes;
     this.saved = this.kept.length;
     return fresh;

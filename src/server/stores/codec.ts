@@ -11,27 +11,22 @@ export interface StoreLogger {
 }
 
 /**
- * The JSON text of values encoded ahead of their write (see `encodeAhead`), so that a
- * value is serialised once: for its size when it is made, and for the store after.
+ * Where an event handed to a store may carry the JSON text of its data, made when the
+ * event was (its size is measured on it): the store writes that text instead of
+ * serialising the data again.
  */
-const encodedAhead = new WeakMap<object, string>();
+export const EVENT_TEXT: unique symbol = Symbol("the JSON text of an event's data");
 
-/**
- * Encodes `value` now, for a write to come: the store's `encode` of the same object
- * returns this text instead of serialising it again. The value must not change after.
- */
-export function encodeAhead(value: object, operation: string): string {
-  const text = encode(value, operation);
-  encodedAhead.set(value, text);
-  return text;
+/** An event that may carry the JSON text of its data (see `EVENT_TEXT`). */
+export type EncodedEvent = StoredEvent & { readonly [EVENT_TEXT]?: string };
+
+/** The JSON text of an event's data: the text it carries, else made now. */
+export function eventText(event: StoredEvent, operation: string): string {
+  return (event as EncodedEvent)[EVENT_TEXT] ?? encode(event.data, operation);
 }
 
 /** The JSON text of a record, or a `StoreEncodingError` naming the operation. */
 export function encode(value: unknown, operation: string): string {
-  if (typeof value === "object" && value !== null) {
-    const ahead = encodedAhead.get(value);
-    if (ahead !== undefined) return ahead;
-  }
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

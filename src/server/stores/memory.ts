@@ -1,4 +1,11 @@
-import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
+import {
+  encode,
+  eventText,
+  isFinished,
+  metadataEntries,
+  RecordDecoder,
+  type StoreLogger,
+} from "./codec.js";
 import { StoreConflictError, StoreLimitError } from "./errors.js";
 import { MemoryTable } from "./memory-table.js";
 import { MemoryPushConfigStore } from "./push-configs.js";
@@ -139,7 +146,7 @@ class MemoryRunStore implements RunStore, Measured {
   async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
     const text = encode(run, "runs.update");
     // Encoded first: a record that cannot be stored leaves the run and its log as they were.
-    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
+    const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     if (!this.table.has(run.run_id)) return false;
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     this.write(run, text);
@@ -199,7 +206,7 @@ class MemoryRunStore implements RunStore, Measured {
 
   async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
     if (!this.table.has(runId)) return;
-    const texts = events.map((e) => ({ id: e.id, text: encode(e.data, "runs.appendEvents") }));
+    const texts = events.map((e) => ({ id: e.id, text: eventText(e, "runs.appendEvents") }));
     this.appendTexts(runId, texts);
     this.budget.fit();
   }

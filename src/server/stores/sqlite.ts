@@ -1,6 +1,13 @@
 import { ApiValueError } from "../../core/errors.js";
 import { messageOf } from "../../core/message-of.js";
-import { encode, isFinished, metadataEntries, RecordDecoder, type StoreLogger } from "./codec.js";
+import {
+  encode,
+  eventText,
+  isFinished,
+  metadataEntries,
+  RecordDecoder,
+  type StoreLogger,
+} from "./codec.js";
 import { StoreConflictError, StoreError, StoreUnavailableError } from "./errors.js";
 import {
   checkIntegrity,
@@ -307,7 +314,7 @@ class SqliteRunStore implements RunStore {
 
   async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
     const text = encode(run, "runs.update");
-    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
+    const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     const s = await this.statements;
     const [, thread, agent, status, , updated, finished] = this.columns(run);
     // One transaction: a run's end and its terminal event are stored together or not at all.
@@ -383,7 +390,7 @@ class SqliteRunStore implements RunStore {
   }
 
   async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
-    const texts = events.map((e) => encode(e.data, "runs.appendEvents"));
+    const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     const s = await this.statements;
     await s.inGroupCommit(() => this.addEvents(s, runId, events, texts));
   }

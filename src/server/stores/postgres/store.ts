@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import { encode, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
+import { encode, eventText, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
 import { StoreConflictError } from "../errors.js";
 import type { Leg, ThreadEnd } from "../replicas.js";
 import type {
@@ -268,7 +268,7 @@ export class PostgresRunStore implements RunStore {
 
   /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
   private eventColumns(events: readonly StoredEvent[]): [number[], string[]] {
-    return [events.map((e) => e.id), events.map((e) => encode(e.data, "runs.appendEvents"))];
+    return [events.map((e) => e.id), events.map((e) => eventText(e, "runs.appendEvents"))];
   }
 
   async get(runId: string): Promise<StoredRun | undefined> {
@@ -351,7 +351,7 @@ export class PostgresRunStore implements RunStore {
         [
           runId,
           events.map((e) => e.id),
-          events.map((e) => encode(e.data, "runs.appendEvents")),
+          events.map((e) => eventText(e, "runs.appendEvents")),
           this.channel,
         ],
       );
@@ -387,7 +387,7 @@ export class PostgresRunStore implements RunStore {
       [
         runId,
         events.map((e) => e.id),
-        events.map((e) => encode(e.data, "runs.appendEvents")),
+        events.map((e) => eventText(e, "runs.appendEvents")),
         this.channel,
         owner,
         attempt,
