@@ -133,9 +133,14 @@ export class RunDriver {
   /** The output of this task's run from an earlier execution, if there is one to go on with. */
   private async recover(): Promise<RunOutput | undefined> {
     if (this.options.tag === undefined) return undefined;
-    const runs = (await this.options.runs.find(this.options.tag, this.signal)).sort((a, b) =>
-      b.created_at.localeCompare(a.created_at),
-    );
+    // A run this process created for the task is asked after by its id, not searched for.
+    const created = this.options.createdRuns.get(this.options.tag);
+    if (created?.failed && this.skip === 0) return undefined;
+    const runs = created
+      ? [await this.options.runs.get(created.runId, this.signal)]
+      : (await this.options.runs.find(this.options.tag, this.signal)).sort((a, b) =>
+          b.created_at.localeCompare(a.created_at),
+        );
     // Once answers were sent, only the run that got them will do, whatever its state;
     // before that, a failed run is left behind (see below).
     const found = this.skip > 0 ? runs[0] : runs.find((run) => LIVE_STATUSES.has(run.status));

@@ -1,4 +1,4 @@
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ACPClient } from "../../src/client/acp-client.js";
@@ -97,6 +97,42 @@ describe("ACPNode under LangGraph's default retry policy", () => {
     expect(error).toBeInstanceOf(NodeStateError);
     expect((error as NodeStateError).role).toBe("output");
     expect(proxy.picked - pickedBefore).toBe(1);
+  });
+});
+
+describe("a node going on with the run it created", () => {
+  it("does not search the server for it again when it runs again", async () => {
+    // Counts the run searches; spoils none.
+    const searches = await startFaultProxy(
+      agents.url,
+      (req) => req.method === "POST" && req.url === "/runs/search",
+    );
+    const searching = new ACPClient({ configuration: { host: searches.url, retries: 0 } });
+    try {
+      const node = new ACPNode({
+        name: "ask",
+        agentId: agents.ids.ask,
+        client: searching,
+        inputPath: "request.input",
+        outputPath: "request.output",
+      });
+      const graph = new StateGraph(State)
+        .addNode(node.getName(), node)
+        .addEdge(START, node.getName())
+        .addEdge(node.getName(), END)
+        .compile({ checkpointer: new MemorySaver() });
+      const config = { configurable: { thread_id: "no-search-again" } };
+      await graph.invoke({ request: { input: { topic: "search" } } }, config);
+      // The first execution looks once for a run of an earlier one (there is none).
+      expect(searches.picked).toBe(1);
+      await graph.invoke(new Command({ resume: { answer: "one" } }), config);
+      const done = await graph.invoke(new Command({ resume: { answer: "two" } }), config);
+      expect(done.request.output).toMatchObject({ answers: ["one", "two"] });
+      expect(searches.picked).toBe(1);
+    } finally {
+      await searching.close();
+      await searches.close();
+    }
   });
 });
 
