@@ -644,6 +644,26 @@ describe("HTTP+JSON by hand", () => {
     expect(plain.status).toBeLessThan(500);
     expect(((await plain.json()) as { error: { status: string } }).error.status).toBeDefined();
   });
+
+  it("lists tasks with every field A2A requires, empty ones too", async () => {
+    const none = await rest(`/tasks?contextId=${crypto.randomUUID()}`);
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ tasks: [], nextPageToken: "", pageSize: 50, totalSize: 0 });
+    const sent = await rest("/message:send", {
+      method: "POST",
+      body: JSON.stringify({
+        message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "x" }] },
+      }),
+    });
+    const { task } = (await sent.json()) as { task: { id: string; contextId: string } };
+    const listed = (await (
+      await rest(`/tasks?contextId=${task.contextId}&pageSize=1&includeArtifacts=true`)
+    ).json()) as Record<string, unknown>;
+    expect(listed).toMatchObject({ nextPageToken: "", pageSize: 1, totalSize: 1 });
+    expect(listed.tasks).toEqual([
+      expect.objectContaining({ id: task.id, artifacts: expect.any(Array) }),
+    ]);
+  });
 });
 
 describe("one run, two protocols", () => {

@@ -254,6 +254,23 @@ function wholeNumber(value: string | undefined, name: string): number | undefine
   return Number(value.trim());
 }
 
+/**
+ * A ListTasks answer as JSON, with the fields A2A requires written even when empty
+ * (protobuf's JSON leaves out an empty list, an empty string and a 0), and, when
+ * artifacts were asked for, an `artifacts` list on every task: as JSON-RPC answers.
+ */
+function listTasksJson(result: ListTasksResponse, includeArtifacts: boolean) {
+  const body = ListTasksResponse.toJSON(result) as Record<string, unknown>;
+  const tasks = Array.isArray(body.tasks) ? (body.tasks as Record<string, unknown>[]) : [];
+  return {
+    ...body,
+    tasks: includeArtifacts ? tasks.map((task) => ({ artifacts: [], ...task })) : tasks,
+    nextPageToken: body.nextPageToken ?? "",
+    pageSize: body.pageSize ?? 0,
+    totalSize: body.totalSize ?? 0,
+  };
+}
+
 /** The HTTP+JSON (REST) binding of one agent, for the path after `<base>rest`. */
 export function restBinding(deps: TransportDeps) {
   const errorAnswer = (err: unknown) => {
@@ -328,7 +345,7 @@ export function restBinding(deps: TransportDeps) {
           },
           context,
         );
-        return json(ListTasksResponse.toJSON(result));
+        return json(listTasksJson(result, includeArtifacts));
       }
       if (task) {
         const id = task[1] ?? "";
