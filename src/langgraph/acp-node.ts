@@ -83,8 +83,6 @@ export interface ACPNodeOptions<
   configType?: z.ZodType<C>;
   /** Headers sent with every request to the agent, e.g. `{ "x-api-key": key }`. */
   headers?: Record<string, string>;
-  /** @deprecated The former name of {@link headers}; used when `headers` is absent. */
-  authHeader?: Record<string, string>;
   /**
    * Run on a remote thread of this node and the parent's `thread_id`, so the agent keeps
    * its state between calls; stateless runs otherwise.
@@ -229,7 +227,7 @@ export class ACPNode<
     this.threadIdPath = options.threadIdPath;
     this.descriptor = options.descriptor;
     this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
-    this.#headers = options.headers ?? options.authHeader;
+    this.#headers = options.headers;
     this.#streamMode = options.streamMode;
     this.#interruptShape = options.interruptPayloadShape ?? "auto";
     this.#rejoinIds = options.rejoinIds;
@@ -257,7 +255,7 @@ export class ACPNode<
   ): Promise<ACPNode> {
     const client = options.client ?? new ACPClient({ configuration: options.clientConfig });
     const descriptor = await client.getAcpDescriptorById(options.agentId, {
-      headers: options.headers ?? options.authHeader,
+      headers: options.headers,
     });
     return ACPNode.fromDescriptor({ ...options, client, descriptor });
   }

@@ -272,21 +272,19 @@ describe("ACPNode in a graph", () => {
     expect(JSON.stringify(error)).not.toContain("wrong-secret-value");
   });
 
-  it("sends its headers with every request, and still takes them as authHeader", async () => {
-    for (const option of ["headers", "authHeader"] as const) {
-      const writer = new ACPNode({
-        name: "writer",
-        agentId: agents.ids.writer,
-        clientConfig: new ApiClientConfiguration({ host: agents.url }),
-        [option]: { "x-api-key": API_KEY },
-        inputPath: "mail.writer.input",
-        outputPath: "mail.writer.output",
-        streamMode: [],
-      });
-      const out = await oneNodeGraph(writer).invoke({
-        mail: { writer: { input: { topic: option } } },
-      });
-      expect(out.mail).toHaveProperty("writer.output.draft");
-    }
+  it("sends its headers with every request", async () => {
+    const writer = new ACPNode({
+      name: "writer",
+      agentId: agents.ids.writer,
+      clientConfig: new ApiClientConfiguration({ host: agents.url }),
+      headers: { "x-api-key": API_KEY },
+      inputPath: "mail.writer.input",
+      outputPath: "mail.writer.output",
+      streamMode: [],
+    });
+    const out = await oneNodeGraph(writer).invoke({
+      mail: { writer: { input: { topic: "headers" } } },
+    });
+    expect(out.mail).toHaveProperty("writer.output.draft");
   });
 });
