@@ -172,6 +172,53 @@ function askBothAgent() {
   return { graph, descriptor: describe("acpnode.ask-both", {}) };
 }
 
+/**
+ * The runs of the barrier agent under way; it ends a run only once `size` are, or
+ * after ten seconds at the latest (then `timedOut`), so a failing test ends.
+ */
+export interface Barrier {
+  size: number;
+  arrived: number;
+  timedOut: boolean;
+  open(): void;
+  opened: Promise<void>;
+}
+
+function newBarrier(size: number): Barrier {
+  let open = () => undefined as void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const barrier: Barrier = { size, arrived: 0, timedOut: false, open, opened };
+  const timer = setTimeout(() => {
+    barrier.timedOut = true;
+    open();
+  }, 10_000);
+  timer.unref();
+  void opened.then(() => clearTimeout(timer));
+  return barrier;
+}
+
+/** Waits until `barrier.size` runs have started, then returns its note: runs that only end together. */
+function barrierAgent(barrier: { current: Barrier }) {
+  const graph = new StateGraph(NotesState)
+    .addNode("meet", async (state: typeof NotesState.State) => {
+      const b = barrier.current;
+      b.arrived += 1;
+      if (b.arrived >= b.size) b.open();
+      await b.opened;
+      return { notes: [state.note] };
+    })
+    .addEdge(START, "meet")
+    .addEdge("meet", END)
+    .compile();
+  const descriptor = describe("acpnode.barrier", {
+    capabilities: { threads: true, interrupts: false, callbacks: false },
+    input: { type: "object", properties: { note: { type: "string" } }, required: ["note"] },
+  });
+  return { graph, descriptor };
+}
+
 /** Asks once with `interrupt()`, then fails when the answer is "boom". */
 function askThenFailAgent() {
   const graph = new StateGraph(AskState)
@@ -311,7 +358,10 @@ export interface ACPNodeAgents {
     flaky: string;
     askThenFail: string;
     askBoth: string;
+    barrier: string;
   };
+  /** The barrier the barrier agent's runs meet at; a test sets a new one. */
+  barrier: { current: Barrier; reset(size: number): void };
   ask: AskCounters;
   flaky: FlakyCounters;
   slow: SlowCounters;
@@ -328,6 +378,7 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
   const flaky: FlakyCounters = { calls: 0, failuresLeft: 0 };
   const writer = writerAgent();
   const asking = askTwiceAgent(ask);
+  const barrier = { current: newBarrier(1) };
   const server = await serveACP({
     agents: [
       writer,
@@ -340,6 +391,7 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
       flakyAgent(flaky),
       askThenFailAgent(),
       askBothAgent(),
+      barrierAgent(barrier),
     ],
     port: 0,
     hostname: "127.0.0.1",
@@ -362,11 +414,20 @@ export async function startACPNodeAgents(apiKey?: string): Promise<ACPNodeAgents
       flaky: id("acpnode.flaky"),
       askThenFail: id("acpnode.ask-then-fail"),
       askBoth: id("acpnode.ask-both"),
+      barrier: id("acpnode.barrier"),
     },
     ask,
     slow,
     flaky,
     descriptors: { writer: writer.descriptor, ask: asking.descriptor },
+    barrier: {
+      get current() {
+        return barrier.current;
+      },
+      reset(size: number) {
+        barrier.current = newBarrier(size);
+      },
+    },
     close: () => server.close(),
   };
 }

@@ -90,6 +90,23 @@ describe("ACPNode under Send (map-reduce) with remote threads", () => {
     expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
   });
 
+  it("runs the branches' remote runs at the same time", async () => {
+    // Each remote run ends only once all five are under way: runs queued one after
+    // another on a shared thread would never get there.
+    acp.agents.barrier.reset(5);
+    const graph = fanOutGraph(acp.agents.ids.barrier, (note) => ({ note }));
+    const notes = ["a", "b", "c", "d", "e"];
+    const out = await graph.invoke(
+      { notes },
+      { configurable: { thread_id: "map-reduce-barrier" } },
+    );
+    expect((out.results as Array<{ notes: string[] }>).map((r) => r.notes).sort()).toEqual(
+      notes.map((n) => [n]),
+    );
+    expect(acp.agents.barrier.current.arrived).toBe(5);
+    expect(acp.agents.barrier.current.timedOut).toBe(false);
+  });
+
   it("takes the remote thread from the state when threadIdPath says where", async () => {
     const threadIds = [
       "0e4f6b8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
