@@ -185,7 +185,7 @@ export interface Barrier {
 }
 
 function newBarrier(size: number): Barrier {
-  let open = () => undefined as void;
+  let open: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
   });
