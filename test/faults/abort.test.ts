@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiAbortError, type RunStateless } from "../../src/index.js";
-import { type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
 import {
   type FaultServer,
   faultAgentIds,
   faultClient,
   startFaultServer,
-} from "./helpers/servers.js";
+} from "../helpers/fault-servers.js";
+import { type FaultProxy, startFaultProxy } from "../helpers/tcp-fault-proxy.js";
 
 let server: FaultServer;
 let proxy: FaultProxy;

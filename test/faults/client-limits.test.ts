@@ -22,9 +22,9 @@ import {
   type RunOutputStream,
 } from "../../src/index.js";
 import { agent, agentId, runId, sseFrame, statelessRun, valuesEvent } from "../helpers/fixtures.js";
+import { flood, ONE_GIB } from "../helpers/flood.js";
 import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
 import { drop, startSse, write } from "../helpers/sse-server.js";
-import { flood, ONE_GIB } from "./helpers/flood.js";
 
 const MiB = 1024 * 1024;
 /** Far below 1 GiB, far above what a client stopping at 1 MiB leaves in socket buffers. */

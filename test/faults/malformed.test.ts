@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiValueError, type RunOutputStream } from "../../src/index.js";
+import { faultClient } from "../helpers/fault-servers.js";
 import { agentId, runId, sseFrame, statelessRun, valuesEvent } from "../helpers/fixtures.js";
 import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
 import { drop, startSse, write, writeEvents } from "../helpers/sse-server.js";
-import { faultClient } from "./helpers/servers.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {

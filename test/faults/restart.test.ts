@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqliteStore } from "../../src/server/index.js";
-import { createGate } from "../helpers/graphs.js";
 import {
   type FaultServer,
   faultAgentIds,
   faultClient,
   startFaultServer,
-} from "./helpers/servers.js";
+} from "../helpers/fault-servers.js";
+import { createGate } from "../helpers/graphs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-faults-"));
 const started: FaultServer[] = [];

@@ -6,6 +6,13 @@ import {
   ServiceException,
 } from "../../src/index.js";
 import {
+  type FaultServer,
+  faultAgentIds,
+  faultClient,
+  retryLines,
+  startFaultServer,
+} from "../helpers/fault-servers.js";
+import {
   type Fault,
   type FaultPlan,
   type FaultProxy,
@@ -13,14 +20,7 @@ import {
   rawAnswer,
   refusingUrl,
   startFaultProxy,
-} from "./helpers/fault-proxy.js";
-import {
-  type FaultServer,
-  faultAgentIds,
-  faultClient,
-  retryLines,
-  startFaultServer,
-} from "./helpers/servers.js";
+} from "../helpers/tcp-fault-proxy.js";
 
 let server: FaultServer;
 let proxy: FaultProxy | undefined;

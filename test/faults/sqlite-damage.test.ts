@@ -9,8 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/server/stores/errors.js";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { damage, damagedFiles } from "../helpers/damaged-sqlite.js";
 import { memoryLogger, startACPServer } from "../helpers/server.js";
-import { damage, damagedFiles } from "./helpers/damaged-sqlite.js";
 
 const files = damagedFiles();
 

@@ -1,12 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunOutputStream } from "../../src/index.js";
-import { type FaultPlan, type FaultProxy, inTurn, startFaultProxy } from "./helpers/fault-proxy.js";
 import {
   type FaultServer,
   faultAgentIds,
   faultClient,
   startFaultServer,
-} from "./helpers/servers.js";
+} from "../helpers/fault-servers.js";
+import {
+  type FaultPlan,
+  type FaultProxy,
+  inTurn,
+  startFaultProxy,
+} from "../helpers/tcp-fault-proxy.js";
 
 let server: FaultServer;
 let proxy: FaultProxy | undefined;

@@ -6,11 +6,11 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ACPClient, type RunOutputStream } from "../../src/index.js";
-import { type FaultProxy, inTurn, startFaultProxy } from "../faults/helpers/fault-proxy.js";
-import { type FaultServer, faultAgentIds, startFaultServer } from "../faults/helpers/servers.js";
+import { type FaultServer, faultAgentIds, startFaultServer } from "../helpers/fault-servers.js";
 import { agentId, runId, sseFrame, valuesEvent } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/http-server.js";
 import { drop, startSse, write, writeEvents } from "../helpers/sse-server.js";
+import { type FaultProxy, inTurn, startFaultProxy } from "../helpers/tcp-fault-proxy.js";
 
 let acp: FaultServer;
 let proxy: FaultProxy | undefined;

@@ -14,13 +14,13 @@ import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import { ACPNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
-import { type FaultProxy, inTurn, startFaultProxy } from "../faults/helpers/fault-proxy.js";
 import { type LangsmithReceiver, startLangsmithReceiver } from "../helpers/langsmith-receiver.js";
 import {
   type OtlpReceiver,
   type ReceivedSpan,
   startOtlpReceiver,
 } from "../helpers/otlp-receiver.js";
+import { type FaultProxy, inTurn, startFaultProxy } from "../helpers/tcp-fault-proxy.js";
 import { projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 const SPAN_INTERNAL = 1;

@@ -4,21 +4,15 @@
  * failed on the way back was carried out once, twice or not at all.
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import { ACPClient, type ApiClientConfigurationOptions } from "../../../src/index.js";
+import { ACPClient, type ApiClientConfigurationOptions } from "../../src/index.js";
 import {
   deriveAgentId,
   type RunningACPServer,
   type ServeACPOptions,
   serveACP,
-} from "../../../src/server/index.js";
-import {
-  createGate,
-  customStreamingAgent,
-  echoAgent,
-  type Gate,
-  slowAgent,
-} from "../../helpers/graphs.js";
-import { memoryLogger } from "../../helpers/server.js";
+} from "../../src/server/index.js";
+import { createGate, customStreamingAgent, echoAgent, type Gate, slowAgent } from "./graphs.js";
+import { memoryLogger } from "./server.js";
 
 /** The ids of the agents of {@link startFaultServer}. */
 export const faultAgentIds = {

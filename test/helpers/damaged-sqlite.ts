@@ -6,11 +6,11 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { sqliteStore } from "../../../src/server/stores/sqlite.js";
-import { memoryLogger } from "../../helpers/server.js";
-import { openRawDatabase } from "../../helpers/sqlite-driver.js";
-import { projectRoot } from "../../setup/acp-process.js";
-import { storedRun } from "../../stores/store-suite.js";
+import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { projectRoot } from "../setup/acp-process.js";
+import { storedRun } from "../stores/store-suite.js";
+import { memoryLogger } from "./server.js";
+import { openRawDatabase } from "./sqlite-driver.js";
 
 /** A directory of store files for the tests of one file, removed after them. */
 export function damagedFiles() {
