@@ -8,6 +8,7 @@ import {
   ServiceException,
   UnprocessableEntityException,
 } from "../../src/core/errors.js";
+import { A2AClientError } from "../../src/langgraph/a2a/errors.js";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import { isTransientACPError } from "../../src/langgraph/retry-on.js";
@@ -152,5 +153,11 @@ describe("isTransientACPError", () => {
     expect(isTransientACPError(new ACPRunException("server stopped", 503))).toBe(true);
     expect(isTransientACPError(new NodeStateError("n", "input", "a", "is missing"))).toBe(false);
     expect(isTransientACPError(new Error("anything"))).toBe(false);
+    const a2a = (reason?: string, status?: number) =>
+      new A2AClientError("node", "sendMessage", "failed", reason, status);
+    expect(isTransientACPError(a2a())).toBe(true);
+    expect(isTransientACPError(a2a(undefined, 503))).toBe(true);
+    expect(isTransientACPError(a2a("INVALID_PARAMS", 400))).toBe(false);
+    expect(isTransientACPError(a2a("TASK_NOT_FOUND"))).toBe(false);
   });
 });
