@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiAbortError, type RunStateless } from "../../src/index.js";
 import {
   type FaultServer,
@@ -19,14 +19,16 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Asks the server until the run is no longer pending; the test's timeout bounds it. */
+/** Asks the server until the run is no longer pending. */
 async function settled(runId: string): Promise<RunStateless> {
   const direct = faultClient(server.url);
-  for (;;) {
-    const run = await direct.getStatelessRun(runId);
-    if (run.status !== "pending") return run;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return vi.waitUntil(
+    async () => {
+      const run = await direct.getStatelessRun(runId);
+      return run.status === "pending" ? undefined : run;
+    },
+    { timeout: 20_000, interval: 20 },
+  );
 }
 
 /** The one run of the slow agent whose input text is `text`. */

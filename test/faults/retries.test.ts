@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ApiConnectionError,
   type ApiException,
@@ -172,7 +172,7 @@ describe("slow answers", () => {
     expect(error).toBeInstanceOf(ApiTimeoutError);
     expect((error as Error).message).toContain("no answer within 300 ms");
     // The run goes on without the client; wait for it rather than for a fixed time.
-    while (server.executions === before) await new Promise((r) => setTimeout(r, 10));
+    await vi.waitUntil(() => server.executions !== before, { timeout: 10_000, interval: 10 });
     expect(p.forwarded).toBe(1);
     expect(server.executions - before).toBe(1);
     expect(retryLines(logs)).toHaveLength(0);

@@ -6,7 +6,7 @@
  * also when that server's stream labels an update `interrupt`.
  */
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import {
   ACPNode,
@@ -104,7 +104,10 @@ describe("ACPNode against the reference server", () => {
     const before = standIn.streams.length;
     // The second step waits for the re-joined connection: nothing happens while away.
     composerPause = async () => {
-      while (standIn.streams.length < before + 2) await new Promise((r) => setTimeout(r, 5));
+      await vi.waitUntil(() => standIn.streams.length >= before + 2, {
+        timeout: 10_000,
+        interval: 5,
+      });
     };
     standIn.faults.dropNextStreamAfter = 1;
     const graph = parentGraph({ ...composer, rejoinIds: "per-connection" });
