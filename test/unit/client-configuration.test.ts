@@ -128,7 +128,7 @@ describe("ApiClientConfiguration", () => {
     expect(() => new ApiClientConfiguration({ verifySsl: "no" as never })).toThrow(/verifySsl/);
   });
 
-  it("keeps a default that getDefault copies", () => {
+  it("keeps the default that getDefault returns until it is cleared", () => {
     ApiClientConfiguration.setDefault(new ApiClientConfiguration({ host: "http://d", retries: 1 }));
     const a = ApiClientConfiguration.getDefault();
     const b = ApiClientConfiguration.getDefault();
