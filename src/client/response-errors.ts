@@ -64,7 +64,8 @@ export function failureOf(
       limits.deadline,
       `${error.message}; ${last}`,
       operation.operationId,
-      { cause: error },
+      // The last attempt's own failure; the loop's signal stays inside.
+      { cause: error.failure.error },
     );
   }
   if (error instanceof OpenApiException) return error;

@@ -363,6 +363,8 @@ describe("deadline", () => {
       expect(error).toBeInstanceOf(ApiDeadlineExceededError);
       expect(error).toMatchObject({ limit: "deadline", value: 1000 });
       expect((error as Error).message).toContain(`the last answer was ${status}`);
+      // The retry loop's own signal stays inside: the last attempt got an answer, no error.
+      expect((error as Error).cause).toBeUndefined();
       expect(server.hits).toBe(1);
     },
   );
