@@ -100,7 +100,7 @@ export function onFreePort(text: string, url?: string): string {
 export function projectCopy(prefix: string): { dir: string; remove(): void } {
   mkdirSync(join(root, ".tmp"), { recursive: true });
   const dir = mkdtempSync(join(root, ".tmp", prefix));
-  for (const entry of ["package.json", "tsconfig.json", "src", "examples"]) {
+  for (const entry of ["package.json", "tsconfig.json", "src", "spec", "examples"]) {
     cpSync(join(root, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
