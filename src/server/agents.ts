@@ -1,7 +1,8 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { ApiValueError } from "../core/errors.js";
+import { toAgentDescriptor } from "../manifest/index.js";
 import type { Agent, AgentACPDescriptor, StreamingMode } from "../models/index.js";
-import { deriveAgentId, toDescriptor, withLangGraphStreaming } from "./descriptor.js";
+import { deriveAgentId, withLangGraphStreaming } from "./descriptor.js";
 import { AgentNotFoundError } from "./errors.js";
 import { anyOfSchemas, compileSchema, type SchemaCheck } from "./json-schema.js";
 import type { ACPAgentOptions, ServableGraph } from "./options.js";
@@ -52,7 +53,7 @@ export class AgentRegistry {
     if (agents.length === 0) throw new ApiValueError("an ACP server needs at least one agent");
     agents.forEach((options, index) => {
       const streamLangGraph = options.streamLangGraph === true;
-      const given = toDescriptor(options.descriptor);
+      const given = toAgentDescriptor(options.descriptor);
       const descriptor = streamLangGraph ? withLangGraphStreaming(given) : given;
       const { specs, metadata } = descriptor;
       const agentId = options.agentId ?? deriveAgentId(metadata.ref.name, metadata.ref.version);

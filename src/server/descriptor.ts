@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { isRecord } from "../core/json-guards.js";
 import { langGraphStreamUpdateSchema } from "../core/langgraph-stream.js";
-import { toAgentDescriptor } from "../manifest/index.js";
 import type { AgentACPDescriptor } from "../models/index.js";
 
 /** The namespace of agent ids derived from a name and a version (a UUID v5 namespace). */
@@ -19,13 +18,6 @@ export function deriveAgentId(name: string, version: string): string {
   const hex = hash.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-/**
- * The ACP descriptor of what a server was given, by the same rules as
- * `acp validate-acp-manifest`.
- * @deprecated Use `toAgentDescriptor` of `agntcy-acp/manifest`, which this is.
- */
-export const toDescriptor: (source: unknown) => AgentACPDescriptor = toAgentDescriptor;
 
 /**
  * The descriptor of an agent whose runs may ask for LangGraph's stream modes: it

@@ -45,7 +45,7 @@ export {
   langGraphStreamUpdateSchema,
   type SerializedMessage,
 } from "../core/langgraph-stream.js";
-export { deriveAgentId, toDescriptor, withLangGraphStreaming } from "./descriptor.js";
+export { deriveAgentId, withLangGraphStreaming } from "./descriptor.js";
 export {
   ACPServerError,
   AgentNotFoundError,
