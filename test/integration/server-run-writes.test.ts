@@ -45,7 +45,7 @@ describe.each(stores)("the store writes of a run (%s)", (_name, makeStore) => {
     }
   });
 
-  it("stores a thread run in at most seven calls of the store", async () => {
+  it("stores a thread run in at most five calls of the store, its end and its thread's in one", async () => {
     const store = makeStore();
     const calls = countStoreCalls(store);
     const running = await startACPServer({ store });
@@ -62,7 +62,11 @@ describe.each(stores)("the store writes of a run (%s)", (_name, makeStore) => {
       const total = [...calls.counts.values()].reduce((a, b) => a + b, 0);
       expect(calls.of("runs.insert")).toBe(1);
       expect(calls.of("runs.update")).toBe(1);
-      expect(total).toBeLessThanOrEqual(7);
+      expect(total).toBeLessThanOrEqual(5);
+      expect(calls.of("threads.release")).toBe(0);
+      const shown = await raw(running.url, "GET", `/threads/${thread.thread_id}`);
+      expect(shown.body).toMatchObject({ status: "idle" });
+      expect(await store.threads.get(thread.thread_id)).not.toHaveProperty("busy_run_id");
     } finally {
       await running.close();
     }

@@ -313,6 +313,53 @@ export function describeStore(name: string, open: OpenStore): void {
         expect(await store.runs.readEvents(gone.run_id, 0, 10)).toEqual([]);
       });
 
+      it("ends a thread run and frees its thread in one write", async () => {
+        const thread = storedThread({ metadata: { a: 1 } });
+        await store.threads.create(thread);
+        const run = storedRun({ thread_id: thread.thread_id });
+        await store.runs.insert(run);
+        expect(await store.threads.claim(thread.thread_id, run.run_id)).toBeUndefined();
+        const at = tick();
+        const ended: StoredRun = { ...run, status: "interrupted", updated_at: at, eventCount: 1 };
+        const end = { threadId: thread.thread_id, status: "interrupted" } as const;
+        expect(await store.runs.update(ended, [valuesEvent(run.run_id, 1)], end)).toBe(true);
+        expect(await store.runs.get(run.run_id)).toEqual(ended);
+        const freed = { ...thread, status: "interrupted", updated_at: at };
+        expect(await store.threads.get(thread.thread_id)).toEqual(freed);
+        expect(
+          await store.threads.search({ limit: 10, status: "interrupted" }).then(threadIds),
+        ).toEqual([thread.thread_id]);
+        expect(await store.threads.release(thread.thread_id, run.run_id)).toBe(false);
+      });
+
+      it("leaves the claim of a thread another run holds when a run's end gives it its status", async () => {
+        const thread = storedThread();
+        await store.threads.create(thread);
+        const [run, next] = [storedRun({ thread_id: thread.thread_id }), randomUUID()];
+        await store.runs.insert(run);
+        expect(await store.threads.claim(thread.thread_id, run.run_id)).toBeUndefined();
+        expect(await store.threads.claim(thread.thread_id, next, run.run_id)).toBeUndefined();
+        const at = tick();
+        const end = { threadId: thread.thread_id, status: "error" } as const;
+        await store.runs.update({ ...run, status: "error", updated_at: at }, [], end);
+        expect(await store.threads.get(thread.thread_id)).toEqual({
+          ...thread,
+          status: "error",
+          updated_at: at,
+          busy_run_id: next,
+        });
+        expect(await store.threads.search({ limit: 10, status: "busy" }).then(threadIds)).toEqual([
+          thread.thread_id,
+        ]);
+        // A run that is no longer stored still frees its thread.
+        const gone = storedRun({ thread_id: thread.thread_id, run_id: next, status: "success" });
+        const idle = { threadId: thread.thread_id, status: "idle" } as const;
+        expect(await store.runs.update(gone, [], idle)).toBe(false);
+        expect(await store.runs.get(next)).toBeUndefined();
+        expect((await store.threads.get(thread.thread_id))?.busy_run_id).toBeUndefined();
+        expect((await store.threads.get(thread.thread_id))?.status).toBe("idle");
+      });
+
       it("writes nothing of a run's end that fails: neither its status nor its terminal event", async () => {
         const run = storedRun();
         await store.runs.insert(run);

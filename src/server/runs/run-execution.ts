@@ -122,7 +122,8 @@ export class RunExecutions {
    * Ends a run with `status` and `output` (and `event`, the one that ends its stream),
    * stores it and frees its thread (idle again when the run was `cancelled`, or is
    * stopping for a cancel). Its readers and waiters see the end once it is stored; a
-   * run another replica took over meanwhile is not ended here but followed.
+   * run another replica took over meanwhile is not ended here but followed. `head` is
+   * the thread's latest checkpoint when the leg read it already; it is read otherwise.
    */
   async finish(
     record: RunRecord,
@@ -130,6 +131,7 @@ export class RunExecutions {
     output: NonNullable<RunRecord["output"]>,
     event?: RunEnd["event"],
     cancelled = actingPhase(record.phase).kind === "stopping",
+    head?: string,
   ): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined && output.type !== "interrupt") {
@@ -140,7 +142,8 @@ export class RunExecutions {
         await this.deps.saver.deleteThread(record.graphThreadId).catch(() => undefined);
       }
     } else if (threadId !== undefined) {
-      record.head = (await this.deps.graphState.head(threadId).catch(() => undefined)) ?? "";
+      record.head =
+        head ?? (await this.deps.graphState.head(threadId).catch(() => undefined)) ?? "";
     }
     const threadEnd: ThreadEnd | undefined =
       threadId === undefined
@@ -155,16 +158,21 @@ export class RunExecutions {
                   ? "idle"
                   : "error",
           };
-    // An execution the replicas' queue handed here frees the thread in the same write
-    // as the run's end: a client that sees the run end, on any replica, sees it free.
-    const withRun = attemptOf(record.phase) !== undefined;
+    // The thread is freed in the same write as the run's end: a client that sees the run
+    // end, on any replica, sees it free. A run deleted meanwhile (before or while its
+    // end is written) may write no end: its thread is freed on its own.
     const end: RunEnd = { status, output, ...(event ? { event } : {}) };
-    if (!(await this.storeEnd(record, end, withRun ? threadEnd : undefined))) return;
-    if (threadEnd && !withRun && record.phase.kind !== "lost") {
-      const threads = this.deps.threads;
-      await threads.patch(threadEnd.threadId, { status: threadEnd.status, updated_at: now() });
-      await threads.release(threadEnd.threadId, record.run_id);
+    if (!(await this.storeEnd(record, end, threadEnd))) return;
+    if (threadEnd && record.phase.kind === "deleted" && attemptOf(record.phase) === undefined) {
+      await this.freeThread(threadEnd, record.run_id);
     }
+  }
+
+  /** Gives a thread its status at a run's end and frees it, when that run holds it. */
+  private async freeThread(threadEnd: ThreadEnd, runId: string): Promise<void> {
+    const threads = this.deps.threads;
+    await threads.patch(threadEnd.threadId, { status: threadEnd.status, updated_at: now() });
+    await threads.release(threadEnd.threadId, runId);
   }
 
   private async execute(
@@ -217,7 +225,15 @@ export class RunExecutions {
       if (outcome.goesOn === "handover") return await this.deps.writes.handBack(record);
       if (outcome.goesOn === "lost") return this.relinquish(record);
       if (outcome.goesOn === "unavailable") return await this.storeAway(record);
-      await this.finish(record, outcome.status, outcome.output, outcome.event);
+      const cancelled = actingPhase(record.phase).kind === "stopping";
+      await this.finish(
+        record,
+        outcome.status,
+        outcome.output,
+        outcome.event,
+        cancelled,
+        outcome.head,
+      );
     } catch (err) {
       const lost = record.phase.kind === "lost";
       if (isStoreAway(err) && !lost) {
@@ -295,6 +311,10 @@ export class RunExecutions {
       this.deps.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`);
       applyEnd(record, end, now());
       if (end.event) record.events.append(end.event);
+      // Its thread is freed all the same, as a write of its own.
+      if (threadEnd && attemptOf(record.phase) === undefined) {
+        await this.freeThread(threadEnd, record.run_id);
+      }
     }
     this.notify(record);
     return true;

@@ -27,6 +27,11 @@ export interface LegOutcome {
    * being away (`unavailable`).
    */
   goesOn?: "handover" | "lost" | "unavailable";
+  /**
+   * The id of the thread's latest checkpoint as the leg left it (`""` for none), when
+   * the leg read its state at the end: the run's end records it without reading again.
+   */
+  head?: string;
 }
 
 /**
@@ -145,6 +150,7 @@ export async function executeLeg(
     }
     // Without a checkpointer there is no state to read, and no interrupt to stop at.
     const state = checkpointed ? await graph.getState(threadConfig) : undefined;
+    const head = state ? { head: checkpointIdOf(state.config) } : {};
     const pending = pendingInterrupts(state);
     const first = pending[0];
     if (first) {
@@ -158,15 +164,16 @@ export async function executeLeg(
         interrupt: payload,
         interrupts: pending,
       };
-      return { status: "interrupted", output, event };
+      return { status: "interrupted", output, event, ...head };
     }
     const values = last?.values ?? asValue(toWire(state?.values));
     const output: RunOutput = { type: "result", values };
     // The last values (held back until now) end the stream with status success.
-    if (!wantValues) return { status: "success", output };
+    if (!wantValues) return { status: "success", output, ...head };
     return {
       status: "success",
       output,
+      ...head,
       event: { type: "values", run_id: runId, status: "success", values },
     };
   } catch (err) {
@@ -180,6 +187,12 @@ export async function executeLeg(
     }
     return failedOutcome(runId, stop ? undefined : errors.describe(runId, err), stop);
   }
+}
+
+/** The checkpoint id a state's config points at; `""` when it points at none. */
+function checkpointIdOf(config: { configurable?: Record<string, unknown> } | undefined): string {
+  const id = config?.configurable?.checkpoint_id;
+  return typeof id === "string" ? id : "";
 }
 
 /**

@@ -10,7 +10,7 @@ import type { RunStore, StoredEvent, StoredRun } from "../stores/store.js";
 export interface RunWriteTarget {
   /**
    * Writes the run as `run` with its new `events`; with `release`, the execution held
-   * by `attempt` ends there, and `threadEnd` frees its thread in the same step.
+   * by `attempt` ends there. `threadEnd` frees its thread in the same step.
    */
   update(
     run: StoredRun,
@@ -33,8 +33,14 @@ export interface RunWriteTarget {
 export class DirectRunWrites implements RunWriteTarget {
   constructor(private readonly runs: RunStore) {}
 
-  async update(run: StoredRun, events: readonly StoredEvent[]): Promise<boolean> {
-    await this.runs.update(run, events);
+  async update(
+    run: StoredRun,
+    events: readonly StoredEvent[],
+    _attempt: number | undefined,
+    _release: boolean,
+    threadEnd?: ThreadEnd,
+  ): Promise<boolean> {
+    await this.runs.update(run, events, threadEnd);
     return true;
   }
 
@@ -66,7 +72,7 @@ export class FencedRunWrites implements RunWriteTarget {
     if (attempt !== undefined) {
       return this.replicas.updateOwned(run, attempt, release, threadEnd, events);
     }
-    await this.runs.update(run, events);
+    await this.runs.update(run, events, threadEnd);
     return true;
   }
 

@@ -9,6 +9,7 @@ import {
 import { StoreConflictError, StoreLimitError } from "./errors.js";
 import { MemoryTable } from "./memory-table.js";
 import { MemoryPushConfigStore } from "./push-configs.js";
+import type { ThreadEnd } from "./replicas.js";
 import type {
   PurgedRun,
   RunSearch,
@@ -49,8 +50,8 @@ export const DEFAULT_MEMORY_STORE_BYTES = 128 * 1024 * 1024;
 export function memoryStore(options: MemoryStoreOptions = {}): ServerStore {
   const logger = options.logger ?? console;
   const budget = new ByteBudget(options.maxBytes ?? DEFAULT_MEMORY_STORE_BYTES, logger);
-  const runs = new MemoryRunStore(new RecordDecoder(logger), budget, options.faults);
   const threads = new MemoryThreadStore(new RecordDecoder(logger), budget);
+  const runs = new MemoryRunStore(new RecordDecoder(logger), budget, threads, options.faults);
   budget.tables = [runs, threads];
   const pushConfigs = new MemoryPushConfigStore(runs, logger);
   return { runs, threads, pushConfigs, close: async () => undefined };
@@ -119,6 +120,7 @@ class MemoryRunStore implements RunStore, Measured {
   constructor(
     private readonly decoder: RecordDecoder,
     private readonly budget: ByteBudget,
+    private readonly threads: MemoryThreadStore,
     private readonly faults?: StoreFaults,
   ) {}
 
@@ -143,13 +145,22 @@ class MemoryRunStore implements RunStore, Measured {
     }
   }
 
-  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
+  async update(
+    run: StoredRun,
+    events: readonly StoredEvent[] = [],
+    thread?: ThreadEnd,
+  ): Promise<boolean> {
     const text = encode(run, "runs.update");
     // Encoded first: a record that cannot be stored leaves the run and its log as they were.
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
-    if (!this.table.has(run.run_id)) return false;
+    if (!this.table.has(run.run_id)) {
+      if (thread) this.threads.end(thread, run.run_id, run.updated_at);
+      return false;
+    }
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     this.write(run, text);
+    // No await between the run's write and its thread's: no reader sees one without the other.
+    if (thread) this.threads.end(thread, run.run_id, run.updated_at);
     this.appendTexts(
       run.run_id,
       events.map((e, i) => ({ id: e.id, text: texts[i] as string })),
@@ -349,6 +360,21 @@ class MemoryThreadStore implements ThreadStore, Measured {
     if (holder !== undefined && holder !== runId && holder !== over) return holder;
     this.write({ ...thread, busy_run_id: runId }, "threads.claim");
     return undefined;
+  }
+
+  /**
+   * A thread run's end, written at once (with the run's own write): the thread takes
+   * its status and `updatedAt`, and is freed when `runId` holds it.
+   */
+  end({ threadId, status }: ThreadEnd, runId: string, updatedAt: string): void {
+    const thread = this.read(threadId);
+    if (!thread) return;
+    const { busy_run_id: holder, ...rest } = thread;
+    const ended = { ...rest, status, updated_at: updatedAt };
+    this.write(
+      holder === undefined || holder === runId ? ended : { ...ended, busy_run_id: holder },
+      "runs.update",
+    );
   }
 
   async release(threadId: string, runId: string): Promise<boolean> {

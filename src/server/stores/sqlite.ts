@@ -9,6 +9,7 @@ import {
   type StoreLogger,
 } from "./codec.js";
 import { StoreConflictError, StoreError, StoreUnavailableError } from "./errors.js";
+import type { ThreadEnd } from "./replicas.js";
 import {
   checkIntegrity,
   damagedFile,
@@ -124,9 +125,10 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
   const statements = db.then((d) => new Statements(d, filename));
   // Reported through the first operation, which awaits it (`close` handles `db`).
   statements.catch(() => undefined);
+  const threads = new SqliteThreadStore(statements, decoder);
   return {
-    runs: new SqliteRunStore(statements, decoder, options.faults),
-    threads: new SqliteThreadStore(statements, decoder),
+    runs: new SqliteRunStore(statements, decoder, threads, options.faults),
+    threads,
     pushConfigs: new SqlitePushConfigStore(statements, options.logger ?? console),
     async close() {
       const opened = await db.catch(() => undefined);
@@ -284,6 +286,7 @@ class SqliteRunStore implements RunStore {
   constructor(
     private readonly statements: Promise<Statements>,
     private readonly decoder: RecordDecoder,
+    private readonly threads: SqliteThreadStore,
     private readonly faults?: StoreFaults,
   ) {}
 
@@ -312,12 +315,17 @@ class SqliteRunStore implements RunStore {
     });
   }
 
-  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
+  async update(
+    run: StoredRun,
+    events: readonly StoredEvent[] = [],
+    threadEnd?: ThreadEnd,
+  ): Promise<boolean> {
     const text = encode(run, "runs.update");
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     const s = await this.statements;
     const [, thread, agent, status, , updated, finished] = this.columns(run);
-    // One transaction: a run's end and its terminal event are stored together or not at all.
+    // One transaction: a run's end, its terminal event and its thread's end are stored
+    // together or not at all.
     return s.inGroupCommit(() => {
       if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
       const result = s
@@ -326,6 +334,7 @@ class SqliteRunStore implements RunStore {
              record = ?, unreadable = 0 WHERE run_id = ?`,
         )
         .run(thread, agent, status, updated, finished, text, run.run_id);
+      if (threadEnd) this.threads.end(s, threadEnd, run.run_id, run.updated_at);
       if (result.changes === 0) return false;
       this.addEvents(s, run.run_id, events, texts);
       return true;
@@ -540,6 +549,21 @@ class SqliteThreadStore implements ThreadStore {
         | undefined;
       return row?.busy_run_id ?? "";
     });
+  }
+
+  /**
+   * A thread run's end, inside the transaction `s` is in: the thread takes its status
+   * and `updatedAt`, and is freed when `runId` holds it.
+   */
+  end(s: Statements, { threadId, status }: ThreadEnd, runId: string, updatedAt: string): void {
+    const thread = this.read(s, threadId);
+    if (!thread) return;
+    const { busy_run_id: _holder, ...record } = { ...thread, status, updated_at: updatedAt };
+    s.sql(
+      `UPDATE acp_threads SET busy_run_id = CASE WHEN busy_run_id = ? THEN NULL ELSE busy_run_id END,
+         status = CASE WHEN busy_run_id IS NULL OR busy_run_id = ? THEN ? ELSE 'busy' END,
+         idle_status = ?, record = ? WHERE thread_id = ?`,
+    ).run(runId, runId, status, status, encode(record, "runs.update"), threadId);
   }
 
   async release(threadId: string, runId: string): Promise<boolean> {

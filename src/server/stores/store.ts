@@ -12,7 +12,7 @@ import type {
   ValueRunResultUpdate,
 } from "../../models/index.js";
 import type { PushConfigStore } from "./push-configs.js";
-import type { ReplicaCoordination } from "./replicas.js";
+import type { ReplicaCoordination, ThreadEnd } from "./replicas.js";
 
 /**
  * The server's records: its runs (with their event logs) and its threads. Graph state
@@ -133,8 +133,13 @@ export interface RunStore {
    * atomic write: both are stored or neither is, so a run's end (its terminal event and
    * its end status) is never half written. Returns false, storing nothing, when the run
    * is not stored (it was deleted meanwhile): a deleted run is never revived.
+   *
+   * With `thread` (a thread run's end), the same write gives the run's thread that
+   * status and the run's `updated_at`, and frees it when `run` holds it: a reader that
+   * sees the run end sees its thread free. The thread's end is stored even when the
+   * run is not (a run deleted while it executed still frees its thread).
    */
-  update(run: StoredRun, events?: readonly StoredEvent[]): Promise<boolean>;
+  update(run: StoredRun, events?: readonly StoredEvent[], thread?: ThreadEnd): Promise<boolean>;
   /** The stored run, or undefined. */
   get(runId: string): Promise<StoredRun | undefined>;
   /** The matching runs, oldest first, `offset` skipped, at most `limit`. */

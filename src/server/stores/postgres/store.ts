@@ -245,10 +245,16 @@ export class PostgresRunStore implements RunStore {
     return rowCount === 1;
   }
 
-  async update(run: StoredRun, events: readonly StoredEvent[] = []): Promise<boolean> {
+  async update(
+    run: StoredRun,
+    events: readonly StoredEvent[] = [],
+    thread?: ThreadEnd,
+  ): Promise<boolean> {
     const text = encode(run, "runs.update");
     const [ids, texts] = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
+    // The thread's columns win over its record (see `PostgresThreadStore.decode`): its
+    // end is written there alone, in the same statement as the run's.
     const { rowCount } = await this.pool.query(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
@@ -259,9 +265,24 @@ export class PostgresRunStore implements RunStore {
          SELECT $1, e.id, e.data FROM unnest($11::int[], $12::text[]) AS e(id, data)
          WHERE EXISTS (SELECT 1 FROM updated)
          ON CONFLICT DO NOTHING
-         RETURNING run_id)
-       SELECT pg_notify($10, run_id), (SELECT count(*) FROM appended) AS appended FROM updated`,
-      [...this.columns(run), text, this.channel, ids, texts],
+         RETURNING run_id),
+       freed AS (
+         UPDATE ${this.t}.threads SET status = $14, updated_at = $6,
+           busy_run_id = CASE WHEN busy_run_id = $1 THEN NULL ELSE busy_run_id END
+         WHERE thread_id = $13
+         RETURNING thread_id)
+       SELECT pg_notify($10, run_id), (SELECT count(*) FROM appended) AS appended,
+         (SELECT count(*) FROM freed) AS freed
+       FROM updated`,
+      [
+        ...this.columns(run),
+        text,
+        this.channel,
+        ids,
+        texts,
+        thread?.threadId ?? null,
+        thread?.status ?? null,
+      ],
     );
     return rowCount === 1;
   }
@@ -561,7 +582,7 @@ export class PostgresThreadStore implements ThreadStore {
   /**
    * The thread a row holds. Its columns win over the copy in `record`: the end of a
    * run frees its thread and sets its status in the columns alone (in the same
-   * statement as the run's end, see `PostgresRunStore.updateOwned`).
+   * statement as the run's end, see `PostgresRunStore.updateOwned` and `update`).
    */
   private decode(row: Row): StoredThread | undefined {
     const thread = this.decoder.thread(row.record, row.thread_id);
