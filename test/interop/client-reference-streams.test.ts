@@ -4,7 +4,7 @@
  * glued in front of the next frame or left at the end, a re-joined stream that
  * ignores `Last-Event-ID` and numbers from 1 again, and a wait answered 204.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ACPClient,
   ApiStreamRejoinIdError,
@@ -49,7 +49,7 @@ const composerRun = (topic: string) => ({
 
 /** Resolves once `check` holds, looking again every few milliseconds. */
 async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+  await vi.waitUntil(check, { timeout: 10_000, interval: 5 });
 }
 
 describe("keep-alives as the reference writes them", () => {
