@@ -46,7 +46,7 @@ export interface PushConfigStore {
  * Decodes a stored config's JSON text; a text that is not a JSON object (a hand-edited
  * row) is reported to `logger` and skipped.
  */
-export function decodePushConfig(
+function decodePushConfig(
   id: string,
   text: string,
   runId: string,
@@ -65,25 +65,25 @@ export function decodePushConfig(
 }
 
 /** The JSON text a backend stores for a config. */
-export function encodePushConfig(config: Record<string, unknown>): string {
+function encodePushConfig(config: Record<string, unknown>): string {
   return encode(config, "pushConfigs.put");
 }
 
-/**
- * Push configs in this process's memory, for the memory store. A run's configs are
- * dropped once the run is gone (deleted, purged or evicted): looked for whenever the
- * configs kept have doubled since the last look.
- */
-export class MemoryPushConfigStore implements PushConfigStore {
-  readonly #configs = new Map<string, Map<string, string>>();
-  readonly #runs: RunStore;
-  readonly #logger: StoreLogger;
-  #sweepAt = 64;
+/** A config as a backend keeps it: its id and its JSON text. */
+export interface PushConfigRow {
+  /** The config's id. */
+  id: string;
+  /** The config's JSON text. */
+  text: string;
+}
 
-  constructor(runs: RunStore, logger: StoreLogger) {
-    this.#runs = runs;
-    this.#logger = logger;
-  }
+/**
+ * A push config store that keeps each config as JSON text: `put` encodes the config
+ * before the backend stores it, `list` decodes what the backend read, skipping (and
+ * reporting) a text that is no JSON object.
+ */
+export abstract class TextPushConfigStore implements PushConfigStore {
+  constructor(protected readonly logger: StoreLogger) {}
 
   async put(
     runId: string,
@@ -91,7 +91,47 @@ export class MemoryPushConfigStore implements PushConfigStore {
     config: Record<string, unknown>,
     maxPerRun: number,
   ): Promise<PushConfigPut> {
-    const text = encodePushConfig(config);
+    return this.putText(runId, { id, text: encodePushConfig(config) }, maxPerRun);
+  }
+
+  async list(runId: string): Promise<StoredPushConfig[]> {
+    const rows = await this.listText(runId);
+    return rows.flatMap(({ id, text }) => decodePushConfig(id, text, runId, this.logger) ?? []);
+  }
+
+  abstract delete(runId: string, id: string): Promise<boolean>;
+
+  /** Stores a config's text, as {@link PushConfigStore.put} says. */
+  protected abstract putText(
+    runId: string,
+    row: PushConfigRow,
+    maxPerRun: number,
+  ): Promise<PushConfigPut>;
+
+  /** The texts of a run's configs, oldest first. */
+  protected abstract listText(runId: string): Promise<PushConfigRow[]>;
+}
+
+/**
+ * Push configs in this process's memory, for the memory store. A run's configs are
+ * dropped once the run is gone (deleted, purged or evicted): looked for whenever the
+ * configs kept have doubled since the last look.
+ */
+export class MemoryPushConfigStore extends TextPushConfigStore {
+  readonly #configs = new Map<string, Map<string, string>>();
+  readonly #runs: RunStore;
+  #sweepAt = 64;
+
+  constructor(runs: RunStore, logger: StoreLogger) {
+    super(logger);
+    this.#runs = runs;
+  }
+
+  protected async putText(
+    runId: string,
+    { id, text }: PushConfigRow,
+    maxPerRun: number,
+  ): Promise<PushConfigPut> {
     if (!(await this.#runs.get(runId))) return "no-run";
     const configs = this.#configs.get(runId) ?? new Map<string, string>();
     if (!configs.has(id) && configs.size >= maxPerRun) return "full";
@@ -101,16 +141,14 @@ export class MemoryPushConfigStore implements PushConfigStore {
     return "stored";
   }
 
-  async list(runId: string): Promise<StoredPushConfig[]> {
+  protected async listText(runId: string): Promise<PushConfigRow[]> {
     const configs = this.#configs.get(runId);
     if (!configs) return [];
     if (!(await this.#runs.get(runId))) {
       this.#configs.delete(runId);
       return [];
     }
-    return [...configs].flatMap(
-      ([id, text]) => decodePushConfig(id, text, runId, this.#logger) ?? [],
-    );
+    return [...configs].map(([id, text]) => ({ id, text }));
   }
 
   async delete(runId: string, id: string): Promise<boolean> {

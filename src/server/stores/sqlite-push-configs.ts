@@ -3,13 +3,7 @@
  * created when the store opens it first, each row deleted with its run.
  */
 import type { StoreLogger } from "./codec.js";
-import {
-  decodePushConfig,
-  encodePushConfig,
-  type PushConfigPut,
-  type PushConfigStore,
-  type StoredPushConfig,
-} from "./push-configs.js";
+import { type PushConfigPut, type PushConfigRow, TextPushConfigStore } from "./push-configs.js";
 import type { Statements } from "./sqlite.js";
 
 const SCHEMA = `
@@ -23,13 +17,15 @@ CREATE TABLE IF NOT EXISTS acp_a2a_push_configs (
 `;
 
 /** Push configs in the SQLite file of the store. */
-export class SqlitePushConfigStore implements PushConfigStore {
+export class SqlitePushConfigStore extends TextPushConfigStore {
   #ready: Promise<Statements> | undefined;
 
   constructor(
     private readonly statements: Promise<Statements>,
-    private readonly logger: StoreLogger,
-  ) {}
+    logger: StoreLogger,
+  ) {
+    super(logger);
+  }
 
   /** The statements, once the table exists. */
   #open(): Promise<Statements> {
@@ -40,13 +36,11 @@ export class SqlitePushConfigStore implements PushConfigStore {
     return this.#ready;
   }
 
-  async put(
+  protected async putText(
     runId: string,
-    id: string,
-    config: Record<string, unknown>,
+    { id, text }: PushConfigRow,
     maxPerRun: number,
   ): Promise<PushConfigPut> {
-    const text = encodePushConfig(config);
     const s = await this.#open();
     return s.transaction((): PushConfigPut => {
       if (!s.sql("SELECT 1 FROM acp_runs WHERE run_id = ?").get(runId)) return "no-run";
@@ -67,14 +61,13 @@ export class SqlitePushConfigStore implements PushConfigStore {
     })();
   }
 
-  async list(runId: string): Promise<StoredPushConfig[]> {
+  protected async listText(runId: string): Promise<PushConfigRow[]> {
     const s = await this.#open();
-    const rows = s
-      .sql("SELECT config_id, config FROM acp_a2a_push_configs WHERE run_id = ? ORDER BY position")
-      .all(runId) as Array<{ config_id: string; config: string }>;
-    return rows.flatMap(
-      (row) => decodePushConfig(row.config_id, row.config, runId, this.logger) ?? [],
-    );
+    return s
+      .sql(
+        "SELECT config_id AS id, config AS text FROM acp_a2a_push_configs WHERE run_id = ? ORDER BY position",
+      )
+      .all(runId) as PushConfigRow[];
   }
 
   async delete(runId: string, id: string): Promise<boolean> {

@@ -5,37 +5,26 @@
  */
 import type { Pool } from "pg";
 import type { StoreLogger } from "../codec.js";
-import {
-  decodePushConfig,
-  encodePushConfig,
-  type PushConfigPut,
-  type PushConfigStore,
-  type StoredPushConfig,
-} from "../push-configs.js";
+import { type PushConfigPut, type PushConfigRow, TextPushConfigStore } from "../push-configs.js";
 import { quoteIdent } from "./schema.js";
 import { StorePool } from "./unavailable.js";
 
 /** Push configs in PostgreSQL. */
-export class PostgresPushConfigStore implements PushConfigStore {
+export class PostgresPushConfigStore extends TextPushConfigStore {
   private readonly t: string;
   private readonly pool: StorePool;
 
-  constructor(
-    opened: Promise<Pool>,
-    schema: string,
-    private readonly logger: StoreLogger,
-  ) {
+  constructor(opened: Promise<Pool>, schema: string, logger: StoreLogger) {
+    super(logger);
     this.t = quoteIdent(schema);
     this.pool = new StorePool(opened, "pushConfigs");
   }
 
-  async put(
+  protected async putText(
     runId: string,
-    id: string,
-    config: Record<string, unknown>,
+    { id, text }: PushConfigRow,
     maxPerRun: number,
   ): Promise<PushConfigPut> {
-    const text = encodePushConfig(config);
     // One statement, which holds the run (it cannot be deleted under it). Puts for the
     // same run at the same moment each count the configs committed before them, so
     // together they may pass the limit by the puts in flight, never more.
@@ -61,14 +50,13 @@ export class PostgresPushConfigStore implements PushConfigStore {
     return rows[0]?.outcome ?? "no-run";
   }
 
-  async list(runId: string): Promise<StoredPushConfig[]> {
-    const { rows } = await this.pool.query<{ config_id: string; config: string }>(
-      `SELECT config_id, config FROM ${this.t}.a2a_push_configs WHERE run_id = $1 ORDER BY seq`,
+  protected async listText(runId: string): Promise<PushConfigRow[]> {
+    const { rows } = await this.pool.query<PushConfigRow>(
+      `SELECT config_id AS id, config AS text FROM ${this.t}.a2a_push_configs
+       WHERE run_id = $1 ORDER BY seq`,
       [runId],
     );
-    return rows.flatMap(
-      (row) => decodePushConfig(row.config_id, row.config, runId, this.logger) ?? [],
-    );
+    return rows;
   }
 
   async delete(runId: string, id: string): Promise<boolean> {
