@@ -24,6 +24,7 @@ import {
   UserBuilder,
 } from "@a2a-js/sdk/server/express";
 import express from "express";
+import { afterAll, beforeAll } from "vitest";
 
 /** A `data` part. */
 export function dataPart(value: unknown): Part {
@@ -502,6 +503,35 @@ export async function startA2AAgents(options: A2AAgentsOptions = {}): Promise<A2
       for (const release of slowWaits.values()) release();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Serves the test agents for the tests of one file: started before them, closed after
+ * them. What it returns reads through to the running agents, so it is used only inside
+ * the tests.
+ */
+export function useA2AAgents(options: A2AAgentsOptions = {}): Omit<A2AAgents, "close"> {
+  let started: A2AAgents | undefined;
+  const running = (): A2AAgents => {
+    if (started === undefined) throw new Error("the A2A test agents are not started yet");
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startA2AAgents(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return {
+    get origin() {
+      return running().origin;
+    },
+    baseUrl: (name) => running().baseUrl(name),
+    card: (name) => running().card(name),
+    get records() {
+      return running().records;
     },
   };
 }

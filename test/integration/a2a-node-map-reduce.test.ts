@@ -1,18 +1,10 @@
 /** A2ANode under `Send`: each branch in a context of its own, and no listener warning. */
 import { Annotation, END, MemorySaver, Send, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { A2ANode } from "../../src/langgraph/index.js";
-import { type A2AAgents, startA2AAgents } from "../helpers/a2a-agents.js";
+import { useA2AAgents } from "../helpers/a2a-agents.js";
 
-let agents: A2AAgents;
-
-beforeAll(async () => {
-  agents = await startA2AAgents();
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const agents = useA2AAgents();
 
 const State = Annotation.Root({
   items: Annotation<string[]>,

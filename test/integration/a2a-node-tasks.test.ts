@@ -5,22 +5,14 @@
  */
 import { TaskState } from "@a2a-js/sdk";
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { A2AInterruptError, A2ANode, A2ATaskError } from "../../src/langgraph/index.js";
-import { type A2AAgentName, type A2AAgents, startA2AAgents } from "../helpers/a2a-agents.js";
+import { type A2AAgentName, useA2AAgents } from "../helpers/a2a-agents.js";
 
 /** How long a test waits for something the agent does, on a busy machine. */
 const WAIT = { timeout: 15_000, interval: 20 };
 
-let agents: A2AAgents;
-
-beforeAll(async () => {
-  agents = await startA2AAgents();
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const agents = useA2AAgents();
 
 const State = Annotation.Root({
   request: Annotation<unknown>,

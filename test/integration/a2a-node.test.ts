@@ -4,21 +4,13 @@
  * credentials going only where they belong.
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiResponseTooLargeError } from "../../src/index.js";
 import { A2AClientError, A2ANode, NodeStateError } from "../../src/langgraph/index.js";
-import { type A2AAgents, startA2AAgents } from "../helpers/a2a-agents.js";
+import { startA2AAgents, useA2AAgents } from "../helpers/a2a-agents.js";
 
-let agents: A2AAgents;
-
-beforeAll(async () => {
-  agents = await startA2AAgents();
-});
-
-afterAll(async () => {
-  await agents.close();
-});
+const agents = useA2AAgents();
 
 const State = Annotation.Root({
   job: Annotation<Record<string, unknown>>,
