@@ -1,36 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunOutputStream } from "../../src/index.js";
-import {
-  type FaultServer,
-  faultAgentIds,
-  faultClient,
-  startFaultServer,
-} from "../helpers/fault-servers.js";
-import {
-  type FaultPlan,
-  type FaultProxy,
-  inTurn,
-  startFaultProxy,
-} from "../helpers/tcp-fault-proxy.js";
+import { faultAgentIds, faultClient, useFaultServer } from "../helpers/fault-servers.js";
+import { inTurn } from "../helpers/tcp-fault-proxy.js";
 
-let server: FaultServer;
-let proxy: FaultProxy | undefined;
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-/** A proxy of its own per test, so no kept-alive connection of another test is reused. */
-async function proxyWith(plan: FaultPlan): Promise<FaultProxy> {
-  proxy = await startFaultProxy(server.url, plan);
-  return proxy;
-}
+const faults = useFaultServer();
+const { proxyWith } = faults;
 
 const run = {
   agent_id: faultAgentIds.custom,
@@ -41,7 +15,7 @@ const run = {
 
 /** Every event of a finished run, replayed by the server from the start. */
 async function allEvents(runId: string): Promise<RunOutputStream[]> {
-  const direct = faultClient(server.url);
+  const direct = faultClient(faults.server.url);
   const events: RunOutputStream[] = [];
   for await (const event of direct.streamStatelessRunOutput(runId, { lastEventId: "0" })) {
     events.push(event);
@@ -86,7 +60,7 @@ describe("a stream whose connection drops midway", () => {
     const seen: RunOutputStream[] = [];
     for await (const event of stream) seen.push(event);
 
-    const made = await faultClient(server.url).searchStatelessRuns({
+    const made = await faultClient(faults.server.url).searchStatelessRuns({
       agent_id: faultAgentIds.counting,
     });
     const mine = made.filter((r) => (r.creation.input as { text?: string }).text === text);

@@ -4,6 +4,7 @@
  * failed on the way back was carried out once, twice or not at all.
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { ACPClient, type ApiClientConfigurationOptions } from "../../src/index.js";
 import {
   deriveAgentId,
@@ -13,6 +14,7 @@ import {
 } from "../../src/server/index.js";
 import { createGate, customStreamingAgent, echoAgent, type Gate, slowAgent } from "./graphs.js";
 import { memoryLogger } from "./server.js";
+import { type FaultPlan, type FaultProxy, startFaultProxy } from "./tcp-fault-proxy.js";
 
 /** The ids of the agents of {@link startFaultServer}. */
 export const faultAgentIds = {
@@ -98,4 +100,46 @@ export function faultClient(
 /** Retry lines of a client's debug log. */
 export function retryLines(logs: readonly string[]): string[] {
   return logs.filter((line) => / retry \d+ of /.test(line));
+}
+
+/** A fault server for the tests of one file, with a fault proxy of each test's own. */
+export interface FaultServerContext {
+  /** The running server; read inside the tests only. */
+  readonly server: FaultServer;
+  /**
+   * Starts the test's proxy in front of the server, with `plan`: one of its own per
+   * test, so no kept-alive connection of another test is reused. It is released and
+   * closed after the test.
+   */
+  proxyWith(plan: FaultPlan): Promise<FaultProxy>;
+}
+
+/** Starts a fault server before the tests of a file and closes it after them. */
+export function useFaultServer(): FaultServerContext {
+  let server: FaultServer | undefined;
+  let proxy: FaultProxy | undefined;
+  const running = (): FaultServer => {
+    if (server === undefined) throw new Error("the fault server is not started yet");
+    return server;
+  };
+  beforeAll(async () => {
+    server = await startFaultServer();
+  });
+  afterEach(async () => {
+    proxy?.release();
+    await proxy?.close();
+    proxy = undefined;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server() {
+      return running();
+    },
+    async proxyWith(plan) {
+      proxy = await startFaultProxy(running().url, plan);
+      return proxy;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   ApiConnectionError,
   type ApiException,
@@ -6,40 +6,15 @@ import {
   ServiceException,
 } from "../../src/index.js";
 import {
-  type FaultServer,
   faultAgentIds,
   faultClient,
   retryLines,
-  startFaultServer,
+  useFaultServer,
 } from "../helpers/fault-servers.js";
-import {
-  type Fault,
-  type FaultPlan,
-  type FaultProxy,
-  inTurn,
-  rawAnswer,
-  refusingUrl,
-  startFaultProxy,
-} from "../helpers/tcp-fault-proxy.js";
+import { type Fault, inTurn, rawAnswer, refusingUrl } from "../helpers/tcp-fault-proxy.js";
 
-let server: FaultServer;
-let proxy: FaultProxy | undefined;
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterEach(async () => {
-  proxy?.release();
-  await proxy?.close();
-  proxy = undefined;
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function proxyWith(plan: FaultPlan): Promise<FaultProxy> {
-  proxy = await startFaultProxy(server.url, plan);
-  return proxy;
-}
+const faults = useFaultServer();
+const { proxyWith } = faults;
 
 const busy = (status: 429 | 503, retryAfter?: string): Fault => ({
   kind: "respond",
@@ -54,9 +29,9 @@ const countingRun = (text: string) => ({ agent_id: faultAgentIds.counting, input
 
 /** Runs `body` and says how many times the counting agent executed meanwhile. */
 async function executionsDuring(body: () => Promise<unknown>): Promise<[number, unknown]> {
-  const before = server.executions;
+  const before = faults.server.executions;
   const outcome = await body().catch((e: unknown) => e);
-  return [server.executions - before, outcome];
+  return [faults.server.executions - before, outcome];
 }
 
 describe("busy answers", () => {
@@ -162,7 +137,7 @@ describe("slow answers", () => {
     const p = await proxyWith(() => ({ kind: "hold" }));
     const logs: string[] = [];
     const client = faultClient(p.url, { retries: 3, timeout: 300 }, logs);
-    const before = server.executions;
+    const before = faults.server.executions;
     const error = await client
       .createAndWaitForStatelessRunOutput({
         ...countingRun("slow headers"),
@@ -172,9 +147,12 @@ describe("slow answers", () => {
     expect(error).toBeInstanceOf(ApiTimeoutError);
     expect((error as Error).message).toContain("no answer within 300 ms");
     // The run goes on without the client; wait for it rather than for a fixed time.
-    await vi.waitUntil(() => server.executions !== before, { timeout: 10_000, interval: 10 });
+    await vi.waitUntil(() => faults.server.executions !== before, {
+      timeout: 10_000,
+      interval: 10,
+    });
     expect(p.forwarded).toBe(1);
-    expect(server.executions - before).toBe(1);
+    expect(faults.server.executions - before).toBe(1);
     expect(retryLines(logs)).toHaveLength(0);
   });
 
