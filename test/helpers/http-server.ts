@@ -1,6 +1,7 @@
 /** Small local HTTP servers for client tests: real sockets on 127.0.0.1, port 0. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -87,4 +88,64 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   const text = JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(text);
+}
+
+/** One answer of a {@link ScriptedServer}'s script. */
+export type ScriptStep = (res: ServerResponse) => void;
+
+/** A server whose answers the running test scripts. */
+export interface ScriptedServer extends TestServer {
+  /**
+   * The running test's answers: the n-th request is answered by the n-th step, a
+   * request with no step by the server's fallback. Emptied after each test.
+   */
+  script: ScriptStep[];
+}
+
+/**
+ * Starts a scripted server before the tests of a file and closes it after them; after
+ * each test its script and recorded requests are emptied. What it returns reads
+ * through to the running server, so it is used only inside the tests.
+ */
+export function useScriptedServer(fallback: ScriptStep): ScriptedServer {
+  let started: TestServer | undefined;
+  const running = (): TestServer => {
+    if (started === undefined) throw new Error("the scripted server is not started yet");
+    return started;
+  };
+  const scripted: ScriptedServer = {
+    script: [],
+    get url() {
+      return running().url;
+    },
+    get server() {
+      return running().server;
+    },
+    get requests() {
+      return running().requests;
+    },
+    get hits() {
+      return running().hits;
+    },
+    get connections() {
+      return running().connections;
+    },
+    get closedConnections() {
+      return running().closedConnections;
+    },
+    close: () => running().close(),
+  };
+  beforeAll(async () => {
+    started = await startServer((_req, res, _body, hit) => {
+      const step = scripted.script[hit - 1];
+      if (step) return step(res);
+      fallback(res);
+    });
+  });
+  afterEach(() => {
+    running().requests.length = 0;
+    scripted.script = [];
+  });
+  afterAll(() => started?.close());
+  return scripted;
 }

@@ -1,26 +1,14 @@
-import type { ServerResponse } from "node:http";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiTimeoutError } from "../../src/core/errors.js";
 import { APIBridgeAgentNode } from "../../src/langgraph/api-bridge.js";
-import { startServer, type TestServer } from "../helpers/http-server.js";
+import { useScriptedServer } from "../helpers/http-server.js";
 
 /** Answers in turn; a missing step answers 200 "done". */
-let script: Array<(res: ServerResponse) => void> = [];
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer((_req, res, _body, hit) => {
-    const step = script[hit - 1];
-    if (step) return step(res);
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end("done");
-  });
+const server = useScriptedServer((res) => {
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end("done");
 });
-afterEach(() => {
-  server.requests.length = 0;
-  script = [];
-});
-afterAll(() => server.close());
 
 const State = Annotation.Root({ bridge: Annotation<Record<string, unknown>> });
 
@@ -44,7 +32,7 @@ function run(options: { retries?: number; timeout?: number }) {
 
 describe("APIBridgeAgentNode's transport", () => {
   it("sends the query again after a dropped connection, as documented", async () => {
-    script = [(res) => res.socket?.destroy()];
+    server.script = [(res) => res.socket?.destroy()];
     const out = await run({ retries: 2 });
     expect(out.bridge).toMatchObject({ output: { result: "done" } });
     expect(server.hits).toBe(2);
@@ -52,7 +40,7 @@ describe("APIBridgeAgentNode's transport", () => {
   });
 
   it("sends the query again after a 429 answer and then succeeds", async () => {
-    script = [
+    server.script = [
       (res) => {
         res.writeHead(429, { "retry-after": "0" });
         res.end("slow down");
@@ -64,7 +52,7 @@ describe("APIBridgeAgentNode's transport", () => {
   });
 
   it("does not send again an attempt that timed out", async () => {
-    script = [() => undefined];
+    server.script = [() => undefined];
     const error = await run({ retries: 2, timeout: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiTimeoutError);
     expect((error as Error).message).toContain("no answer within 100 ms");

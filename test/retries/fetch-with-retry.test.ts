@@ -1,26 +1,13 @@
 import type { ServerResponse } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AttemptTimeoutError, fetchWithRetry } from "../../src/core/fetch-with-retry.js";
 import type { AttemptFailure, RetryPolicy } from "../../src/core/retry.js";
 import { ACPClient, ServiceException } from "../../src/index.js";
 import { agent, agentId } from "../helpers/fixtures.js";
-import { sendJson, startServer, type TestServer } from "../helpers/http-server.js";
+import { sendJson, startServer, useScriptedServer } from "../helpers/http-server.js";
 
 /** Answers in turn; a missing step answers 200 "ok". */
-let script: Array<(res: ServerResponse) => void> = [];
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer((_req, res, _body, hit) => {
-    const step = script[hit - 1];
-    if (step) return step(res);
-    sendJson(res, 200, "ok");
-  });
-});
-afterEach(() => {
-  server.requests.length = 0;
-  script = [];
-});
-afterAll(() => server.close());
+const server = useScriptedServer((res) => sendJson(res, 200, "ok"));
 
 const answer =
   (status: number, headers: Record<string, string> = {}) =>
@@ -72,7 +59,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("sends the request again while the policy says so, then returns the success", async () => {
-    script = [answer(502), answer(504)];
+    server.script = [answer(502), answer(504)];
     const { policy, asked, retried, waits } = recording();
     const response = await fetchWithRetry(`${server.url}/x`, post(), policy);
     expect(response.status).toBe(200);
@@ -87,7 +74,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("returns the last error answer, body readable, when retries run out", async () => {
-    script = [answer(503), answer(503), answer(503)];
+    server.script = [answer(503), answer(503), answer(503)];
     const { policy, retried } = recording({ retries: 2 });
     const response = await fetchWithRetry(`${server.url}/x`, post(), policy);
     expect(response.status).toBe(503);
@@ -97,7 +84,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("returns an error answer the policy does not retry at once", async () => {
-    script = [answer(500)];
+    server.script = [answer(500)];
     const { policy, asked, retried } = recording({ shouldRetry: () => false });
     const response = await fetchWithRetry(`${server.url}/x`, post(), policy);
     expect(response.status).toBe(500);
@@ -107,7 +94,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("waits as Retry-After says on the statuses that honour it, not by backoff", async () => {
-    script = [answer(429, { "retry-after": "0" }), answer(503, { "retry-after": "0" })];
+    server.script = [answer(429, { "retry-after": "0" }), answer(503, { "retry-after": "0" })];
     const { policy } = recording({
       backoff: () => {
         throw new Error("backoff used where Retry-After was given");
@@ -119,7 +106,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("uses backoff when a status's Retry-After is not honoured", async () => {
-    script = [answer(502, { "retry-after": "0" })];
+    server.script = [answer(502, { "retry-after": "0" })];
     const { policy, waits } = recording();
     const response = await fetchWithRetry(`${server.url}/x`, post(), policy);
     expect(response.status).toBe(200);
@@ -148,7 +135,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("stops waiting between attempts when the signal fires, and sends nothing more", async () => {
-    script = [answer(503)];
+    server.script = [answer(503)];
     const controller = new AbortController();
     const { policy } = recording({
       backoff: () => {
@@ -176,7 +163,7 @@ describe("fetchWithRetry", () => {
   });
 
   it("fails an attempt whose headers are late with AttemptTimeoutError, which the policy sees", async () => {
-    script = [hold, hold];
+    server.script = [hold, hold];
     const { policy, asked } = recording({ attemptTimeout: 100, retries: 1 });
     const error = await fetchWithRetry(`${server.url}/x`, post(), policy).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AttemptTimeoutError);
@@ -200,7 +187,7 @@ describe("the client's transport", () => {
   });
 
   it("takes the request's own retries over the configuration's", async () => {
-    script = [answer(503), answer(503), answer(503)];
+    server.script = [answer(503), answer(503), answer(503)];
     const error = await client(3)
       .getAgentById(agentId, { retries: 1 })
       .catch((e: unknown) => e);
@@ -219,7 +206,7 @@ describe("the client's transport", () => {
   });
 
   it("gives WithHttpInfo headers read from the answer", async () => {
-    script = [(res) => sendJson(res, 200, agent, { "x-trace": "t-9" })];
+    server.script = [(res) => sendJson(res, 200, agent, { "x-trace": "t-9" })];
     const info = await client(0).getAgentByIdWithHttpInfo(agentId);
     expect(info.headers["x-trace"]).toBe("t-9");
     expect(info.headers["content-type"]).toBe("application/json");
