@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
+import { memoryLogger, startACPServer, type TestACPServer } from "./server.js";
 
 /**
  * The PostgreSQL server the tests may use: `ACP_TEST_POSTGRES_URL` (`.ci/run` starts
@@ -63,4 +64,13 @@ export function memoryAndPostgresStores(): Array<[string, () => ServerStore]> {
     ]);
   }
   return stores;
+}
+
+/**
+ * Starts one replica of the test ACP server on the PostgreSQL database at `url`, the
+ * store and the server sharing a logger of the replica's own.
+ */
+export function startPostgresReplica(url: string): Promise<TestACPServer> {
+  const logger = memoryLogger();
+  return startACPServer({ store: postgresStore(url, { logger }), logger });
 }

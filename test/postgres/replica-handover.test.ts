@@ -6,7 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import { postgresStore } from "../../src/server/index.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import {
+  createTestDatabase,
+  postgresAvailable,
+  startPostgresReplica,
+  type TestDatabase,
+} from "../helpers/postgres.js";
 import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 /** How long a poll may wait for what another replica does. */
@@ -20,12 +25,8 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
 
   beforeEach(async () => {
     db = await createTestDatabase();
-    const start = () => {
-      const logger = memoryLogger();
-      return startACPServer({ store: postgresStore(db.url, { logger }), logger });
-    };
-    leaving = await start();
-    staying = await start();
+    leaving = await startPostgresReplica(db.url);
+    staying = await startPostgresReplica(db.url);
     clients = [leaving, staying].map(
       (s) => new ACPClient({ configuration: new ApiClientConfiguration({ host: s.url }) }),
     );

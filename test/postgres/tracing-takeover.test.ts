@@ -12,9 +12,13 @@ import {
 } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
-import { postgresStore } from "../../src/server/index.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
+import {
+  createTestDatabase,
+  postgresAvailable,
+  startPostgresReplica,
+  type TestDatabase,
+} from "../helpers/postgres.js";
+import { agentIds, type TestACPServer } from "../helpers/server.js";
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -30,12 +34,8 @@ describe.skipIf(!postgresAvailable)("a run taken over by another replica", () =>
   beforeAll(async () => {
     provider.register();
     db = await createTestDatabase();
-    const start = () => {
-      const logger = memoryLogger();
-      return startACPServer({ store: postgresStore(db.url, { logger }), logger });
-    };
-    leaving = await start();
-    staying = await start();
+    leaving = await startPostgresReplica(db.url);
+    staying = await startPostgresReplica(db.url);
     client = new ACPClient({ configuration: new ApiClientConfiguration({ host: leaving.url }) });
   });
   afterAll(async () => {
