@@ -43,7 +43,7 @@ describe("the graph state a thread run reads", () => {
         expect(body.output).toMatchObject({ type: "result", values: { reply: `echo: hi ${i}` } });
         perRun.push(saver.reads);
       }
-      // The graph's own read, the run's baseline, the state read for its interrupts.
+      // The graph's own read, the run's baseline and its head at the end, whatever the length.
       expect(Math.max(...perRun)).toBeLessThanOrEqual(3);
       const shown = await raw(running.url, "GET", `/threads/${thread.thread_id}`);
       expect(shown.body).toMatchObject({ status: "idle", values: { reply: "echo: hi 7" } });

@@ -105,6 +105,8 @@ export async function executeLeg(
     held = undefined;
   };
   const threadConfig = { configurable: { thread_id: record.graphThreadId } };
+  // Set once the agent's graph streamed an interrupt: only then is its state read for them.
+  let interrupted = false;
   try {
     const config = record.creation.config;
     const configurable = publicKeys(isRecord(config?.configurable) ? config.configurable : {});
@@ -125,7 +127,10 @@ export async function executeLeg(
       const payload = nested ? chunk[2] : chunk[1];
       if (mode === "values") {
         if (namespace.length > 0) continue;
-        if (isRecord(payload) && "__interrupt__" in payload) continue;
+        if (isRecord(payload) && "__interrupt__" in payload) {
+          interrupted = true;
+          continue;
+        }
         flush("pending");
         held = { values: asValue(toWire(payload)) };
         last = held;
@@ -148,8 +153,14 @@ export async function executeLeg(
         }
       }
     }
-    // Without a checkpointer there is no state to read, and no interrupt to stop at.
-    const state = checkpointed ? await graph.getState(threadConfig) : undefined;
+    // Without a checkpointer there is no state to read, and no interrupt to stop at. A
+    // graph that stops at interrupts streams them (each task's, in `__interrupt__`): one
+    // that streamed none waits at none, and its state is not read. Its state tells which
+    // of them still wait, with their ids, in its tasks' order.
+    const state =
+      checkpointed && (interrupted || last === undefined)
+        ? await graph.getState(threadConfig)
+        : undefined;
     const head = state ? { head: checkpointIdOf(state.config) } : {};
     const pending = pendingInterrupts(state);
     const first = pending[0];
