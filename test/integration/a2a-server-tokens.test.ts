@@ -8,21 +8,10 @@
 import type { StreamResponse, TaskArtifactUpdateEvent } from "@a2a-js/sdk";
 import { TaskState } from "@a2a-js/sdk";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import {
-  Annotation,
-  END,
-  type LangGraphRunnableConfig,
-  START,
-  StateGraph,
-} from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ACPAgentOptions,
-  deriveAgentId,
-  type RunningACPServer,
-  serveACP,
-} from "../../src/server/index.js";
+import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
 import { memoryLogger } from "../helpers/server.js";
+import { talkerAgent } from "../helpers/token-agents.js";
 import {
   a2aClient,
   asTask,
@@ -36,37 +25,13 @@ import {
 
 const REPLY = "tokens come one by one";
 
-const State = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
-
 /** An agent whose one node asks a fake chat model, which streams its reply a character at a time. */
-function talker(name: string, streamLangGraph: boolean): ACPAgentOptions {
-  const graph = new StateGraph(State)
-    .addNode("talk", async (state: typeof State.State, config: LangGraphRunnableConfig) => {
-      const model = new FakeListChatModel({ responses: [REPLY] });
-      const message = await model.invoke([["human", state.text]], config);
-      return { reply: String(message.content) };
-    })
-    .addEdge(START, "talk")
-    .addEdge("talk", END)
-    .compile();
-  return {
-    graph,
+function talker(name: string, streamLangGraph: boolean) {
+  return talkerAgent({
+    name,
+    model: () => new FakeListChatModel({ responses: [REPLY] }),
     streamLangGraph,
-    descriptor: {
-      metadata: { ref: { name, version: "1.0.0" }, description: "talks" },
-      specs: {
-        capabilities: {
-          threads: false,
-          interrupts: false,
-          callbacks: false,
-          streaming: { values: true },
-        },
-        input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-        output: { type: "object" },
-        config: { type: "object" },
-      },
-    },
-  };
+  });
 }
 
 const streams = deriveAgentId("a2a.tokens", "1.0.0");

@@ -1,27 +1,12 @@
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { ACP_CUSTOM_EVENT, ACPNode } from "../../src/langgraph/index.js";
+import { ACP_CUSTOM_EVENT } from "../../src/langgraph/index.js";
+import { remoteJobGraph } from "../helpers/acp-node-parent.js";
 import { useACPNodeAgents } from "./acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 
-const State = Annotation.Root({
-  job: Annotation<{ input?: unknown; output?: unknown }>,
-});
-
 function graphOf(agentId: string) {
-  const node = new ACPNode({
-    name: "remote",
-    agentId,
-    client: acp.client,
-    inputPath: "job.input",
-    outputPath: "job.output",
-  });
-  return new StateGraph(State)
-    .addNode(node.getName(), node)
-    .addEdge(START, node.getName())
-    .addEdge(node.getName(), END)
-    .compile();
+  return remoteJobGraph({ agentId, client: acp.client });
 }
 
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {

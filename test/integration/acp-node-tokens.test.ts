@@ -5,68 +5,31 @@
  */
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import {
-  Annotation,
-  END,
-  type LangGraphRunnableConfig,
-  START,
-  StateGraph,
-} from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACPClient } from "../../src/client/acp-client.js";
-import { ACPNode } from "../../src/langgraph/acp-node.js";
-import {
-  type ACPAgentOptions,
-  deriveAgentId,
-  type RunningACPServer,
-  serveACP,
-} from "../../src/server/index.js";
+import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
+import { remoteJobGraph } from "../helpers/acp-node-parent.js";
+import { talkerAgent } from "../helpers/token-agents.js";
 
 const REPLY = "tokens come one by one";
-
-const RemoteState = Annotation.Root({ text: Annotation<string>, reply: Annotation<string> });
 
 /** Lets the remote node end only once the parent has seen its first token. */
 let firstTokenSeen: () => void = () => undefined;
 let gate: Promise<void> = Promise.resolve();
-
-function talker(): ACPAgentOptions {
-  const graph = new StateGraph(RemoteState)
-    .addNode("talk", async (state: typeof RemoteState.State, config: LangGraphRunnableConfig) => {
-      const model = new FakeListChatModel({ responses: [REPLY] });
-      const message = await model.invoke([["human", state.text]], config);
-      await gate;
-      return { reply: String(message.content) };
-    })
-    .addEdge(START, "talk")
-    .addEdge("talk", END)
-    .compile();
-  return {
-    graph,
-    streamLangGraph: true,
-    descriptor: {
-      metadata: { ref: { name: "acpnode.talker", version: "1.0.0" }, description: "talks" },
-      specs: {
-        capabilities: {
-          threads: false,
-          interrupts: false,
-          callbacks: false,
-          streaming: { values: true },
-        },
-        input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-        output: { type: "object" },
-        config: { type: "object" },
-      },
-    },
-  };
-}
 
 let server: RunningACPServer;
 let client: ACPClient;
 
 beforeAll(async () => {
   server = await serveACP({
-    agents: [talker()],
+    agents: [
+      talkerAgent({
+        name: "acpnode.talker",
+        model: () => new FakeListChatModel({ responses: [REPLY] }),
+        hold: () => gate,
+        streamLangGraph: true,
+      }),
+    ],
     port: 0,
     hostname: "127.0.0.1",
     logger: { warn: () => undefined },
@@ -79,21 +42,8 @@ afterAll(async () => {
   await server.close();
 });
 
-const State = Annotation.Root({ job: Annotation<{ input?: unknown; output?: unknown }> });
-
 function parentGraph() {
-  const node = new ACPNode({
-    name: "remote",
-    agentId: deriveAgentId("acpnode.talker", "1.0.0"),
-    client,
-    inputPath: "job.input",
-    outputPath: "job.output",
-  });
-  return new StateGraph(State)
-    .addNode(node.getName(), node)
-    .addEdge(START, node.getName())
-    .addEdge(node.getName(), END)
-    .compile();
+  return remoteJobGraph({ agentId: deriveAgentId("acpnode.talker", "1.0.0"), client });
 }
 
 function closeGate(): void {
