@@ -26,7 +26,7 @@ import {
 } from "@langchain/langgraph";
 import { Pool } from "undici";
 import { ACPClient, type RunCreateStateless } from "../src/index.js";
-import { ACPNode } from "../src/langgraph/index.js";
+import { remoteJobGraph } from "../test/helpers/acp-node-parent.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { server, serverSource } from "./lib/server-module.js";
 import { alternate, fmt, median, percentile } from "./lib/stats.js";
@@ -131,22 +131,9 @@ function tokenAgent() {
   };
 }
 
-const ParentState = Annotation.Root({ job: Annotation<{ input?: unknown; output?: unknown }> });
-
 /** A parent graph whose one node is an `ACPNode` calling the served agent. */
 function parentGraph(client: ACPClient) {
-  const node = new ACPNode({
-    name: "remote",
-    agentId: AGENT_ID,
-    client,
-    inputPath: "job.input",
-    outputPath: "job.output",
-  });
-  return new StateGraph(ParentState)
-    .addNode(node.getName(), node)
-    .addEdge(START, node.getName())
-    .addEdge(node.getName(), END)
-    .compile();
+  return remoteJobGraph({ agentId: AGENT_ID, client });
 }
 
 /** The ask for tokens, as a run's configuration carries it. */
