@@ -19,6 +19,8 @@ export interface ChatCompletionRequest {
 /** One scripted answer: the assistant's text, a tool call with JSON arguments, or an HTTP error. */
 export type ScriptedReply =
   | string
+  /** A text reply streamed in these pieces, one chunk each (in one piece when not streamed). */
+  | { tokens: string[] }
   | { toolCall: { name: string; arguments: string } }
   | { error: { status: number; message: string } };
 
@@ -60,6 +62,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 function assistantMessage(reply: SuccessReply) {
   if (typeof reply === "string") return { role: "assistant", content: reply };
+  if ("tokens" in reply) return { role: "assistant", content: reply.tokens.join("") };
   return {
     role: "assistant",
     content: null,
@@ -76,6 +79,17 @@ function assistantMessage(reply: SuccessReply) {
 function sendStream(response: ServerResponse, model: string, reply: SuccessReply): void {
   response.writeHead(200, { "content-type": "text/event-stream" });
   const base = { id: "chatcmpl-local", object: "chat.completion.chunk", created: 0, model };
+  const send = (delta: Record<string, unknown>, finish_reason?: string) =>
+    response.write(
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason }] })}\n\n`,
+    );
+  if (typeof reply === "object" && "tokens" in reply) {
+    send({ role: "assistant", content: "" });
+    for (const token of reply.tokens) send({ content: token });
+    send({}, "stop");
+    response.end("data: [DONE]\n\n");
+    return;
+  }
   const delta =
     typeof reply === "string"
       ? { role: "assistant", content: reply }
