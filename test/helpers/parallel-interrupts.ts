@@ -1,9 +1,23 @@
 /**
- * A graph whose two parallel branches both call `interrupt()` in the same step, with
- * its ACP descriptor: the server must report both and take both answers at once.
+ * Graphs whose parallel branches call `interrupt()` in the same step, and one such
+ * graph with its ACP descriptor: the server must report both and take both answers
+ * at once.
  */
 import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
 import type { ACPAgentOptions } from "../../src/server/index.js";
+
+/**
+ * Adds to a graph builder the edges that run its nodes `names` all from the start, in
+ * one step, and end the graph with them.
+ */
+export function inParallel<
+  N extends string,
+  G extends { addEdge(start: typeof START | N, end: N | typeof END): unknown },
+>(graph: G, names: readonly N[]): G {
+  for (const name of names) graph.addEdge(START, name);
+  for (const name of names) graph.addEdge(name, END);
+  return graph;
+}
 
 const BranchState = Annotation.Root({
   topic: Annotation<string>,
@@ -21,14 +35,10 @@ export const PARALLEL_INTERRUPTS_NAME = "test.parallel-interrupts";
 
 /** Branches `left` and `right` each ask a question; each answer is a string. */
 export function parallelInterruptsAgent(): ACPAgentOptions {
-  const graph = new StateGraph(BranchState)
-    .addNode("left", branch("left"))
-    .addNode("right", branch("right"))
-    .addEdge(START, "left")
-    .addEdge(START, "right")
-    .addEdge("left", END)
-    .addEdge("right", END)
-    .compile();
+  const graph = inParallel(
+    new StateGraph(BranchState).addNode({ left: branch("left"), right: branch("right") }),
+    ["left", "right"],
+  ).compile();
   return {
     graph,
     descriptor: {

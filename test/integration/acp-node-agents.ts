@@ -16,6 +16,7 @@ import { ACPClient } from "../../src/client/acp-client.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
 import { promisedSpecs } from "../helpers/graphs.js";
+import { inParallel } from "../helpers/parallel-interrupts.js";
 
 type Specs = AgentACPDescriptor["specs"];
 
@@ -161,14 +162,10 @@ function askBothAgent() {
     const reply = interrupt({ question: `${name}?` }) as { answer: string };
     return { answers: [`${name}: ${reply.answer}`] };
   };
-  const graph = new StateGraph(BothState)
-    .addNode("left", branch("left"))
-    .addNode("right", branch("right"))
-    .addEdge(START, "left")
-    .addEdge(START, "right")
-    .addEdge("left", END)
-    .addEdge("right", END)
-    .compile();
+  const graph = inParallel(
+    new StateGraph(BothState).addNode({ left: branch("left"), right: branch("right") }),
+    ["left", "right"],
+  ).compile();
   return { graph, descriptor: describe("acpnode.ask-both", {}) };
 }
 

@@ -21,6 +21,7 @@ import {
   underStreamEvents,
 } from "../../src/langgraph/parent-stream.js";
 import { answersGiven, resumeMapOf } from "../../src/langgraph/task-answers.js";
+import { inParallel } from "../helpers/parallel-interrupts.js";
 
 const State = Annotation.Root({ seen: Annotation<string> });
 
@@ -123,14 +124,10 @@ describe("the answers LangGraph recorded for a task", () => {
       maps.push(resumeMapOf(config));
       return { seen: [`${name}:${interrupt(name) as string}`] };
     };
-    const graph = new StateGraph(Two)
-      .addNode("a", ask("a"))
-      .addNode("b", ask("b"))
-      .addEdge(START, "a")
-      .addEdge(START, "b")
-      .addEdge("a", END)
-      .addEdge("b", END)
-      .compile({ checkpointer: new MemorySaver() });
+    const graph = inParallel(new StateGraph(Two).addNode({ a: ask("a"), b: ask("b") }), [
+      "a",
+      "b",
+    ]).compile({ checkpointer: new MemorySaver() });
     const config = { configurable: { thread_id: "resume-map" } };
     const paused = (await graph.invoke({ seen: [] }, config)) as unknown as {
       __interrupt__: Array<{ id: string; value: string }>;
