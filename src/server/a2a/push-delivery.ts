@@ -38,7 +38,11 @@ interface Change {
   runId: string;
   /** The run's status: a config is not sent the same one twice in a row. */
   key: string;
-  bodies: unknown[];
+  /**
+   * The notifications' bodies, made only when the run has configs to send them to: most
+   * runs have none, and a run's change costs then one read of its configs.
+   */
+  bodies: () => unknown[];
 }
 
 /** The headers of a notification to `config`. */
@@ -103,11 +107,14 @@ export class PushDeliveries {
       (await this.deps.configs.list(change.runId)).map((c) =>
         TaskPushNotificationConfig.fromJSON(c.config),
       );
+    if (configs.length === 0 && !this.#sent.has(change.runId)) return;
     const sent = this.#sent.get(change.runId) ?? new Map<string, string>();
+    let bodies: unknown[] | undefined;
     for (const config of configs) {
       if (sent.get(config.id) === change.key) continue;
       sent.set(config.id, change.key);
-      for (const body of change.bodies) {
+      bodies ??= change.bodies();
+      for (const body of bodies) {
         this.deps.webhooks.notify(change.runId, config.url, body, {
           headers: headersOf(config),
           what: "A2A push notification",
@@ -125,8 +132,21 @@ export class PushDeliveries {
   }
 }
 
-/** A run's status now, as the notifications that tell it. */
+/**
+ * A run's status now, as the notifications that tell it. The fields the bodies are made
+ * from are taken now (a record's status, output and time are replaced as it changes, never
+ * changed in place), the bodies only when they are sent.
+ */
 function changeOf(run: RunRecord): Change {
+  const { run_id, thread_id, creation, status, output, updated_at } = run;
+  const now = { run_id, thread_id, creation, status, output, updated_at } as RunRecord;
+  // A run's status changes each time it is told (working, then stopped, then working
+  // again): the status alone tells one change from the one before.
+  return { runId: run_id, key: status, bodies: () => bodiesOf(now) };
+}
+
+/** The notifications that tell a run's status. */
+function bodiesOf(run: RunRecord): unknown[] {
   const ids = { taskId: run.run_id, contextId: contextOf(run) };
   const bodies: unknown[] = [];
   if (run.status === "success" && run.output?.type === "result") {
@@ -153,7 +173,5 @@ function changeOf(run: RunRecord): Change {
       },
     }),
   );
-  // A run's status changes each time it is told (working, then stopped, then working
-  // again): the status alone tells one change from the one before.
-  return { runId: run.run_id, key: run.status, bodies };
+  return bodies;
 }
