@@ -3,28 +3,19 @@ import type { ResumePayloadSchema } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
 import { ThreadBusyError } from "../errors.js";
 import type { ThreadStore } from "../stores/store.js";
-import type { RunExecutions } from "./run-execution.js";
 import type { RunRecord } from "./run-record.js";
-import type { MultitaskStrategy, RunScheduler, ThreadHolder } from "./run-scheduler.js";
-import type { RunWrites } from "./run-writes.js";
+import type {
+  MultitaskStrategy,
+  RunScheduler,
+  RunSchedulerDeps,
+  ThreadHolder,
+} from "./run-scheduler.js";
 
 /** What the runs of a store one process owns need from the run manager. */
-export interface InProcessRunsDeps {
-  threads: ThreadStore;
-  writes: RunWrites;
-  executions: RunExecutions;
-  /** Ends the runs an earlier process on the store left pending (a crash). */
-  recover(): Promise<void>;
-  /**
-   * Applies a new thread run's `multitask_strategy` to the run `activeId` that holds
-   * thread `threadId`; returns the run the new one takes the thread over from.
-   */
-  makeWay(
-    threadId: string,
-    activeId: string | undefined,
-    strategy: MultitaskStrategy,
-  ): Promise<string | undefined>;
-}
+export type InProcessRunsDeps = Pick<
+  RunSchedulerDeps,
+  "writes" | "executions" | "recover" | "makeWay"
+> & { threads: ThreadStore };
 
 /**
  * The runs of a store one process owns: each executes here, started as soon as it is

@@ -2,19 +2,20 @@ import { Command } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
 import type { ResumePayloadSchema } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
-import type { AgentRegistry, RegisteredAgent } from "../agents.js";
+import type { RegisteredAgent } from "../agents.js";
 import { RunStateConflictError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
-import type { ACPServerLogger } from "../options.js";
 import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
 import type { RunStore } from "../stores/store.js";
 import { FollowedRuns } from "./followed-runs.js";
-import type { GraphState } from "./graph-state.js";
-import type { RunExecutions } from "./run-execution.js";
 import { errorOutcome } from "./run-leg.js";
 import { canClaim, legOf, stopLeg, transition } from "./run-phase.js";
-import { now, type RunRecord, type RunRecords, toStoredRun } from "./run-record.js";
-import type { MultitaskStrategy, RunScheduler, ThreadHolder } from "./run-scheduler.js";
-import type { RunWrites } from "./run-writes.js";
+import { now, type RunRecord, toStoredRun } from "./run-record.js";
+import type {
+  MultitaskStrategy,
+  RunScheduler,
+  RunSchedulerDeps,
+  ThreadHolder,
+} from "./run-scheduler.js";
 
 /** What a run whose replica died too often ends with. */
 const ABANDONED_DESCRIPTION = "the replicas executing the run stopped";
@@ -32,29 +33,10 @@ const RELEASE_WAIT_MS = 50;
 const INPUT = { kind: "input" } as const;
 
 /** What the replica side of the runs needs from the run manager. */
-export interface ReplicaRunsDeps {
+export type ReplicaRunsDeps = Omit<RunSchedulerDeps, "store" | "recover"> & {
   replicas: ReplicaCoordination;
   runs: RunStore;
-  agents: AgentRegistry;
-  logger: ACPServerLogger;
-  graphState: GraphState;
-  writes: RunWrites;
-  /** The runs executing in this process, which executes the runs claimed here. */
-  executions: RunExecutions;
-  /** Makes the records of the runs read from the store. */
-  records: RunRecords;
-  /**
-   * Applies a new thread run's `multitask_strategy` to the run `activeId` that holds
-   * thread `threadId`; returns the run the new one takes the thread over from.
-   */
-  makeWay(
-    threadId: string,
-    activeId: string | undefined,
-    strategy: MultitaskStrategy,
-  ): Promise<string | undefined>;
-  /** The run with this id: the one executing here, or the stored one. */
-  find(runId: string): Promise<RunRecord | undefined>;
-}
+};
 
 /**
  * The runs of a store shared by replicas: queued in the store and executed by whichever
