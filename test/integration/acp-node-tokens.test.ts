@@ -1,32 +1,50 @@
 /**
- * A remote model's tokens in the parent graph's own streams, over real HTTP: an agent
+ * A remote model's tokens in the parent graph's own streams, over real HTTP: agents
  * served with `streamLangGraph` whose node asks `@langchain/core`'s fake chat model,
- * which streams its reply a character at a time.
+ * which streams its reply a character at a time, or `ChatOpenAI` against a local
+ * OpenAI-compatible endpoint that streams chat-completion chunks.
  */
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACPClient } from "../../src/client/acp-client.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
 import { remoteJobGraph } from "../helpers/acp-node-parent.js";
+import { type OpenAIEndpoint, startOpenAIEndpoint } from "../helpers/openai-endpoint.js";
 import { talkerAgent } from "../helpers/token-agents.js";
 
 const REPLY = "tokens come one by one";
+/** The pieces the local OpenAI-compatible endpoint streams its reply in. */
+const OPENAI_TOKENS = ["Stream", "ed", " by", " a", " local", " endpoint"];
 
 /** Lets the remote node end only once the parent has seen its first token. */
 let firstTokenSeen: () => void = () => undefined;
 let gate: Promise<void> = Promise.resolve();
 
+let endpoint: OpenAIEndpoint;
 let server: RunningACPServer;
 let client: ACPClient;
 
 beforeAll(async () => {
+  endpoint = await startOpenAIEndpoint({ responder: () => ({ tokens: OPENAI_TOKENS }) });
   server = await serveACP({
     agents: [
       talkerAgent({
         name: "acpnode.talker",
         model: () => new FakeListChatModel({ responses: [REPLY] }),
         hold: () => gate,
+        streamLangGraph: true,
+      }),
+      talkerAgent({
+        name: "acpnode.openai-talker",
+        model: () =>
+          new ChatOpenAI({
+            apiKey: "test",
+            model: "local",
+            maxRetries: 0,
+            configuration: { baseURL: endpoint.url },
+          }),
         streamLangGraph: true,
       }),
     ],
@@ -40,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.close();
   await server.close();
+  await endpoint.close();
 });
 
 function parentGraph() {
@@ -120,5 +139,25 @@ describe("a remote model's tokens in the parent's streams", () => {
     const created = runs.filter((r) => !runsBefore.some((b) => b.run_id === r.run_id));
     expect(created).toHaveLength(1);
     expect(created[0]?.creation.config?.configurable).toBeUndefined();
+  });
+});
+
+describe("a remote ChatOpenAI's tokens through ACPNode", () => {
+  it("come on the parent's messages stream as the endpoint streamed them, in order", async () => {
+    const parent = remoteJobGraph({
+      agentId: deriveAgentId("acpnode.openai-talker", "1.0.0"),
+      client,
+    });
+    const chunks: Array<[AIMessageChunk, Record<string, unknown>]> = [];
+    for await (const chunk of await parent.stream(
+      { job: { input: { text: "hi" } } },
+      { streamMode: "messages" },
+    )) {
+      chunks.push(chunk as [AIMessageChunk, Record<string, unknown>]);
+    }
+    const texts = chunks.map(([m]) => m.content).filter((c) => c !== "");
+    expect(texts).toEqual(OPENAI_TOKENS);
+    expect(chunks.every(([, meta]) => meta.langgraph_node === "remote")).toBe(true);
+    expect(endpoint.requests.at(-1)?.stream).toBe(true);
   });
 });
