@@ -6,51 +6,21 @@
  * same graph with the project's ACP server on that store. Prints `{"url": ...}` once
  * it answers.
  */
-import { randomUUID } from "node:crypto";
 import { MemorySaver } from "@langchain/langgraph";
-import { listen, readBody } from "../lib/local-server.js";
+import { serveBareWait } from "../lib/bare-wait.js";
 import { server } from "../lib/server-module.js";
 import { echoAgent, echoGraph } from "./echo-agent.js";
 
-const THREAD_PATH = /^\/threads\/([^/]+)\/runs\/wait$/;
-
-async function floor(): Promise<string> {
+function floor(): Promise<string> {
   const stateless = echoGraph();
   const stateful = echoGraph(new MemorySaver());
-  const listening = await listen(async (req, res) => {
-    const threadId = req.url ? THREAD_PATH.exec(req.url)?.[1] : undefined;
-    if (req.method !== "POST" || (req.url !== "/runs/wait" && threadId === undefined)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const creation = JSON.parse(await readBody(req)) as {
-      agent_id?: string;
-      input?: { text?: unknown };
-    };
-    if (typeof creation.input?.text !== "string") {
-      res.writeHead(422, { "content-type": "application/json" }).end('{"detail":"input.text"}');
-      return;
-    }
-    const input = { text: creation.input.text };
-    const values =
+  return serveBareWait(
+    (text, threadId) =>
       threadId === undefined
-        ? await stateless.invoke(input)
-        : await stateful.invoke(input, { configurable: { thread_id: threadId } });
-    const now = new Date().toISOString();
-    const run = {
-      run_id: randomUUID(),
-      ...(threadId !== undefined ? { thread_id: threadId } : {}),
-      agent_id: creation.agent_id ?? "echo",
-      created_at: now,
-      updated_at: now,
-      status: "success",
-      creation,
-    };
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ run, output: { type: "result", values } }));
-  });
-  return listening.url;
+        ? stateless.invoke({ text })
+        : stateful.invoke({ text }, { configurable: { thread_id: threadId } }),
+    true,
+  );
 }
 
 async function acp(store: string | undefined, where: string | undefined, schema?: string) {

@@ -5,8 +5,7 @@
  * the echo graph, to tell the graph's cost from the server's. Prints `{"url": ...,
  * "from": "dist" | "src"}` (see `server-module.ts`).
  */
-import { randomUUID } from "node:crypto";
-import { listen, readBody } from "../lib/local-server.js";
+import { serveBareWait } from "../lib/bare-wait.js";
 import { server, serverSource } from "../lib/server-module.js";
 import { echoAgent, echoGraph } from "./echo-agent.js";
 
@@ -19,39 +18,11 @@ async function acp(): Promise<string> {
   return running.url;
 }
 
-async function bare(withGraph: boolean): Promise<string> {
+function bare(withGraph: boolean): Promise<string> {
   const graph = echoGraph();
-  const listening = await listen(async (req, res) => {
-    if (req.method !== "POST" || req.url !== "/runs/wait") {
-      res.writeHead(404).end();
-      return;
-    }
-    const creation = JSON.parse(await readBody(req)) as {
-      agent_id?: string;
-      input?: { text?: unknown };
-    };
-    if (typeof creation.input?.text !== "string") {
-      res.writeHead(422, { "content-type": "application/json" }).end('{"detail":"input.text"}');
-      return;
-    }
-    const text = creation.input.text;
-    const values = withGraph ? await graph.invoke({ text }) : { text, reply: `echo: ${text}` };
-    const now = new Date().toISOString();
-    const run = {
-      run_id: randomUUID(),
-      agent_id: creation.agent_id ?? "echo",
-      created_at: now,
-      updated_at: now,
-      status: "success",
-      creation,
-    };
-    const body = JSON.stringify({
-      run,
-      output: { type: "result", values },
-    });
-    res.writeHead(200, { "content-type": "application/json" }).end(body);
-  });
-  return listening.url;
+  return serveBareWait((text) =>
+    withGraph ? graph.invoke({ text }) : { text, reply: `echo: ${text}` },
+  );
 }
 
 const kind = process.argv[2];
