@@ -43,6 +43,11 @@ export class RunWrites {
   private readonly eventsDue = new Map<string, RunRecord>();
   /** Whether a flush of `eventsDue` is scheduled. */
   private flushScheduled = false;
+  /**
+   * Each run's end write while its first attempt is under way: settles once the end is
+   * shown here, or once that attempt failed.
+   */
+  private readonly endAttempts = new Map<string, { settled: Promise<void>; settle: () => void }>();
 
   /**
    * @param retryMs how long a run's end (or its hand-back) is retried while the store is
@@ -59,6 +64,23 @@ export class RunWrites {
   /** Settles once the writes queued for run `runId` so far are done; undefined when none are. */
   pending(runId: string): Promise<void> | undefined {
     return this.writes.get(runId);
+  }
+
+  /**
+   * Settles once the first attempt to store run `runId`'s end is done, when one is under
+   * way; undefined otherwise. Another replica may see that end as soon as it is stored,
+   * before this process shows it: a reader here waits for it, so every replica answers
+   * alike. Only the first attempt: while the store is away the end is not stored, and a
+   * reader is not held for the retries.
+   */
+  endUnderWay(runId: string): Promise<void> | undefined {
+    return this.endAttempts.get(runId)?.settled;
+  }
+
+  /** Settles the wait for run `runId`'s end write (see `endUnderWay`). */
+  private endDone(runId: string): void {
+    this.endAttempts.get(runId)?.settle();
+    this.endAttempts.delete(runId);
   }
 
   /** Settles once every write queued so far (new events included) is done. */
@@ -134,20 +156,29 @@ export class RunWrites {
       };
       const all = [...events, ...terminal];
       let stored: boolean;
+      let settle = () => {};
+      const settled = new Promise<void>((resolve) => (settle = resolve));
+      this.endAttempts.set(record.run_id, { settled, settle });
       try {
-        stored = await this.retrying(record, `run ${record.run_id}: its end`, () =>
-          this.target.update(run, all, attemptOf(record.phase), true, threadEnd),
-        );
+        stored = await this.retrying(record, `run ${record.run_id}: its end`, () => {
+          const attempt = this.target.update(run, all, attemptOf(record.phase), true, threadEnd);
+          // A first attempt that fails holds the run's readers no longer.
+          attempt.catch(() => this.endDone(record.run_id));
+          return attempt;
+        });
       } catch (err) {
         record.events.giveBack(events.length);
+        this.endDone(record.run_id);
         throw err;
       }
       if (!stored) {
         this.lose(record);
+        this.endDone(record.run_id);
         return "lost";
       }
       applyEnd(record, end, updatedAt);
       record.events.absorb(terminal);
+      this.endDone(record.run_id);
       return "ended";
     });
   }

@@ -281,13 +281,23 @@ export class RunManager {
       limit: query.limit ?? 10,
       offset: query.offset ?? 0,
     });
-    return found.map((run) => this.live.get(run.run_id) ?? run);
+    return found.map((run) => this.shown(run));
   }
 
   /** The runs of a thread, oldest first. */
   async listThreadRuns(threadId: string, limit: number, offset: number): Promise<StoredRun[]> {
     const found = await this.deps.store.runs.search({ threadId, limit, offset });
-    return found.map((run) => this.live.get(run.run_id) ?? run);
+    return found.map((run) => this.shown(run));
+  }
+
+  /**
+   * A stored run as a listing shows it: the record executing here, unless the store
+   * holds its end already (written, and not yet shown by the record).
+   */
+  private shown(stored: StoredRun): StoredRun {
+    const live = this.live.get(stored.run_id);
+    if (!live || (live.status === "pending" && stored.status !== "pending")) return stored;
+    return live;
   }
 
   /**
@@ -416,7 +426,11 @@ export class RunManager {
   /** The run with this id: the one executing here, or the stored one. */
   private find(runId: string): Promise<RunRecord | undefined> {
     const live = this.live.get(runId);
-    if (live) return Promise.resolve(live);
+    if (live) {
+      // Its end may be stored, and seen by another replica, before it is shown here.
+      const ending = live.status === "pending" ? this.writes.endUnderWay(runId) : undefined;
+      return ending ? ending.then(() => live) : Promise.resolve(live);
+    }
     // This server hands out UUIDs only; nothing else is looked up in storage.
     if (!isUuid(runId)) return Promise.resolve(undefined);
     let loading = this.loading.get(runId);
