@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { AttemptTimeoutError, fetchWithRetry } from "../../src/core/fetch-with-retry.js";
 import type { AttemptFailure, RetryPolicy } from "../../src/core/retry.js";
-import { ACPClient, ServiceException } from "../../src/index.js";
+import { ACPClient } from "../../src/index.js";
 import { agent, agentId } from "../helpers/fixtures.js";
 import { sendJson, startServer, useScriptedServer } from "../helpers/http-server.js";
 
@@ -184,25 +184,6 @@ describe("the client's transport", () => {
     const [request] = server.requests;
     expect(request?.headers["content-length"]).toBe(String(request?.body.length));
     expect(request?.headers["transfer-encoding"]).toBeUndefined();
-  });
-
-  it("takes the request's own retries over the configuration's", async () => {
-    server.script = [answer(503), answer(503), answer(503)];
-    const error = await client(3)
-      .getAgentById(agentId, { retries: 1 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServiceException);
-    expect(server.hits).toBe(2);
-  });
-
-  it("rejects a request's retries that are not a whole number >= 0", async () => {
-    await expect(client(3).getAgentById(agentId, { retries: -1 })).rejects.toThrow(
-      /retries must be a whole number >= 0/,
-    );
-    await expect(client(3).getAgentById(agentId, { retries: 0.5 })).rejects.toThrow(
-      /retries must be a whole number >= 0/,
-    );
-    expect(server.hits).toBe(0);
   });
 
   it("gives WithHttpInfo headers read from the answer", async () => {
