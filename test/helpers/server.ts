@@ -260,6 +260,8 @@ export function serverScope(prefix: string): {
   dir: string;
   servers: TestACPServer[];
   clients: ACPClient[];
+  /** Starts a test server with `options` and a client on it, both closed after the file's tests. */
+  start(options?: Partial<ServeACPOptions>): Promise<{ server: TestACPServer; client: ACPClient }>;
 } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const servers: TestACPServer[] = [];
@@ -272,5 +274,14 @@ export function serverScope(prefix: string): {
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dir, servers, clients };
+  const start = async (options: Partial<ServeACPOptions> = {}) => {
+    const server = await startACPServer(options);
+    servers.push(server);
+    const client = new ACPClient({
+      configuration: new ApiClientConfiguration({ host: server.url }),
+    });
+    clients.push(client);
+    return { server, client };
+  };
+  return { dir, servers, clients, start };
 }
