@@ -3,8 +3,7 @@
  * typed value from the state at a dot path, do the work, write the typed result back
  * at another dot path.
  */
-import { Runnable } from "@langchain/core/runnables";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { RunnableLambda } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { z } from "zod";
 import { ApiTypeError } from "../core/errors.js";
@@ -39,16 +38,20 @@ export interface StateNodeIO<I, O> {
 
 /**
  * A LangGraph node object: `builder.addNode(node.getName(), node)`. Subclasses do the
- * work in {@link execute}; this class reads and writes the state and makes sure the
- * work runs with the node's own config, so LangGraph's `interrupt()` and writer find
- * the right task.
+ * work in {@link execute}; this class reads and writes the state.
+ *
+ * The node is a `RunnableLambda` of `@langchain/core` around that body: its `invoke`
+ * is LangChain's own, which opens the node's run for the callbacks (tracing,
+ * `streamEvents`, the `messages` stream) and runs the body with the config LangGraph
+ * passed, so LangGraph's `interrupt()`, `getWriter()` and `config.writer` find the
+ * node's own task.
  */
-export abstract class StateNode<I, O> extends Runnable<
+export abstract class StateNode<I, O> extends RunnableLambda<
   StateRecord,
   StateRecord,
   LangGraphRunnableConfig
 > {
-  lc_namespace = ["agntcy_acp", "langgraph"];
+  override lc_namespace = ["agntcy_acp", "langgraph"];
 
   /** Dot path in the state where the input is read. */
   readonly inputPath: string;
@@ -60,7 +63,9 @@ export abstract class StateNode<I, O> extends Runnable<
   readonly outputType: z.ZodType<O>;
 
   constructor(io: StateNodeIO<I, O>) {
-    super();
+    super({
+      func: (state: StateRecord, config?: LangGraphRunnableConfig) => this.run(state, config ?? {}),
+    });
     if (typeof io.name !== "string" || io.name.length === 0) {
       throw new ApiTypeError("a node needs a non-empty name");
     }
@@ -86,20 +91,6 @@ export abstract class StateNode<I, O> extends Runnable<
   }
 
   /** Runs the node on a graph state and returns the state update that holds the output. */
-  override invoke(
-    state: StateRecord,
-    options?: Partial<LangGraphRunnableConfig>,
-  ): Promise<StateRecord> {
-    return this._callWithConfig(
-      (input: StateRecord, config?: Partial<LangGraphRunnableConfig>) =>
-        AsyncLocalStorageProviderSingleton.runWithConfig(config, () =>
-          this.run(input, (config ?? {}) as LangGraphRunnableConfig),
-        ),
-      state,
-      options,
-    );
-  }
-
   private async run(state: StateRecord, config: LangGraphRunnableConfig): Promise<StateRecord> {
     const input = await this.checkValue("input", this.inputPath, this.inputType, state);
     // LangGraph drops a write to a key that is no channel of the state without a word:
