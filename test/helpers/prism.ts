@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { vi } from "vitest";
 
 /** A running Prism process. */
 export interface PrismProcess {
@@ -44,21 +45,26 @@ async function startPrism(args: string[], specPath: string, rest: string[]): Pro
       child.once("exit", () => resolve());
       child.kill();
     });
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`prism exited: ${output}`);
-    const up = await fetch(`${url}/agents/search`, {
+  const answers = () =>
+    fetch(`${url}/agents/search`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{}",
     }).then(
       () => true,
-      () => false,
+      () => {
+        if (child.exitCode !== null) throw new Error(`prism exited: ${output}`);
+        return false;
+      },
     );
-    if (up) return { url, output: () => output, stop };
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await vi.waitUntil(answers, { timeout: 30_000, interval: 100 });
+  } catch {
+    const exited = child.exitCode !== null;
+    await stop();
+    throw new Error(`prism ${exited ? "exited" : "did not start"}: ${output}`);
   }
-  await stop();
-  throw new Error(`prism did not start: ${output}`);
+  return { url, output: () => output, stop };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deriveAgentId } from "../../src/server/index.js";
 import {
   postgresBinaries,
@@ -20,8 +20,8 @@ const AGENT = deriveAgentId("replica.steps", "1.0.0");
 const AGENTS = "test/replicas/replica-agents.ts";
 /** How many runs execute across the restart. */
 const RUNS = 6;
-/** How many times a client asks again after a 503 at most. */
-const MAX_ASKS = 100;
+/** How long a client asks again after a 503 at most. */
+const ASK_AGAIN_MS = 60_000;
 
 describe.skipIf(postgresBinaries === undefined)("acp serve while its database restarts", () => {
   let cluster: TestCluster;
@@ -72,12 +72,16 @@ describe.skipIf(postgresBinaries === undefined)("acp serve while its database re
     expect(exited, stderr).toBeUndefined();
 
     for (const runId of runs) {
-      let status: string | undefined;
-      for (let ask = 0; ask < MAX_ASKS && (status === undefined || status === "pending"); ask++) {
-        const answer = await raw(url, "GET", `/runs/${runId}/wait`);
-        expect([200, 503], answer.text).toContain(answer.status);
-        if (answer.status === 200) status = (answer.body as { run: { status: string } }).run.status;
-      }
+      const status = await vi.waitUntil(
+        async () => {
+          const answer = await raw(url, "GET", `/runs/${runId}/wait`);
+          expect([200, 503], answer.text).toContain(answer.status);
+          if (answer.status !== 200) return undefined;
+          const ended = (answer.body as { run: { status: string } }).run.status;
+          return ended === "pending" ? undefined : ended;
+        },
+        { timeout: ASK_AGAIN_MS, interval: 50 },
+      );
       expect(status).toBe("success");
     }
     expect(exited, stderr).toBeUndefined();

@@ -5,7 +5,7 @@
  * is never an unhandled 'error' event, which would end the process.
  */
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { postgresStore } from "../../src/server/index.js";
 import { StoreUnavailableError } from "../../src/server/stores/errors.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
@@ -72,13 +72,14 @@ describe.skipIf(!postgresAvailable)("a connection cut while the store holds it",
       await admin.query("ROLLBACK");
       // The pool replaces what broke: the store answers again (a first try may still be
       // handed an idle connection that was cut too, and fail as unavailable).
-      let read: unknown;
-      for (let i = 0; i < 10 && read === undefined; i++) {
-        read = await store.threads.get(thread.thread_id).catch((err: unknown) => {
-          expect(err).toBeInstanceOf(StoreUnavailableError);
-          return undefined;
-        });
-      }
+      const read = await vi.waitUntil(
+        () =>
+          store.threads.get(thread.thread_id).catch((err: unknown) => {
+            expect(err).toBeInstanceOf(StoreUnavailableError);
+            return undefined;
+          }),
+        { timeout: 10_000, interval: 10 },
+      );
       expect(read).toMatchObject({ thread_id: thread.thread_id });
       // The connection's 'error' event comes after the query's failure.
       await new Promise((resolve) => setImmediate(resolve));
@@ -92,13 +93,15 @@ describe.skipIf(!postgresAvailable)("a connection cut while the store holds it",
 
 /** Resolves once a session of the test database waits for a lock. */
 async function expectWaiting(admin: pg.Client): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  const waiting = async () => {
     const { rows } = await admin.query<{ n: string }>(
       "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
     );
-    if (Number(rows[0]?.n) > 0) return;
-  }
-  throw new Error("the store's transaction never waited for the lock");
+    return Number(rows[0]?.n) > 0;
+  };
+  await vi.waitUntil(waiting, { timeout: 10_000, interval: 10 }).catch((error: unknown) => {
+    throw new Error("the store's transaction never waited for the lock", { cause: error });
+  });
 }
 
 describe.skipIf(postgresBinaries === undefined)("a database that is stopped", () => {
@@ -142,14 +145,17 @@ describe.skipIf(postgresBinaries === undefined)("a database that is stopped", ()
 
       await cluster.start();
       // Back, it answers again (the first tries may still meet a connection being replaced).
-      let answer = created;
-      for (let i = 0; i < 50 && answer.status !== 200; i++) {
-        answer = await raw(server.url, "POST", "/runs/wait", {
-          agent_id: agentIds.echo,
-          input: { text: "back" },
-        });
-        expect([200, 503], answer.text).toContain(answer.status);
-      }
+      const answer = await vi.waitUntil(
+        async () => {
+          const again = await raw(server.url, "POST", "/runs/wait", {
+            agent_id: agentIds.echo,
+            input: { text: "back" },
+          });
+          expect([200, 503], again.text).toContain(again.status);
+          return again.status === 200 ? again : undefined;
+        },
+        { timeout: 30_000, interval: 50 },
+      );
       expect(answer.status).toBe(200);
       expect(unhandled.errors).toEqual([]);
     } finally {

@@ -3,7 +3,7 @@
  * tests can hold runs open): what is asked of one replica acts on runs created on, or
  * executing in, the other.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration, ConflictException } from "../../src/index.js";
 import { postgresStore } from "../../src/server/index.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
@@ -37,12 +37,11 @@ describe.skipIf(!postgresAvailable)("two replicas on one PostgreSQL, over HTTP",
   });
 
   /** Resolves once `n` slow runs started, in whichever replica. */
-  const slowStarted = async (n: number) => {
-    for (;;) {
-      if (servers.reduce((sum, s) => sum + s.gate.started, 0) >= n) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const slowStarted = (n: number) =>
+    vi.waitUntil(() => servers.reduce((sum, s) => sum + s.gate.started, 0) >= n, {
+      timeout: 10_000,
+      interval: 20,
+    });
   let slowRuns = 0;
 
   it("cancels through one replica a run executing in the other, and both see it end", async () => {

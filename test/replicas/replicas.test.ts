@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration, type RunOutputStream } from "../../src/index.js";
 import { deriveAgentId } from "../../src/server/index.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
@@ -70,8 +70,11 @@ async function inBatches<T>(limit: number, tasks: Array<() => Promise<T>>): Prom
   return results;
 }
 
-async function collect(stream: AsyncIterable<RunOutputStream>): Promise<RunOutputStream[]> {
-  const events: RunOutputStream[] = [];
+/** Reads `stream` to its end into `events`, which a test may watch meanwhile. */
+async function collect(
+  stream: AsyncIterable<RunOutputStream>,
+  events: RunOutputStream[] = [],
+): Promise<RunOutputStream[]> {
   for await (const event of stream) events.push(event);
   return events;
 }
@@ -183,6 +186,7 @@ describe.skipIf(!postgresAvailable)("three replicas on one PostgreSQL", () => {
 
     // Runs that are executing on replica 2 when it dies, each streamed from replica 0.
     const victim = replicas[2] as Replica;
+    const victimStreams: RunOutputStream[][] = [];
     const onVictim = await inBatches(
       4,
       Array.from({ length: 6 }, () => async () => {
@@ -193,16 +197,24 @@ describe.skipIf(!postgresAvailable)("three replicas on one PostgreSQL", () => {
         });
         const entry: Tracked = { runId: run.run_id, steps: 10, creator: 2, victim: true };
         tracked.push(entry);
+        const seen: RunOutputStream[] = [];
+        victimStreams.push(seen);
         streams.push(
           collect(
             (replicas[0] as Replica).client.streamStatelessRunOutput(run.run_id, FROM_START),
+            seen,
           ).then((events) => ({ steps: 10, events, takenOver: true })),
         );
         return entry;
       }),
     );
-    // Half-way through their steps.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Under way: a few of their ten steps streamed, most still to come.
+    const stepsSeen = (events: RunOutputStream[]) =>
+      events.filter((e) => e.data.type === "custom").length;
+    await vi.waitUntil(() => victimStreams.every((events) => stepsSeen(events) >= 3), {
+      timeout: 30_000,
+      interval: 10,
+    });
     victim.process.kill("SIGKILL");
     live.splice(live.indexOf(2), 1);
 
