@@ -144,7 +144,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
       event(1, "alive").data,
     ]);
     expect(await store.updateOwned(run, dying.replica.id, 1, true)).toBe(false);
-    expect(await store.updateOwned(run, alive.replica.id, 2, true)).toBe(true);
+    expect(await store.updateOwned(run, alive.replica.id, 2, true)).toEqual({ pushConfigs: false });
   });
 
   it("frees a thread at its run's end whatever its record holds (a NUL in metadata)", async () => {
@@ -169,7 +169,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
         threadId: thread.thread_id,
         status: "idle",
       }),
-    ).toBe(true);
+    ).toEqual({ pushConfigs: false });
     const freed = await threads.get(thread.thread_id);
     expect(freed?.busy_run_id).toBeUndefined();
     expect(freed?.status).toBe("idle");

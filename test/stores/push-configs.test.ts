@@ -2,6 +2,8 @@
  * The push notification configs of runs on every backend: kept per run in the order
  * first stored, replaced under their id, bounded per run, refused for a run that is not
  * stored, deleted one by one and with their run; a file keeps them across a reopen.
+ * A run's write tells whether the run has configs, as they were when it was written, and
+ * an older file is brought up to date with its configs counted.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,9 +11,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
+import { SQLITE_SCHEMA_VERSION } from "../../src/server/stores/sqlite-schema.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { memoryLogger } from "../helpers/server.js";
-import { storedRun } from "./store-suite.js";
+import { storedRun, tick, valuesEvent } from "./store-suite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-push-"));
 let db: TestDatabase | undefined;
@@ -69,6 +72,47 @@ describe.each(backends)("push configs on %s", (_name, open) => {
   });
 });
 
+describe.each(backends)("a run's write on %s", (_name, open) => {
+  it("tells whether the run has push configs, as the configs stored and deleted before it", async () => {
+    const store = open();
+    try {
+      const configs = store.pushConfigs;
+      if (!configs) throw new Error("the store keeps no push configs");
+      const run = storedRun();
+      const other = storedRun();
+      await store.runs.insert(run);
+      await store.runs.insert(other);
+      const write = (r = run) => store.runs.update({ ...r, updated_at: tick() });
+      expect(await write()).toEqual({ pushConfigs: false });
+      expect(await configs.put(run.run_id, "a", { url: "a" }, 2)).toBe("stored");
+      expect(await write()).toEqual({ pushConfigs: true });
+      expect(await write(other)).toEqual({ pushConfigs: false });
+      // Replaced, one more, one refused: two configs, counted once each.
+      expect(await configs.put(run.run_id, "a", { url: "a2" }, 2)).toBe("stored");
+      expect(await configs.put(run.run_id, "b", { url: "b" }, 2)).toBe("stored");
+      expect(await configs.put(run.run_id, "c", { url: "c" }, 2)).toBe("full");
+      expect(await configs.delete(run.run_id, "a")).toBe(true);
+      expect(await configs.delete(run.run_id, "a")).toBe(false);
+      expect(await write()).toEqual({ pushConfigs: true });
+      expect(await configs.delete(run.run_id, "b")).toBe(true);
+      expect(await write()).toEqual({ pushConfigs: false });
+      // The count was not left above the configs: the limit holds two again.
+      expect(await configs.put(run.run_id, "d", { url: "d" }, 2)).toBe("stored");
+      expect(await configs.put(run.run_id, "e", { url: "e" }, 2)).toBe("stored");
+      expect(await configs.put(run.run_id, "f", { url: "f" }, 2)).toBe("full");
+      expect(
+        await store.runs.update({ ...run, status: "success", updated_at: tick() }, [
+          valuesEvent(run.run_id, 1),
+        ]),
+      ).toEqual({ pushConfigs: true });
+      await store.runs.delete(run.run_id);
+      expect(await write()).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("push configs in a SQLite file", () => {
   it("are kept across a reopen, and skip a row that does not decode", async () => {
     const file = join(dir, "push.sqlite");
@@ -95,5 +139,41 @@ describe("push configs in a SQLite file", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it.each([
+    ["with push configs kept", true],
+    ["from before push configs", false],
+  ])("brings a file written by an older release up to date (%s)", async (_case, kept) => {
+    const file = join(dir, `older-${kept}.sqlite`);
+    let store = sqliteStore(file);
+    const withConfig = storedRun();
+    const without = storedRun();
+    await store.runs.insert(withConfig);
+    await store.runs.insert(without);
+    if (kept) await store.pushConfigs?.put(withConfig.run_id, "a", { url: "a" }, 5);
+    await store.close();
+    const { openRawDatabase } = await import("../helpers/sqlite-driver.js");
+    let raw = openRawDatabase(file);
+    // The file as the release before the count wrote it.
+    raw.prepare("ALTER TABLE acp_runs DROP COLUMN push_configs").run();
+    if (!kept) raw.prepare("DROP TABLE acp_a2a_push_configs").run();
+    raw.prepare("PRAGMA user_version = 0").run();
+    raw.close();
+    store = sqliteStore(file);
+    try {
+      const write = (r: typeof withConfig) => store.runs.update({ ...r, updated_at: tick() });
+      expect(await write(withConfig)).toEqual({ pushConfigs: kept });
+      expect(await write(without)).toEqual({ pushConfigs: false });
+      expect(await store.pushConfigs?.put(without.run_id, "b", { url: "b" }, 5)).toBe("stored");
+      expect(await write(without)).toEqual({ pushConfigs: true });
+    } finally {
+      await store.close();
+    }
+    raw = openRawDatabase(file);
+    expect(raw.prepare("PRAGMA user_version").get()).toEqual({
+      user_version: SQLITE_SCHEMA_VERSION,
+    });
+    raw.close();
   });
 });

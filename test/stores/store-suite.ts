@@ -37,7 +37,7 @@ export type OpenStore = (logger: StoreLogger, faults: StoreFaults) => Promise<St
 
 let clock = Date.parse("2026-01-01T00:00:00.000Z");
 /** Timestamps that increase from one call to the next. */
-function tick(): string {
+export function tick(): string {
   clock += 1000;
   return new Date(clock).toISOString();
 }
@@ -73,7 +73,8 @@ export function storedThread(fields: Partial<StoredThread> = {}): StoredThread {
   };
 }
 
-const valuesEvent = (runId: string, id: number): StoredEvent => ({
+/** A `values` event of a run. */
+export const valuesEvent = (runId: string, id: number): StoredEvent => ({
   id,
   data: { type: "values", run_id: runId, status: "pending", values: { step: id } },
 });
@@ -143,7 +144,7 @@ export function describeStore(name: string, open: OpenStore): void {
           output: { type: "result", values: { ok: true } },
           eventCount: 3,
         };
-        expect(await store.runs.update(done)).toBe(true);
+        expect(await store.runs.update(done)).toEqual({ pushConfigs: false });
         expect(await store.runs.get(run.run_id)).toEqual(done);
         expect(await store.runs.delete(run.run_id)).toBe(true);
         expect(await store.runs.delete(run.run_id)).toBe(false);
@@ -304,7 +305,7 @@ export function describeStore(name: string, open: OpenStore): void {
           output: { type: "result", values: { step: 2 } },
           eventCount: 2,
         };
-        expect(await store.runs.update(ended, events)).toBe(true);
+        expect(await store.runs.update(ended, events)).toEqual({ pushConfigs: false });
         expect(await store.runs.get(run.run_id)).toEqual(ended);
         expect(await store.runs.readEvents(run.run_id, 0, 10)).toEqual(events);
         // A run that is not stored takes neither.
@@ -322,7 +323,9 @@ export function describeStore(name: string, open: OpenStore): void {
         const at = tick();
         const ended: StoredRun = { ...run, status: "interrupted", updated_at: at, eventCount: 1 };
         const end = { threadId: thread.thread_id, status: "interrupted" } as const;
-        expect(await store.runs.update(ended, [valuesEvent(run.run_id, 1)], end)).toBe(true);
+        expect(await store.runs.update(ended, [valuesEvent(run.run_id, 1)], end)).toEqual({
+          pushConfigs: false,
+        });
         expect(await store.runs.get(run.run_id)).toEqual(ended);
         const freed = { ...thread, status: "interrupted", updated_at: at };
         expect(await store.threads.get(thread.thread_id)).toEqual(freed);

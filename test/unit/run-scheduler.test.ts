@@ -173,7 +173,9 @@ describe("the write targets", () => {
       new FencedRunWrites(coordination, store.runs),
       new DirectRunWrites(store.runs),
     ]) {
-      expect(await target.update({ ...run, status: "success" }, [], undefined, true)).toBe(true);
+      expect(await target.update({ ...run, status: "success" }, [], undefined, true)).toEqual({
+        pushConfigs: false,
+      });
       expect((await store.runs.get("run-1"))?.status).toBe("success");
     }
     expect(calls).toEqual([]);

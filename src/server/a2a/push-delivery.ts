@@ -4,8 +4,9 @@
  * push notification config of the task, as a `StreamResponse` (the artifact first
  * when the run completed with values, then the status update). They are sent by the
  * process that executes the run, wherever the configs were set (they are read from
- * the store), through the server's webhook notifier: its URL policy, its bound on
- * deliveries at once, its time limit, retries and log lines.
+ * the store, when the write of the change found the run has some), through the server's
+ * webhook notifier: its URL policy, its bound on deliveries at once, its time limit,
+ * retries and log lines.
  *
  * A config's `authentication` is sent as `Authorization: <scheme> <credentials>`; its
  * `token`, as `X-A2A-Notification-Token` (as the A2A SDKs do).
@@ -39,9 +40,11 @@ interface Change {
   /** The run's status: a config is not sent the same one twice in a row. */
   key: string;
   /**
-   * The notifications' bodies, made only when the run has configs to send them to: most
-   * runs have none, and a run's change costs then one read of its configs.
+   * Whether the write of the change found configs of the run: most runs have none, and
+   * their changes read no configs and make no bodies.
    */
+  pushConfigs: boolean | Promise<boolean>;
+  /** The notifications' bodies, made only when the run has configs to send them to. */
   bodies: () => unknown[];
 }
 
@@ -72,8 +75,10 @@ export class PushDeliveries {
 
   /** Starts sending on every run change; returns what stops it. */
   listen(): () => void {
-    return this.deps.webhooks.onRunChange((run) => {
-      if (this.deps.agentIds.has(run.agent_id)) this.#enqueue(changeOf(run));
+    return this.deps.webhooks.onRunChange((run, pushConfigs) => {
+      if (pushConfigs !== false && this.deps.agentIds.has(run.agent_id)) {
+        this.#enqueue(changeOf(run, pushConfigs));
+      }
     });
   }
 
@@ -82,7 +87,7 @@ export class PushDeliveries {
    * config set with the message that started the run, after the run's start was told.
    */
   sendCurrent(run: RunRecord, config: TaskPushNotificationConfig): void {
-    this.#enqueue(changeOf(run), [config]);
+    this.#enqueue(changeOf(run, true), [config]);
   }
 
   /** Queues a change behind the run's earlier ones. */
@@ -102,6 +107,7 @@ export class PushDeliveries {
   }
 
   async #send(change: Change, only: TaskPushNotificationConfig[] | undefined): Promise<void> {
+    if (!only && !(await change.pushConfigs)) return;
     const configs =
       only ??
       (await this.deps.configs.list(change.runId)).map((c) =>
@@ -137,12 +143,12 @@ export class PushDeliveries {
  * from are taken now (a record's status, output and time are replaced as it changes, never
  * changed in place), the bodies only when they are sent.
  */
-function changeOf(run: RunRecord): Change {
+function changeOf(run: RunRecord, pushConfigs: boolean | Promise<boolean>): Change {
   const { run_id, thread_id, creation, status, output, updated_at } = run;
   const now = { run_id, thread_id, creation, status, output, updated_at } as RunRecord;
   // A run's status changes each time it is told (working, then stopped, then working
   // again): the status alone tells one change from the one before.
-  return { runId: run_id, key: status, bodies: () => bodiesOf(now) };
+  return { runId: run_id, key: status, pushConfigs, bodies: () => bodiesOf(now) };
 }
 
 /** The notifications that tell a run's status. */

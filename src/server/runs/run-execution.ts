@@ -83,8 +83,12 @@ export class RunExecutions {
     record.output = undefined;
     record.updated_at = now();
     record.events.wake();
-    this.notify(record);
-    if (!inserted) void this.deps.writes.save(record);
+    // A run just inserted has no push configs yet: its insert is its start's write.
+    // Otherwise its start's write tells (or, when it stored nothing, its configs do).
+    const written = inserted
+      ? false
+      : this.deps.writes.save(record).then((w) => w?.pushConfigs ?? true);
+    this.notify(record, written);
     this.execute(record, agent, input, controller, previous)
       .finally(() => {
         if (this.live.get(record.run_id) === record && record.status !== "pending") {
@@ -286,11 +290,15 @@ export class RunExecutions {
    * stayed away past its retries (its waiters are told to wait again).
    */
   private async storeEnd(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<boolean> {
+    // Unknown unless the end is stored: the run's configs are read then.
+    let pushConfigs = true;
     try {
-      if ((await this.deps.writes.end(record, end, threadEnd)) === "lost") {
+      const written = await this.deps.writes.end(record, end, threadEnd);
+      if (written === "lost") {
         this.relinquish(record);
         return false;
       }
+      pushConfigs = written.pushConfigs;
     } catch (err) {
       if (err instanceof RunEndNotStoredError) {
         this.deps.logger.warn(messageOf(err));
@@ -316,7 +324,7 @@ export class RunExecutions {
         await this.freeThread(threadEnd, record.run_id);
       }
     }
-    this.notify(record);
+    this.notify(record, pushConfigs);
     return true;
   }
 
@@ -331,10 +339,11 @@ export class RunExecutions {
 
   /**
    * Calls the run's webhook with the run as it is now, when its agent takes callbacks,
-   * and tells the notifier's listeners (A2A push notifications) of the change.
+   * and tells the notifier's listeners (A2A push notifications) of the change, with
+   * whether the write that stored it found push configs of the run.
    */
-  private notify(record: RunRecord): void {
-    this.deps.webhooks.runChanged(record);
+  private notify(record: RunRecord, pushConfigs: boolean | Promise<boolean>): void {
+    this.deps.webhooks.runChanged(record, pushConfigs);
     const agent = this.deps.agents.find(record.agent_id);
     if (record.creation.webhook && agent?.descriptor.specs.capabilities.callbacks === true) {
       this.deps.webhooks.notify(record.run_id, record.creation.webhook, toWireRun(record));

@@ -1,5 +1,5 @@
 import type { ReplicaCoordination, ThreadEnd } from "../stores/replicas.js";
-import type { RunStore, StoredEvent, StoredRun } from "../stores/store.js";
+import type { RunStore, RunWritten, StoredEvent, StoredRun } from "../stores/store.js";
 
 /**
  * Where the writes of a run go. `attempt` is the execution this process holds on the
@@ -10,7 +10,8 @@ import type { RunStore, StoredEvent, StoredRun } from "../stores/store.js";
 export interface RunWriteTarget {
   /**
    * Writes the run as `run` with its new `events`; with `release`, the execution held
-   * by `attempt` ends there. `threadEnd` frees its thread in the same step.
+   * by `attempt` ends there. `threadEnd` frees its thread in the same step. Returns what
+   * the write found of the run's push configs; false when it was taken over.
    */
   update(
     run: StoredRun,
@@ -18,7 +19,7 @@ export interface RunWriteTarget {
     attempt: number | undefined,
     release: boolean,
     threadEnd?: ThreadEnd,
-  ): Promise<boolean>;
+  ): Promise<RunWritten | false>;
   /** Appends new events of run `runId`. */
   append(
     runId: string,
@@ -28,6 +29,9 @@ export interface RunWriteTarget {
   /** Gives the run held by `attempt` back to the queue it was claimed from, as `run`. */
   handOver(run: StoredRun, attempt: number): Promise<void>;
 }
+
+/** What the write of a run that is not stored (deleted meanwhile) found: no configs. */
+const NOT_STORED: RunWritten = { pushConfigs: false };
 
 /** The writes of a store one process owns: every run's writes go straight to it. */
 export class DirectRunWrites implements RunWriteTarget {
@@ -39,9 +43,9 @@ export class DirectRunWrites implements RunWriteTarget {
     _attempt: number | undefined,
     _release: boolean,
     threadEnd?: ThreadEnd,
-  ): Promise<boolean> {
-    await this.runs.update(run, events, threadEnd);
-    return true;
+  ): Promise<RunWritten> {
+    // A run deleted meanwhile has no configs left.
+    return (await this.runs.update(run, events, threadEnd)) || NOT_STORED;
   }
 
   async append(runId: string, events: readonly StoredEvent[]): Promise<boolean> {
@@ -68,12 +72,11 @@ export class FencedRunWrites implements RunWriteTarget {
     attempt: number | undefined,
     release: boolean,
     threadEnd?: ThreadEnd,
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     if (attempt !== undefined) {
       return this.replicas.updateOwned(run, attempt, release, threadEnd, events);
     }
-    await this.runs.update(run, events, threadEnd);
-    return true;
+    return (await this.runs.update(run, events, threadEnd)) || NOT_STORED;
   }
 
   async append(

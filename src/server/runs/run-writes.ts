@@ -3,7 +3,7 @@ import { sleep } from "../../core/sleep.js";
 import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import type { ThreadEnd } from "../stores/replicas.js";
-import type { RunEventData, RunStore, StoredEvent } from "../stores/store.js";
+import type { RunEventData, RunStore, RunWritten, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
 import { now, type RunRecord, toStoredRun } from "./run-record.js";
 import type { RunWriteTarget } from "./run-write-target.js";
@@ -14,6 +14,9 @@ export const DEFAULT_STORE_RETRY_MS = 30_000;
 /** The first and the longest wait between two tries of a write the store refused, in ms. */
 const FIRST_RETRY_DELAY_MS = 50;
 const MAX_RETRY_DELAY_MS = 2_000;
+
+/** What the end of a run deleted meanwhile found: its configs are gone with it. */
+const NO_CONFIGS: RunWritten = { pushConfigs: false };
 
 /** How a run ends: what its record becomes once the end is stored. */
 export interface RunEnd {
@@ -96,30 +99,36 @@ export class RunWrites {
 
   /**
    * Writes the run as it is now (still pending, or waiting at an interrupt that a cancel
-   * ends) with its new events, after earlier writes. A failure is logged: the events
-   * go with the run's next write.
+   * ends) with its new events, after earlier writes. Resolves with what the write found
+   * of the run's push configs; undefined when nothing was written (the run was taken
+   * over, or the write failed). A failure is logged: the events go with the run's next
+   * write.
    */
-  save(record: RunRecord): Promise<void> {
+  save(record: RunRecord): Promise<RunWritten | undefined> {
     // This write takes the run's new events with it.
     this.eventsDue.delete(record.run_id);
-    const write = this.queue(record.run_id, async () => {
-      if (!writable(record)) return;
+    const write = this.queue(record.run_id, async (): Promise<RunWritten | undefined> => {
+      if (!writable(record)) return undefined;
       const events = record.events.unsaved();
       const attempt = attemptOf(record.phase);
+      let written: RunWritten | false;
       try {
         // A phase that holds an attempt is a pending one: the run stays owned.
         const release = record.status !== "pending";
         const run = toStoredRun(record);
-        if (!(await this.target.update(run, events, attempt, release))) this.lose(record);
+        written = await this.target.update(run, events, attempt, release);
       } catch (err) {
         record.events.giveBack(events.length);
         throw err;
       }
+      if (!written) this.lose(record);
       record.events.trim();
+      return written || undefined;
     });
-    return write.catch((err) =>
-      this.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`),
-    );
+    return write.catch((err) => {
+      this.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`);
+      return undefined;
+    });
   }
 
   /**
@@ -131,9 +140,10 @@ export class RunWrites {
    * stored does the record show the end to its readers and waiters.
    *
    * Resolves `lost` when another replica took the run over (nothing is written), else
-   * `ended`. Any other failure of the store is thrown, the run not ended.
+   * with what the write found of the run's push configs. Any other failure of the store
+   * is thrown, the run not ended.
    */
-  end(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<"ended" | "lost"> {
+  end(record: RunRecord, end: RunEnd, threadEnd?: ThreadEnd): Promise<RunWritten | "lost"> {
     // This write takes the run's last events with it: a run that ends soon after its
     // events (most do) stores them and its end in one write.
     this.eventsDue.delete(record.run_id);
@@ -141,7 +151,7 @@ export class RunWrites {
       const updatedAt = now();
       if (record.phase.kind === "deleted") {
         applyEnd(record, end, updatedAt);
-        return "ended";
+        return NO_CONFIGS;
       }
       const events = record.events.unsaved();
       const terminal: StoredEvent[] = end.event
@@ -155,7 +165,7 @@ export class RunWrites {
         eventCount: record.events.size + terminal.length,
       };
       const all = [...events, ...terminal];
-      let stored: boolean;
+      let stored: RunWritten | false;
       let settle = () => {};
       const settled = new Promise<void>((resolve) => (settle = resolve));
       this.endAttempts.set(record.run_id, { settled, settle });
@@ -179,7 +189,7 @@ export class RunWrites {
       applyEnd(record, end, updatedAt);
       record.events.absorb(terminal);
       this.endDone(record.run_id);
-      return "ended";
+      return stored;
     });
   }
 
@@ -290,11 +300,11 @@ export class RunWrites {
    * growing wait, for `retryMs` at most (then a `RunEndNotStoredError`). Stops, with
    * false, once the run was taken over by another replica: its writes are not its own.
    */
-  private async retrying(
+  private async retrying<T>(
     record: RunRecord,
     what: string,
-    write: () => Promise<boolean>,
-  ): Promise<boolean> {
+    write: () => Promise<T | false>,
+  ): Promise<T | false> {
     const started = Date.now();
     let delay = FIRST_RETRY_DELAY_MS;
     for (;;) {

@@ -29,6 +29,7 @@ export type {
   RunEventData,
   RunSearch,
   RunStore,
+  RunWritten,
   ServerStore,
   StoredEvent,
   StoredRun,

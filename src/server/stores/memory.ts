@@ -14,6 +14,7 @@ import type {
   PurgedRun,
   RunSearch,
   RunStore,
+  RunWritten,
   ServerStore,
   StoredEvent,
   StoredRun,
@@ -54,6 +55,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): ServerStore {
   const runs = new MemoryRunStore(new RecordDecoder(logger), budget, threads, options.faults);
   budget.tables = [runs, threads];
   const pushConfigs = new MemoryPushConfigStore(runs, logger);
+  runs.hasPushConfigs = (runId) => pushConfigs.has(runId);
   return { runs, threads, pushConfigs, close: async () => undefined };
 }
 
@@ -116,6 +118,8 @@ class MemoryRunStore implements RunStore, Measured {
   private eventBytes = 0;
   /** Finished runs, least recently finished first: what purges and evictions take. */
   private readonly finished = new Map<string, string>();
+  /** Whether a run has push configs: what a run's write tells (see `RunWritten`). */
+  hasPushConfigs: (runId: string) => boolean = () => false;
 
   constructor(
     private readonly decoder: RecordDecoder,
@@ -149,7 +153,7 @@ class MemoryRunStore implements RunStore, Measured {
     run: StoredRun,
     events: readonly StoredEvent[] = [],
     thread?: ThreadEnd,
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
     // Encoded first: a record that cannot be stored leaves the run and its log as they were.
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
@@ -166,7 +170,7 @@ class MemoryRunStore implements RunStore, Measured {
       events.map((e, i) => ({ id: e.id, text: texts[i] as string })),
     );
     this.budget.fit();
-    return true;
+    return { pushConfigs: this.hasPushConfigs(run.run_id) };
   }
 
   async get(runId: string): Promise<StoredRun | undefined> {

@@ -151,6 +151,11 @@ export class MemoryPushConfigStore extends TextPushConfigStore {
     return [...configs].map(([id, text]) => ({ id, text }));
   }
 
+  /** Whether run `runId` has configs (maybe of a run gone, not swept yet). */
+  has(runId: string): boolean {
+    return this.#configs.has(runId);
+  }
+
   async delete(runId: string, id: string): Promise<boolean> {
     const configs = this.#configs.get(runId);
     if (!configs?.delete(id)) return false;

@@ -1,5 +1,5 @@
 import type { CancelAction } from "../../operations.js";
-import type { StoredEvent, StoredRun, StoredThread } from "./store.js";
+import type { RunWritten, StoredEvent, StoredRun, StoredThread } from "./store.js";
 
 /** What an execution of a run starts from: the run's input, or a resume of its interrupt. */
 export type Leg = { kind: "input" } | { kind: "resume"; resume: unknown };
@@ -90,8 +90,8 @@ export interface ReplicaCoordination {
    * process still owns it; with `release`, the execution ends there. With `thread`, the
    * run's thread is freed and given that status. All in one atomic step: whoever sees
    * the run end sees its terminal event and its thread free, and a replica that dies
-   * meanwhile has written none of it. Returns false, writing nothing, when it was taken
-   * over.
+   * meanwhile has written none of it. Returns what the write found of the run's push
+   * configs (see `RunWritten`); false, writing nothing, when it was taken over.
    */
   updateOwned(
     run: StoredRun,
@@ -99,7 +99,7 @@ export interface ReplicaCoordination {
     release: boolean,
     thread?: ThreadEnd,
     events?: readonly StoredEvent[],
-  ): Promise<boolean>;
+  ): Promise<RunWritten | false>;
   /**
    * Appends events of a run if execution `attempt` of this process still owns it;
    * false, appending nothing, when it was taken over.

@@ -1,25 +1,15 @@
 /**
- * The SQLite store's push notification configs: a table of their own beside the runs,
- * created when the store opens it first, each row deleted with its run.
+ * The SQLite store's push notification configs: a table of their own beside the runs
+ * (see the schema's migrations), each row deleted with its run, and counted on the run's
+ * row in the transaction that stores or deletes one: a write of the run's status tells
+ * whether there are any.
  */
 import type { StoreLogger } from "./codec.js";
 import { type PushConfigPut, type PushConfigRow, TextPushConfigStore } from "./push-configs.js";
 import type { Statements } from "./sqlite.js";
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS acp_a2a_push_configs (
-  run_id TEXT NOT NULL REFERENCES acp_runs (run_id) ON DELETE CASCADE,
-  config_id TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  config TEXT NOT NULL,
-  PRIMARY KEY (run_id, config_id)
-) WITHOUT ROWID;
-`;
-
 /** Push configs in the SQLite file of the store. */
 export class SqlitePushConfigStore extends TextPushConfigStore {
-  #ready: Promise<Statements> | undefined;
-
   constructor(
     private readonly statements: Promise<Statements>,
     logger: StoreLogger,
@@ -27,21 +17,12 @@ export class SqlitePushConfigStore extends TextPushConfigStore {
     super(logger);
   }
 
-  /** The statements, once the table exists. */
-  #open(): Promise<Statements> {
-    this.#ready ??= this.statements.then((s) => {
-      s.db.exec(SCHEMA);
-      return s;
-    });
-    return this.#ready;
-  }
-
   protected async putText(
     runId: string,
     { id, text }: PushConfigRow,
     maxPerRun: number,
   ): Promise<PushConfigPut> {
-    const s = await this.#open();
+    const s = await this.statements;
     return s.transaction((): PushConfigPut => {
       if (!s.sql("SELECT 1 FROM acp_runs WHERE run_id = ?").get(runId)) return "no-run";
       const updated = s
@@ -57,12 +38,13 @@ export class SqlitePushConfigStore extends TextPushConfigStore {
       s.sql(
         "INSERT INTO acp_a2a_push_configs (run_id, config_id, position, config) VALUES (?, ?, ?, ?)",
       ).run(runId, id, last + 1, text);
+      s.sql("UPDATE acp_runs SET push_configs = push_configs + 1 WHERE run_id = ?").run(runId);
       return "stored";
     })();
   }
 
   protected async listText(runId: string): Promise<PushConfigRow[]> {
-    const s = await this.#open();
+    const s = await this.statements;
     return s
       .sql(
         "SELECT config_id AS id, config AS text FROM acp_a2a_push_configs WHERE run_id = ? ORDER BY position",
@@ -71,10 +53,14 @@ export class SqlitePushConfigStore extends TextPushConfigStore {
   }
 
   async delete(runId: string, id: string): Promise<boolean> {
-    const s = await this.#open();
-    return (
-      s.sql("DELETE FROM acp_a2a_push_configs WHERE run_id = ? AND config_id = ?").run(runId, id)
-        .changes > 0
-    );
+    const s = await this.statements;
+    return s.transaction(() => {
+      const deleted = s
+        .sql("DELETE FROM acp_a2a_push_configs WHERE run_id = ? AND config_id = ?")
+        .run(runId, id).changes;
+      if (deleted === 0) return false;
+      s.sql("UPDATE acp_runs SET push_configs = push_configs - 1 WHERE run_id = ?").run(runId);
+      return true;
+    })();
   }
 }

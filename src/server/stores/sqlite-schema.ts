@@ -1,5 +1,7 @@
 /**
- * The SQLite store's tables. Records are JSON text in `record`; the columns beside it
+ * The SQLite store's tables as its first release wrote them; the steps of
+ * {@link SQLITE_MIGRATIONS} bring them (and a file an older release wrote) up to date.
+ * Records are JSON text in `record`; the columns beside it
  * are what searches filter and order on, each with an index that ends in the result
  * order (creation time, then insertion order `seq`), so `LIMIT` stops the walk early.
  * `unreadable` marks a row whose record no longer decodes: reads skip it.
@@ -61,3 +63,52 @@ CREATE TABLE IF NOT EXISTS acp_thread_metadata (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS acp_thread_metadata_by_thread ON acp_thread_metadata (seq);
 `;
+
+/**
+ * The steps after {@link SQLITE_SCHEMA}, applied in order and never edited once released;
+ * a file's `PRAGMA user_version` counts those it has.
+ *
+ * 1. `acp_a2a_push_configs` holds the A2A push notification configs of runs (created on
+ *    first use by older releases), and `acp_runs.push_configs` counts them, changed in
+ *    the transaction that stores or deletes one: a run's status write returns it, so
+ *    only a run that has configs reads them.
+ */
+const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS acp_a2a_push_configs (
+    run_id TEXT NOT NULL REFERENCES acp_runs (run_id) ON DELETE CASCADE,
+    config_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (run_id, config_id)
+  ) WITHOUT ROWID;
+  ALTER TABLE acp_runs ADD COLUMN push_configs INTEGER NOT NULL DEFAULT 0;
+  UPDATE acp_runs SET push_configs =
+    (SELECT count(*) FROM acp_a2a_push_configs c WHERE c.run_id = acp_runs.run_id);
+  `,
+];
+
+/** The schema version this release writes: the `user_version` of an up-to-date file. */
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
+
+/** The part of a better-sqlite3 database the migrations use. */
+interface MigratedDatabase {
+  exec(sql: string): void;
+  pragma(source: string): unknown;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+}
+
+/**
+ * Creates the tables of a new file, or brings those of an older one up to date: each
+ * step it lacks, with its new `user_version`, in a transaction of its own.
+ */
+export function migrateSqlite(db: MigratedDatabase): void {
+  db.exec(SQLITE_SCHEMA);
+  const [row] = db.pragma("user_version") as Array<{ user_version: number }>;
+  for (let version = (row?.user_version ?? 0) + 1; version <= SQLITE_SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[version - 1] as string);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}

@@ -18,11 +18,12 @@ import {
   type SqliteIntegrityCheck,
 } from "./sqlite-damage.js";
 import { SqlitePushConfigStore } from "./sqlite-push-configs.js";
-import { SQLITE_SCHEMA } from "./sqlite-schema.js";
+import { migrateSqlite } from "./sqlite-schema.js";
 import type {
   PurgedRun,
   RunSearch,
   RunStore,
+  RunWritten,
   ServerStore,
   StoredEvent,
   StoredRun,
@@ -93,7 +94,7 @@ async function openDatabase(filename: string, check: SqliteIntegrityCheck): Prom
     // Before the schema is written to it, and before a recovery would read runs from
     // it and fail on each one, again and again.
     checkIntegrity(db, filename, check);
-    db.exec(SQLITE_SCHEMA);
+    migrateSqlite(db);
     return db;
   } catch (err) {
     db?.close();
@@ -319,7 +320,7 @@ class SqliteRunStore implements RunStore {
     run: StoredRun,
     events: readonly StoredEvent[] = [],
     threadEnd?: ThreadEnd,
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     const s = await this.statements;
@@ -328,16 +329,18 @@ class SqliteRunStore implements RunStore {
     // together or not at all.
     return s.inGroupCommit(() => {
       if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
-      const result = s
+      const row = s
         .sql(
           `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?, finished = ?,
-             record = ?, unreadable = 0 WHERE run_id = ?`,
+             record = ?, unreadable = 0 WHERE run_id = ? RETURNING push_configs`,
         )
-        .run(thread, agent, status, updated, finished, text, run.run_id);
+        .get(thread, agent, status, updated, finished, text, run.run_id) as
+        | { push_configs: number }
+        | undefined;
       if (threadEnd) this.threads.end(s, threadEnd, run.run_id, run.updated_at);
-      if (result.changes === 0) return false;
+      if (!row) return false;
       this.addEvents(s, run.run_id, events, texts);
-      return true;
+      return { pushConfigs: row.push_configs > 0 };
     });
   }
 

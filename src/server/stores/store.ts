@@ -87,6 +87,19 @@ export interface StoredRun {
   trace?: { traceparent: string; tracestate?: string };
 }
 
+/**
+ * What a write of a run found, beside storing it: whether the run has A2A push
+ * notification configs. A store keeps that mark on the run itself, changed by the config
+ * writes in the same step as the configs, so the write that stores a run's status reads
+ * it at no extra cost, and reads it as of that status: a config stored before the status
+ * is written (through any replica) is seen by that write. Only then does a status change
+ * cost a read of the run's configs.
+ */
+export interface RunWritten {
+  /** Whether the run had push notification configs when the write stored it. */
+  readonly pushConfigs: boolean;
+}
+
 /** The `data` of one event of a run's output stream. */
 export type RunEventData =
   | ValueRunResultUpdate
@@ -131,15 +144,20 @@ export interface RunStore {
   /**
    * Replaces a stored run with `run` (same id) and appends `events` to its log, in one
    * atomic write: both are stored or neither is, so a run's end (its terminal event and
-   * its end status) is never half written. Returns false, storing nothing, when the run
-   * is not stored (it was deleted meanwhile): a deleted run is never revived.
+   * its end status) is never half written. Returns what the write found of the run's
+   * push configs (see {@link RunWritten}); false, storing nothing, when the run is not
+   * stored (it was deleted meanwhile): a deleted run is never revived.
    *
    * With `thread` (a thread run's end), the same write gives the run's thread that
    * status and the run's `updated_at`, and frees it when `run` holds it: a reader that
    * sees the run end sees its thread free. The thread's end is stored even when the
    * run is not (a run deleted while it executed still frees its thread).
    */
-  update(run: StoredRun, events?: readonly StoredEvent[], thread?: ThreadEnd): Promise<boolean>;
+  update(
+    run: StoredRun,
+    events?: readonly StoredEvent[],
+    thread?: ThreadEnd,
+  ): Promise<RunWritten | false>;
   /** The stored run, or undefined. */
   get(runId: string): Promise<StoredRun | undefined>;
   /** The matching runs, oldest first, `offset` skipped, at most `limit`. */

@@ -28,6 +28,12 @@ export interface DeliveryOptions {
 }
 
 /**
+ * What {@link WebhookNotifier.onRunChange} calls: the run, and whether it has push
+ * configs as the write of its change found (a promise while that write is under way).
+ */
+export type RunChangeListener<Run> = (run: Run, pushConfigs: boolean | Promise<boolean>) => void;
+
+/**
  * Queues and sends webhook deliveries. Deliveries of one run go out in order;
  * they never block the run, and a failed or refused one is only logged (without
  * the URL, which may carry credentials).
@@ -79,16 +85,18 @@ export class WebhookNotifier<Run = object> {
   /**
    * Listens to the status changes of the runs this process executes (a run starting
    * or resuming, a run ending); returns what stops listening. A listener must not
-   * throw, and must not wait: it is called on the run's own path.
+   * throw, and must not wait: it is called on the run's own path. It is told the run and
+   * whether the store's write of the change found A2A push notification configs of the
+   * run (see `RunWritten`), or a promise of that while the write is under way.
    */
-  onRunChange(listener: (run: Run) => void): () => void {
+  onRunChange(listener: RunChangeListener<Run>): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   /** Tells the listeners that `run` changed status (see {@link onRunChange}). */
-  runChanged(run: Run): void {
-    for (const listener of this.#listeners) (listener as (run: Run) => void)(run);
+  runChanged(run: Run, pushConfigs: boolean | Promise<boolean>): void {
+    for (const listener of this.#listeners) (listener as RunChangeListener<Run>)(run, pushConfigs);
   }
 
   /** Queues one delivery of `body` to `url` for the run `runId`. */

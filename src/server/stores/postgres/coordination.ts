@@ -10,7 +10,7 @@ import type {
   ReplicaHandlers,
   ThreadEnd,
 } from "../replicas.js";
-import type { StoredEvent, StoredRun } from "../store.js";
+import type { RunWritten, StoredEvent, StoredRun } from "../store.js";
 import { PostgresReplica, ReplicaNotices } from "./replica.js";
 import type { PostgresRunStore } from "./store.js";
 import { ReplicaWorkers, type WorkerOptions } from "./workers.js";
@@ -178,7 +178,7 @@ export class PostgresCoordination implements ReplicaCoordination {
     release: boolean,
     thread?: ThreadEnd,
     events?: readonly StoredEvent[],
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     const replica = await this.current();
     return this.runs.updateOwned(run, replica.id, attempt, release, thread, events);
   }

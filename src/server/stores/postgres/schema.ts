@@ -13,6 +13,8 @@ import type { Pool } from "pg";
  *   `after_run` the run of its thread it was enqueued behind.
  * - `run_events` is each run's output stream, the log `Last-Event-ID` replays from.
  * - `a2a_push_configs` (2) holds the A2A push notification configs of runs' tasks.
+ * - `runs.push_configs` (3) counts them, changed in the statement that stores or deletes
+ *   one: a run's status write returns it, so only a run that has configs reads them.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -73,6 +75,12 @@ const MIGRATIONS: readonly string[] = [
     config text NOT NULL,
     PRIMARY KEY (run_id, config_id)
   );
+  `,
+  `
+  ALTER TABLE {s}.runs ADD COLUMN push_configs integer NOT NULL DEFAULT 0;
+  UPDATE {s}.runs r SET push_configs = c.n
+  FROM (SELECT run_id, count(*)::integer AS n FROM {s}.a2a_push_configs GROUP BY run_id) c
+  WHERE r.run_id = c.run_id;
   `,
 ];
 

@@ -6,6 +6,7 @@ import type {
   PurgedRun,
   RunSearch,
   RunStore,
+  RunWritten,
   StoredEvent,
   StoredRun,
   StoredThread,
@@ -21,6 +22,20 @@ import { type Queryable, StorePool } from "./unavailable.js";
 const UNIQUE_VIOLATION = "23505";
 /** The PostgreSQL error code of a foreign key violation (an event of a deleted run). */
 const FOREIGN_KEY_VIOLATION = "23503";
+
+/** The row a run's write returns: the run's push config count, as of the write. */
+interface WrittenRow {
+  push_configs: number;
+}
+
+/**
+ * What a run's write found, from the row it returned: the UPDATE's row is the run's latest
+ * version, so it counts every config committed before the write took the run's row.
+ */
+const written = (rows: readonly WrittenRow[]): RunWritten | false => {
+  const row = rows[0];
+  return row ? { pushConfigs: row.push_configs > 0 } : false;
+};
 
 const codeOf = (err: unknown) =>
   typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
@@ -202,16 +217,16 @@ export class PostgresRunStore implements RunStore {
     release: boolean,
     thread?: ThreadEnd,
     events: readonly StoredEvent[] = [],
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
     const [ids, texts] = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
-    const { rowCount } = await this.pool.query(
+    const { rows } = await this.pool.query<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9,
            owner = CASE WHEN $12 THEN NULL ELSE owner END
-         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id),
+         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id, push_configs),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT $1, e.id, e.data FROM unnest($17::int[], $18::text[]) AS e(id, data)
@@ -222,7 +237,7 @@ export class PostgresRunStore implements RunStore {
          UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
-       SELECT pg_notify($13, run_id),
+       SELECT push_configs, pg_notify($13, run_id),
          CASE WHEN $12 AND EXISTS (
            SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = $2 AND q.queued
          ) THEN pg_notify($14, run_id) END,
@@ -242,24 +257,24 @@ export class PostgresRunStore implements RunStore {
         texts,
       ],
     );
-    return rowCount === 1;
+    return written(rows);
   }
 
   async update(
     run: StoredRun,
     events: readonly StoredEvent[] = [],
     thread?: ThreadEnd,
-  ): Promise<boolean> {
+  ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
     const [ids, texts] = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     // The thread's columns win over its record (see `PostgresThreadStore.decode`): its
     // end is written there alone, in the same statement as the run's.
-    const { rowCount } = await this.pool.query(
+    const { rows } = await this.pool.query<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9
-         WHERE run_id = $1 RETURNING run_id),
+         WHERE run_id = $1 RETURNING run_id, push_configs),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT $1, e.id, e.data FROM unnest($11::int[], $12::text[]) AS e(id, data)
@@ -271,7 +286,7 @@ export class PostgresRunStore implements RunStore {
            busy_run_id = CASE WHEN busy_run_id = $1 THEN NULL ELSE busy_run_id END
          WHERE thread_id = $13
          RETURNING thread_id)
-       SELECT pg_notify($10, run_id), (SELECT count(*) FROM appended) AS appended,
+       SELECT push_configs, pg_notify($10, run_id), (SELECT count(*) FROM appended) AS appended,
          (SELECT count(*) FROM freed) AS freed
        FROM updated`,
       [
@@ -284,7 +299,7 @@ export class PostgresRunStore implements RunStore {
         thread?.status ?? null,
       ],
     );
-    return rowCount === 1;
+    return written(rows);
   }
 
   /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
