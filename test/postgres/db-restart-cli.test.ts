@@ -17,7 +17,7 @@ import { raw } from "../helpers/server.js";
 import { startAcp } from "../setup/acp-process.js";
 
 const AGENT = deriveAgentId("replica.steps", "1.0.0");
-const AGENTS = "test/replicas/replica-agents.ts";
+const AGENTS = "test/helpers/replica-agents.ts";
 /** How many runs execute across the restart. */
 const RUNS = 6;
 /** How long a client asks again after a 503 at most. */

@@ -16,7 +16,7 @@ import { startAcp } from "../setup/acp-process.js";
 const AGENT = deriveAgentId("replica.steps", "1.0.0");
 /** Joins a stream from its first event: without `Last-Event-ID`, a join gets new events only. */
 const FROM_START = { headers: { "last-event-id": "0" } };
-const AGENTS = "test/replicas/replica-agents.ts";
+const AGENTS = "test/helpers/replica-agents.ts";
 
 interface Replica {
   process: ChildProcess;
