@@ -58,7 +58,8 @@ describe("SQLite store", () => {
   it("answers a missing driver or a bad file with a StoreUnavailableError at first use", async () => {
     const store = sqliteStore(join(dir, "no-such-dir", "x.sqlite"));
     // Unused for a while first: the failed open must wait for a use, not reject unhandled
-    // (which the test runner reports as an error).
+    // (which the test runner reports as an error). A fixed wait, because what it checks
+    // is that nothing happens within it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(store.runs.get("x")).rejects.toMatchObject({
       name: "StoreUnavailableError",
