@@ -1,3 +1,4 @@
+/** How long the client waits before it sends again: Retry-After, and jittered backoff. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

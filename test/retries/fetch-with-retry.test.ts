@@ -1,3 +1,8 @@
+/**
+ * The retry loop (fetchWithRetry) as its policy drives it: when it sends again, what
+ * it returns or rejects with once retries run out, a signal between attempts, an
+ * attempt's timeout; and what the client's transport sends through it.
+ */
 import type { ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { AttemptTimeoutError, fetchWithRetry } from "../../src/core/fetch-with-retry.js";
