@@ -8,6 +8,7 @@ import { type AgentCallInfo, AgentCallScope, onceIterated, tracingReady } from "
 import type { AgentACPDescriptor } from "../models/index.js";
 import { type Operation, type OperationName, operations } from "../operations.js";
 import { ApiClient, type ResponseMode } from "./api-client.js";
+import { backoffOf } from "./call-policy.js";
 import { ApiClientConfiguration, type ApiClientConfigurationOptions } from "./configuration.js";
 import type { EnvSource } from "./env.js";
 import { httpInfo } from "./http-util.js";
@@ -153,6 +154,7 @@ export class ACPClientBase {
           ? scope.within(() => this.rejoin(operation, parts, options, position))
           : this.rejoin(operation, parts, options, position),
       retries: api.configuration.retries,
+      backoff: backoffOf(api.configuration.backoff),
       limits: overrideClientLimits(api.configuration.limits, options.limits),
       signal: options.signal,
       lastEventId: options.lastEventId,

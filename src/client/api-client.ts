@@ -108,7 +108,8 @@ export class ApiClient {
 
   /**
    * Closes the connections this client keeps open (Node, when TLS or proxy
-   * settings are used) once pending debug lines are written to the log file.
+   * settings are used) once pending debug lines are written to the log file. A
+   * dispatcher given in the configuration is the caller's, and stays open.
    */
   async close(): Promise<void> {
     await this.#logWrites;
@@ -230,6 +231,8 @@ export class ApiClient {
     const rules = redirectRulesOf(this.configuration, operation, request, limits.maxRedirects);
     const attempt = (url: string, attemptInit: FetchInit) =>
       fetchFollowingRedirects(url, attemptInit, rules);
+    const given = this.configuration.dispatcher;
+    if (given) init.dispatcher = given;
     const pending = this.dispatcher();
     if (!pending) {
       this.logRequest(operation, request);

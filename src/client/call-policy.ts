@@ -7,7 +7,6 @@ import { isCredentialHeaderName } from "../core/redact.js";
 import {
   type AttemptFailure,
   defaultBackoff,
-  defaultMaxRetryAfter,
   jitteredBackoff,
   type RetryPolicy,
   retryAfterStatuses,
@@ -15,7 +14,12 @@ import {
 } from "../core/retry.js";
 import { sleep } from "../core/sleep.js";
 import type { Operation } from "../operations.js";
-import type { ApiClientConfiguration, Timeout } from "./configuration.js";
+import {
+  type ApiClientConfiguration,
+  defaultRetryBackoff,
+  type RetryBackoff,
+  type Timeout,
+} from "./configuration.js";
 import type { BuiltRequest } from "./credentials.js";
 import { errorCode, headersObject } from "./http-util.js";
 import { isNode } from "./node-dispatcher.js";
@@ -43,8 +47,8 @@ const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
  * again, whatever its method: nothing about it would change.
  */
 export class CallRetryPolicy implements RetryPolicy {
-  readonly maxRetryAfter = defaultMaxRetryAfter;
-  readonly backoff = defaultBackoff;
+  readonly maxRetryAfter: number;
+  readonly backoff: (retry: number) => number;
   readonly retries: number;
   readonly deadline: number | undefined;
   readonly #configuration: ApiClientConfiguration;
@@ -61,6 +65,8 @@ export class CallRetryPolicy implements RetryPolicy {
     deadline: number | undefined,
   ) {
     this.retries = retries;
+    this.maxRetryAfter = configuration.backoff.maxRetryAfter;
+    this.backoff = backoffOf(configuration.backoff);
     this.deadline = deadline;
     this.#configuration = configuration;
     this.#operation = operation;
@@ -89,6 +95,13 @@ export class CallRetryPolicy implements RetryPolicy {
       this.#log(`retry ${retry} of ${this.#operation.operationId} after ${describe(failure)}`);
     }
   }
+}
+
+/** The waits of `backoff`: the library's own function when it is the default. */
+export function backoffOf(backoff: Readonly<RetryBackoff>): (retry: number) => number {
+  return backoff === defaultRetryBackoff
+    ? defaultBackoff
+    : jitteredBackoff(backoff.initialDelay, backoff.maxDelay);
 }
 
 /** Which headers and query parameters of `request` are credentials, for redirects. */

@@ -54,3 +54,32 @@ export function checkBoolean(value: boolean, name: string): boolean {
   }
   return value;
 }
+
+/** The members of a backoff group, and the defaults its absent members keep. */
+export function checkBackoff<T extends object>(value: unknown, defaults: Readonly<T>): T {
+  if (value === undefined) return { ...defaults } as T;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiValueError(
+      `backoff must be an object of ${Object.keys(defaults).join(", ")}, got ${JSON.stringify(value)}`,
+      ["backoff"],
+    );
+  }
+  const backoff = { ...defaults } as T;
+  for (const [name, given] of Object.entries(value)) {
+    if (given === undefined) continue;
+    if (!(name in defaults)) {
+      throw new ApiValueError(
+        `backoff.${name} is not a setting of the backoff (${Object.keys(defaults).join(", ")})`,
+        ["backoff", name],
+      );
+    }
+    if (typeof given !== "number" || !Number.isFinite(given) || given < 0) {
+      throw new ApiValueError(
+        `backoff.${name} must be a number of milliseconds >= 0, got ${JSON.stringify(given)}`,
+        ["backoff", name],
+      );
+    }
+    (backoff as Record<string, number>)[name] = given;
+  }
+  return backoff;
+}

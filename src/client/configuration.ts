@@ -3,10 +3,13 @@
  * how to connect (TLS, proxy, retries, timeouts, logging).
  */
 
+import type { Dispatcher } from "undici";
 import { ApiValueError } from "../core/errors.js";
 import { redactUrl, SecretRedactor } from "../core/redact.js";
+import { defaultInitialBackoff, defaultMaxBackoff, defaultMaxRetryAfter } from "../core/retry.js";
 import { ACP_VERSION } from "../version.js";
 import {
+  checkBackoff,
   checkBoolean,
   checkRedirects,
   checkRetries,
@@ -18,6 +21,34 @@ import type { CrossOriginRedirects } from "./redirects.js";
 
 /** A timeout in milliseconds: one number for the whole request, or connect and read apart. */
 export type Timeout = number | { connect?: number; read?: number };
+
+/**
+ * How long the client waits before sending a failed request again, and before
+ * re-joining a dropped stream. Every member is in milliseconds; `retries` (how
+ * many times) and the `deadline` limit (until when) are set apart.
+ */
+export interface RetryBackoff {
+  /**
+   * The longest wait before the first retry: each retry waits a random time up to
+   * this, doubled for every retry before it (full jitter, so that clients that
+   * failed together do not retry together). Default 300.
+   */
+  initialDelay: number;
+  /** The longest wait before any retry, however many came before. Default 30000. */
+  maxDelay: number;
+  /**
+   * The longest wait a server's `Retry-After` (on a 429 or 503) is honoured for;
+   * a longer one is cut to it. Default 60000.
+   */
+  maxRetryAfter: number;
+}
+
+/** The backoff of a configuration that sets none. */
+export const defaultRetryBackoff: Readonly<RetryBackoff> = Object.freeze({
+  initialDelay: defaultInitialBackoff,
+  maxDelay: defaultMaxBackoff,
+  maxRetryAfter: defaultMaxRetryAfter,
+});
 
 /** Where a credential goes and what it is, as the transport applies it. */
 export interface AuthSetting {
@@ -85,6 +116,12 @@ export interface ApiClientConfigurationOptions {
   /** How many times a failed request is retried, and a dropped stream re-joined; default 3. */
   retries?: number;
   /**
+   * How long to wait between retries and re-joins: `{ initialDelay, maxDelay,
+   * maxRetryAfter }` in ms; each member left out keeps its default (see
+   * {@link RetryBackoff}).
+   */
+  backoff?: Partial<RetryBackoff>;
+  /**
    * The timeout of every request in milliseconds, body included; none by default,
    * so that a wait lasts as long as its run. Without it a response body is still
    * bounded by the limits `responseIdleTimeout` and `responseBodyTimeout`.
@@ -125,6 +162,15 @@ export interface ApiClientConfigurationOptions {
    * setting hands it an undici `dispatcher` in the request init.
    */
   fetch?: typeof globalThis.fetch;
+  /**
+   * An undici dispatcher (an `Agent`, `ProxyAgent`, `MockAgent`...) that makes the
+   * client's connections, handed to `fetch` in every request's init (Node, or a
+   * runtime whose `fetch` takes one). It is the caller's: the client uses it as it
+   * is and never closes it. It replaces the one the client makes itself, so it
+   * cannot be given with the settings that one applies (the TLS options, `proxy`,
+   * `proxyHeaders`, a `{ connect, read }` timeout): set those on the dispatcher.
+   */
+  dispatcher?: Dispatcher;
 }
 
 /** The credentials a {@link RefreshApiKeyHook} may replace. */
@@ -145,6 +191,8 @@ interface Secrets {
   accessToken: string | undefined;
   proxy: string | undefined;
   proxyHeaders: Readonly<Record<string, string>>;
+  /** Kept here as well: a proxy agent holds the proxy's credentials. */
+  dispatcher: Dispatcher | undefined;
 }
 
 const defaultLoggerFormat = (message: string, time: Date) =>
@@ -155,9 +203,15 @@ let defaultConfiguration: ApiClientConfiguration | undefined;
 /**
  * All the settings of an ACP client, fixed when it is made: every field is
  * readonly (maps and lists frozen copies), and {@link withOptions} makes a changed
- * copy. The credentials (API keys, password, token, proxy URL and headers) are read
- * through getters over a private field, so printing, inspecting or serialising a
- * configuration never shows one.
+ * copy. The credentials (API keys, password, token, proxy URL and headers, and a
+ * given dispatcher, which may hold a proxy's) are read through getters over a
+ * private field, so printing, inspecting or serialising a configuration never
+ * shows one.
+ *
+ * The options the Python reference names keep its names, in camelCase (`retries`,
+ * `sslCaCert`, `verifySsl`, `proxy`, ...); what it has no name for comes in groups:
+ * `backoff` (the waits between retries), `limits` (sizes, silences and counts) and
+ * `timeout` (`{ connect, read }`), and `fetch` and `dispatcher` for the transport.
  */
 export class ApiClientConfiguration {
   // Where requests go.
@@ -186,6 +240,8 @@ export class ApiClientConfiguration {
 
   /** How many times a failed request is retried, and a dropped stream re-joined. */
   readonly retries: number;
+  /** How long the client waits between retries and re-joins, the defaults filled in. */
+  readonly backoff: Readonly<RetryBackoff>;
   /** The timeout of every request in ms, or connect and read apart; none when undefined. */
   readonly timeout: Timeout | undefined;
   /** Every limit of the client, the defaults filled in. */
@@ -250,8 +306,13 @@ export class ApiClientConfiguration {
       accessToken: o.accessToken,
       proxy: o.proxy,
       proxyHeaders: frozenCopy(o.proxyHeaders),
+      dispatcher: checkDispatcher(o),
     };
     this.retries = checkRetries(o.retries ?? 3, "retries");
+    this.backoff =
+      o.backoff === undefined
+        ? defaultRetryBackoff
+        : Object.freeze(checkBackoff(o.backoff, defaultRetryBackoff));
     this.timeout = o.timeout === undefined ? undefined : checkTimeout(o.timeout);
     this.limits = Object.freeze(resolveClientLimits(o.limits));
     this.crossOriginRedirects = checkRedirects(o.crossOriginRedirects ?? "refuse");
@@ -352,10 +413,12 @@ export class ApiClientConfiguration {
       proxy: this.proxy,
       proxyHeaders: { ...this.proxyHeaders },
       retries: this.retries,
+      backoff: { ...this.backoff },
       timeout: this.timeout,
       limits: { ...this.limits },
       crossOriginRedirects: this.crossOriginRedirects,
       fetch: this.fetch,
+      dispatcher: this.dispatcher,
       debug: this.debug,
       logger: this.logger,
       loggerFile: this.loggerFile,
@@ -394,6 +457,11 @@ export class ApiClientConfiguration {
   /** Headers sent to the proxy, e.g. `Proxy-Authorization` (Node only). */
   get proxyHeaders(): Readonly<Record<string, string>> {
     return this.#secrets.proxyHeaders;
+  }
+
+  /** The undici dispatcher given to make the client's connections; see {@link ApiClientConfigurationOptions.dispatcher}. */
+  get dispatcher(): Dispatcher | undefined {
+    return this.#secrets.dispatcher;
   }
 
   /** The API key of a security scheme with its prefix (`identifier`, else `alias`); undefined when not set. */
@@ -487,6 +555,9 @@ export class ApiClientConfiguration {
       `Host: ${redactUrl(this.host)}`,
       `Credentials: ${this.describeCredentials()}`,
       `Retries: ${this.retries}`,
+      `Backoff: ${Object.entries(this.backoff)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(" ")}`,
       `Timeout: ${this.timeout === undefined ? "none" : JSON.stringify(this.timeout)}`,
       `Limits: ${Object.entries(this.limits)
         .map(([name, value]) => `${name}=${value}`)
@@ -499,6 +570,7 @@ export class ApiClientConfiguration {
       }`,
       `Proxy: ${this.proxy ? redactUrl(this.proxy) : "none"}`,
       `Fetch: ${this.fetch ? "given" : "global"}`,
+      `Dispatcher: ${this.dispatcher ? "given" : "the client's own when TLS or a proxy needs one"}`,
       `Debug: ${this.debug}${this.loggerFile ? ` (to ${this.loggerFile})` : ""}`,
     ];
     return this.redact(lines.join("\n"));
@@ -511,6 +583,7 @@ export class ApiClientConfiguration {
       loggerFormat: _f,
       refreshApiKeyHook: _r,
       fetch: _fetch,
+      dispatcher: _dispatcher,
       ...options
     } = this.toOptions();
     const shown: Record<string, unknown> = { ...options, host: redactUrl(this.host) };
@@ -559,6 +632,50 @@ export class ApiClientConfiguration {
     ];
     return kinds.length > 0 ? `${kinds.join(", ")} (values redacted)` : "none";
   }
+}
+
+/** The settings a given dispatcher would silently override, by option name. */
+const dispatcherSettings = [
+  "sslCaCert",
+  "caCertData",
+  "certFile",
+  "keyFile",
+  "tlsServerName",
+  "proxy",
+] as const;
+
+/**
+ * The given dispatcher, when it is one and no other option asks for what only the
+ * client's own dispatcher applies; each refusal names the option.
+ */
+function checkDispatcher(o: ApiClientConfigurationOptions): Dispatcher | undefined {
+  const dispatcher = o.dispatcher;
+  if (dispatcher === undefined) return undefined;
+  if (
+    typeof dispatcher !== "object" ||
+    dispatcher === null ||
+    typeof (dispatcher as { dispatch?: unknown }).dispatch !== "function"
+  ) {
+    throw new ApiValueError(
+      "dispatcher must be an undici Dispatcher (an Agent, a ProxyAgent, ...)",
+      ["dispatcher"],
+    );
+  }
+  const clash = [
+    ...dispatcherSettings.filter((name) => o[name] !== undefined && o[name] !== ""),
+    ...(o.verifySsl === false ? ["verifySsl"] : []),
+    ...(o.proxyHeaders && Object.keys(o.proxyHeaders).length > 0 ? ["proxyHeaders"] : []),
+    ...(typeof o.timeout === "object" && o.timeout !== null ? ["timeout"] : []),
+  ];
+  if (clash.length > 0) {
+    const name = clash[0] as string;
+    const what = name === "timeout" ? "a { connect, read } timeout" : name;
+    throw new ApiValueError(
+      `dispatcher and ${what} cannot both be set: the given dispatcher makes the connections, so set ${what} on it`,
+      [name],
+    );
+  }
+  return dispatcher;
 }
 
 /** `options` without the entries set to `undefined`, which mean "not given". */

@@ -5,7 +5,7 @@
  */
 
 import { ApiValueError } from "../core/errors.js";
-import type { ApiClientConfigurationOptions, Timeout } from "./configuration.js";
+import type { ApiClientConfigurationOptions, RetryBackoff, Timeout } from "./configuration.js";
 import type { ClientLimits } from "./limits.js";
 import type { CrossOriginRedirects } from "./redirects.js";
 
@@ -53,6 +53,10 @@ export function readEnvOptions(prefix: string, env: EnvSource = defaultEnv()): E
     sslCaCert: get("sslCaCert", "SSL_CA_CERT"),
     caCertData: get("caCertData", "CA_CERT_DATA"),
     retries: wholeNumber(text("retries", "RETRIES")),
+    backoff: jsonObject(
+      text("backoff", "BACKOFF"),
+      `must be a JSON object of milliseconds, like {"initialDelay": 100, "maxDelay": 5000}`,
+    ) as Partial<RetryBackoff> | undefined,
     timeout: timeout(text("timeout", "TIMEOUT")),
     debug: flag(text("debug", "DEBUG")),
     limits: limits(text("limits", "LIMITS")),
@@ -117,6 +121,16 @@ function timeout(v: EnvText): Timeout | undefined {
     { ...v, raw: v.raw },
     `must be milliseconds (e.g. 5000) or JSON {"connect": ms, "read": ms}`,
   ) as Timeout;
+}
+
+/** A JSON object, whose members the configuration then checks. */
+function jsonObject(v: EnvText, expected: string): Record<string, unknown> | undefined {
+  if (v.raw === undefined) return undefined;
+  const parsed = json({ ...v, raw: v.raw }, expected);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw bad(v.name, expected);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /** A JSON object of limits, e.g. `{"maxResponseBytes": 1048576}`; `"Infinity"` turns one off. */

@@ -43,6 +43,11 @@ export interface RunEventStreamSource {
   rejoin(position: StreamPosition): Promise<Response> | undefined;
   /** How many re-joins to try in a row before giving up. */
   retries: number;
+  /**
+   * The wait in ms before re-join number `retry` (1, 2, ...); the library's
+   * backoff when absent (a client's comes from its configuration's `backoff`).
+   */
+  backoff?: (retry: number) => number;
   /** The caller's signal: when it fires, the stream stops with `ApiAbortError`. */
   signal?: AbortSignal | undefined;
   /** The id the stream starts after, when joining from a known point. */
@@ -75,6 +80,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   runId: string | undefined;
   readonly #source: RunEventStreamSource;
   readonly #limits: StreamLimits;
+  readonly #backoff: (retry: number) => number;
   #first: Response | undefined;
   #started = false;
   /** Re-joins left before the stream gives up; every delivered event gives them back. */
@@ -91,6 +97,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
   constructor(source: RunEventStreamSource, first?: Response) {
     this.#source = source;
     this.#limits = source.limits ?? defaultClientLimits;
+    this.#backoff = source.backoff ?? defaultBackoff;
     this.#first = first;
     this.#budget = new RetryBudget(source.retries);
     this.lastEventId = source.lastEventId;
@@ -277,7 +284,7 @@ export class RunEventStream implements AsyncIterable<RunOutputStream> {
           { cause: lastError },
         );
       }
-      await pause(defaultBackoff(retry), source.signal, source.operationId);
+      await pause(this.#backoff(retry), source.signal, source.operationId);
       const opening = source.rejoin({ lastEventId: this.lastEventId, runId: this.runId });
       if (!opening) {
         throw new ApiStreamRejoinError(

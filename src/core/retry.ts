@@ -86,12 +86,21 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** The longest wait before a first retry by default, in ms; later ones may wait twice as long each. */
+export const defaultInitialBackoff = 300;
+
+/** The longest wait before any retry by default, in ms. */
+export const defaultMaxBackoff = 30_000;
+
 /**
  * Exponential backoff with full jitter: retry `n` waits a random time up to
  * `base * 2^(n-1)` ms, never more than `limit`. Random waits keep many clients
  * that failed together from retrying together.
  */
-export function jitteredBackoff(base = 300, limit = 30_000): (retry: number) => number {
+export function jitteredBackoff(
+  base = defaultInitialBackoff,
+  limit = defaultMaxBackoff,
+): (retry: number) => number {
   return (retry) => Math.min(limit, Math.random() * base * 2 ** (retry - 1));
 }
 
