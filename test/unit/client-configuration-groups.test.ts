@@ -151,30 +151,47 @@ describe("the backoff group", () => {
 
   it("paces the re-joins of a dropped stream", async () => {
     const runId = "9a0b5c3e-0000-4000-8000-000000000002";
-    const streams = await startServer((_req, res) => {
-      // Headers and nothing else, then the connection drops: the stream re-joins.
-      res.writeHead(200, { "content-type": "text/event-stream", "content-location": runId });
-      res.flushHeaders();
-      setImmediate(() => res.destroy());
-    });
-    const controller = new AbortController();
-    const client = clientOf(streams.url, { backoff: { initialDelay: 1e9, maxDelay: 1e9 } });
-    const reading = failureOf(
-      (async () => {
-        for await (const _event of client.streamStatelessRunOutput(runId, {
-          signal: controller.signal,
-        })) {
-          // no event comes
-        }
-      })(),
+    /**
+     * Reads a run's stream from a server that sends its headers and then drops the
+     * connection, until `until` holds of that server; then aborts the read.
+     */
+    const readUntil = async (
+      backoff: ApiClientConfigurationOptions["backoff"],
+      until: (server: TestServer) => boolean,
+    ) => {
+      const streams = await startServer((_req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream", "content-location": runId });
+        res.flushHeaders();
+        setImmediate(() => res.destroy());
+      });
+      const controller = new AbortController();
+      const client = clientOf(streams.url, { backoff, retries: 100 });
+      const reading = failureOf(
+        (async () => {
+          for await (const _event of client.streamStatelessRunOutput(runId, {
+            signal: controller.signal,
+          })) {
+            // no event comes
+          }
+        })(),
+      );
+      await vi.waitUntil(() => until(streams), { timeout: 5_000 });
+      controller.abort();
+      const error = await reading;
+      await client.close();
+      const hits = streams.hits;
+      await streams.close();
+      return { error, hits };
+    };
+    // Without a wait, the dropped stream is re-joined at once, again and again.
+    const eager = await readUntil({ maxDelay: 0 }, (server) => server.hits >= 3);
+    expect(eager.error).toBeInstanceOf(ApiAbortError);
+    // With a long one, the first re-join waits: nothing else reaches the server.
+    const patient = await readUntil(
+      { initialDelay: 1e9, maxDelay: 1e9 },
+      (server) => server.hits === 1 && server.closedConnections === 1,
     );
-    await vi.waitUntil(() => streams.hits === 1);
-    // The re-join now waits its backoff: nothing else reaches the server until the abort.
-    controller.abort();
-    expect(await reading).toBeInstanceOf(ApiAbortError);
-    expect(streams.hits).toBe(1);
-    await client.close();
-    await streams.close();
+    expect(patient).toEqual({ error: expect.any(ApiAbortError), hits: 1 });
   });
 
   it.each([
