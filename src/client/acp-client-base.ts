@@ -4,7 +4,13 @@
  * in `acp-client.ts`, generated from the operation table.
  */
 import type { z } from "zod";
-import { type AgentCallInfo, AgentCallScope, onceIterated, tracingReady } from "../core/tracing.js";
+import {
+  type AgentCallInfo,
+  AgentCallScope,
+  agentCallsUnrecorded,
+  onceIterated,
+  tracingReady,
+} from "../core/tracing.js";
 import type { AgentACPDescriptor } from "../models/index.js";
 import { type Operation, type OperationName, operations } from "../operations.js";
 import { ApiClient, type ResponseMode } from "./api-client.js";
@@ -94,7 +100,9 @@ export class ACPClientBase {
     const positional = args.slice(0, count);
     const options = (args[count] as RequestOptions | undefined) ?? {};
     const parts = operation.args(...positional);
-    if (!runOperations.has(name)) {
+    // A call sent now, with nothing to record its span, needs none (a stream's
+    // requests are sent when it is iterated, by when an SDK may be registered).
+    if (!runOperations.has(name) || (!operation.stream && agentCallsUnrecorded())) {
       return this.send(operation, parts, options, positional, flavour, undefined);
     }
     // The span opens when the request is sent (a stream's when it is iterated).

@@ -218,6 +218,8 @@ export class ApiClient {
       headers: request.headers,
       body: request.body,
       signal,
+      // The client follows redirects itself (redirects.ts).
+      redirect: "manual",
     };
     const { deadline } = limits;
     const policy = new CallRetryPolicy(

@@ -111,11 +111,11 @@ export function redirectRulesOf(
   request: BuiltRequest,
   maxRedirects: number,
 ): RedirectRules {
-  const configured = new Set(request.credentialHeaders);
+  const configured = request.credentialHeaders;
   return {
     crossOrigin: configuration.crossOriginRedirects,
     max: maxRedirects,
-    isCredentialHeader: (name) => configured.has(name) || isCredentialHeaderName(name),
+    isCredentialHeader: (name) => configured.includes(name) || isCredentialHeaderName(name),
     credentialQueryNames: request.credentialQueryNames,
     operationId: operation.operationId,
     fetch: configuration.fetch,

@@ -17,7 +17,7 @@ export function withCredentials(
   options: RequestOptions,
 ): BuiltRequest {
   const headers = draft.headers;
-  const auths = options.auth ? { own: options.auth } : configuration.authSettings();
+  const auths = options.auth ? { own: options.auth } : authSettingsOf(configuration);
   let authQuery: URLSearchParams | undefined;
   const credentialHeaders: string[] = [];
   for (const name in auths) {
@@ -78,6 +78,26 @@ export class BuiltRequest {
     ]);
     return this.#redactor;
   }
+}
+
+/**
+ * The credentials of a configuration, worked out once per configuration: it never
+ * changes (a refresh makes a new one).
+ */
+const authSettingsCache = new WeakMap<
+  ApiClientConfiguration,
+  Readonly<Record<string, AuthSetting>>
+>();
+
+function authSettingsOf(
+  configuration: ApiClientConfiguration,
+): Readonly<Record<string, AuthSetting>> {
+  let settings = authSettingsCache.get(configuration);
+  if (settings === undefined) {
+    settings = Object.freeze(configuration.authSettings());
+    authSettingsCache.set(configuration, settings);
+  }
+  return settings;
 }
 
 /** Sets a header or cookie credential. */

@@ -51,22 +51,26 @@ export async function fetchFollowingRedirects(
   init: FetchInit,
   rules: RedirectRules,
 ): Promise<Response> {
-  let current = new URL(url);
-  let request: FetchInit = { ...init, redirect: "manual" };
+  // Parsed only once a redirect comes: most answers are not one.
+  let current: URL | undefined;
+  let href = url;
+  let request: FetchInit = init.redirect === "manual" ? init : { ...init, redirect: "manual" };
   let stripped = false;
   const send = rules.fetch ?? fetch;
   for (let followed = 0; ; followed++) {
-    const response = await send(current.href, request as RequestInit);
+    const response = await send(href, request as RequestInit);
     if (response.type === "opaqueredirect") {
       throw new ApiRedirectRefusedError(
         "the server answered with a redirect, and this runtime does not show where to; not followed",
         rules.operationId,
       );
     }
+    if (!redirectStatuses.has(response.status)) return response;
     const location = response.headers.get("location");
-    if (!redirectStatuses.has(response.status) || location === null) return response;
+    if (location === null) return response;
     void response.body?.cancel().catch(() => undefined);
     if (followed >= rules.max) throw new ApiTooManyRedirectsError(rules.max, rules.operationId);
+    current ??= new URL(url);
     const next = nextUrl(location, current, rules.operationId);
     const keepsBody =
       response.status === 307 || response.status === 308 || request.body === undefined;
@@ -90,6 +94,7 @@ export async function fetchFollowingRedirects(
       ...(keepsBody ? {} : { body: undefined }),
     };
     current = next;
+    href = next.href;
   }
 }
 

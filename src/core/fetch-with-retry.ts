@@ -76,7 +76,8 @@ export async function fetchWithRetry(
   send: SendAttempt = plainFetch,
 ): Promise<Response> {
   const signal = init.signal ?? undefined;
-  const budget = new RetryBudget(policy.retries);
+  // Made at the first failure: a request that succeeds at once needs none.
+  let budget: RetryBudget | undefined;
   let failure: AttemptFailure | undefined;
   for (;;) {
     try {
@@ -94,6 +95,7 @@ export async function fetchWithRetry(
       if (error instanceof OpenApiException && !(error instanceof AttemptTimeoutError)) throw error;
       failure = { error };
     }
+    budget ??= new RetryBudget(policy.retries);
     const retry = budget.exhausted || !policy.shouldRetry(failure) ? undefined : budget.take();
     if (retry === undefined) {
       if (failure.response) return failure.response;

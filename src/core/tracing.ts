@@ -53,6 +53,15 @@ export function otelApi(): OtelApi | undefined {
   return otel && providerRegistered(otel) ? otel : undefined;
 }
 
+/**
+ * True once the OpenTelemetry API was looked for and nothing records spans (it is
+ * not installed, or no SDK is registered): an `invoke_agent` span opened now would
+ * not be made, so a call need not prepare one.
+ */
+export function agentCallsUnrecorded(): boolean {
+  return otel !== undefined && otelApi() === undefined;
+}
+
 /** The provider the API hands out when none is registered. */
 let noopProvider: unknown;
 
@@ -209,14 +218,19 @@ export class AgentCallScope {
   }
 
   /** Runs `fn` inside the span, opening it first. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.#opened) {
-      const ready = tracingReady();
-      if (ready) await ready;
-      this.#opened = true;
-      if (!this.#ended) this.#call = startAgentCall(this.#info());
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    // Only a call made before the API was looked for waits for it.
+    const ready = this.#opened ? undefined : tracingReady();
+    if (ready) return ready.then(() => this.run(fn));
+    try {
+      if (!this.#opened) {
+        this.#opened = true;
+        if (!this.#ended) this.#call = startAgentCall(this.#info());
+      }
+      return this.within(fn);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.within(fn);
   }
 
   /** Runs `fn` inside the span when it is open, else as is. */
@@ -355,8 +369,8 @@ export function injectTraceHeaders(headers: Record<string, string>): void {
       added[key] = key === "baggage" && added[key] ? `${added[key]},${value}` : value;
     }
   }
-  for (const [name, value] of Object.entries(added)) {
-    if (!hasHeader(headers, name)) headers[name] = value;
+  for (const name in added) {
+    if (!hasHeader(headers, name)) headers[name] = added[name] as string;
   }
 }
 
