@@ -94,23 +94,32 @@ export class AgentRuns {
    * run's end (the final artifact, and the status it stopped in). The bus finishes
    * after; it finishes without an end when `signal` aborts or the server closes, or
    * when this replica can no longer tell the end (it shuts down, or the store is away).
+   *
+   * Without `steps`, only the status the run stopped in is published: a request that
+   * does not stream answers with the task as the run ended, which the SDK reads (with
+   * its output artifact) from the task store at that event; the events before would be
+   * read, merged and dropped for nothing.
    */
   async follow(
     record: RunRecord,
     bus: ExecutionEventBus,
     afterId: number,
     signal: AbortSignal,
+    steps = true,
   ): Promise<void> {
     const stop = eitherSignal([signal, this.deps.closing]);
     const runs = this.deps.runs;
     try {
-      const isOpen = () => record.status === "pending" && !runs.closed;
-      for await (const event of record.events.read(afterId, isOpen, stop.signal)) {
-        this.publishStep(record, event.data, bus);
+      if (steps) {
+        const isOpen = () => record.status === "pending" && !runs.closed;
+        for await (const event of record.events.read(afterId, isOpen, stop.signal)) {
+          this.publishStep(record, event.data, bus);
+        }
       }
       await runs.wait(record, stop.signal);
       if (stop.signal.aborted || record.status === "pending") return;
-      this.publishEnd(record, bus);
+      if (steps) this.publishEnd(record, bus);
+      else bus.publish(AgentEvent.statusUpdate(this.endStatus(record)));
     } catch (err) {
       if (!(err instanceof ServerClosingError || err instanceof StoreUnavailableError)) throw err;
     } finally {
@@ -192,6 +201,12 @@ export class AgentRuns {
         }),
       );
     }
-    bus.publish(AgentEvent.statusUpdate({ ...ids, status: statusOf(record), metadata: undefined }));
+    bus.publish(AgentEvent.statusUpdate(this.endStatus(record)));
+  }
+
+  /** The status update of the run's end. */
+  private endStatus(record: RunRecord) {
+    const ids = { taskId: record.run_id, contextId: contextOf(record) };
+    return { ...ids, status: statusOf(record), metadata: undefined };
   }
 }

@@ -25,17 +25,43 @@ export interface StartedRun {
   afterId: number;
 }
 
+/** A request's run, as its call context holds it. */
+interface RequestRun extends StartedRun {
+  /** Whether the request streams its task: its steps are published only then. */
+  streaming: boolean;
+}
+
 /** The key of the started run in the request's call context. */
 const STARTED_RUN = "agntcy-acp.started-run";
 
-/** Hands the run a request started to the executor the SDK calls for it. */
-export function setStartedRun(context: ServerCallContext, started: StartedRun): void {
-  context.state.set(STARTED_RUN, started);
+/**
+ * Hands the run a request started to the executor the SDK calls for it, and to the task
+ * store the SDK reads the run's task from while it answers the request.
+ */
+export function setStartedRun(
+  context: ServerCallContext,
+  started: StartedRun,
+  streaming: boolean,
+): void {
+  const run: RequestRun = { ...started, streaming };
+  context.state.set(STARTED_RUN, run);
+}
+
+/**
+ * The run of task `taskId` when the request of `context` started or resumed it: the
+ * record the run manager keeps up to date, read without the store.
+ */
+export function requestRunOf(
+  context: ServerCallContext | undefined,
+  taskId: string,
+): RunRecord | undefined {
+  const run = context?.state.get(STARTED_RUN) as RequestRun | undefined;
+  return run?.record.run_id === taskId ? run.record : undefined;
 }
 
 /** The run of a request, set by {@link setStartedRun}. */
-function startedRun(context: ServerCallContext): StartedRun {
-  const started = context.state.get(STARTED_RUN) as StartedRun | undefined;
+function startedRun(context: ServerCallContext): RequestRun {
+  const started = context.state.get(STARTED_RUN) as RequestRun | undefined;
   if (!started) throw new A2AError("the request reached the executor without a run");
   return started;
 }
@@ -44,9 +70,12 @@ function startedRun(context: ServerCallContext): StartedRun {
 export class RunExecutor implements AgentExecutor {
   constructor(private readonly agentRuns: AgentRuns) {}
 
-  /** Publishes the run's task (with the user's message), then the run as it goes. */
+  /**
+   * Publishes the run's task (with the user's message), then the run as it goes: each
+   * step when the request streams, else only its end (see `AgentRuns.follow`).
+   */
   execute = async (context: RequestContext, bus: ExecutionEventBus): Promise<void> => {
-    const { record, afterId } = startedRun(context.context);
+    const { record, afterId, streaming } = startedRun(context.context);
     const task: Task = toTask(record);
     const ids = { taskId: task.id, contextId: task.contextId };
     const userMessage: Message = { ...context.userMessage, ...ids };
@@ -56,7 +85,7 @@ export class RunExecutor implements AgentExecutor {
     // last listener left (the SDK's state tracker listens until this returns), so a
     // stream whose client left is followed here to the run's end or the server's close.
     const signal = bus instanceof RunEventBus ? bus.unheard : new AbortController().signal;
-    await this.agentRuns.follow(record, bus, afterId, signal);
+    await this.agentRuns.follow(record, bus, afterId, signal, streaming);
   };
 
   /**

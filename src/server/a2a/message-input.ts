@@ -10,13 +10,19 @@ import type { RegisteredAgent } from "../agents.js";
 
 type Content = NonNullable<Part["content"]>;
 
-/** The parts of a message, refused when it has none or only file parts. */
+/** The data and text parts of a message, refused when it has none or only file parts. */
 function usableParts(message: Message): Content[] {
-  const contents = (message.parts ?? []).flatMap((p) => (p.content ? [p.content] : []));
-  if (contents.length === 0) {
+  const usable: Content[] = [];
+  let any = false;
+  for (const part of message.parts ?? []) {
+    const content = part.content;
+    if (!content) continue;
+    any = true;
+    if (content.$case === "data" || content.$case === "text") usable.push(content);
+  }
+  if (!any) {
     throw new RequestMalformedError("the message has no parts: send a data or a text part");
   }
-  const usable = contents.filter((c) => c.$case === "data" || c.$case === "text");
   if (usable.length === 0) {
     throw new ContentTypeNotSupportedError(
       "the agent takes data and text parts only, not files or URLs",

@@ -267,7 +267,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       // The run told of its start (or resume) before the config was there.
       push.deliveries.sendCurrent(started.record, config);
     }
-    setStartedRun(context, started);
+    setStartedRun(context, started, streaming);
     const configuration = params.configuration
       ? { ...params.configuration, taskPushNotificationConfig: undefined }
       : undefined;

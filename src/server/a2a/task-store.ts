@@ -1,16 +1,18 @@
 /**
  * The SDK's task store over the server's runs. A task is a run, so the store has
  * nothing of its own to keep: `save` writes nothing (the run manager records every
- * change of the run), `load` reads the run, `list` searches the runs.
+ * change of the run), `load` reads the run (the record of the request's own run, or the
+ * run found by id), `list` searches the runs.
  */
 import type { ListTasksRequest, ListTasksResponse, Task } from "@a2a-js/sdk";
 import { TaskState } from "@a2a-js/sdk";
 import { RequestMalformedError } from "@a2a-js/sdk/errors";
-import type { TaskStore } from "@a2a-js/sdk/server";
+import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
 import type { RunStatus } from "../../models/index.js";
 import { isThreadId } from "../runs/threads.js";
 import type { RunSearch, RunStore } from "../stores/store.js";
 import type { AgentRuns } from "./agent-runs.js";
+import { requestRunOf } from "./executor.js";
 import { CONTEXT_METADATA_KEY, toTask } from "./task-view.js";
 
 /** How many runs a list reads from the store at a time. */
@@ -52,9 +54,13 @@ export class RunTaskStore implements TaskStore {
     private readonly threads: boolean,
   ) {}
 
-  /** The task of a run of this agent. */
-  async load(taskId: string): Promise<Task | undefined> {
-    const record = await this.agentRuns.find(taskId);
+  /**
+   * The task of a run of this agent. The SDK reads it at each event of the request that
+   * started or resumed the run: that run's record is the task then, without a read of
+   * the store.
+   */
+  async load(taskId: string, context?: ServerCallContext): Promise<Task | undefined> {
+    const record = requestRunOf(context, taskId) ?? (await this.agentRuns.find(taskId));
     return record ? toTask(record) : undefined;
   }
 

@@ -32,7 +32,6 @@ import {
 import {
   JsonRpcTransportHandler,
   ServerCallContext,
-  STATE_HEADERS_KEY,
   UnauthenticatedUser,
   validateVersion,
 } from "@a2a-js/sdk/server";
@@ -60,7 +59,15 @@ type Binding = "JSONRPC" | "HTTP+JSON";
  */
 const KEEP_ALIVE = ": keep-alive\n";
 
-/** The call context of a request, after checking the A2A version it asks for. */
+/** The user of every request: the bindings authenticate nobody (the server's auth runs before them). */
+const NO_USER = new UnauthenticatedUser();
+
+/**
+ * The call context of a request, after checking the A2A version it asks for. Its state
+ * holds what this folder hands from the request handler to the executor and the task
+ * store, not the request's headers (which the SDK's express handlers put there for
+ * executors that read them: ours read none, and copying every header costs each request).
+ */
 async function callContext(
   c: Context,
   handler: AgentRequestHandler,
@@ -69,8 +76,8 @@ async function callContext(
   const requestedVersion = c.req.header(A2A_VERSION_HEADER) || undefined;
   const context = new ServerCallContext({
     requestedExtensions: Extensions.parseServiceParameter(c.req.header(HTTP_EXTENSION_HEADER)),
-    user: new UnauthenticatedUser(),
-    state: new Map<string, unknown>([[STATE_HEADERS_KEY, c.req.header()]]),
+    user: NO_USER,
+    state: new Map<string, unknown>(),
     ...(requestedVersion ? { requestedVersion } : {}),
   });
   validateVersion(context.requestedVersion, await handler.getAgentCard(), binding);
