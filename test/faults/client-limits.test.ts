@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ACPClient,
+  ApiAbortError,
   ApiClientConfiguration,
   type ApiClientConfigurationOptions,
   ApiDeadlineExceededError,
@@ -255,6 +256,28 @@ describe("responseIdleTimeout", () => {
       client().getAgentById(agentId, { limits: { responseIdleTimeout: 150 } }),
     );
     expect(error).toMatchObject({ name: "ApiResponseIdleError", value: 150 });
+  });
+
+  it("ends a body silent past a short limit while a read with a long one is under way", async () => {
+    scenario = (_req, res) => jsonHeaders(res);
+    const stop = new AbortController();
+    let longSettled = false;
+    const long = outcome(
+      client().getAgentById(agentId, {
+        limits: { responseIdleTimeout: 60_000 },
+        signal: stop.signal,
+      }),
+    ).finally(() => {
+      longSettled = true;
+    });
+    await vi.waitUntil(() => server.requests.length === 1);
+    const short = await outcome(
+      client().getAgentById(agentId, { limits: { responseIdleTimeout: 150 } }),
+    );
+    expect(short).toMatchObject({ name: "ApiResponseIdleError", value: 150 });
+    expect(longSettled).toBe(false);
+    stop.abort();
+    expect(await long).toBeInstanceOf(ApiAbortError);
   });
 
   it("is read from <prefix>LIMITS by fromEnvPrefix", async () => {
