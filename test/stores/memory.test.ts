@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StoreLimitError } from "../../src/server/stores/errors.js";
 import { memoryStore } from "../../src/server/stores/memory.js";
-import { describeStore, storedRun } from "./store-suite.js";
+import { describeStore, storedRun, storedThread, valuesEvent } from "./store-suite.js";
 
 describeStore("memory", async (logger, faults) => ({
   store: memoryStore({ logger, faults }),
@@ -39,5 +39,27 @@ describe("memory store byte budget", () => {
     await expect(refused).rejects.toMatchObject({ limit: "maxBytes", value: 30_000 });
     expect(await store.runs.get(second.run_id)).toBeUndefined();
     expect(await store.runs.get(first.run_id)).toEqual(first);
+  });
+});
+
+describe("memory store answers", () => {
+  it("stores a write at once and answers the writes of one turn of the event loop together, after it", async () => {
+    const store = memoryStore();
+    const answered: string[] = [];
+    const run = storedRun({ status: "pending" });
+    const thread = storedThread();
+    const inserted = store.runs.insert(run).then(() => answered.push("insert"));
+    const created = store.threads.create(thread).then(() => answered.push("create"));
+    const ended = store.runs
+      .update({ ...run, status: "success" }, [valuesEvent(run.run_id, 1)])
+      .then(() => answered.push("update"));
+    // Readers see each write at once; its writer is answered once the turn is over.
+    expect((await store.runs.get(run.run_id))?.status).toBe("success");
+    expect(await store.threads.get(thread.thread_id)).toEqual(thread);
+    expect(await store.runs.readEvents(run.run_id, 0, 10)).toHaveLength(1);
+    expect(answered).toEqual([]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(answered).toEqual(["insert", "create", "update"]);
+    await Promise.all([inserted, created, ended]);
   });
 });

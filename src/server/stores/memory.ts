@@ -24,6 +24,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "./store.js";
+import { TurnGroup } from "./turn-group.js";
 
 /** How to build an in-memory store. */
 export interface MemoryStoreOptions {
@@ -51,8 +52,10 @@ export const DEFAULT_MEMORY_STORE_BYTES = 128 * 1024 * 1024;
 export function memoryStore(options: MemoryStoreOptions = {}): ServerStore {
   const logger = options.logger ?? console;
   const budget = new ByteBudget(options.maxBytes ?? DEFAULT_MEMORY_STORE_BYTES, logger);
-  const threads = new MemoryThreadStore(new RecordDecoder(logger), budget);
-  const runs = new MemoryRunStore(new RecordDecoder(logger), budget, threads, options.faults);
+  // Writes are done at once, and answered together at the end of the event loop's turn.
+  const turn = new TurnGroup();
+  const threads = new MemoryThreadStore(new RecordDecoder(logger), budget, turn);
+  const runs = new MemoryRunStore(new RecordDecoder(logger), budget, threads, turn, options.faults);
   budget.tables = [runs, threads];
   const pushConfigs = new MemoryPushConfigStore(runs, logger);
   runs.hasPushConfigs = (runId) => pushConfigs.has(runId);
@@ -125,6 +128,7 @@ class MemoryRunStore implements RunStore, Measured {
     private readonly decoder: RecordDecoder,
     private readonly budget: ByteBudget,
     private readonly threads: MemoryThreadStore,
+    private readonly turn: TurnGroup,
     private readonly faults?: StoreFaults,
   ) {}
 
@@ -147,6 +151,7 @@ class MemoryRunStore implements RunStore, Measured {
         this.budget.maxBytes,
       );
     }
+    await this.turn.settle(undefined);
   }
 
   async update(
@@ -170,7 +175,7 @@ class MemoryRunStore implements RunStore, Measured {
       events.map((e, i) => ({ id: e.id, text: texts[i] as string })),
     );
     this.budget.fit();
-    return { pushConfigs: this.hasPushConfigs(run.run_id) };
+    return this.turn.settle({ pushConfigs: this.hasPushConfigs(run.run_id) });
   }
 
   async get(runId: string): Promise<StoredRun | undefined> {
@@ -224,6 +229,7 @@ class MemoryRunStore implements RunStore, Measured {
     const texts = events.map((e) => ({ id: e.id, text: eventText(e, "runs.appendEvents") }));
     this.appendTexts(runId, texts);
     this.budget.fit();
+    await this.turn.settle(undefined);
   }
 
   private appendTexts(runId: string, events: ReadonlyArray<{ id: number; text: string }>): void {
@@ -305,6 +311,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
   constructor(
     private readonly decoder: RecordDecoder,
     private readonly budget: ByteBudget,
+    private readonly turn: TurnGroup,
   ) {}
 
   get bytes(): number {
@@ -324,7 +331,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
         this.budget.maxBytes,
       );
     }
-    return true;
+    return this.turn.settle(true);
   }
 
   async get(threadId: string): Promise<StoredThread | undefined> {
@@ -336,7 +343,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
     if (!thread) return undefined;
     const updated = { ...thread, ...changes };
     this.write(updated, "threads.patch");
-    return updated;
+    return this.turn.settle(updated);
   }
 
   async search(query: ThreadSearch): Promise<StoredThread[]> {
@@ -363,7 +370,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
     const holder = thread.busy_run_id;
     if (holder !== undefined && holder !== runId && holder !== over) return holder;
     this.write({ ...thread, busy_run_id: runId }, "threads.claim");
-    return undefined;
+    return this.turn.settle(undefined);
   }
 
   /**
@@ -386,7 +393,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
     if (thread?.busy_run_id !== runId) return false;
     const { busy_run_id: _released, ...idle } = thread;
     this.write(idle, "threads.release");
-    return true;
+    return this.turn.settle(true);
   }
 
   private read(threadId: string): StoredThread | undefined {
