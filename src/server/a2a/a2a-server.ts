@@ -4,6 +4,7 @@
  * `.well-known/agent-card.json` under that base, and, when the server has one agent,
  * at the server's own `/.well-known/agent-card.json` too.
  */
+import { setMaxListeners } from "node:events";
 import { AgentCard } from "@a2a-js/sdk";
 import { type Context, Hono } from "hono";
 import { ApiValueError } from "../../core/errors.js";
@@ -73,6 +74,8 @@ function publicPrefix(publicUrl: string | undefined): string | undefined {
 export function createA2AServer(deps: A2AServerDeps): A2AServer {
   const prefix = publicPrefix(deps.publicUrl);
   const closing = new AbortController();
+  // Every task followed at the moment listens to it, as many as requests are under way.
+  setMaxListeners(0, closing.signal);
   const security = { apiKey: deps.apiKey };
   const served = new Map<string, { agent: RegisteredAgent; handler: AgentRequestHandler }>();
   const agentIds = new Set(deps.agents.all().map((a) => a.agentId));

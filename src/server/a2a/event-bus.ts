@@ -4,13 +4,12 @@
  * from the run itself (its events and its end, through the run manager), so a bus
  * opened on any replica shows a run executing on any other.
  */
-import {
-  DefaultExecutionEventBus,
-  type EventListener,
-  type ExecutionEventBus,
-  type ExecutionEventBusManager,
-  type ExecutionEventName,
-  type FinishedListener,
+import type {
+  EventListener,
+  ExecutionEventBus,
+  ExecutionEventBusManager,
+  ExecutionEventName,
+  FinishedListener,
 } from "@a2a-js/sdk/server";
 import { ACPServerError } from "../errors.js";
 
@@ -20,14 +19,53 @@ import { ACPServerError } from "../errors.js";
  */
 const LEFT = new ACPServerError("no one listens to this bus any more");
 
+/** A listener of a bus: called once only or at each call, and no longer once removed. */
+interface Listening<L> {
+  readonly listener: L;
+  readonly once: boolean;
+  removed: boolean;
+}
+
+/**
+ * Calls the listeners of `listening` with `args` in the order they were added, as an
+ * `EventTarget` (the SDK's bus) calls them: a listener added meanwhile is not called, one
+ * removed meanwhile no longer is, one added once is removed as it is called, and one that
+ * throws does not stop the others (its error is thrown out of the current task).
+ */
+function dispatch<A extends unknown[]>(
+  listening: readonly Listening<(...args: A) => void>[],
+  args: A,
+): void {
+  for (const entry of listening) {
+    if (entry.removed) continue;
+    if (entry.once) entry.removed = true;
+    try {
+      entry.listener(...args);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+/** `listening` with `listener`'s latest addition removed, if it is there. */
+function without<L>(listening: readonly Listening<L>[], listener: L): Listening<L>[] {
+  const index = listening.findLastIndex((l) => l.listener === listener);
+  if (index === -1) return [...listening];
+  (listening[index] as Listening<L>).removed = true;
+  return listening.filter((_, i) => i !== index);
+}
+
 /**
  * A bus that knows when no one listens any more: its `unheard` signal aborts once the
  * last event listener left (the request's stream ended or its client went away) or
- * the bus finished, so that whatever follows a run for it stops.
+ * the bus finished, so that whatever follows a run for it stops. Its listeners are
+ * called as the SDK's bus calls them, without a DOM event built per event published.
  */
 export class RunEventBus implements ExecutionEventBus {
-  private readonly inner = new DefaultExecutionEventBus();
-  private listeners = 0;
+  private events: readonly Listening<EventListener>[] = [];
+  private finishes: readonly Listening<FinishedListener>[] = [];
   private readonly left = new AbortController();
 
   /** Aborts once nobody listens to the bus any more. */
@@ -37,12 +75,16 @@ export class RunEventBus implements ExecutionEventBus {
 
   /** Delivers an event to the listeners. */
   publish(event: Parameters<ExecutionEventBus["publish"]>[0]): void {
-    this.inner.publish(event);
+    dispatch(this.events, [event]);
+    if (this.events.some((l) => l.removed)) this.events = this.events.filter((l) => !l.removed);
   }
 
   /** Tells the listeners that nothing more comes. */
   finished(): void {
-    this.inner.finished();
+    dispatch(this.finishes, []);
+    if (this.finishes.some((l) => l.removed)) {
+      this.finishes = this.finishes.filter((l) => !l.removed);
+    }
     this.left.abort(LEFT);
   }
 
@@ -50,13 +92,7 @@ export class RunEventBus implements ExecutionEventBus {
   on(eventName: "event", listener: EventListener): this;
   on(eventName: "finished", listener: FinishedListener): this;
   on(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
-    if (eventName === "event") {
-      this.listeners += 1;
-      this.inner.on("event", listener as EventListener);
-    } else {
-      this.inner.on("finished", listener as FinishedListener);
-    }
-    return this;
+    return this.add(eventName, listener, false);
   }
 
   /** Removes a listener; the last event listener leaving makes the bus unheard. */
@@ -64,11 +100,10 @@ export class RunEventBus implements ExecutionEventBus {
   off(eventName: "finished", listener: FinishedListener): this;
   off(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
     if (eventName === "event") {
-      this.inner.off("event", listener as EventListener);
-      this.listeners = Math.max(0, this.listeners - 1);
-      if (this.listeners === 0) this.left.abort(LEFT);
+      this.events = without(this.events, listener as EventListener);
+      if (this.events.length === 0) this.left.abort(LEFT);
     } else {
-      this.inner.off("finished", listener as FinishedListener);
+      this.finishes = without(this.finishes, listener as FinishedListener);
     }
     return this;
   }
@@ -77,17 +112,33 @@ export class RunEventBus implements ExecutionEventBus {
   once(eventName: "event", listener: EventListener): this;
   once(eventName: "finished", listener: FinishedListener): this;
   once(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
-    if (eventName === "event") this.inner.once("event", listener as EventListener);
-    else this.inner.once("finished", listener as FinishedListener);
-    return this;
+    return this.add(eventName, listener, true);
   }
 
   /** Removes every listener (of one kind, when named). */
   removeAllListeners(eventName?: ExecutionEventName): this {
-    this.inner.removeAllListeners(eventName);
+    if (eventName === undefined || eventName === "finished") {
+      for (const l of this.finishes) l.removed = true;
+      this.finishes = [];
+    }
     if (eventName === undefined || eventName === "event") {
-      this.listeners = 0;
+      for (const l of this.events) l.removed = true;
+      this.events = [];
       this.left.abort(LEFT);
+    }
+    return this;
+  }
+
+  private add(
+    eventName: ExecutionEventName,
+    listener: EventListener | FinishedListener,
+    once: boolean,
+  ): this {
+    if (eventName === "event") {
+      this.events = [...this.events, { listener: listener as EventListener, once, removed: false }];
+    } else {
+      const entry = { listener: listener as FinishedListener, once, removed: false };
+      this.finishes = [...this.finishes, entry];
     }
     return this;
   }
