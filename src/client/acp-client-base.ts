@@ -146,12 +146,12 @@ export class ACPClientBase {
     scope: AgentCallScope | undefined,
   ): unknown {
     const api = this.apiClient;
-    const sent = <T>(fn: () => Promise<T>): Promise<T> => (scope ? scope.run(fn) : fn());
-    if (flavour === "raw")
-      return sent(() => api.call(operation, parts, options, "raw", positional));
-    if (!operation.stream) {
-      return sent(() => api.call(operation, parts, options, flavour, positional));
+    if (flavour === "raw" || !operation.stream) {
+      // Without a span to run in, the request goes straight out: no closures per call.
+      if (!scope) return api.call(operation, parts, options, flavour, positional);
+      return scope.run(() => api.call(operation, parts, options, flavour, positional));
     }
+    const sent = <T>(fn: () => Promise<T>): Promise<T> => (scope ? scope.run(fn) : fn());
     const open = () =>
       sent(() => api.call(operation, parts, options, "stream", positional) as Promise<Response>);
     const source = {
