@@ -1,4 +1,3 @@
-import { MemorySaver } from "@langchain/langgraph";
 import { type Context, Hono, type Next } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
@@ -17,6 +16,7 @@ import type { RunRecord } from "../runs/run-record.js";
 import { RunManager } from "../runs/runs.js";
 import { isThreadId, ThreadService } from "../runs/threads.js";
 import { memoryStore } from "../stores/memory.js";
+import { ServerMemorySaver } from "../stores/memory-saver.js";
 import { WebhookNotifier } from "../webhooks/notifier.js";
 import { requireApiKey } from "./auth.js";
 import { readBodyText } from "./body.js";
@@ -61,7 +61,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   const logger = options.logger ?? console;
   const store = options.store ?? memoryStore({ logger });
   // A store that brings its checkpointer (PostgreSQL) keeps graph state beside its records.
-  const saver = options.checkpointer ?? store.checkpointer ?? new MemorySaver();
+  const saver = options.checkpointer ?? store.checkpointer ?? new ServerMemorySaver();
   const agents = new AgentRegistry(options.agents, saver);
   const limits = { ...DEFAULT_JSON_LIMITS, ...options.jsonLimits };
   const webhooks = new WebhookNotifier<RunRecord>(options.webhooks ?? {}, logger);
