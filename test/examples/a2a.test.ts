@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample } from "../helpers/run-example.js";
 
 describe("example: a2a", () => {
   it("runs an ACP agent and an A2A agent in one graph, mapped, paused and resumed", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample } from "../helpers/run-example.js";
 
 describe("example: api-bridge", () => {
   it("shows the natural-language request the node sent and the answer it wrote", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample } from "../helpers/run-example.js";
 
 describe("example: echo", () => {
   it("finds the agent, runs it every way, and cancels a run", async () => {

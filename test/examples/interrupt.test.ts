@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample } from "../helpers/run-example.js";
 
 const QUESTION = "the remote agent asks: Buy 3 x ergonomic keyboard for 269.70 EUR?";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample } from "../helpers/run-example.js";
 
 /** The lines printed under `--- mode: <mode> ---`. */
 function modeBlock(stdout: string, mode: string): string {

@@ -9,7 +9,7 @@ import {
   type OpenAIEndpoint,
   startOpenAIEndpoint,
 } from "../helpers/openai-endpoint.js";
-import { type ExampleRun, runExample, section } from "./run-example.js";
+import { type ExampleRun, runExample, section } from "../helpers/run-example.js";
 
 const DEMO = "marketing-campaign/main.ts";
 
