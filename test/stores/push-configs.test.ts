@@ -113,6 +113,35 @@ describe.each(backends)("a run's write on %s", (_name, open) => {
   });
 });
 
+describe.each(backends)("push configs put at once on %s", (_name, open) => {
+  it("are counted once each: deleted, they leave the run with none", async () => {
+    const store = open();
+    try {
+      const configs = store.pushConfigs;
+      if (!configs) throw new Error("the store keeps no push configs");
+      const run = storedRun();
+      await store.runs.insert(run);
+      const ids = ["a", "b", "c", "d", "e", "f", "a", "b", "a"];
+      const outcomes = await Promise.all(
+        ids.map((id, i) => configs.put(run.run_id, id, { url: `${id}${i}` }, 20)),
+      );
+      expect(outcomes.every((o) => o === "stored")).toBe(true);
+      const kept = await configs.list(run.run_id);
+      expect(kept.map((c) => c.id).sort()).toEqual(["a", "b", "c", "d", "e", "f"]);
+      for (const { id } of kept.slice(1)) expect(await configs.delete(run.run_id, id)).toBe(true);
+      expect(await store.runs.update({ ...run, updated_at: tick() })).toEqual({
+        pushConfigs: true,
+      });
+      expect(await configs.delete(run.run_id, kept[0]?.id ?? "")).toBe(true);
+      expect(await store.runs.update({ ...run, updated_at: tick() })).toEqual({
+        pushConfigs: false,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("push configs in a SQLite file", () => {
   it("are kept across a reopen, and skip a row that does not decode", async () => {
     const file = join(dir, "push.sqlite");
