@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acp, projectRoot } from "../setup/acp-process.js";
+import { acp, projectRoot } from "../helpers/acp-process.js";
 
 describe("acp serve with an empty key", () => {
   const dir = mkdtempSync(join(projectRoot, ".tmp", "hardening-"));

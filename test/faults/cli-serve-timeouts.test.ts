@@ -9,8 +9,8 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { acp, projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { openRawSocket } from "../helpers/raw-socket.js";
-import { acp, projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 let dir: string;
 let modulePath: string;

@@ -7,8 +7,8 @@ import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { damage, damagedFiles } from "../helpers/damaged-sqlite.js";
-import { requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 const files = damagedFiles();
 const children: ChildProcess[] = [];

@@ -7,8 +7,8 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
-import { projectRoot } from "../setup/acp-process.js";
 import { storedRun } from "../stores/store-suite.js";
+import { projectRoot } from "./acp-process.js";
 import { memoryLogger } from "./server.js";
 import { openRawDatabase } from "./sqlite-driver.js";
 

@@ -11,8 +11,8 @@ import { Role, type Task, TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
+import { acp, lines, requireBuiltCli } from "../helpers/acp-process.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
-import { acp, lines, requireBuiltCli } from "../setup/acp-process.js";
 
 const API_KEY = "cli-a2a-key-51c2e8";
 

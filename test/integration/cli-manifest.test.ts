@@ -4,8 +4,8 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { generateAgentModels } from "../../src/manifest/index.js";
+import { acp, lines, projectRoot, requireBuiltCli } from "../helpers/acp-process.js";
 import { samplesDir } from "../helpers/spec.js";
-import { acp, lines, projectRoot, requireBuiltCli } from "../setup/acp-process.js";
 
 const descriptors = join(samplesDir, "descriptors");
 const manifests = join(samplesDir, "manifests");

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acp, projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
+import { acp, projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 
 const agentSource = `import { Annotation, START, StateGraph } from "@langchain/langgraph";
 const State = Annotation.Root({ name: Annotation<string>, greeting: Annotation<string> });

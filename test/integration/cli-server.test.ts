@@ -5,8 +5,8 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { ACPClient, ApiClientConfiguration, type RunOutputStream } from "../../src/index.js";
+import { acp, lines, projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
-import { acp, lines, projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 const API_KEY = "cli-test-key-7f3a9c";
 

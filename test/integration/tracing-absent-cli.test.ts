@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot, requireBuiltCli } from "../setup/acp-process.js";
+import { projectRoot, requireBuiltCli } from "../helpers/acp-process.js";
 
 const run = promisify(execFile);
 let dir: string;

@@ -14,6 +14,7 @@ import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import { ACPNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
+import { projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { type LangsmithReceiver, startLangsmithReceiver } from "../helpers/langsmith-receiver.js";
 import {
   type OtlpReceiver,
@@ -21,7 +22,6 @@ import {
   startOtlpReceiver,
 } from "../helpers/otlp-receiver.js";
 import { type FaultProxy, inTurn, startFaultProxy } from "../helpers/tcp-fault-proxy.js";
-import { projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 const SPAN_INTERNAL = 1;
 const SPAN_SERVER = 2;

@@ -8,13 +8,13 @@ import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deriveAgentId } from "../../src/server/index.js";
+import { startAcp } from "../helpers/acp-process.js";
 import {
   postgresBinaries,
   startTestCluster,
   type TestCluster,
 } from "../helpers/postgres-cluster.js";
 import { raw } from "../helpers/server.js";
-import { startAcp } from "../setup/acp-process.js";
 
 const AGENT = deriveAgentId("replica.steps", "1.0.0");
 const AGENTS = "test/helpers/replica-agents.ts";

@@ -10,8 +10,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration, type RunOutputStream } from "../../src/index.js";
 import { deriveAgentId } from "../../src/server/index.js";
+import { startAcp } from "../helpers/acp-process.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { startAcp } from "../setup/acp-process.js";
 
 const AGENT = deriveAgentId("replica.steps", "1.0.0");
 /** Joins a stream from its first event: without `Last-Event-ID`, a join gets new events only. */

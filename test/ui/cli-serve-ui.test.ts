@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { launchBrowser } from "../helpers/browser.js";
-import { projectRoot, requireBuiltCli, startAcp } from "../setup/acp-process.js";
 
 const PAGE_ORIGIN = "http://page.example";
 let dir: string;
