@@ -107,8 +107,8 @@ export async function clientOverhead(mode: BenchMode): Promise<BenchResult> {
           fmt(split("transport") / bare),
         ],
       ],
-      target: { text: "ratio <= 1.15", met: ratio <= 1.15 },
-      notes: ratio <= 1.15 ? [] : missNotes,
+      target: { text: "ratio <= 1.1", met: ratio <= 1.1 },
+      notes: ratio <= 1.1 ? [] : missNotes,
     };
   } finally {
     await client.close();
