@@ -7,10 +7,10 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
-import { storedRun } from "../stores/store-suite.js";
 import { projectRoot } from "./acp-process.js";
 import { memoryLogger } from "./server.js";
 import { openRawDatabase } from "./sqlite-driver.js";
+import { storedRun } from "./store-suite.js";
 
 /** A directory of store files for the tests of one file, removed after them. */
 export function damagedFiles() {

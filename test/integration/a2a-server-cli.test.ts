@@ -8,8 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TaskState } from "@a2a-js/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  a2aClient,
+  asTask,
+  data,
+  outputData,
+  request,
+  userMessage,
+} from "../helpers/a2a-server-agents.js";
 import { projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
-import { a2aClient, asTask, data, outputData, request, userMessage } from "./a2a-server-agents.js";
 
 let dir: string;
 let modulePath: string;

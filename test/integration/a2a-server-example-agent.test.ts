@@ -7,7 +7,7 @@ import { Role, TaskState } from "@a2a-js/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agents } from "../../examples/echo/agents.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
-import { a2aClient, asTask, request, text, userMessage } from "./a2a-server-agents.js";
+import { a2aClient, asTask, request, text, userMessage } from "../helpers/a2a-server-agents.js";
 
 let server: RunningACPServer;
 let echoId: string;

@@ -8,9 +8,9 @@ import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langc
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2ANode } from "../../src/langgraph/index.js";
 import { type RunningACPServer, serveACP } from "../../src/server/index.js";
+import { a2aBase, approvalAgent } from "../helpers/a2a-server-agents.js";
 import { echoAgent, interruptTwiceAgent } from "../helpers/graphs.js";
 import { agentIds, memoryLogger } from "../helpers/server.js";
-import { a2aBase, approvalAgent } from "./a2a-server-agents.js";
 
 let server: RunningACPServer;
 

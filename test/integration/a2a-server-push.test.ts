@@ -13,8 +13,6 @@ import {
 } from "@a2a-js/sdk/errors";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { memoryStore } from "../../src/server/index.js";
-import { type RecordedRequest, startServer, type TestServer } from "../helpers/http-server.js";
-import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 import {
   a2aBase,
   a2aClient,
@@ -24,7 +22,9 @@ import {
   statusData,
   transports,
   userMessage,
-} from "./a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import { type RecordedRequest, startServer, type TestServer } from "../helpers/http-server.js";
+import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 /** A push config for `url`; `fields` override its other fields. */
 function pushConfig(

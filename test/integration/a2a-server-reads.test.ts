@@ -7,8 +7,6 @@
 import { TaskState } from "@a2a-js/sdk";
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../../src/server/index.js";
-import { countStoreCalls } from "../helpers/counting-store.js";
-import { agentIds, startACPServer } from "../helpers/server.js";
 import {
   a2aClient,
   asTask,
@@ -17,7 +15,9 @@ import {
   request,
   statusData,
   userMessage,
-} from "./a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import { countStoreCalls } from "../helpers/counting-store.js";
+import { agentIds, startACPServer } from "../helpers/server.js";
 
 describe("the store calls of a blocking A2A send", () => {
   it("read no run: the task is the record of the request's run", async () => {

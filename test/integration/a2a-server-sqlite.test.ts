@@ -8,8 +8,6 @@ import { TaskState } from "@a2a-js/sdk";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { describe, expect, it, vi } from "vitest";
 import { sqliteStore } from "../../src/server/index.js";
-import { startServer } from "../helpers/http-server.js";
-import { agentIds, serverScope, startACPServer } from "../helpers/server.js";
 import {
   a2aClient,
   asTask,
@@ -18,7 +16,9 @@ import {
   request,
   statusData,
   userMessage,
-} from "./a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import { startServer } from "../helpers/http-server.js";
+import { agentIds, serverScope, startACPServer } from "../helpers/server.js";
 
 const { dir, servers } = serverScope("acp-a2a-");
 

@@ -10,8 +10,6 @@ import { TaskState } from "@a2a-js/sdk";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
-import { memoryLogger } from "../helpers/server.js";
-import { talkerAgent } from "../helpers/token-agents.js";
 import {
   a2aClient,
   asTask,
@@ -21,7 +19,9 @@ import {
   stateOf,
   transports,
   userMessage,
-} from "./a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import { memoryLogger } from "../helpers/server.js";
+import { talkerAgent } from "../helpers/token-agents.js";
 
 const REPLY = "tokens come one by one";
 

@@ -15,17 +15,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RunningACPServer, serveACP } from "../../src/server/index.js";
 import {
-  chatAgent,
-  createGate,
-  customStreamingAgent,
-  echoAgent,
-  interruptTwiceAgent,
-  plainAgent,
-  slowAgent,
-  throwingAgent,
-} from "../helpers/graphs.js";
-import { agentIds, memoryLogger } from "../helpers/server.js";
-import {
   a2aBase,
   a2aChatAgent,
   a2aClient,
@@ -41,7 +30,18 @@ import {
   text,
   transports,
   userMessage,
-} from "./a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import {
+  chatAgent,
+  createGate,
+  customStreamingAgent,
+  echoAgent,
+  interruptTwiceAgent,
+  plainAgent,
+  slowAgent,
+  throwingAgent,
+} from "../helpers/graphs.js";
+import { agentIds, memoryLogger } from "../helpers/server.js";
 
 const chatId = "a2a.chat";
 const approvalId = "a2a.approval";

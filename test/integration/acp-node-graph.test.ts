@@ -5,7 +5,7 @@ import { ApiClientConfiguration } from "../../src/client/configuration.js";
 import { ACPRunException } from "../../src/core/errors.js";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
-import { type ACPNodeAgents, FAILURE, startACPNodeAgents } from "./acp-node-agents.js";
+import { type ACPNodeAgents, FAILURE, startACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const API_KEY = "acp-node-test-key";
 

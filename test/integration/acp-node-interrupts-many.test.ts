@@ -1,7 +1,7 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
-import { useACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 

@@ -9,7 +9,7 @@ import {
 } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ACPNode, type ACPNodeOptions } from "../../src/langgraph/acp-node.js";
-import { useACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 

@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACPClient } from "../../src/client/acp-client.js";
-import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
+import { type ACPNodeAgents, startACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(here, "../..");
-const child = join(here, "acp-node-restart-child.ts");
+const child = join(here, "../helpers/children/acp-node-restart.ts");
 
 let agents: ACPNodeAgents;
 let client: ACPClient;

@@ -12,8 +12,8 @@ import { A2AClientError } from "../../src/langgraph/a2a/errors.js";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import { isTransientACPError } from "../../src/langgraph/retry-on.js";
+import { type ACPNodeAgents, startACPNodeAgents } from "../helpers/acp-node-agents.js";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
-import { type ACPNodeAgents, startACPNodeAgents } from "./acp-node-agents.js";
 
 let agents: ACPNodeAgents;
 let proxy: FaultProxy;

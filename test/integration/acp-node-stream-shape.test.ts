@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACP_CUSTOM_EVENT } from "../../src/langgraph/index.js";
+import { useACPNodeAgents } from "../helpers/acp-node-agents.js";
 import { remoteJobGraph } from "../helpers/acp-node-parent.js";
-import { useACPNodeAgents } from "./acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 

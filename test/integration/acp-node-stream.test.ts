@@ -2,7 +2,7 @@ import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langc
 import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import type { ACPNodeStreamEvent } from "../../src/langgraph/remote-stream.js";
-import { useACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 

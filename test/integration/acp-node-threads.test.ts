@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ACPNode } from "../../src/langgraph/acp-node.js";
 import { NodeStateError } from "../../src/langgraph/node-errors.js";
 import { remoteThreadId } from "../../src/langgraph/task-identity.js";
-import { useACPNodeAgents } from "./acp-node-agents.js";
+import { useACPNodeAgents } from "../helpers/acp-node-agents.js";
 
 const acp = useACPNodeAgents();
 

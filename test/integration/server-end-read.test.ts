@@ -41,6 +41,8 @@ describe("a run read while its end is being stored", () => {
       expect(list.find((r) => r.run_id === runId)?.status).toBe("error");
       let answered = false;
       void read.then(() => (answered = true));
+      // Waits for nothing: it checks that the read is not answered within 50 ms,
+      // while the run's end is still held back from its record.
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(answered).toBe(false);
       release();

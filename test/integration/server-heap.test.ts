@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const child = join(here, "server-heap-child.ts");
+const child = join(here, "../helpers/children/server-heap.ts");
 
 const MiB = 1024 * 1024;
 

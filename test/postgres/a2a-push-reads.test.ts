@@ -12,9 +12,6 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { postgresStore, type ServerStore } from "../../src/server/index.js";
 import { SCHEMA_VERSION } from "../../src/server/stores/postgres/schema.js";
-import { startServer, type TestServer } from "../helpers/http-server.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 import {
   a2aClient,
   asTask,
@@ -22,8 +19,11 @@ import {
   request,
   statusData,
   userMessage,
-} from "../integration/a2a-server-agents.js";
-import { storedRun, tick } from "../stores/store-suite.js";
+} from "../helpers/a2a-server-agents.js";
+import { startServer, type TestServer } from "../helpers/http-server.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { storedRun, tick } from "../helpers/store-suite.js";
 
 /** Records, on `store`, the runs whose push configs are read. */
 function recordConfigReads(store: ServerStore): string[] {

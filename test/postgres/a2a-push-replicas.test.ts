@@ -1,21 +1,49 @@
 /**
  * A2A push notifications across two replicas of one PostgreSQL store, through
  * `@a2a-js/sdk`'s client over real HTTP: a config set through one replica on a task
- * whose run executes in the other is delivered by the other when the run ends.
+ * whose run executes in the other is read and delivered by the other when the run ends;
+ * a run whose task has no push config never reads the push config store (its status
+ * writes say it has none), through start, interrupt, resume and end. And an existing
+ * database is brought up to date: the configs it holds are counted on their runs.
  */
 import { TaskState } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { postgresStore } from "../../src/server/index.js";
+import { postgresStore, type ServerStore } from "../../src/server/index.js";
+import { SCHEMA_VERSION } from "../../src/server/stores/postgres/schema.js";
+import {
+  a2aClient,
+  asTask,
+  data,
+  request,
+  statusData,
+  userMessage,
+} from "../helpers/a2a-server-agents.js";
 import { startServer, type TestServer } from "../helpers/http-server.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
-import { a2aClient, asTask, data, request, userMessage } from "../integration/a2a-server-agents.js";
+import { storedRun, tick } from "../helpers/store-suite.js";
+
+/** Records, on `store`, the runs whose push configs are read. */
+function recordConfigReads(store: ServerStore): string[] {
+  const configs = store.pushConfigs;
+  if (!configs) throw new Error("the store keeps no push configs");
+  const reads: string[] = [];
+  const list = configs.list.bind(configs);
+  configs.list = (runId) => {
+    reads.push(runId);
+    return list(runId);
+  };
+  return reads;
+}
 
 describe.skipIf(!postgresAvailable)("A2A push notifications across two replicas", () => {
   let db: TestDatabase;
   let receiver: TestServer;
   const servers: TestACPServer[] = [];
+  /** The runs whose push configs each replica read. */
+  const reads: string[][] = [];
   const loggers: Array<ReturnType<typeof memoryLogger>> = [];
 
   beforeAll(async () => {
@@ -24,12 +52,10 @@ describe.skipIf(!postgresAvailable)("A2A push notifications across two replicas"
     for (let i = 0; i < 2; i++) {
       const logger = memoryLogger();
       loggers.push(logger);
+      const store = postgresStore(db.url, { logger });
+      reads.push(recordConfigReads(store));
       servers.push(
-        await startACPServer({
-          store: postgresStore(db.url, { logger }),
-          logger,
-          webhooks: { allowPrivateNetworks: true },
-        }),
+        await startACPServer({ store, logger, webhooks: { allowPrivateNetworks: true } }),
       );
     }
   });
@@ -74,6 +100,7 @@ describe.skipIf(!postgresAvailable)("A2A push notifications across two replicas"
       pageToken: "",
     });
     expect(listed.configs.map((c) => c.id)).toEqual(["across"]);
+    const readsBefore = reads.map((r) => r.length);
     (servers[executing] as TestACPServer).gate.release();
     await vi.waitUntil(
       () => receiver.requests.some((r) => r.body.includes("TASK_STATE_COMPLETED")),
@@ -87,5 +114,84 @@ describe.skipIf(!postgresAvailable)("A2A push notifications across two replicas"
     });
     const final = await (clients[other] as Client).getTask({ tenant: "", id: task.id });
     expect(final.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    // The replica that ended the run read its configs, for that change only.
+    expect(reads[executing]?.slice(readsBefore[executing])).toEqual([task.id]);
+    expect(reads[other]?.slice(readsBefore[other])).toEqual([]);
+  });
+
+  it("reads no configs for tasks without any, whatever their changes on either replica", async () => {
+    const clientsOf = async (agentId: string) =>
+      (await Promise.all(servers.map((s) => a2aClient(s.url, agentId)))) as [Client, Client];
+    // Tasks without configs: ended at once, and asked for input, resumed on the other
+    // replica, then ended.
+    const echo = await clientsOf(agentIds.echo);
+    const plain: string[] = [];
+    for (const client of [...echo, ...echo]) {
+      const task = asTask(await client.sendMessage(request(userMessage([data({ text: "x" })]))));
+      expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      plain.push(task.id);
+    }
+    const [a, b] = await clientsOf(agentIds.interrupt);
+    const asked = asTask(await a.sendMessage(request(userMessage([data({ topic: "owls" })]))));
+    expect(statusData(asked)).toEqual({
+      interrupt_type: "question",
+      question: "first about owls?",
+    });
+    const answer = (value: string) =>
+      request(userMessage([data({ answer: value })], { taskId: asked.id }));
+    expect(asTask(await b.sendMessage(answer("barn"))).status?.state).toBe(
+      TaskState.TASK_STATE_INPUT_REQUIRED,
+    );
+    expect(asTask(await a.sendMessage(answer("snowy"))).status?.state).toBe(
+      TaskState.TASK_STATE_COMPLETED,
+    );
+    plain.push(asked.id);
+    for (const id of plain) expect(reads.flat()).not.toContain(id);
+  });
+});
+
+describe.skipIf(!postgresAvailable)("A PostgreSQL database of the release before the count", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("is brought up to date with the configs it holds counted on their runs", async () => {
+    const logger = memoryLogger();
+    let store = postgresStore(db.url, { logger, schema: "older" });
+    const withConfigs = storedRun();
+    const without = storedRun();
+    await store.runs.insert(withConfigs);
+    await store.runs.insert(without);
+    await store.pushConfigs?.put(withConfigs.run_id, "a", { url: "a" }, 5);
+    await store.pushConfigs?.put(withConfigs.run_id, "b", { url: "b" }, 5);
+    await store.close();
+    // The schema as the release before wrote it: no count, one migration fewer.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      await pool.query("ALTER TABLE older.runs DROP COLUMN push_configs");
+      await pool.query("DELETE FROM older.migrations WHERE version = $1", [SCHEMA_VERSION]);
+      store = postgresStore(db.url, { logger, schema: "older" });
+      try {
+        const write = (r: typeof without) => store.runs.update({ ...r, updated_at: tick() });
+        expect(await write(withConfigs)).toEqual({ pushConfigs: true });
+        expect(await write(without)).toEqual({ pushConfigs: false });
+        // Counted as two: deleting one leaves the run with configs, both leaves it none.
+        expect(await store.pushConfigs?.delete(withConfigs.run_id, "a")).toBe(true);
+        expect(await write(withConfigs)).toEqual({ pushConfigs: true });
+        expect(await store.pushConfigs?.delete(withConfigs.run_id, "b")).toBe(true);
+        expect(await write(withConfigs)).toEqual({ pushConfigs: false });
+      } finally {
+        await store.close();
+      }
+      const { rows } = await pool.query("SELECT max(version) AS version FROM older.migrations");
+      expect(rows[0].version).toBe(SCHEMA_VERSION);
+    } finally {
+      await pool.end();
+    }
+    expect(logger.lines).toEqual([]);
   });
 });

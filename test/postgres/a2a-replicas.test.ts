@@ -8,8 +8,6 @@ import { type StreamResponse, TaskState } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { postgresStore } from "../../src/server/index.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 import {
   a2aClient,
   asTask,
@@ -21,7 +19,9 @@ import {
   stateOf,
   statusData,
   userMessage,
-} from "../integration/a2a-server-agents.js";
+} from "../helpers/a2a-server-agents.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 describe.skipIf(!postgresAvailable)("A2A on two replicas of one PostgreSQL store", () => {
   let db: TestDatabase;

@@ -15,7 +15,7 @@ import {
   type TestCluster,
 } from "../helpers/postgres-cluster.js";
 import { agentIds, memoryLogger, raw, startACPServer } from "../helpers/server.js";
-import { storedRun, storedThread } from "../stores/store-suite.js";
+import { storedRun, storedThread } from "../helpers/store-suite.js";
 
 /** Errors no one handled while a test ran: each would have ended a server's process. */
 function watchUnhandled(): { errors: unknown[]; stop(): void } {

@@ -12,6 +12,7 @@ import {
   startPostgresReplica,
   type TestDatabase,
 } from "../helpers/postgres.js";
+import { recordRequestArrivals } from "../helpers/request-arrivals.js";
 import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 /** How long a poll may wait for what another replica does. */
@@ -48,9 +49,21 @@ describe.skipIf(!postgresAvailable)("a replica that shuts down hands its runs ov
     await leaving.gate.waitForStarted(1);
     expect(staying.gate.started).toBe(0);
 
-    const waitHere = fetch(`${leaving.url}/runs/${run.run_id}/wait`);
+    const waitPath = `/runs/${run.run_id}/wait`;
+    const arrivals = recordRequestArrivals();
+    const waitHere = fetch(`${leaving.url}${waitPath}`);
     const waitThere = onStaying.waitForStatelessRunOutput(run.run_id);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both waits are in their servers' hands before the leaving one shuts down.
+    try {
+      await vi.waitUntil(
+        () =>
+          arrivals.count(leaving.port, "GET", waitPath) >= 1 &&
+          arrivals.count(staying.port, "GET", waitPath) >= 1,
+        patiently,
+      );
+    } finally {
+      arrivals.stop();
+    }
     await leaving.close();
 
     const answer = await waitHere;

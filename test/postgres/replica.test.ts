@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
 import { PostgresReplica } from "../../src/server/stores/postgres/replica.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
@@ -8,7 +8,7 @@ import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/p
 import type { Leg } from "../../src/server/stores/replicas.js";
 import type { StoredEvent } from "../../src/server/stores/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { storedRun, storedThread } from "../stores/store-suite.js";
+import { storedRun, storedThread } from "../helpers/store-suite.js";
 
 describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
   let db: TestDatabase;
@@ -117,12 +117,16 @@ describe.skipIf(!postgresAvailable)("PostgreSQL replicas", () => {
     (
       dying.client() as unknown as { connection: { stream: { destroy(): void } } }
     ).connection.stream.destroy();
+    // Until PostgreSQL sees the connection gone, its lock holds and a sweep finds nothing.
     let requeued: string[] = [];
-    for (let i = 0; i < 50 && requeued.length === 0; i++) {
-      const swept = await Promise.all([alive.replica.sweep(), other.replica.sweep()]);
-      requeued = swept.flat();
-      if (requeued.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitUntil(
+      async () => {
+        const swept = await Promise.all([alive.replica.sweep(), other.replica.sweep()]);
+        requeued = swept.flat();
+        return requeued.length > 0;
+      },
+      { timeout: 5_000, interval: 100 },
+    );
     expect(requeued.sort()).toEqual([...runs].sort());
     const taken = await alive.replica.claim(first?.runId);
     expect(taken).toMatchObject({ attempt: 2, leg: { kind: "resume", resume: 1 } });

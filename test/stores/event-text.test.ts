@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { memoryStore, type ServerStore, sqliteStore } from "../../src/server/index.js";
 import { RunEventLog } from "../../src/server/runs/run-events.js";
 import { type EncodedEvent, EVENT_TEXT } from "../../src/server/stores/codec.js";
-import { storedRun } from "./store-suite.js";
+import { storedRun } from "../helpers/store-suite.js";
 
 const quiet = { warn: () => undefined };
 const stores: Array<[string, () => ServerStore]> = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StoreLimitError } from "../../src/server/stores/errors.js";
 import { memoryStore } from "../../src/server/stores/memory.js";
-import { describeStore, storedRun, storedThread, valuesEvent } from "./store-suite.js";
+import { describeStore, storedRun, storedThread, valuesEvent } from "../helpers/store-suite.js";
 
 describeStore("memory", async (logger, faults) => ({
   store: memoryStore({ logger, faults }),

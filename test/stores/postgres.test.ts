@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/server/stores/errors.js";
 import { postgresStore } from "../../src/server/stores/postgres.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
-import { describeStore, storedRun } from "./store-suite.js";
+import { describeStore, storedRun } from "../helpers/store-suite.js";
 
 describe.skipIf(!postgresAvailable)("PostgreSQL", () => {
   let db: TestDatabase;

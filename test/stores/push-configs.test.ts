@@ -14,7 +14,7 @@ import { sqliteStore } from "../../src/server/stores/sqlite.js";
 import { SQLITE_SCHEMA_VERSION } from "../../src/server/stores/sqlite-schema.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { memoryLogger } from "../helpers/server.js";
-import { storedRun, tick, valuesEvent } from "./store-suite.js";
+import { storedRun, tick, valuesEvent } from "../helpers/store-suite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-push-"));
 let db: TestDatabase | undefined;

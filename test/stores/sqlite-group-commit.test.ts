@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { StoreConflictError, sqliteStore } from "../../src/server/index.js";
-import { storedRun, storedThread } from "./store-suite.js";
+import { storedRun, storedThread } from "../helpers/store-suite.js";
 
 const quiet = { warn: () => undefined };
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StoreLogger } from "../../src/server/stores/codec.js";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
 import { openRawDatabase } from "../helpers/sqlite-driver.js";
-import { describeStore, storedRun } from "./store-suite.js";
+import { describeStore, storedRun } from "../helpers/store-suite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

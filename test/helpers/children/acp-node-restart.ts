@@ -6,7 +6,7 @@
  */
 import { Annotation, Command, END, START, StateGraph } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { ACPNode } from "../../src/langgraph/acp-node.js";
+import { ACPNode } from "../../../src/langgraph/acp-node.js";
 
 const [url, agentId, dbPath, threadId, answer] = process.argv.slice(2);
 if (!url || !agentId || !dbPath || !threadId) {

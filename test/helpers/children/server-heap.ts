@@ -2,10 +2,10 @@
  * A server and its client in one process started with `--expose-gc`: posts `runs`
  * stateless runs of `inputBytes` each, one after another, and prints the heap after
  * garbage collection before the first run and after the last, as JSON.
- * Usage: node --expose-gc --import tsx server-heap-child.ts <maxBytes> <runs> <inputBytes>
+ * Usage: node --expose-gc --import tsx server-heap.ts <maxBytes> <runs> <inputBytes>
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import { deriveAgentId, memoryStore, serveACP } from "../../src/server/index.js";
+import { deriveAgentId, memoryStore, serveACP } from "../../../src/server/index.js";
 
 const [maxBytes, runs, inputBytes] = process.argv.slice(2).map(Number) as [number, number, number];
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -15,8 +15,8 @@ import { afterAll, beforeAll } from "vitest";
 import { ACPClient } from "../../src/client/acp-client.js";
 import type { AgentACPDescriptor } from "../../src/models/index.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
-import { promisedSpecs } from "../helpers/graphs.js";
-import { inParallel } from "../helpers/parallel-interrupts.js";
+import { promisedSpecs } from "./graphs.js";
+import { inParallel } from "./parallel-interrupts.js";
 
 type Specs = AgentACPDescriptor["specs"];
 
