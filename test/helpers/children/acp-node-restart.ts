@@ -10,7 +10,7 @@ import { ACPNode } from "../../../src/langgraph/acp-node.js";
 
 const [url, agentId, dbPath, threadId, answer] = process.argv.slice(2);
 if (!url || !agentId || !dbPath || !threadId) {
-  throw new Error("usage: acp-node-restart-child <url> <agent id> <db file> <thread id> [answer]");
+  throw new Error("usage: acp-node-restart <url> <agent id> <db file> <thread id> [answer]");
 }
 
 const State = Annotation.Root({
