@@ -14,8 +14,9 @@
 import { A2A_CONTENT_TYPE, StreamResponse, TaskPushNotificationConfig } from "@a2a-js/sdk";
 import { messageOf } from "../../core/message-of.js";
 import type { ACPServerLogger } from "../options.js";
-import type { RunRecord } from "../runs/run-record.js";
+import { type RunRecord, toStoredRun } from "../runs/run-record.js";
 import type { PushConfigStore } from "../stores/push-configs.js";
+import type { StoredRun } from "../stores/store.js";
 import type { WebhookNotifier } from "../webhooks/notifier.js";
 import { contextOf, statusOf, valuesArtifact } from "./task-view.js";
 
@@ -139,20 +140,18 @@ export class PushDeliveries {
 }
 
 /**
- * A run's status now, as the notifications that tell it. The fields the bodies are made
- * from are taken now (a record's status, output and time are replaced as it changes, never
- * changed in place), the bodies only when they are sent.
+ * A run's status now, as the notifications that tell it: the run as stored now, the
+ * bodies made from it only when they are sent.
  */
 function changeOf(run: RunRecord, pushConfigs: boolean | Promise<boolean>): Change {
-  const { run_id, thread_id, creation, status, output, updated_at } = run;
-  const now = { run_id, thread_id, creation, status, output, updated_at } as RunRecord;
+  const now = toStoredRun(run);
   // A run's status changes each time it is told (working, then stopped, then working
   // again): the status alone tells one change from the one before.
-  return { runId: run_id, key: status, pushConfigs, bodies: () => bodiesOf(now) };
+  return { runId: run.run_id, key: run.status, pushConfigs, bodies: () => bodiesOf(now) };
 }
 
 /** The notifications that tell a run's status. */
-function bodiesOf(run: RunRecord): unknown[] {
+function bodiesOf(run: StoredRun): unknown[] {
   const ids = { taskId: run.run_id, contextId: contextOf(run) };
   const bodies: unknown[] = [];
   if (run.status === "success" && run.output?.type === "result") {

@@ -134,8 +134,10 @@ export class RunExecutions {
     status: Exclude<RunRecord["status"], "pending">,
     output: NonNullable<RunRecord["output"]>,
     event?: RunEnd["event"],
-    cancelled = actingPhase(record.phase).kind === "stopping",
-    head?: string,
+    {
+      cancelled = actingPhase(record.phase).kind === "stopping",
+      head,
+    }: { cancelled?: boolean; head?: string } = {},
   ): Promise<void> {
     const threadId = record.thread_id;
     if (threadId === undefined && output.type !== "interrupt") {
@@ -229,15 +231,9 @@ export class RunExecutions {
       if (outcome.goesOn === "handover") return await this.deps.writes.handBack(record);
       if (outcome.goesOn === "lost") return this.relinquish(record);
       if (outcome.goesOn === "unavailable") return await this.storeAway(record);
-      const cancelled = actingPhase(record.phase).kind === "stopping";
-      await this.finish(
-        record,
-        outcome.status,
-        outcome.output,
-        outcome.event,
-        cancelled,
-        outcome.head,
-      );
+      await this.finish(record, outcome.status, outcome.output, outcome.event, {
+        head: outcome.head,
+      });
     } catch (err) {
       const lost = record.phase.kind === "lost";
       if (isStoreAway(err) && !lost) {
@@ -334,7 +330,7 @@ export class RunExecutions {
    */
   async endCancelled(record: RunRecord): Promise<void> {
     const { status, output, event } = failedOutcome(record.run_id, undefined, "cancel");
-    await this.finish(record, status, output, event, true);
+    await this.finish(record, status, output, event, { cancelled: true });
   }
 
   /**

@@ -30,8 +30,8 @@ export interface RunWriteTarget {
   handOver(run: StoredRun, attempt: number): Promise<void>;
 }
 
-/** What the write of a run that is not stored (deleted meanwhile) found: no configs. */
-const NOT_STORED: RunWritten = { pushConfigs: false };
+/** What the write of a run that is not stored (deleted meanwhile) found: its configs went with it. */
+export const NOT_STORED: RunWritten = { pushConfigs: false };
 
 /** The writes of a store one process owns: every run's writes go straight to it. */
 export class DirectRunWrites implements RunWriteTarget {

@@ -6,7 +6,7 @@ import type { ThreadEnd } from "../stores/replicas.js";
 import type { RunEventData, RunStore, RunWritten, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
 import { now, type RunRecord, toStoredRun } from "./run-record.js";
-import type { RunWriteTarget } from "./run-write-target.js";
+import { NOT_STORED, type RunWriteTarget } from "./run-write-target.js";
 
 /** How long the end of a run is retried while the store is unavailable, by default, in ms. */
 export const DEFAULT_STORE_RETRY_MS = 30_000;
@@ -14,9 +14,6 @@ export const DEFAULT_STORE_RETRY_MS = 30_000;
 /** The first and the longest wait between two tries of a write the store refused, in ms. */
 const FIRST_RETRY_DELAY_MS = 50;
 const MAX_RETRY_DELAY_MS = 2_000;
-
-/** What the end of a run deleted meanwhile found: its configs are gone with it. */
-const NO_CONFIGS: RunWritten = { pushConfigs: false };
 
 /** How a run ends: what its record becomes once the end is stored. */
 export interface RunEnd {
@@ -151,7 +148,7 @@ export class RunWrites {
       const updatedAt = now();
       if (record.phase.kind === "deleted") {
         applyEnd(record, end, updatedAt);
-        return NO_CONFIGS;
+        return NOT_STORED;
       }
       const events = record.events.unsaved();
       const terminal: StoredEvent[] = end.event
@@ -165,31 +162,32 @@ export class RunWrites {
         eventCount: record.events.size + terminal.length,
       };
       const all = [...events, ...terminal];
-      let stored: RunWritten | false;
       let settle = () => {};
       const settled = new Promise<void>((resolve) => (settle = resolve));
       this.endAttempts.set(record.run_id, { settled, settle });
       try {
-        stored = await this.retrying(record, `run ${record.run_id}: its end`, () => {
-          const attempt = this.target.update(run, all, attemptOf(record.phase), true, threadEnd);
-          // A first attempt that fails holds the run's readers no longer.
-          attempt.catch(() => this.endDone(record.run_id));
-          return attempt;
-        });
-      } catch (err) {
-        record.events.giveBack(events.length);
+        let stored: RunWritten | false;
+        try {
+          stored = await this.retrying(record, `run ${record.run_id}: its end`, () => {
+            const attempt = this.target.update(run, all, attemptOf(record.phase), true, threadEnd);
+            // A first attempt that fails holds the run's readers no longer.
+            attempt.catch(() => this.endDone(record.run_id));
+            return attempt;
+          });
+        } catch (err) {
+          record.events.giveBack(events.length);
+          throw err;
+        }
+        if (!stored) {
+          this.lose(record);
+          return "lost";
+        }
+        applyEnd(record, end, updatedAt);
+        record.events.absorb(terminal);
+        return stored;
+      } finally {
         this.endDone(record.run_id);
-        throw err;
       }
-      if (!stored) {
-        this.lose(record);
-        this.endDone(record.run_id);
-        return "lost";
-      }
-      applyEnd(record, end, updatedAt);
-      record.events.absorb(terminal);
-      this.endDone(record.run_id);
-      return stored;
     });
   }
 
