@@ -27,34 +27,52 @@ interface Listening<L> {
 }
 
 /**
- * Calls the listeners of `listening` with `args` in the order they were added, as an
- * `EventTarget` (the SDK's bus) calls them: a listener added meanwhile is not called, one
- * removed meanwhile no longer is, one added once is removed as it is called, and one that
- * throws does not stop the others (its error is thrown out of the current task).
+ * The listeners of one event of a bus, called as an `EventTarget` (the SDK's bus) calls
+ * them: in the order they were added; a listener added during a call is not called by
+ * it, one removed during it no longer is, one added once is removed as it is called, and
+ * one that throws does not stop the others (its error is thrown out of the current task).
  */
-function dispatch<A extends unknown[]>(
-  listening: readonly Listening<(...args: A) => void>[],
-  args: A,
-): void {
-  for (const entry of listening) {
-    if (entry.removed) continue;
-    if (entry.once) entry.removed = true;
-    try {
-      entry.listener(...args);
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
-    }
-  }
-}
+class Listeners<A extends unknown[]> {
+  /** Replaced, never changed in place: a call goes through the list it started with. */
+  #list: readonly Listening<(...args: A) => void>[] = [];
 
-/** `listening` with `listener`'s latest addition removed, if it is there. */
-function without<L>(listening: readonly Listening<L>[], listener: L): Listening<L>[] {
-  const index = listening.findLastIndex((l) => l.listener === listener);
-  if (index === -1) return [...listening];
-  (listening[index] as Listening<L>).removed = true;
-  return listening.filter((_, i) => i !== index);
+  /** How many listen. */
+  get size(): number {
+    return this.#list.length;
+  }
+
+  add(listener: (...args: A) => void, once: boolean): void {
+    this.#list = [...this.#list, { listener, once, removed: false }];
+  }
+
+  /** Removes `listener`'s latest addition, if it is there. */
+  remove(listener: (...args: A) => void): void {
+    const index = this.#list.findLastIndex((l) => l.listener === listener);
+    if (index === -1) return;
+    (this.#list[index] as Listening<(...args: A) => void>).removed = true;
+    this.#list = this.#list.filter((_, i) => i !== index);
+  }
+
+  clear(): void {
+    for (const l of this.#list) l.removed = true;
+    this.#list = [];
+  }
+
+  call(...args: A): void {
+    const listening = this.#list;
+    for (const entry of listening) {
+      if (entry.removed) continue;
+      if (entry.once) entry.removed = true;
+      try {
+        entry.listener(...args);
+      } catch (err) {
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    }
+    if (this.#list.some((l) => l.removed)) this.#list = this.#list.filter((l) => !l.removed);
+  }
 }
 
 /**
@@ -64,8 +82,8 @@ function without<L>(listening: readonly Listening<L>[], listener: L): Listening<
  * called as the SDK's bus calls them, without a DOM event built per event published.
  */
 export class RunEventBus implements ExecutionEventBus {
-  private events: readonly Listening<EventListener>[] = [];
-  private finishes: readonly Listening<FinishedListener>[] = [];
+  private readonly events = new Listeners<Parameters<EventListener>>();
+  private readonly finishes = new Listeners<[]>();
   private readonly left = new AbortController();
 
   /** Aborts once nobody listens to the bus any more. */
@@ -75,16 +93,12 @@ export class RunEventBus implements ExecutionEventBus {
 
   /** Delivers an event to the listeners. */
   publish(event: Parameters<ExecutionEventBus["publish"]>[0]): void {
-    dispatch(this.events, [event]);
-    if (this.events.some((l) => l.removed)) this.events = this.events.filter((l) => !l.removed);
+    this.events.call(event);
   }
 
   /** Tells the listeners that nothing more comes. */
   finished(): void {
-    dispatch(this.finishes, []);
-    if (this.finishes.some((l) => l.removed)) {
-      this.finishes = this.finishes.filter((l) => !l.removed);
-    }
+    this.finishes.call();
     this.left.abort(LEFT);
   }
 
@@ -92,19 +106,16 @@ export class RunEventBus implements ExecutionEventBus {
   on(eventName: "event", listener: EventListener): this;
   on(eventName: "finished", listener: FinishedListener): this;
   on(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
-    return this.add(eventName, listener, false);
+    this.listenersOf(eventName).add(listener as EventListener, false);
+    return this;
   }
 
   /** Removes a listener; the last event listener leaving makes the bus unheard. */
   off(eventName: "event", listener: EventListener): this;
   off(eventName: "finished", listener: FinishedListener): this;
   off(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
-    if (eventName === "event") {
-      this.events = without(this.events, listener as EventListener);
-      if (this.events.length === 0) this.left.abort(LEFT);
-    } else {
-      this.finishes = without(this.finishes, listener as FinishedListener);
-    }
+    this.listenersOf(eventName).remove(listener as EventListener);
+    if (eventName === "event" && this.events.size === 0) this.left.abort(LEFT);
     return this;
   }
 
@@ -112,35 +123,25 @@ export class RunEventBus implements ExecutionEventBus {
   once(eventName: "event", listener: EventListener): this;
   once(eventName: "finished", listener: FinishedListener): this;
   once(eventName: ExecutionEventName, listener: EventListener | FinishedListener): this {
-    return this.add(eventName, listener, true);
+    this.listenersOf(eventName).add(listener as EventListener, true);
+    return this;
   }
 
   /** Removes every listener (of one kind, when named). */
   removeAllListeners(eventName?: ExecutionEventName): this {
-    if (eventName === undefined || eventName === "finished") {
-      for (const l of this.finishes) l.removed = true;
-      this.finishes = [];
-    }
-    if (eventName === undefined || eventName === "event") {
-      for (const l of this.events) l.removed = true;
-      this.events = [];
+    if (eventName !== "event") this.finishes.clear();
+    if (eventName !== "finished") {
+      this.events.clear();
       this.left.abort(LEFT);
     }
     return this;
   }
 
-  private add(
-    eventName: ExecutionEventName,
-    listener: EventListener | FinishedListener,
-    once: boolean,
-  ): this {
-    if (eventName === "event") {
-      this.events = [...this.events, { listener: listener as EventListener, once, removed: false }];
-    } else {
-      const entry = { listener: listener as FinishedListener, once, removed: false };
-      this.finishes = [...this.finishes, entry];
-    }
-    return this;
+  /** The listeners of `eventName` (a finished listener takes no arguments, so either list takes it). */
+  private listenersOf(eventName: ExecutionEventName): Listeners<Parameters<EventListener>> {
+    return eventName === "event"
+      ? this.events
+      : (this.finishes as unknown as Listeners<Parameters<EventListener>>);
   }
 }
 
