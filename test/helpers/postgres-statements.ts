@@ -1,16 +1,16 @@
 /**
- * Counting the statements the server's own store sends to PostgreSQL (its runs, events,
- * threads and queue), transactions included, apart from the checkpointer's, which is
- * LangGraph's: what pins the round trips a run costs.
+ * Counting the statements the server's store sends to PostgreSQL (its runs, events,
+ * threads and queue, and its checkpointer's checkpoints, blobs and writes), transactions
+ * included: what pins the round trips a run costs.
  */
 import pg from "pg";
 
 /** The tables of the server's store, as a statement names them (`"schema".runs`). */
-const OWN_TABLE = /\.(runs|run_events|threads)\b/;
+const OWN_TABLE = /\.(runs|run_events|threads|checkpoints|checkpoint_blobs|checkpoint_writes)\b/;
 
 /** Counts the store's statements while started; `stop` puts the driver back. */
 export interface StatementCounter {
-  /** The statements counted so far, their text cut short. */
+  /** The statements counted so far, their text on one line. */
   readonly statements: string[];
   /** Forgets the statements counted so far. */
   reset(): void;
@@ -29,18 +29,17 @@ export function countStoreStatements(): StatementCounter {
   const patched = function (this: object, ...args: unknown[]) {
     const first = args[0] as string | { text?: string } | undefined;
     const text = (typeof first === "string" ? first : (first?.text ?? "")).replace(/\s+/g, " ");
-    const short = text.slice(0, 80);
     const inTransaction = open.get(this);
     if (/^BEGIN\b/i.test(text)) {
-      open.set(this, [short]);
+      open.set(this, [text]);
     } else if (inTransaction) {
-      inTransaction.push(short);
+      inTransaction.push(text);
       if (/^(COMMIT|ROLLBACK)\b/i.test(text)) {
         open.delete(this);
         if (inTransaction.some((s) => OWN_TABLE.test(s))) statements.push(...inTransaction);
       }
     } else if (OWN_TABLE.test(text)) {
-      statements.push(short);
+      statements.push(text);
     }
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   };

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from "./errors.js";
 import { PostgresCoordination } from "./postgres/coordination.js";
 import { DeferredSaver } from "./postgres/lazy-saver.js";
 import { PostgresPushConfigStore } from "./postgres/push-configs.js";
+import { compactPostgresSaver } from "./postgres/saver.js";
 import { migrate } from "./postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "./postgres/store.js";
 import type { WorkerOptions } from "./postgres/workers.js";
@@ -98,7 +99,7 @@ export function postgresStore(
     // one hears, which kills the process. Its query fails and reports it instead.
     pool.on("connect", (client) => client.on("error", () => undefined));
     try {
-      const postgresSaver = new PostgresSaver(pool, undefined, { schema });
+      const postgresSaver = compactPostgresSaver(PostgresSaver, pool, schema);
       await migrate(pool, schema, () => postgresSaver.setup());
       saver = postgresSaver;
     } catch (err) {

@@ -16,7 +16,7 @@ import type {
   ThreadStore,
 } from "../store.js";
 import { channelsOf, quoteIdent } from "./schema.js";
-import { type Queryable, StorePool } from "./unavailable.js";
+import { StorePool } from "./unavailable.js";
 
 /** The PostgreSQL error code of a unique violation. */
 const UNIQUE_VIOLATION = "23505";
@@ -123,7 +123,7 @@ export class PostgresRunStore implements RunStore {
       owner ?? null,
     ];
     try {
-      const { rows } = await this.pool.query<{ inserted: boolean }>(
+      const { rows } = await this.pool.prepared<{ inserted: boolean }>(
         `WITH claimed AS (
            UPDATE ${this.t}.threads SET busy_run_id = $1
            WHERE thread_id = $14 AND (busy_run_id IS NULL OR busy_run_id = $1 OR busy_run_id = $11)
@@ -221,7 +221,7 @@ export class PostgresRunStore implements RunStore {
     const text = encode(run, "runs.update");
     const [ids, texts] = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
-    const { rows } = await this.pool.query<WrittenRow>(
+    const { rows } = await this.pool.prepared<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9,
@@ -270,7 +270,7 @@ export class PostgresRunStore implements RunStore {
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     // The thread's columns win over its record (see `PostgresThreadStore.decode`): its
     // end is written there alone, in the same statement as the run's.
-    const { rows } = await this.pool.query<WrittenRow>(
+    const { rows } = await this.pool.prepared<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8, record = $9
@@ -376,7 +376,7 @@ export class PostgresRunStore implements RunStore {
   async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     try {
-      await this.pool.query(
+      await this.pool.prepared(
         `WITH appended AS (
            INSERT INTO ${this.t}.run_events (run_id, event_id, data)
            SELECT $1, e.id, e.data FROM unnest($2::int[], $3::text[]) AS e(id, data)
@@ -408,7 +408,7 @@ export class PostgresRunStore implements RunStore {
     owner: number,
     attempt: number,
   ): Promise<boolean> {
-    const { rows } = await this.pool.query<{ owned: boolean }>(
+    const { rows } = await this.pool.prepared<{ owned: boolean }>(
       `WITH owned AS (
          SELECT run_id FROM ${this.t}.runs WHERE run_id = $1 AND owner = $5 AND attempt = $6
          FOR SHARE),
@@ -499,28 +499,44 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async get(threadId: string): Promise<StoredThread | undefined> {
-    return this.read(this.pool, threadId, "");
+    const row = await this.row(threadId);
+    return row ? this.decode(row) : undefined;
   }
 
+  /**
+   * Reads the thread and writes it back changed only if it is still as read (its record
+   * and the columns a run's end writes): two statements and no lock held between them,
+   * read again when another write came first.
+   */
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
-    return this.pool.transaction(async (client) => {
-      const thread = await this.read(client, threadId, "FOR UPDATE");
+    for (;;) {
+      const row = await this.row(threadId);
+      if (!row) return undefined;
+      const thread = this.decode(row);
       if (!thread) return undefined;
-      const patched: StoredThread = { ...thread, ...changes };
-      const { busy_run_id: _held, ...record } = patched;
-      await client.query(
+      const { busy_run_id: _held, ...patched } = { ...thread, ...changes };
+      const { rows } = await this.pool.prepared<{ busy_run_id: string | null }>(
         `UPDATE ${this.t}.threads SET updated_at = $2, status = $3, meta = $4, record = $5
-         WHERE thread_id = $1`,
+         WHERE thread_id = $1 AND record = $6 AND status = $7 AND updated_at = $8
+         RETURNING busy_run_id`,
         [
           threadId,
           patched.updated_at,
           patched.status,
           metadataIndex(patched.metadata),
-          encode(record, "threads.patch"),
+          encode(patched, "threads.patch"),
+          row.record,
+          row.status,
+          row.updated_at,
         ],
       );
-      return patched;
-    });
+      const written = rows[0];
+      if (!written) continue;
+      // The run holding the thread as of the write, which may be newer than the read.
+      return written.busy_run_id !== null
+        ? { ...patched, busy_run_id: written.busy_run_id }
+        : patched;
+    }
   }
 
   async search(query: ThreadSearch): Promise<StoredThread[]> {
@@ -556,7 +572,7 @@ export class PostgresThreadStore implements ThreadStore {
 
   async claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
     for (;;) {
-      const claimed = await this.pool.query(
+      const claimed = await this.pool.prepared(
         `UPDATE ${this.t}.threads SET busy_run_id = $2
          WHERE thread_id = $1 AND (busy_run_id IS NULL OR busy_run_id = $2 OR busy_run_id = $3)`,
         [threadId, runId, over ?? null],
@@ -575,23 +591,19 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async release(threadId: string, runId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.pool.prepared(
       `UPDATE ${this.t}.threads SET busy_run_id = NULL WHERE thread_id = $1 AND busy_run_id = $2`,
       [threadId, runId],
     );
     return rowCount === 1;
   }
 
-  private async read(
-    client: Queryable,
-    threadId: string,
-    lock: "" | "FOR UPDATE",
-  ): Promise<StoredThread | undefined> {
-    const { rows } = await client.query<Row>(
-      `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads WHERE thread_id = $1 ${lock}`,
+  private async row(threadId: string): Promise<Row | undefined> {
+    const { rows } = await this.pool.prepared<Row>(
+      `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads WHERE thread_id = $1`,
       [threadId],
     );
-    return rows[0] ? this.decode(rows[0]) : undefined;
+    return rows[0];
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { messageOf } from "../../../core/message-of.js";
 import { StoreUnavailableError } from "../errors.js";
+import { PreparedStatements } from "./statements.js";
 
 /** Socket errors of a database that is not there (down, restarting, unreachable). */
 const SOCKET_CODES = new Set([
@@ -46,16 +47,13 @@ export function storeErrorOf(err: unknown, operation: string): unknown {
   return new StoreUnavailableError(`the database cannot be reached: ${messageOf(err)}`, operation);
 }
 
-/** What runs a query: the pool once it is open, or one client in a transaction. */
-export interface Queryable {
-  query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
-}
-
 /**
  * The pool as the store's tables and the replicas use it: it waits for the pool to be
  * open, and reports a database that cannot be reached as a `StoreUnavailableError`.
  */
-export class StorePool implements Queryable {
+export class StorePool {
+  private readonly statements = new PreparedStatements();
+
   constructor(
     private readonly opened: Promise<Pool>,
     /** Names the store operations in errors, e.g. `runs`. */
@@ -70,19 +68,19 @@ export class StorePool implements Queryable {
     }
   }
 
-  /** Runs `work` on one client, in a transaction, rolled back when it throws. */
-  transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    return this.withClient(async (client) => {
-      await client.query("BEGIN");
-      try {
-        const result = await work(client);
-        await client.query("COMMIT");
-        return result;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      }
-    });
+  /**
+   * As `query`, for a statement the store sends at every run: prepared once per
+   * connection (see `preparedStatement`). `text` must be one of a fixed set.
+   */
+  async prepared<R extends QueryResultRow>(
+    text: string,
+    params: unknown[],
+  ): Promise<QueryResult<R>> {
+    try {
+      return await (await this.opened).query<R>({ ...this.statements.of(text), values: params });
+    } catch (err) {
+      throw storeErrorOf(err, this.operation);
+    }
   }
 
   /** Runs `work` on one client of its own (several statements on one session). */

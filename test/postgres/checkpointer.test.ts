@@ -1,0 +1,257 @@
+/**
+ * The PostgreSQL store's checkpointer writes LangGraph's `PostgresSaver` tables in
+ * LangGraph's row format, one statement per `put` and per `putWrites`: a thread written
+ * by either saver is read and continued by the other, the same calls leave the same
+ * rows, and a `put` whose statement fails leaves nothing behind.
+ */
+
+import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
+import {
+  Annotation,
+  Command,
+  END,
+  INTERRUPT,
+  interrupt,
+  isInterrupted,
+  START,
+  StateGraph,
+} from "@langchain/langgraph";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
+import { migrate } from "../../src/server/stores/postgres/schema.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+
+const SCHEMA = "acp";
+
+/** Two branches in parallel (a step of several writes), then a question, then the end. */
+function conversation(saver: BaseCheckpointSaver) {
+  const State = Annotation.Root({
+    log: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+    answer: Annotation<string>(),
+  });
+  return new StateGraph(State)
+    .addNode("left", () => ({ log: ["left"] }))
+    .addNode("right", () => ({ log: ["right \u0000 with a NUL"] }))
+    .addNode("ask", () => ({ answer: interrupt({ question: "name?" }) as string }))
+    .addNode("close", (state) => ({ log: [`bye ${state.answer}`] }))
+    .addEdge(START, "left")
+    .addEdge(START, "right")
+    .addEdge("left", "ask")
+    .addEdge("right", "ask")
+    .addEdge("ask", "close")
+    .addEdge("close", END)
+    .compile({ checkpointer: saver });
+}
+
+describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let theirs: PostgresSaver;
+  let ours: PostgresSaver;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool.on("error", () => undefined);
+    theirs = new PostgresSaver(pool, undefined, { schema: SCHEMA });
+    ours = compactPostgresSaver(PostgresSaver, pool, SCHEMA);
+    await migrate(pool, SCHEMA, () => theirs.setup());
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  const config = (threadId: string) => ({ configurable: { thread_id: threadId } });
+
+  /** A thread's state and history as `saver` reads them, without ids or times. */
+  const readBy = async (saver: BaseCheckpointSaver, threadId: string) => {
+    const graph = conversation(saver);
+    const state = await graph.getState(config(threadId));
+    const history = [];
+    for await (const snapshot of graph.getStateHistory(config(threadId))) {
+      history.push({
+        values: snapshot.values,
+        next: snapshot.next,
+        step: snapshot.metadata?.step,
+        source: snapshot.metadata?.source,
+        interrupts: snapshot.tasks.flatMap((t) => t.interrupts.map((i) => i.value)),
+      });
+    }
+    return { values: state.values, next: state.next, history };
+  };
+
+  /** Runs a thread to its question with `first`, and answers it with `second`. */
+  const converse = async (first: BaseCheckpointSaver, second: BaseCheckpointSaver, id: string) => {
+    const asked = await conversation(first).invoke({ log: ["hi"] }, config(id));
+    expect(isInterrupted(asked) && asked[INTERRUPT][0]?.value).toEqual({ question: "name?" });
+    // The question waits in the thread, as the other saver reads it.
+    const waiting = await readBy(second, id);
+    expect(waiting.next).toEqual(["ask"]);
+    const done = await conversation(second).invoke(new Command({ resume: "Ada" }), config(id));
+    expect(done.log).toEqual(["hi", "left", "right \u0000 with a NUL", "bye Ada"]);
+    expect(done.answer).toBe("Ada");
+  };
+
+  it("continues a thread LangGraph's saver wrote, and LangGraph's saver continues one it wrote", async () => {
+    await converse(theirs, ours, "theirs-then-ours");
+    await converse(ours, theirs, "ours-then-theirs");
+    await converse(theirs, theirs, "theirs-only");
+    const reference = await readBy(theirs, "theirs-only");
+    expect(reference.history.length).toBeGreaterThan(4);
+    for (const thread of ["theirs-then-ours", "ours-then-theirs"]) {
+      // Read by both savers, each thread's state and history are those of a thread
+      // LangGraph's saver wrote alone.
+      expect(await readBy(ours, thread)).toEqual(reference);
+      expect(await readBy(theirs, thread)).toEqual(reference);
+    }
+  });
+
+  /** Every row of a thread in the saver's tables, ids left as they are. */
+  const rowsOf = async (threadId: string) => {
+    const select = async (table: string, order: string) =>
+      (
+        await pool.query(
+          `SELECT * FROM ${SCHEMA}.${table} WHERE thread_id = $1 ORDER BY ${order}`,
+          [threadId],
+        )
+      ).rows.map(({ thread_id: _, ...row }) => row);
+    return {
+      checkpoints: await select("checkpoints", "checkpoint_ns, checkpoint_id"),
+      blobs: await select("checkpoint_blobs", "checkpoint_ns, channel, version"),
+      writes: await select("checkpoint_writes", "checkpoint_ns, checkpoint_id, task_id, idx"),
+    };
+  };
+
+  /** Writes a thread's checkpoints and their pending writes again, oldest first. */
+  const replay = async (saver: BaseCheckpointSaver, tuples: CheckpointTuple[], to: string) => {
+    for (const tuple of [...tuples].reverse()) {
+      const ns = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
+      const parent = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
+      const written = await saver.put(
+        { configurable: { thread_id: to, checkpoint_ns: ns, checkpoint_id: parent } },
+        tuple.checkpoint,
+        tuple.metadata ?? { source: "update", step: -1, parents: {} },
+        tuple.checkpoint.channel_versions,
+      );
+      const byTask = new Map<string, [string, unknown][]>();
+      for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
+        byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
+      }
+      for (const [taskId, writes] of byTask) await saver.putWrites(written, writes, taskId);
+    }
+  };
+
+  it("writes the rows LangGraph's saver writes for the same calls", async () => {
+    const source = "rows-source";
+    const asked = await conversation(theirs).invoke({ log: ["hi"] }, config(source));
+    expect(isInterrupted(asked)).toBe(true);
+    const tuples: CheckpointTuple[] = [];
+    for await (const tuple of theirs.list(config(source))) tuples.push(tuple);
+    expect(tuples.some((t) => (t.pendingWrites ?? []).length > 1)).toBe(true);
+    await replay(theirs, tuples, "rows-theirs");
+    await replay(ours, tuples, "rows-ours");
+    const expected = await rowsOf("rows-theirs");
+    expect(expected.blobs.length).toBeGreaterThan(0);
+    expect(expected.writes.length).toBeGreaterThan(1);
+    expect(await rowsOf("rows-ours")).toEqual(expected);
+  });
+
+  it("replaces a task's special writes and keeps its other writes, as LangGraph's saver does", async () => {
+    for (const [saver, thread] of [
+      [theirs, "writes-theirs"],
+      [ours, "writes-ours"],
+    ] as const) {
+      const at = { configurable: { thread_id: thread, checkpoint_ns: "", checkpoint_id: "c1" } };
+      await saver.putWrites(at, [["__error__", "first failure"]], "task");
+      await saver.putWrites(at, [["__error__", "second failure"]], "task");
+      await saver.putWrites(at, [["log", "kept"]], "task");
+      await saver.putWrites(at, [["log", "dropped"]], "task");
+      await saver.putWrites(
+        at,
+        [
+          ["__interrupt__", "one"],
+          ["__interrupt__", "two"],
+        ],
+        "other",
+      );
+    }
+    const expected = await rowsOf("writes-theirs");
+    expect(expected.writes.map((w) => [w.task_id, w.idx, w.channel])).toEqual([
+      ["other", -3, "__interrupt__"],
+      ["task", -1, "__error__"],
+      ["task", 0, "log"],
+    ]);
+    const ourRows = await rowsOf("writes-ours");
+    expect(ourRows).toEqual(expected);
+    const blobAt = (idx: number) =>
+      (ourRows.writes.find((w) => w.idx === idx)?.blob as Buffer | undefined)?.toString();
+    expect(blobAt(-1)).toContain("second failure");
+    expect(blobAt(0)).toContain("kept");
+    expect(blobAt(-3)).toContain("two");
+  });
+
+  it("writes nothing of a put whose statement fails: no blob without its checkpoint", async () => {
+    const thread = "atomic";
+    const first = await conversation(ours).invoke({ log: ["hi"] }, config(thread));
+    expect(isInterrupted(first)).toBe(true);
+    const before = await rowsOf(thread);
+    const latest = await ours.getTuple(config(thread));
+    if (!latest) throw new Error("the thread has no checkpoint");
+    await pool.query(
+      `CREATE FUNCTION ${SCHEMA}.refuse_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'checkpoint refused'; END $$`,
+    );
+    await pool.query(
+      `CREATE TRIGGER refuse BEFORE INSERT ON ${SCHEMA}.checkpoints
+       FOR EACH ROW WHEN (NEW.thread_id = 'atomic') EXECUTE FUNCTION ${SCHEMA}.refuse_checkpoint()`,
+    );
+    try {
+      const next = {
+        ...latest.checkpoint,
+        id: "1ffffffff-ffff-6fff-8fff-ffffffffffff",
+        channel_values: { ...latest.checkpoint.channel_values, answer: "never stored" },
+        channel_versions: { ...latest.checkpoint.channel_versions, answer: "99.new" },
+      };
+      await expect(
+        ours.put(
+          latest.config,
+          next,
+          latest.metadata ?? { source: "update", step: 9, parents: {} },
+          {
+            answer: "99.new",
+          },
+        ),
+      ).rejects.toThrow(/checkpoint refused/);
+      await expect(
+        theirs.put(
+          latest.config,
+          next,
+          latest.metadata ?? { source: "update", step: 9, parents: {} },
+          {
+            answer: "99.new",
+          },
+        ),
+      ).rejects.toThrow(/checkpoint refused/);
+    } finally {
+      await pool.query(`DROP TRIGGER refuse ON ${SCHEMA}.checkpoints`);
+      await pool.query(`DROP FUNCTION ${SCHEMA}.refuse_checkpoint()`);
+    }
+    const after = await rowsOf(thread);
+    expect(after).toEqual(before);
+    expect(after.blobs.some((b) => b.version === "99.new")).toBe(false);
+  });
+
+  it("deletes a thread's checkpoints, blobs and writes, and no other thread's", async () => {
+    await converse(ours, ours, "deleted");
+    await converse(ours, ours, "kept");
+    await ours.deleteThread("deleted");
+    expect(await rowsOf("deleted")).toEqual({ checkpoints: [], blobs: [], writes: [] });
+    const kept = await rowsOf("kept");
+    expect(kept.checkpoints.length).toBeGreaterThan(0);
+    expect(kept.blobs.length).toBeGreaterThan(0);
+    expect(kept.writes.length).toBeGreaterThan(0);
+  });
+});
