@@ -129,23 +129,38 @@ export interface RunTraceOutcome {
   output?: unknown;
 }
 
+/** The callbacks of a leg that nothing traces: none. */
+const NO_CALLBACKS: BaseCallbackHandler[] = [];
+
 /**
  * Executes a leg of a run inside its span, `invoke_agent {agent}` of kind INTERNAL
  * (run id, agent, thread, status, errcode), under the context of the request that
  * started it. `execute` receives the callbacks to run its graph with: the graph's
  * steps as spans under the run's, and the caller's LangSmith run tree continued.
+ *
+ * `info` is asked for only when there is a span to name: a leg nothing traces calls
+ * `execute` at once, with no span, info or extra promise made for it.
  */
-export async function traceRun<O extends RunTraceOutcome>(
-  info: RunTraceInfo,
+export function traceRun<O extends RunTraceOutcome>(
+  info: () => RunTraceInfo,
   execute: (callbacks: BaseCallbackHandler[]) => Promise<O>,
 ): Promise<O> {
   const ready = tracingReady();
-  if (ready) await ready;
+  if (ready) return ready.then(() => traceLoadedRun(info, execute));
+  return traceLoadedRun(info, execute);
+}
+
+/** `traceRun` once OpenTelemetry was looked for. */
+function traceLoadedRun<O extends RunTraceOutcome>(
+  describe: () => RunTraceInfo,
+  execute: (callbacks: BaseCallbackHandler[]) => Promise<O>,
+): Promise<O> {
   const api = otelApi();
   const ls = langsmithParent.getStore();
-  if (!api && !ls) return execute([]);
+  if (!api && !ls) return execute(NO_CALLBACKS);
   const run = async (): Promise<O> => {
-    if (!api) return execute([]);
+    if (!api) return execute(NO_CALLBACKS);
+    const info = describe();
     const name = info.agentName ?? info.agentId;
     const active = api.context.active();
     // No request's span here (a replica took the run over): the run's own trace goes on.
@@ -174,7 +189,7 @@ export async function traceRun<O extends RunTraceOutcome>(
     );
     if (!span.isRecording()) {
       span.end();
-      return execute([]);
+      return execute(NO_CALLBACKS);
     }
     const context = api.trace.setSpan(parent, span);
     try {

@@ -88,9 +88,16 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     limits,
   });
   const ready = runs.recover();
+  // Once recovered, requests go on without waiting on `ready` (a promise per request).
+  let recovered = false;
   // Marked handled here: each request awaits it, and answers 500 if it failed: a store
   // that could not be opened at start is a broken server, not one to retry soon.
-  ready.catch(() => undefined);
+  ready.then(
+    () => {
+      recovered = true;
+    },
+    () => undefined,
+  );
   const streams = new Set<Promise<void>>();
   const track = (ended: Promise<void>) => {
     streams.add(ended);
@@ -117,19 +124,17 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
   if (options.apiKey !== undefined) app.use("*", requireApiKey(options.apiKey));
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   // A declared length over the limit is refused on any path; operations with a body
-  // also stop reading at the limit (see `readBodyText`).
-  app.use("*", async (c, next) => {
+  // also stop reading at the limit (see `readBodyText`). Recovery is asynchronous and
+  // `createACPServer` is not: requests wait for it instead.
+  app.use("*", (c, next) => {
     const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > maxBodyBytes)
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
       throw new BodyTooLargeError(maxBodyBytes);
-    await next();
-  });
-  // Recovery is asynchronous and `createACPServer` is not: requests wait for it instead.
-  app.use("*", async (_c, next) => {
-    await ready.catch((cause: unknown) => {
+    }
+    if (recovered) return next();
+    return ready.then(next, (cause: unknown) => {
       throw new ServerStartError(cause);
     });
-    await next();
   });
   const agentIdForm: IdForm = {
     test: (id) => isUuid(id) || agents.find(id) !== undefined,

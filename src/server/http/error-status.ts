@@ -23,11 +23,18 @@ export interface ErrorAnswer {
   headers?: Record<string, string>;
 }
 
-const operations = new WeakMap<Context, OperationName>();
+/** Where a request's context keeps the operation it was routed to. */
+const OPERATION: unique symbol = Symbol("the operation a request was routed to");
 
-/** Records the operation a request was routed to, for the statuses of its errors. */
+/** A request's context, as the router marks it. */
+type RoutedContext = Context & { [OPERATION]?: OperationName };
+
+/**
+ * Records the operation a request was routed to, for the statuses of its errors: a
+ * field of its context (a weak map entry per request costs the collector more).
+ */
 export function rememberOperation(c: Context, name: OperationName): void {
-  operations.set(c, name);
+  (c as RoutedContext)[OPERATION] = name;
 }
 
 /**
@@ -35,7 +42,7 @@ export function rememberOperation(c: Context, name: OperationName): void {
  * when the request reached no operation.
  */
 function declared(c: Context, preferred: readonly [DeclaredError, ...DeclaredError[]]) {
-  const name = operations.get(c);
+  const name = (c as RoutedContext)[OPERATION];
   if (name === undefined) return preferred[0];
   const statuses = declaredErrors[name];
   return preferred.find((s) => statuses.includes(s)) ?? preferred[0];

@@ -98,7 +98,11 @@ export function runHandlers({
     await runs.wait(record, signal);
     if (signal.aborted && created) await clientGone(record);
     const output = record.output && shapeOutput(record.agent_id, record.output);
-    return { run: toWireRun(record), ...(output ? { output } : {}) };
+    const answer: { run: RunStateless | RunStateful; output?: typeof output } = {
+      run: toWireRun(record),
+    };
+    if (output) answer.output = output;
+    return answer;
   };
   const waitStateless = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
     (await waitFor(record, signal, created)) as RunWaitResponseStateless;

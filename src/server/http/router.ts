@@ -132,7 +132,11 @@ function knownFieldsOnly(schema: z.ZodType): z.ZodType {
   return schema instanceof z.ZodObject ? z.object(schema.shape) : schema;
 }
 
+/** The query of an operation that takes no query parameters (never changed). */
+const NO_QUERY: ParsedQuery = Object.freeze({});
+
 function parseQuery(c: Context, names: readonly string[]): ParsedQuery {
+  if (names.length === 0) return NO_QUERY;
   const query: Record<string, unknown> = {};
   for (const name of names) {
     const raw = c.req.query(name);

@@ -80,14 +80,16 @@ export class RunEventLog {
 
   /** Hands the events the store does not have yet to `save`; they may leave memory after. */
   unsaved(): StoredEvent[] {
-    const fresh = this.kept.slice(this.saved).map(
-      ({ event, text }): EncodedEvent => ({
-        id: Number(event.id),
-        data: event.data,
-        [EVENT_TEXT]: text,
-      }),
-    );
-    for (const { bytes } of this.kept.slice(this.saved)) this.keptBytes += bytes;
+    const fresh: EncodedEvent[] = [];
+    for (let i = this.saved; i < this.kept.length; i++) {
+      const { event, bytes, text } = this.kept[i] as {
+        event: RunEvent;
+        bytes: number;
+        text: string;
+      };
+      fresh.push({ id: Number(event.id), data: event.data, [EVENT_TEXT]: text });
+      this.keptBytes += bytes;
+    }
     this.saved = this.kept.length;
     return fresh;
   }

@@ -218,15 +218,17 @@ export class RunExecutions {
       // Stopped before it started: its stream shows no event of it.
       const outcome: LegOutcome = signal.aborted
         ? { ...failedOutcome(record.run_id, undefined, stopReason()), event: undefined }
-        : await traceRun(runTraceInfo(record, agent), (callbacks) =>
-            executeLeg(
-              record,
-              withCallbacks(this.graphFor(record, agent), callbacks),
-              input,
-              signal,
-              stopReason,
-              this.deps.errors,
-            ),
+        : await traceRun(
+            () => runTraceInfo(record, agent),
+            (callbacks) =>
+              executeLeg(
+                record,
+                withCallbacks(this.graphFor(record, agent), callbacks),
+                input,
+                signal,
+                stopReason,
+                this.deps.errors,
+              ),
           );
       if (outcome.goesOn === "handover") return await this.deps.writes.handBack(record);
       if (outcome.goesOn === "lost") return this.relinquish(record);

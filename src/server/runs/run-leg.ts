@@ -1,3 +1,4 @@
+import type { StreamMode } from "@langchain/langgraph";
 import { isRecord } from "../../core/json-guards.js";
 import { LANGGRAPH_STREAM_KEY, type LangGraphStreamMode } from "../../core/langgraph-stream.js";
 import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
@@ -55,13 +56,45 @@ export type StopReason = "cancel" | "timeout" | "shutdown" | "handover" | "lost"
 const asValue = (v: unknown) => (v ?? {}) as OutputSchema;
 
 /**
- * A client's config without LangGraph's internal (`__`-prefixed) keys, which it must
- * not set, and without the server's ask for LangGraph stream modes.
+ * The `configurable` a leg runs with: the client's, without LangGraph's internal
+ * (`__`-prefixed) keys, which it must not set, and without the server's ask for
+ * LangGraph stream modes; and the graph thread the run's checkpoints go to.
  */
-const publicKeys = (config: Record<string, unknown>) =>
-  Object.fromEntries(
-    Object.entries(config).filter(([key]) => !key.startsWith("__") && key !== LANGGRAPH_STREAM_KEY),
-  );
+function graphConfigurable(given: unknown, threadId: string): Record<string, unknown> {
+  const configurable: Record<string, unknown> = {};
+  if (isRecord(given)) {
+    for (const key of Object.keys(given)) {
+      if (!key.startsWith("__") && key !== LANGGRAPH_STREAM_KEY) configurable[key] = given[key];
+    }
+  }
+  configurable.thread_id = threadId;
+  return configurable;
+}
+
+/** The options of a leg's `graph.stream`. */
+interface StreamOptions {
+  configurable: Record<string, unknown>;
+  streamMode: StreamMode[];
+  signal: AbortSignal;
+  tags?: string[];
+  recursionLimit?: number;
+  subgraphs?: boolean;
+}
+
+/** The stream modes of a run that asks for nothing but its values: most runs (never changed). */
+const VALUES_ONLY: StreamMode[] = ["values"];
+
+/**
+ * The LangGraph stream modes a leg reads: values always; custom updates, tokens and
+ * updates cost a little per node, and each is streamed only when asked for.
+ */
+function streamModesOf(
+  wantCustom: boolean,
+  langGraphModes: readonly LangGraphStreamMode[],
+): StreamMode[] {
+  if (!wantCustom && langGraphModes.length === 0) return VALUES_ONLY;
+  return ["values", ...(wantCustom ? (["custom"] as const) : []), ...langGraphModes];
+}
 
 /** A chunk of `graph.stream`: `[mode, payload]`, or `[namespace, mode, payload]` with `subgraphs`. */
 type StreamChunk = [string, unknown] | [string[], string, unknown];
@@ -104,21 +137,20 @@ export async function executeLeg(
     }
     held = undefined;
   };
-  const threadConfig = { configurable: { thread_id: record.graphThreadId } };
   // Set once the agent's graph streamed an interrupt: only then is its state read for them.
   let interrupted = false;
   try {
     const config = record.creation.config;
-    const configurable = publicKeys(isRecord(config?.configurable) ? config.configurable : {});
-    const stream = await graph.stream(input, {
-      configurable: { ...configurable, ...threadConfig.configurable },
-      ...(config?.tags ? { tags: config.tags } : {}),
-      ...(config?.recursion_limit ? { recursionLimit: config.recursion_limit } : {}),
-      // Custom updates, tokens and updates cost a little per node; each is streamed only when asked for.
-      streamMode: ["values", ...(wantCustom ? (["custom"] as const) : []), ...langGraphModes],
-      ...(langGraphModes.length > 0 ? { subgraphs: true } : {}),
+    // Built field by field, with nothing copied that the run did not set: every leg does this.
+    const options: StreamOptions = {
+      configurable: graphConfigurable(config?.configurable, record.graphThreadId),
+      streamMode: streamModesOf(wantCustom, langGraphModes),
       signal,
-    });
+    };
+    if (config?.tags) options.tags = config.tags;
+    if (config?.recursion_limit) options.recursionLimit = config.recursion_limit;
+    if (langGraphModes.length > 0) options.subgraphs = true;
+    const stream = await graph.stream(input, options);
     for await (const chunk of stream as AsyncIterable<StreamChunk>) {
       // Read in place: this runs for every event of every run.
       const nested = chunk.length === 3;
@@ -159,7 +191,7 @@ export async function executeLeg(
     // of them still wait, with their ids, in its tasks' order.
     const state =
       checkpointed && (interrupted || last === undefined)
-        ? await graph.getState(threadConfig)
+        ? await graph.getState({ configurable: { thread_id: record.graphThreadId } })
         : undefined;
     const head = state ? { head: checkpointIdOf(state.config) } : {};
     const pending = pendingInterrupts(state);

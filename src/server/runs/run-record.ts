@@ -84,18 +84,25 @@ export class RunRecords {
     >,
   ): RunRecord {
     const at = now();
-    // The creating request's trace, for a replica that takes the run over to go on with.
-    const trace = activeTraceContext();
-    return {
-      ...init,
+    // Built field by field (no spreads): every run is made here.
+    const record: RunRecord = {
+      run_id: init.run_id,
+      agent_id: init.agent_id,
       created_at: at,
       updated_at: at,
       status: "pending",
+      creation: init.creation,
+      graphThreadId: init.graphThreadId,
+      modes: init.modes,
       eventCount: 0,
       events: this.eventLog(init.run_id, 0),
       phase: initialPhase("pending"),
-      ...(trace ? { trace } : {}),
     };
+    if (init.thread_id !== undefined) record.thread_id = init.thread_id;
+    // The creating request's trace, for a replica that takes the run over to go on with.
+    const trace = activeTraceContext();
+    if (trace) record.trace = trace;
+    return record;
   }
 
   /** The record of a stored run. */

@@ -154,14 +154,13 @@ export class RunWrites {
       const terminal: StoredEvent[] = end.event
         ? [{ id: record.events.size + 1, data: end.event }]
         : [];
-      const run = {
-        ...toStoredRun(record),
-        status: end.status,
-        output: end.output,
-        updated_at: updatedAt,
-        eventCount: record.events.size + terminal.length,
-      };
-      const all = [...events, ...terminal];
+      // The stored form as the end makes it, built once (no copy of a copy).
+      const run = toStoredRun(record);
+      run.status = end.status;
+      run.output = end.output;
+      run.updated_at = updatedAt;
+      run.eventCount = record.events.size + terminal.length;
+      const all = terminal.length === 0 ? events : events.concat(terminal);
       let settle = () => {};
       const settled = new Promise<void>((resolve) => (settle = resolve));
       this.endAttempts.set(record.run_id, { settled, settle });

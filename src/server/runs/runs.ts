@@ -324,11 +324,13 @@ export class RunManager {
       );
     }
     // What a waiter reads is stored by then, so that any replica answers alike after it.
-    await this.writes.pending(record.run_id);
+    const writing = this.writes.pending(record.run_id);
+    if (writing) await writing;
     // A run executed here has also freed its thread by the time its execution ends: a
     // client that waited can start the thread's next run at once.
     if (!signal.aborted && record.status !== "pending") {
-      await legOf(record.phase)?.catch(() => undefined);
+      const leg = legOf(record.phase);
+      if (leg) await leg.catch(() => undefined);
     }
   }
 
