@@ -104,10 +104,17 @@ export function runHandlers({
     if (output) answer.output = output;
     return answer;
   };
-  const waitStateless = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
-    (await waitFor(record, signal, created)) as RunWaitResponseStateless;
-  const waitStateful = async (record: RunRecord, signal: AbortSignal, created: boolean) =>
-    (await waitFor(record, signal, created)) as RunWaitResponseStateful;
+  // The same wait, typed for each kind of run (no wrapper: a wait is on every run's path).
+  const waitStateless = waitFor as (
+    record: RunRecord,
+    signal: AbortSignal,
+    created: boolean,
+  ) => Promise<RunWaitResponseStateless>;
+  const waitStateful = waitFor as (
+    record: RunRecord,
+    signal: AbortSignal,
+    created: boolean,
+  ) => Promise<RunWaitResponseStateful>;
 
   /**
    * Streams a run just created. `Content-Location` names the run, so a client

@@ -32,8 +32,8 @@ export class InProcessRuns implements RunScheduler {
     return this.deps.recover();
   }
 
-  async enqueue(record: RunRecord): Promise<void> {
-    await this.deps.writes.insert(record);
+  enqueue(record: RunRecord): Promise<void> {
+    return this.deps.writes.insert(record);
   }
 
   async enqueueOnThread(

@@ -67,9 +67,11 @@ export class RunEventLog {
    * readers get them as if appended here. Only the next ids in order are taken.
    */
   absorb(events: readonly StoredEvent[]): void {
-    for (const { id, data } of events) {
+    for (const event of events) {
+      const { id, data } = event;
       if (id !== this.size + 1) continue;
-      const text = JSON.stringify(data);
+      // The text it was stored as, when it carries it: not serialised again.
+      const text = (event as EncodedEvent)[EVENT_TEXT] ?? JSON.stringify(data);
       this.kept.push({ event: { id: String(id), data }, bytes: text.length, text });
       this.keptBytes += text.length;
     }
@@ -153,6 +155,31 @@ export class RunEventLog {
       if (!isOpen()) return;
       await this.changed(signal);
     }
+  }
+
+  /**
+   * Resolves once `done()` is true, asked at each append or wake, or once `signal`
+   * aborts: one promise and one abort listener for the whole wait, however many
+   * events come before its end.
+   */
+  until(done: () => boolean, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!signal.aborted && !done()) {
+          this.listeners.add(check);
+          return;
+        }
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.listeners.delete(check);
+        resolve();
+      };
+      this.listeners.add(check);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   /** Resolves at the next append or wake, or when `signal` aborts. */

@@ -81,7 +81,8 @@ export class RunExecutions {
     this.live.set(record.run_id, record);
     record.status = "pending";
     record.output = undefined;
-    record.updated_at = now();
+    // A run just inserted is as stored: pending, updated when it was created.
+    if (!inserted) record.updated_at = now();
     record.events.wake();
     // A run just inserted has no push configs yet: its insert is its start's write.
     // Otherwise its start's write tells (or, when it stored nothing, its configs do).
@@ -89,13 +90,21 @@ export class RunExecutions {
       ? false
       : this.deps.writes.save(record).then((w) => w?.pushConfigs ?? true);
     this.notify(record, written);
-    this.execute(record, agent, input, controller, previous)
-      .finally(() => {
-        if (this.live.get(record.run_id) === record && record.status !== "pending") {
-          this.live.delete(record.run_id);
-        }
-      })
-      .then(settle?.resolve, settle?.reject);
+    const ended = () => {
+      if (this.live.get(record.run_id) === record && record.status !== "pending") {
+        this.live.delete(record.run_id);
+      }
+    };
+    this.execute(record, agent, input, controller, previous).then(
+      () => {
+        ended();
+        settle?.resolve();
+      },
+      (err: unknown) => {
+        ended();
+        settle?.reject(err);
+      },
+    );
     return leg;
   }
 

@@ -2,6 +2,7 @@ import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
 import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
+import { type EncodedEvent, EVENT_TEXT, encode } from "../stores/codec.js";
 import type { ThreadEnd } from "../stores/replicas.js";
 import type { RunEventData, RunStore, RunWritten, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
@@ -47,7 +48,7 @@ export class RunWrites {
    * Each run's end write while its first attempt is under way: settles once the end is
    * shown here, or once that attempt failed.
    */
-  private readonly endAttempts = new Map<string, { settled: Promise<void>; settle: () => void }>();
+  private readonly endAttempts = new Map<string, EndAttempt>();
 
   /**
    * @param retryMs how long a run's end (or its hand-back) is retried while the store is
@@ -74,7 +75,7 @@ export class RunWrites {
    * reader is not held for the retries.
    */
   endUnderWay(runId: string): Promise<void> | undefined {
-    return this.endAttempts.get(runId)?.settled;
+    return this.endAttempts.get(runId)?.settled();
   }
 
   /** Settles the wait for run `runId`'s end write (see `endUnderWay`). */
@@ -90,8 +91,8 @@ export class RunWrites {
   }
 
   /** Stores a new run (a full store's `StoreLimitError` is answered 503 by the app). */
-  async insert(record: RunRecord): Promise<void> {
-    await this.queue(record.run_id, () => this.runs.insert(toStoredRun(record)));
+  insert(record: RunRecord): Promise<void> {
+    return this.queue(record.run_id, () => this.runs.insert(toStoredRun(record)));
   }
 
   /**
@@ -150,10 +151,17 @@ export class RunWrites {
         applyEnd(record, end, updatedAt);
         return NOT_STORED;
       }
-      const events = record.events.unsaved();
-      const terminal: StoredEvent[] = end.event
-        ? [{ id: record.events.size + 1, data: end.event }]
+      // Serialised once: the store writes this text, and the log keeps it once stored.
+      const terminal: EncodedEvent[] = end.event
+        ? [
+            {
+              id: record.events.size + 1,
+              data: end.event,
+              [EVENT_TEXT]: encode(end.event, "runs.appendEvents"),
+            },
+          ]
         : [];
+      const events = record.events.unsaved();
       // The stored form as the end makes it, built once (no copy of a copy).
       const run = toStoredRun(record);
       run.status = end.status;
@@ -161,9 +169,7 @@ export class RunWrites {
       run.updated_at = updatedAt;
       run.eventCount = record.events.size + terminal.length;
       const all = terminal.length === 0 ? events : events.concat(terminal);
-      let settle = () => {};
-      const settled = new Promise<void>((resolve) => (settle = resolve));
-      this.endAttempts.set(record.run_id, { settled, settle });
+      this.endAttempts.set(record.run_id, new EndAttempt());
       try {
         let stored: RunWritten | false;
         try {
@@ -331,18 +337,52 @@ export class RunWrites {
     }
   }
 
-  /** Runs `job` after the writes queued for the run before it. */
+  /**
+   * Runs `job` after the writes queued for the run before it; at once when none are (no
+   * promise made to wait for nothing).
+   */
   private queue<T>(runId: string, job: () => Promise<T>): Promise<T> {
-    const next = (this.writes.get(runId) ?? Promise.resolve()).then(job);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.writes.set(runId, settled);
-    void settled.then(() => {
+    const previous = this.writes.get(runId);
+    const next = previous ? previous.then(job) : startJob(job);
+    const done = () => {
       if (this.writes.get(runId) === settled) this.writes.delete(runId);
-    });
+    };
+    const settled: Promise<void> = next.then(done, done);
+    this.writes.set(runId, settled);
     return next;
+  }
+}
+
+/**
+ * One run's end write while its first attempt is under way. The promise its readers wait
+ * on is made only when a reader asks for it: most ends have none.
+ */
+class EndAttempt {
+  #settled: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  #done = false;
+
+  /** Settles once the attempt is done. */
+  settled(): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    this.#settled ??= new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+    return this.#settled;
+  }
+
+  settle(): void {
+    this.#done = true;
+    this.#resolve?.();
+  }
+}
+
+/** Starts `job` now; a job that throws at once is a rejected write, as a queued one is. */
+function startJob<T>(job: () => Promise<T>): Promise<T> {
+  try {
+    return job();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 

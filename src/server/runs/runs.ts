@@ -311,10 +311,11 @@ export class RunManager {
 
   /** Resolves when the run is no longer pending, or when `signal` aborts. */
   async wait(record: RunRecord, signal: AbortSignal): Promise<void> {
-    const lettingGo = () => record.phase.kind === "unstored" || record.phase.kind === "handedOver";
-    while (record.status === "pending" && !signal.aborted && !lettingGo()) {
-      await record.events.changed(signal);
-    }
+    const over = () =>
+      record.status !== "pending" ||
+      record.phase.kind === "unstored" ||
+      record.phase.kind === "handedOver";
+    if (!over() && !signal.aborted) await record.events.until(over, signal);
     const phase = record.phase;
     // Its end could not be stored yet: the store is away, and the client asks again later.
     if (phase.kind === "unstored" && record.status === "pending") throw phase.error;
