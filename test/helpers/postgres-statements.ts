@@ -12,6 +12,8 @@ const OWN_TABLE = /\.(runs|run_events|threads|checkpoints|checkpoint_blobs|check
 export interface StatementCounter {
   /** The statements counted so far, their text on one line. */
   readonly statements: string[];
+  /** Those of them sent without a name: parsed and planned again at each call. */
+  readonly unprepared: string[];
   /** Forgets the statements counted so far. */
   reset(): void;
   stop(): void;
@@ -24,11 +26,13 @@ export interface StatementCounter {
  */
 export function countStoreStatements(): StatementCounter {
   const statements: string[] = [];
+  const unprepared: string[] = [];
   const open = new WeakMap<object, string[]>();
   const original = pg.Client.prototype.query;
   const patched = function (this: object, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string } | undefined;
+    const first = args[0] as string | { text?: string; name?: string } | undefined;
     const text = (typeof first === "string" ? first : (first?.text ?? "")).replace(/\s+/g, " ");
+    const named = typeof first === "object" && first.name !== undefined;
     const inTransaction = open.get(this);
     if (/^BEGIN\b/i.test(text)) {
       open.set(this, [text]);
@@ -40,14 +44,17 @@ export function countStoreStatements(): StatementCounter {
       }
     } else if (OWN_TABLE.test(text)) {
       statements.push(text);
+      if (!named) unprepared.push(text);
     }
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   };
   pg.Client.prototype.query = patched as typeof original;
   return {
     statements,
+    unprepared,
     reset: () => {
       statements.length = 0;
+      unprepared.length = 0;
     },
     stop: () => {
       pg.Client.prototype.query = original;

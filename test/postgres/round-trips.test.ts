@@ -63,6 +63,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's round trips per run"
     // they end: a read, three checkpoints, two tasks' writes, one delete.
     expect(counted.checkpointer).toBeLessThanOrEqual(7);
     expect(counted.transactions).toBe(0);
+    expect(counter.unprepared).toEqual([]);
   });
 
   it("a thread run, its checkpoints included: one statement per checkpoint and per task's writes", async () => {
@@ -72,5 +73,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's round trips per run"
     expect(counted.checkpointer).toBeLessThanOrEqual(8);
     expect(counted.all).toBeLessThanOrEqual(15);
     expect(counted.transactions).toBe(0);
+    // Each of them prepared once per connection, not parsed and planned at every run.
+    expect(counter.unprepared).toEqual([]);
   });
 });

@@ -41,7 +41,11 @@ export interface PostgresStoreOptions extends WorkerOptions {
 export interface PostgresServerStore extends ServerStore {
   /** Resolves once connected and migrated; rejects with a `StoreUnavailableError`. */
   readonly ready: Promise<void>;
-  /** LangGraph's `PostgresSaver` on the same database and schema: the graphs' state. */
+  /**
+   * The graphs' state, in LangGraph's `PostgresSaver` tables on the same database and
+   * schema: LangGraph's saver, writing each checkpoint and each task's writes in one
+   * statement (a database either saver wrote is read by the other).
+   */
   readonly checkpointer: BaseCheckpointSaver;
   /** How the replicas on this database hand runs to each other. */
   readonly replicas: ReplicaCoordination;
@@ -69,7 +73,7 @@ type SaverModule = typeof import("@langchain/langgraph-checkpoint-postgres");
  * A store in PostgreSQL at `url` (e.g. `postgres://user:password@host:5432/db`): the
  * store several replicas of one ACP service share. Its schema is created or migrated at
  * first use, once even when several replicas start at the same moment. Graph state goes
- * to LangGraph's own `PostgresSaver` in the same schema (`checkpointer()`).
+ * to LangGraph's `PostgresSaver` tables in the same schema (`checkpointer`).
  *
  * Needs the optional peer dependencies `pg` and `@langchain/langgraph-checkpoint-postgres`;
  * a missing one is a `StoreUnavailableError` from `ready`. Errors never show the URL,

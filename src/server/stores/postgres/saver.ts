@@ -3,7 +3,7 @@ import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langc
 import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { Pool, QueryConfig } from "pg";
 import { quoteIdent } from "./schema.js";
-import { type PreparedStatement, preparedStatement } from "./statements.js";
+import { type PreparedStatement, PreparedStatements, preparedStatement } from "./statements.js";
 
 type Versions = Parameters<BaseCheckpointSaver["put"]>[3];
 type Writes = Parameters<BaseCheckpointSaver["putWrites"]>[1];
@@ -13,13 +13,39 @@ const bytes = (value: Uint8Array | undefined): Buffer | null =>
   value === undefined ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 
 /**
+ * How the reads LangGraph's `getTuple` sends end (a thread's latest checkpoint, and a
+ * checkpoint by id): sent at every run, they are prepared. Only these: the texts of its
+ * other reads (`list`) hold values, and would make new statements without end.
+ */
+const TUPLE_READS = [
+  "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id DESC LIMIT 1",
+  "WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3",
+];
+
+/** `pool` as LangGraph's saver uses it, with its `getTuple` reads prepared. */
+function preparingTupleReads(pool: Pool): Pool {
+  const statements = new PreparedStatements();
+  const query = (text: unknown, values?: unknown) =>
+    typeof text === "string" && TUPLE_READS.some((end) => text.endsWith(end))
+      ? pool.query({ ...statements.of(text), values: values as unknown[] })
+      : (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
+  return new Proxy(pool, {
+    get(target, key) {
+      if (key === "query") return query;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
  * LangGraph's `PostgresSaver` writing each `put` and each `putWrites` in one statement
  * instead of a transaction of one statement per row: same tables, same rows (it builds
  * them with the saver's own serialization), so a database written by either is read by
  * the other. A `put` stores the blobs of the channels it gives new versions and the
  * checkpoint in one data-modifying statement, atomic as any statement; `putWrites`
  * stores every write of the call in one multi-row insert. The saver's `setup`, `getTuple`
- * and `list` are LangGraph's.
+ * and `list` are LangGraph's, its `getTuple` statements prepared.
  */
 export function compactPostgresSaver(
   Saver: typeof PostgresSaver,
@@ -131,5 +157,5 @@ export function compactPostgresSaver(
       await query(deleteThread, [threadId]);
     }
   }
-  return new CompactPostgresSaver(pool, undefined, { schema });
+  return new CompactPostgresSaver(preparingTupleReads(pool), undefined, { schema });
 }
