@@ -38,16 +38,15 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
  * The request body as UTF-8 text; a `BodyTooLargeError` once it is longer than `maxBytes`. (The
  * server refuses a declared `content-length` over the limit before any handler runs.)
  */
-export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+export function readBodyText(c: Context, maxBytes: number): Promise<string> {
   const incoming = nodeIncoming(c);
-  if (!incoming) {
-    return decoder.decode(
-      await readStreamWithin(c.req.raw.body, maxBytes, () => new BodyTooLargeError(maxBytes)),
-    );
-  }
-  const bytes = await readIncoming(incoming, maxBytes);
-  return decoder.decode(bytes);
+  const read = incoming
+    ? readIncoming(incoming, maxBytes)
+    : readStreamWithin(c.req.raw.body, maxBytes, () => new BodyTooLargeError(maxBytes));
+  return read.then(decode);
 }
+
+const decode = (bytes: Uint8Array) => decoder.decode(bytes);
 
 /**
  * Node's request body, read in one go: its chunks gathered by listeners until it ends

@@ -33,11 +33,14 @@ export interface RunWriteTarget {
 /** What the write of a run that is not stored (deleted meanwhile) found: its configs went with it. */
 export const NOT_STORED: RunWritten = { pushConfigs: false };
 
+/** What a direct write answers: what the store found, or `NOT_STORED` for a run it no longer has. */
+const storedOrNot = (written: RunWritten | false): RunWritten => written || NOT_STORED;
+
 /** The writes of a store one process owns: every run's writes go straight to it. */
 export class DirectRunWrites implements RunWriteTarget {
   constructor(private readonly runs: RunStore) {}
 
-  async update(
+  update(
     run: StoredRun,
     events: readonly StoredEvent[],
     _attempt: number | undefined,
@@ -45,7 +48,7 @@ export class DirectRunWrites implements RunWriteTarget {
     threadEnd?: ThreadEnd,
   ): Promise<RunWritten> {
     // A run deleted meanwhile has no configs left.
-    return (await this.runs.update(run, events, threadEnd)) || NOT_STORED;
+    return this.runs.update(run, events, threadEnd).then(storedOrNot);
   }
 
   async append(runId: string, events: readonly StoredEvent[]): Promise<boolean> {

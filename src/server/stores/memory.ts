@@ -103,6 +103,20 @@ class ByteBudget {
 }
 
 /**
+ * The answer of a write done at once: the promise `write` returns (the turn's, for a
+ * write that changed something), or a rejected one when it throws, as an async
+ * function's would be. Not an async function itself: a write's answer is settled with
+ * its turn, in the order the writes were made, with no promise around it.
+ */
+function answered<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return write();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
  * What keeping one event costs beside its text, estimated (its entry in the run's log,
  * its string's header), measured as `ROW_OVERHEAD` is.
  */
@@ -136,35 +150,45 @@ class MemoryRunStore implements RunStore, Measured {
     return this.table.bytes + this.eventBytes;
   }
 
-  async insert(run: StoredRun): Promise<void> {
-    const text = encode(run, "runs.insert");
-    if (this.table.has(run.run_id)) {
-      throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
-    }
-    this.write(run, text);
-    if (!this.budget.fit()) {
-      await this.delete(run.run_id);
-      throw new StoreLimitError(
-        `run ${run.run_id} does not fit beside the runs that are executing`,
-        "runs.insert",
-        "maxBytes",
-        this.budget.maxBytes,
-      );
-    }
-    await this.turn.settle(undefined);
+  insert(run: StoredRun): Promise<void> {
+    return answered(() => {
+      const text = encode(run, "runs.insert");
+      if (this.table.has(run.run_id)) {
+        throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
+      }
+      this.write(run, text);
+      if (!this.budget.fit()) {
+        this.deleteNow(run.run_id);
+        throw new StoreLimitError(
+          `run ${run.run_id} does not fit beside the runs that are executing`,
+          "runs.insert",
+          "maxBytes",
+          this.budget.maxBytes,
+        );
+      }
+      return this.turn.settle(undefined);
+    });
   }
 
-  async update(
+  update(
     run: StoredRun,
     events: readonly StoredEvent[] = [],
     thread?: ThreadEnd,
+  ): Promise<RunWritten | false> {
+    return answered(() => this.updateNow(run, events, thread));
+  }
+
+  private updateNow(
+    run: StoredRun,
+    events: readonly StoredEvent[],
+    thread: ThreadEnd | undefined,
   ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
     // Encoded first: a record that cannot be stored leaves the run and its log as they were.
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     if (!this.table.has(run.run_id)) {
       if (thread) this.threads.end(thread, run.run_id, run.updated_at);
-      return false;
+      return Promise.resolve(false);
     }
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     this.write(run, text);
@@ -199,6 +223,10 @@ class MemoryRunStore implements RunStore, Measured {
   }
 
   async delete(runId: string): Promise<boolean> {
+    return this.deleteNow(runId);
+  }
+
+  private deleteNow(runId: string): boolean {
     this.dropEvents(runId);
     this.finished.delete(runId);
     return this.table.delete(runId);
@@ -224,12 +252,14 @@ class MemoryRunStore implements RunStore, Measured {
     return purged;
   }
 
-  async appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
-    if (!this.table.has(runId)) return;
-    const texts = events.map((e) => ({ id: e.id, text: eventText(e, "runs.appendEvents") }));
-    this.appendTexts(runId, texts);
-    this.budget.fit();
-    await this.turn.settle(undefined);
+  appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
+    return answered(() => {
+      if (!this.table.has(runId)) return Promise.resolve();
+      const texts = events.map((e) => ({ id: e.id, text: eventText(e, "runs.appendEvents") }));
+      this.appendTexts(runId, texts);
+      this.budget.fit();
+      return this.turn.settle(undefined);
+    });
   }
 
   private appendTexts(runId: string, events: ReadonlyArray<{ id: number; text: string }>): void {
@@ -318,32 +348,36 @@ class MemoryThreadStore implements ThreadStore, Measured {
     return this.table.bytes;
   }
 
-  async create(thread: StoredThread): Promise<boolean> {
-    const text = encode(thread, "threads.create");
-    if (this.table.has(thread.thread_id)) return false;
-    this.table.put(thread.thread_id, text, thread.created_at, threadKeys(thread));
-    if (!this.budget.fit()) {
-      this.table.delete(thread.thread_id);
-      throw new StoreLimitError(
-        `thread ${thread.thread_id} does not fit`,
-        "threads.create",
-        "maxBytes",
-        this.budget.maxBytes,
-      );
-    }
-    return this.turn.settle(true);
+  create(thread: StoredThread): Promise<boolean> {
+    return answered(() => {
+      const text = encode(thread, "threads.create");
+      if (this.table.has(thread.thread_id)) return Promise.resolve(false);
+      this.table.put(thread.thread_id, text, thread.created_at, threadKeys(thread));
+      if (!this.budget.fit()) {
+        this.table.delete(thread.thread_id);
+        throw new StoreLimitError(
+          `thread ${thread.thread_id} does not fit`,
+          "threads.create",
+          "maxBytes",
+          this.budget.maxBytes,
+        );
+      }
+      return this.turn.settle(true);
+    });
   }
 
   async get(threadId: string): Promise<StoredThread | undefined> {
     return this.read(threadId);
   }
 
-  async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
-    const thread = this.read(threadId);
-    if (!thread) return undefined;
-    const updated = { ...thread, ...changes };
-    this.write(updated, "threads.patch");
-    return this.turn.settle(updated);
+  patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
+    return answered(() => {
+      const thread = this.read(threadId);
+      if (!thread) return Promise.resolve(undefined);
+      const updated = { ...thread, ...changes };
+      this.write(updated, "threads.patch");
+      return this.turn.settle<StoredThread | undefined>(updated);
+    });
   }
 
   async search(query: ThreadSearch): Promise<StoredThread[]> {
@@ -364,13 +398,17 @@ class MemoryThreadStore implements ThreadStore, Measured {
   }
 
   // Read and written without an await between: one claim cannot interleave with another.
-  async claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
-    const thread = this.read(threadId);
-    if (!thread) return "";
-    const holder = thread.busy_run_id;
-    if (holder !== undefined && holder !== runId && holder !== over) return holder;
-    this.write({ ...thread, busy_run_id: runId }, "threads.claim");
-    return this.turn.settle(undefined);
+  claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
+    return answered(() => {
+      const thread = this.read(threadId);
+      if (!thread) return Promise.resolve("");
+      const holder = thread.busy_run_id;
+      if (holder !== undefined && holder !== runId && holder !== over) {
+        return Promise.resolve(holder);
+      }
+      this.write({ ...thread, busy_run_id: runId }, "threads.claim");
+      return this.turn.settle<string | undefined>(undefined);
+    });
   }
 
   /**
@@ -388,12 +426,14 @@ class MemoryThreadStore implements ThreadStore, Measured {
     );
   }
 
-  async release(threadId: string, runId: string): Promise<boolean> {
-    const thread = this.read(threadId);
-    if (thread?.busy_run_id !== runId) return false;
-    const { busy_run_id: _released, ...idle } = thread;
-    this.write(idle, "threads.release");
-    return this.turn.settle(true);
+  release(threadId: string, runId: string): Promise<boolean> {
+    return answered(() => {
+      const thread = this.read(threadId);
+      if (thread?.busy_run_id !== runId) return Promise.resolve(false);
+      const { busy_run_id: _released, ...idle } = thread;
+      this.write(idle, "threads.release");
+      return this.turn.settle(true);
+    });
   }
 
   private read(threadId: string): StoredThread | undefined {
