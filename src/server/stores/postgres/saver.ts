@@ -2,6 +2,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langchain/langgraph";
 import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { Pool, QueryConfig } from "pg";
+import { StoreError } from "../../errors.js";
 import { quoteIdent } from "./schema.js";
 import { type PreparedStatement, PreparedStatements, preparedStatement } from "./statements.js";
 
@@ -98,7 +99,7 @@ export function compactPostgresSaver(
       newVersions: Versions,
     ): Promise<RunnableConfig> {
       if (config.configurable === undefined) {
-        throw new Error(`Missing "configurable" field in "config" param`);
+        throw new StoreError('the config has no "configurable" field', "checkpointer.put");
       }
       const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable;
       const [blobs, dumpedMetadata] = await Promise.all([
