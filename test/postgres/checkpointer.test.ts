@@ -19,6 +19,7 @@ import {
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeCheckpoints } from "../../src/server/runs/graph-state.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
@@ -125,25 +126,6 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
     };
   };
 
-  /** Writes a thread's checkpoints and their pending writes again, oldest first. */
-  const replay = async (saver: BaseCheckpointSaver, tuples: CheckpointTuple[], to: string) => {
-    for (const tuple of [...tuples].reverse()) {
-      const ns = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
-      const parent = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
-      const written = await saver.put(
-        { configurable: { thread_id: to, checkpoint_ns: ns, checkpoint_id: parent } },
-        tuple.checkpoint,
-        tuple.metadata ?? { source: "update", step: -1, parents: {} },
-        tuple.checkpoint.channel_versions,
-      );
-      const byTask = new Map<string, [string, unknown][]>();
-      for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
-        byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
-      }
-      for (const [taskId, writes] of byTask) await saver.putWrites(written, writes, taskId);
-    }
-  };
-
   it("writes the rows LangGraph's saver writes for the same calls", async () => {
     const source = "rows-source";
     const asked = await conversation(theirs).invoke({ log: ["hi"] }, config(source));
@@ -151,8 +133,8 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
     const tuples: CheckpointTuple[] = [];
     for await (const tuple of theirs.list(config(source))) tuples.push(tuple);
     expect(tuples.some((t) => (t.pendingWrites ?? []).length > 1)).toBe(true);
-    await replay(theirs, tuples, "rows-theirs");
-    await replay(ours, tuples, "rows-ours");
+    await writeCheckpoints(theirs, "rows-theirs", tuples);
+    await writeCheckpoints(ours, "rows-ours", tuples);
     const expected = await rowsOf("rows-theirs");
     expect(expected.blobs.length).toBeGreaterThan(0);
     expect(expected.writes.length).toBeGreaterThan(1);
@@ -215,26 +197,12 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
         channel_values: { ...latest.checkpoint.channel_values, answer: "never stored" },
         channel_versions: { ...latest.checkpoint.channel_versions, answer: "99.new" },
       };
-      await expect(
-        ours.put(
-          latest.config,
-          next,
-          latest.metadata ?? { source: "update", step: 9, parents: {} },
-          {
-            answer: "99.new",
-          },
-        ),
-      ).rejects.toThrow(/checkpoint refused/);
-      await expect(
-        theirs.put(
-          latest.config,
-          next,
-          latest.metadata ?? { source: "update", step: 9, parents: {} },
-          {
-            answer: "99.new",
-          },
-        ),
-      ).rejects.toThrow(/checkpoint refused/);
+      for (const saver of [ours, theirs]) {
+        const metadata = latest.metadata ?? { source: "update", step: 9, parents: {} };
+        await expect(
+          saver.put(latest.config, next, metadata, { answer: "99.new" }),
+        ).rejects.toThrow(/checkpoint refused/);
+      }
     } finally {
       await pool.query(`DROP TRIGGER refuse ON ${SCHEMA}.checkpoints`);
       await pool.query(`DROP FUNCTION ${SCHEMA}.refuse_checkpoint()`);

@@ -49,22 +49,35 @@ export class GraphState {
     return tuples;
   }
 
-  private async write(threadId: string, tuples: CheckpointTuple[]): Promise<void> {
-    const sorted = [...tuples].sort((a, b) => a.checkpoint.id.localeCompare(b.checkpoint.id));
-    for (const tuple of sorted) {
-      const ns = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
-      const parent = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
-      const written = await this.saver.put(
-        { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: parent } },
-        tuple.checkpoint,
-        tuple.metadata ?? { source: "update", step: -1, parents: {} },
-        tuple.checkpoint.channel_versions,
-      );
-      const byTask = new Map<string, [string, unknown][]>();
-      for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
-        byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
-      }
-      for (const [taskId, writes] of byTask) await this.saver.putWrites(written, writes, taskId);
+  private write(threadId: string, tuples: CheckpointTuple[]): Promise<void> {
+    return writeCheckpoints(this.saver, threadId, tuples);
+  }
+}
+
+/**
+ * Writes `tuples` (checkpoints with their pending writes) to thread `threadId` of
+ * `saver`, oldest first, each under its parent: a thread's history written again, as a
+ * copy or after a rewrite.
+ */
+export async function writeCheckpoints(
+  saver: BaseCheckpointSaver,
+  threadId: string,
+  tuples: readonly CheckpointTuple[],
+): Promise<void> {
+  const sorted = [...tuples].sort((a, b) => a.checkpoint.id.localeCompare(b.checkpoint.id));
+  for (const tuple of sorted) {
+    const ns = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
+    const parent = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
+    const written = await saver.put(
+      { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: parent } },
+      tuple.checkpoint,
+      tuple.metadata ?? { source: "update", step: -1, parents: {} },
+      tuple.checkpoint.channel_versions,
+    );
+    const byTask = new Map<string, [string, unknown][]>();
+    for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
+      byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
     }
+    for (const [taskId, writes] of byTask) await saver.putWrites(written, writes, taskId);
   }
 }
