@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireBuiltCli, startAcp } from "../helpers/acp-process.js";
+import { finished, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { damage, damagedFiles } from "../helpers/damaged-sqlite.js";
 
 const files = damagedFiles();
@@ -39,16 +39,9 @@ describe("acp serve --sqlite with a damaged file", () => {
     // Started, not run to its end: a server that came up anyway is stopped after the test.
     const child = startAcp(["serve", modulePath, "--port", "0", "--sqlite", file]);
     children.push(child);
+    const result = finished(child);
     child.stdin?.end();
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      stdout += c.toString("utf8");
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { code, stdout, stderr } = await result;
     expect(code).toBe(1);
     expect(stdout).not.toContain("serving");
     expect(stderr).toMatch(

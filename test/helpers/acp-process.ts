@@ -47,6 +47,13 @@ export function startAcp(args: readonly string[], options: AcpRunOptions = {}): 
 /** Runs `acp args...` to its end. stdin is closed after `options.stdin` (or at once). */
 export function acp(args: readonly string[], options: AcpRunOptions = {}): Promise<AcpResult> {
   const child = startAcp(args, options);
+  const result = finished(child);
+  child.stdin?.end(options.stdin ?? "");
+  return result;
+}
+
+/** What a started `acp` prints until it ends, and its exit code. */
+export function finished(child: ChildProcess): Promise<AcpResult> {
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => {
@@ -55,7 +62,6 @@ export function acp(args: readonly string[], options: AcpRunOptions = {}): Promi
   child.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString("utf8");
   });
-  child.stdin?.end(options.stdin ?? "");
   return new Promise((done, fail) => {
     child.once("error", fail);
     child.once("close", (code) => done({ code, stdout, stderr }));

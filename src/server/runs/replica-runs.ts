@@ -162,7 +162,7 @@ export class ReplicaRuns implements RunScheduler {
     }
     this.followed.follow(record);
     const stop = AbortSignal.timeout(RELEASE_WAIT_MS * MAX_CLAIM_TURNS);
-    while (record.status === "pending" && !stop.aborted) await record.events.changed(stop);
+    await record.events.until(() => record.status !== "pending", stop);
   }
 
   /**

@@ -83,12 +83,7 @@ export class RunEventLog {
   /** Hands the events the store does not have yet to `save`; they may leave memory after. */
   unsaved(): StoredEvent[] {
     const fresh: EncodedEvent[] = [];
-    for (let i = this.saved; i < this.kept.length; i++) {
-      const { event, bytes, text } = this.kept[i] as {
-        event: RunEvent;
-        bytes: number;
-        text: string;
-      };
+    for (const { event, bytes, text } of this.kept.slice(this.saved)) {
       fresh.push({ id: Number(event.id), data: event.data, [EVENT_TEXT]: text });
       this.keptBytes += bytes;
     }

@@ -1,4 +1,5 @@
 import { messageOf } from "../../core/message-of.js";
+import { promised } from "../../core/promised.js";
 import { sleep } from "../../core/sleep.js";
 import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
@@ -343,7 +344,7 @@ export class RunWrites {
    */
   private queue<T>(runId: string, job: () => Promise<T>): Promise<T> {
     const previous = this.writes.get(runId);
-    const next = previous ? previous.then(job) : startJob(job);
+    const next = previous ? previous.then(job) : promised(job);
     const done = () => {
       if (this.writes.get(runId) === settled) this.writes.delete(runId);
     };
@@ -374,15 +375,6 @@ class EndAttempt {
   settle(): void {
     this.#done = true;
     this.#resolve?.();
-  }
-}
-
-/** Starts `job` now; a job that throws at once is a rejected write, as a queued one is. */
-function startJob<T>(job: () => Promise<T>): Promise<T> {
-  try {
-    return job();
-  } catch (err) {
-    return Promise.reject(err);
   }
 }
 

@@ -1,3 +1,4 @@
+import { promised } from "../../core/promised.js";
 import {
   encode,
   eventText,
@@ -103,20 +104,6 @@ class ByteBudget {
 }
 
 /**
- * The answer of a write done at once: the promise `write` returns (the turn's, for a
- * write that changed something), or a rejected one when it throws, as an async
- * function's would be. Not an async function itself: a write's answer is settled with
- * its turn, in the order the writes were made, with no promise around it.
- */
-function answered<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return write();
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-/**
  * What keeping one event costs beside its text, estimated (its entry in the run's log,
  * its string's header), measured as `ROW_OVERHEAD` is.
  */
@@ -151,7 +138,7 @@ class MemoryRunStore implements RunStore, Measured {
   }
 
   insert(run: StoredRun): Promise<void> {
-    return answered(() => {
+    return promised(() => {
       const text = encode(run, "runs.insert");
       if (this.table.has(run.run_id)) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
@@ -175,7 +162,7 @@ class MemoryRunStore implements RunStore, Measured {
     events: readonly StoredEvent[] = [],
     thread?: ThreadEnd,
   ): Promise<RunWritten | false> {
-    return answered(() => this.updateNow(run, events, thread));
+    return promised(() => this.updateNow(run, events, thread));
   }
 
   private updateNow(
@@ -253,7 +240,7 @@ class MemoryRunStore implements RunStore, Measured {
   }
 
   appendEvents(runId: string, events: readonly StoredEvent[]): Promise<void> {
-    return answered(() => {
+    return promised(() => {
       if (!this.table.has(runId)) return Promise.resolve();
       const texts = events.map((e) => ({ id: e.id, text: eventText(e, "runs.appendEvents") }));
       this.appendTexts(runId, texts);
@@ -349,7 +336,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
   }
 
   create(thread: StoredThread): Promise<boolean> {
-    return answered(() => {
+    return promised(() => {
       const text = encode(thread, "threads.create");
       if (this.table.has(thread.thread_id)) return Promise.resolve(false);
       this.table.put(thread.thread_id, text, thread.created_at, threadKeys(thread));
@@ -371,7 +358,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
   }
 
   patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
-    return answered(() => {
+    return promised(() => {
       const thread = this.read(threadId);
       if (!thread) return Promise.resolve(undefined);
       const updated = { ...thread, ...changes };
@@ -399,7 +386,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
 
   // Read and written without an await between: one claim cannot interleave with another.
   claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
-    return answered(() => {
+    return promised(() => {
       const thread = this.read(threadId);
       if (!thread) return Promise.resolve("");
       const holder = thread.busy_run_id;
@@ -427,7 +414,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
   }
 
   release(threadId: string, runId: string): Promise<boolean> {
-    return answered(() => {
+    return promised(() => {
       const thread = this.read(threadId);
       if (thread?.busy_run_id !== runId) return Promise.resolve(false);
       const { busy_run_id: _released, ...idle } = thread;
