@@ -46,6 +46,12 @@ export const LANGGRAPH_STREAM_MODES: readonly LangGraphStreamMode[] = ["messages
  */
 export const LANGGRAPH_STREAM_KEY = "langgraph_stream_mode";
 
+/**
+ * The id of the A2A artifact a streamed task's model tokens are appended to, one text
+ * part per token (`append: true`), by a server whose agent streams LangGraph's modes.
+ */
+export const A2A_TOKENS_ARTIFACT_ID = "tokens";
+
 /** A LangChain message as plain JSON: its class name as `type`, and its fields. */
 export interface SerializedMessage {
   /** The message class, for example `AIMessageChunk`, `AIMessage` or `ToolMessage`. */

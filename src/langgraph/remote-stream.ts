@@ -8,11 +8,6 @@
  */
 
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
-import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { Serialized } from "@langchain/core/load/serializable";
-import { AIMessageChunk, type BaseMessage, isBaseMessageChunk } from "@langchain/core/messages";
-import { ChatGenerationChunk } from "@langchain/core/outputs";
-import { getCallbackManagerForConfig } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
   deserializeMessage,
@@ -27,6 +22,7 @@ import {
   parentStreamOf,
   underStreamEvents,
 } from "./parent-stream.js";
+import { RemoteModelTokens } from "./remote-tokens.js";
 
 /** What ACPNode writes to the parent graph's custom stream for each remote event, with `customStream: "event"`. */
 export interface ACPNodeStreamEvent {
@@ -46,26 +42,12 @@ export type ACPNodeCustomStream = "update" | "event";
 /** The name of the `streamEvents` custom event that carries a remote custom update. */
 export const ACP_CUSTOM_EVENT = "acp_custom_update";
 
-/** The serialised identity of the chat model run that stands for the remote model. */
-const REMOTE_MODEL: Serialized = {
-  lc: 1,
-  type: "not_implemented",
-  id: ["agntcy_acp", "RemoteChatModel"],
-};
-
-/** One remote message being streamed, as a chat model run of the calling node. */
-interface OpenMessage {
-  id: string | undefined;
-  run: CallbackManagerForLLMRun | undefined;
-  chunks: BaseMessage[];
-}
-
 /** Forwards the events of one node execution's remote runs to the parent graph. */
 export class RemoteStreamForwarder {
   readonly #parent: ParentStream | undefined;
   readonly #namespace: string[];
   readonly #streamEvents: boolean;
-  #open: OpenMessage | undefined;
+  readonly #tokens: RemoteModelTokens;
 
   constructor(
     private readonly node: string,
@@ -76,6 +58,7 @@ export class RemoteStreamForwarder {
     const ns = config.configurable?.checkpoint_ns;
     this.#namespace = typeof ns === "string" && ns !== "" ? ns.split("|") : [];
     this.#streamEvents = underStreamEvents(config);
+    this.#tokens = new RemoteModelTokens(node, config);
   }
 
   /**
@@ -115,63 +98,16 @@ export class RemoteStreamForwarder {
   }
 
   /** Ends the chat model run of the message being streamed, if any. */
-  async end(): Promise<void> {
-    const open = this.#open;
-    this.#open = undefined;
-    if (!open?.run) return;
-    const message = open.chunks.reduce(
-      (all: BaseMessage | undefined, chunk) =>
-        all && isBaseMessageChunk(all) && isBaseMessageChunk(chunk) ? all.concat(chunk) : chunk,
-      undefined,
-    );
-    await open.run.handleLLMEnd({
-      generations: [[{ text: textOf(message), ...(message ? { message } : {}) } as never]],
+  end(): Promise<void> {
+    return this.#tokens.end();
+  }
+
+  #message(update: LangGraphMessagesUpdate): Promise<void> {
+    const [serialized, metadata] = update.data;
+    // What the remote side said of the message, beside the calling node's own metadata.
+    return this.#tokens.push(deserializeMessage(serialized), {
+      acp_remote_node: metadata.langgraph_node,
+      acp_remote_namespace: update.namespace,
     });
   }
-
-  async #message(update: LangGraphMessagesUpdate): Promise<void> {
-    const [serialized, metadata] = update.data;
-    const message = deserializeMessage(serialized);
-    if (this.#open === undefined || this.#open.id !== message.id) {
-      await this.end();
-      const manager = await getCallbackManagerForConfig(this.config);
-      // What the remote side said of the message, beside the calling node's own metadata.
-      manager?.addMetadata(
-        { acp_remote_node: metadata.langgraph_node, acp_remote_namespace: update.namespace },
-        false,
-      );
-      const [run] =
-        (await manager?.handleChatModelStart(
-          REMOTE_MODEL,
-          [[]],
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          `${this.node} (remote model)`,
-        )) ?? [];
-      this.#open = { id: message.id, run, chunks: [] };
-    }
-    this.#open.chunks.push(message);
-    // A whole message (a model that did not stream) is handed over when the run ends.
-    if (message instanceof AIMessageChunk) {
-      const text = textOf(message);
-      const chunk = new ChatGenerationChunk({ text, message });
-      await this.#open.run?.handleLLMNewToken(
-        text,
-        { prompt: 0, completion: 0 },
-        undefined,
-        undefined,
-        undefined,
-        {
-          chunk,
-        },
-      );
-    }
-  }
-}
-
-function textOf(message: BaseMessage | undefined): string {
-  return typeof message?.content === "string" ? message.content : "";
 }

@@ -13,6 +13,8 @@ import { redactUrl, SecretRedactor } from "../../core/redact.js";
 import { traceAgentCall } from "../../core/tracing.js";
 import { stepContextOf } from "../../core/tracing-langchain.js";
 import { jsonSchemaType } from "../json-schema-type.js";
+import { parentShowsTokens } from "../parent-stream.js";
+import { RemoteModelTokens } from "../remote-tokens.js";
 import { StateNode } from "../state-node.js";
 import type { StateRecord } from "../state-paths.js";
 import { answersGiven } from "../task-answers.js";
@@ -283,6 +285,7 @@ export class A2ANode<I = unknown, O = unknown> extends StateNode<I, O> {
       maxTaskListPages: this.#maxTaskListPages,
       cancelTimeout: this.#cancelTimeout,
       maxResubscribes: this.#maxResubscribes,
+      tokens: parentShowsTokens(config) ? new RemoteModelTokens(this.getName(), config) : undefined,
     });
     const call = {
       agentId: this.card.name,

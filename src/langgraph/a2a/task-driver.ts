@@ -15,9 +15,12 @@
 import type { ListTasksResponse, Message, StreamResponse, Task } from "@a2a-js/sdk";
 import { TaskState } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
+import { AIMessageChunk } from "@langchain/core/messages";
 import { interrupt, isGraphInterrupt } from "@langchain/langgraph";
+import { A2A_TOKENS_ARTIFACT_ID } from "../../core/langgraph-stream.js";
 import { messageOf } from "../../core/message-of.js";
 import { SecretRedactor } from "../../core/redact.js";
+import type { RemoteModelTokens } from "../remote-tokens.js";
 import { A2AInterruptError, A2AProtocolError, A2ATaskError } from "./errors.js";
 import { clientFailure, isUnsupportedOperation } from "./failures.js";
 import { isMessage, textOf, userMessage, valueOfParts } from "./parts.js";
@@ -65,6 +68,11 @@ export interface TaskDriverOptions {
   cancelTimeout: number;
   /** How many times a task's stream that ended before the task stopped is joined again. */
   maxResubscribes: number;
+  /**
+   * Where the model tokens the agent streams go (the parent's `messages` stream and
+   * `streamEvents`); undefined when the parent's stream does not show them.
+   */
+  tokens: RemoteModelTokens | undefined;
 }
 
 const FAILED_STATES = new Map<TaskState, A2ATaskError["state"]>([
@@ -272,17 +280,37 @@ export class TaskDriver {
     try {
       for await (const event of open()) {
         this.options.writer?.({ node: this.options.node, event } satisfies A2ANodeStreamEvent);
+        await this.forwardTokens(event);
         tracked.apply(event);
         if (tracked.task && this.taskId === undefined) this.remember(tracked.task.id);
       }
     } catch (err) {
       throw this.failure(err, operation);
+    } finally {
+      await this.options.tokens?.end();
     }
     const result = tracked.message ?? tracked.task;
     if (!result) {
       throw new A2AProtocolError(this.options.node, `${operation}: the stream ended with no task`);
     }
     return result;
+  }
+
+  /**
+   * Hands the text parts of an update of the task's tokens artifact to the parent as
+   * the chunks of one model message of the task, attributed to this node.
+   */
+  private async forwardTokens(event: StreamResponse): Promise<void> {
+    const tokens = this.options.tokens;
+    const payload = event.payload;
+    if (!tokens || payload?.$case !== "artifactUpdate") return;
+    const { artifact, taskId } = payload.value;
+    if (artifact?.artifactId !== A2A_TOKENS_ARTIFACT_ID) return;
+    for (const part of artifact.parts) {
+      if (part.content?.$case !== "text") continue;
+      const message = new AIMessageChunk({ content: part.content.value, id: `a2a-${taskId}` });
+      await tokens.push(message, { a2a_task_id: taskId });
+    }
   }
 
   private remember(taskId: string): void {

@@ -7,7 +7,10 @@
 import type { Artifact, Message, Part, Task, TaskStatus } from "@a2a-js/sdk";
 import { Role, TaskState } from "@a2a-js/sdk";
 import { isRecord } from "../../core/json-guards.js";
-import type { LangGraphMessagesUpdate } from "../../core/langgraph-stream.js";
+import {
+  A2A_TOKENS_ARTIFACT_ID,
+  type LangGraphMessagesUpdate,
+} from "../../core/langgraph-stream.js";
 import type { RunOutput } from "../../models/index.js";
 import type { StoredRun } from "../stores/store.js";
 
@@ -99,7 +102,7 @@ function lastMessageText(values: unknown): string | undefined {
 }
 
 /** The id of the artifact a streamed task's model tokens are appended to. */
-export const TOKENS_ARTIFACT_ID = "tokens";
+export const TOKENS_ARTIFACT_ID = A2A_TOKENS_ARTIFACT_ID;
 
 /** The message types whose text is the model's: its chunks, or a whole reply. */
 const modelMessageTypes = new Set(["AIMessageChunk", "AIMessage"]);
