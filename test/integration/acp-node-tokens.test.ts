@@ -45,6 +45,7 @@ beforeAll(async () => {
             maxRetries: 0,
             configuration: { baseURL: endpoint.url },
           }),
+        hold: () => gate,
         streamLangGraph: true,
       }),
     ],
@@ -143,7 +144,8 @@ describe("a remote model's tokens in the parent's streams", () => {
 });
 
 describe("a remote ChatOpenAI's tokens through ACPNode", () => {
-  it("come on the parent's messages stream as the endpoint streamed them, in order", async () => {
+  it("come on the parent's messages stream as the endpoint streamed them, in order, before the remote run ends", async () => {
+    closeGate();
     const parent = remoteJobGraph({
       agentId: deriveAgentId("acpnode.openai-talker", "1.0.0"),
       client,
@@ -154,6 +156,8 @@ describe("a remote ChatOpenAI's tokens through ACPNode", () => {
       { streamMode: "messages" },
     )) {
       chunks.push(chunk as [AIMessageChunk, Record<string, unknown>]);
+      // The remote node waits for this: without a token before its end, this test hangs.
+      firstTokenSeen();
     }
     const texts = chunks.map(([m]) => m.content).filter((c) => c !== "");
     expect(texts).toEqual(OPENAI_TOKENS);
