@@ -35,6 +35,8 @@ let otlp: OtlpReceiver;
 let langsmith: LangsmithReceiver;
 let provider: NodeTracerProvider;
 const proxies: FaultProxy[] = [];
+/** Servers started by a test, besides the one every test calls. */
+const others: ChildProcess[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
@@ -75,25 +77,18 @@ export const agents = [{ agentId: "remote-agent", graph, descriptor: {
 } }];
 `,
   );
-  child = startAcp(["serve", modulePath, "--port", "0", "--otlp-endpoint", otlp.url], {
-    env: { ...tracingEnv, OTEL_SERVICE_NAME: "remote", OTEL_BSP_SCHEDULE_DELAY: "100" },
+  const served = await serve(["serve", modulePath, "--port", "0", "--otlp-endpoint", otlp.url], {
+    ...tracingEnv,
+    OTEL_SERVICE_NAME: "remote",
+    OTEL_BSP_SCHEDULE_DELAY: "100",
   });
-  serverUrl = await new Promise<string>((resolve, reject) => {
-    let seen = "";
-    child?.stdout?.on("data", (c: Buffer) => {
-      seen += c.toString("utf8");
-      const url = seen.match(/serving on (\S+)/)?.[1];
-      if (url) resolve(url);
-    });
-    child?.stderr?.on("data", (c: Buffer) => {
-      seen += c.toString("utf8");
-    });
-    child?.once("close", (code) => reject(new Error(`acp serve ended (${code}): ${seen}`)));
-  });
+  child = served.child;
+  serverUrl = served.url;
 });
 
 afterAll(async () => {
   child?.kill("SIGTERM");
+  for (const c of others) c.kill("SIGTERM");
   for (const p of proxies) await p.close();
   await provider?.shutdown();
   await otlp?.close();
@@ -101,6 +96,26 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   process.env = savedEnv;
 });
+
+/** Starts `acp args...` with `env`; resolves once it serves, with its URL. */
+function serve(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const started = startAcp(args, { env });
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    started.stdout?.on("data", (c: Buffer) => {
+      seen += c.toString("utf8");
+      const url = seen.match(/serving on (\S+)/)?.[1];
+      if (url) resolve({ child: started, url });
+    });
+    started.stderr?.on("data", (c: Buffer) => {
+      seen += c.toString("utf8");
+    });
+    started.once("close", (code) => reject(new Error(`acp serve ended (${code}): ${seen}`)));
+  });
+}
 
 const State = Annotation.Root({
   job: Annotation<{ input?: unknown; output?: unknown }>,
@@ -239,6 +254,7 @@ describe("one trace across agents (OpenTelemetry, OTLP/HTTP)", () => {
     expect(run?.status).toBe(STATUS_ERROR);
     expect(run?.attributes["acp.run.status"]).toBe("error");
     expect(run?.attributes["acp.run.errcode"]).toBe(500);
+    expect(run?.attributes["error.type"]).toBe("error 500");
     const think = spans.find((s) => s.service === "remote" && s.name === "think");
     expect(think?.status).toBe(STATUS_ERROR);
   });
@@ -259,6 +275,35 @@ describe("one trace across agents (OpenTelemetry, OTLP/HTTP)", () => {
     expect(methods).toContain("POST /runs/stream");
     expect(methods.some((m) => /^GET \/runs\/:run_id\/stream$/.test(m))).toBe(true);
     expect(proxy.connections).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("acp serve's export", () => {
+  it("goes where OTEL_EXPORTER_OTLP_ENDPOINT says, without the flag", async () => {
+    const { child: server, url } = await serve(["serve", join(dir, "agents.mjs"), "--port", "0"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_SERVICE_NAME: "from-env",
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+    });
+    others.push(server);
+    const answer = await fetch(`${url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent_id: "remote-agent", input: { text: "env" } }),
+    });
+    expect(answer.status).toBe(200);
+    const fromEnv = () => otlp.spans.filter((s) => s.service === "from-env");
+    const request = () =>
+      fromEnv().find((s) => s.kind === SPAN_SERVER && s.name === "POST /runs/wait");
+    await vi.waitUntil(
+      () => request() && fromEnv().some((s) => s.attributes["acp.run.status"] === "success"),
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(request()?.attributes["http.response.status_code"]).toBe(200);
+    const run = fromEnv().find((s) => s.attributes["acp.run.id"] !== undefined);
+    expect(run?.parentSpanId).toBe(request()?.spanId);
+    expect(run?.traceId).toBe(request()?.traceId);
+    server.kill("SIGTERM");
   });
 });
 
