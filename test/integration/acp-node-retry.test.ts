@@ -137,6 +137,77 @@ describe("a node going on with the run it created", () => {
   });
 });
 
+/** A threaded graph whose one node runs `agentId` through `through` under LangGraph's default `retryOn`. */
+function threadedGraph(agentId: string, through: ACPClient) {
+  const node = new ACPNode({
+    name: "remote",
+    agentId,
+    client: through,
+    inputPath: "request.input",
+    outputPath: "request.output",
+  });
+  return new StateGraph(State)
+    .addNode(node.getName(), node, { retryPolicy: { maxAttempts: 3, initialInterval: 1 } })
+    .addEdge(START, node.getName())
+    .addEdge(node.getName(), END)
+    .compile({ checkpointer: new MemorySaver() });
+}
+
+describe("a node retried by LangGraph after its remote run failed", () => {
+  it("starts a new run without searching the server for the failed one", async () => {
+    const searches = await startFaultProxy(
+      agents.url,
+      (req) => req.method === "POST" && req.url === "/runs/search",
+    );
+    const searching = new ACPClient({ configuration: { host: searches.url, retries: 0 } });
+    try {
+      agents.flaky.failuresLeft = 1;
+      const callsBefore = agents.flaky.calls;
+      const graph = threadedGraph(agents.ids.flaky, searching);
+      const out = await graph.invoke(
+        { request: { input: { topic: "retries" } } },
+        { configurable: { thread_id: "retry-no-search" } },
+      );
+      expect(out.request.output).toMatchObject({ draft: "finally about retries" });
+      // Two remote runs: the one that failed (500, which the default retryOn retries) and the next.
+      expect(agents.flaky.calls - callsBefore).toBe(2);
+      // The first attempt looked once for a run of an earlier execution; the retry did not.
+      expect(searches.picked).toBe(1);
+    } finally {
+      await searching.close();
+      await searches.close();
+    }
+  });
+});
+
+describe("an answer to an interrupt that the agent refuses (422)", () => {
+  it("is a NodeStateError of role resume, not retried", async () => {
+    // Counts the resumes (POST /runs/{id}); spoils none.
+    const resumes = await startFaultProxy(
+      agents.url,
+      (req) => req.method === "POST" && /^\/runs\/[0-9a-f-]{36}$/.test(req.url ?? ""),
+    );
+    const resuming = new ACPClient({ configuration: { host: resumes.url, retries: 0 } });
+    try {
+      const graph = threadedGraph(agents.ids.ask, resuming);
+      const config = { configurable: { thread_id: "refused-resume" } };
+      const paused = await graph.invoke({ request: { input: { topic: "answers" } } }, config);
+      expect((paused as { __interrupt__?: unknown[] }).__interrupt__).toHaveLength(1);
+      // The agent's resume payload is { answer: string }.
+      const error = await failureOf(graph.invoke(new Command({ resume: { answer: 42 } }), config));
+      expect(error).toBeInstanceOf(NodeStateError);
+      expect((error as NodeStateError).role).toBe("resume");
+      expect((error as NodeStateError).path).toBe("Command.resume");
+      expect((error as NodeStateError).status).toBe(400);
+      expect((error as Error).cause).toBeInstanceOf(UnprocessableEntityException);
+      expect(resumes.picked).toBe(1);
+    } finally {
+      await resuming.close();
+      await resumes.close();
+    }
+  });
+});
+
 describe("isTransientACPError", () => {
   it("is true for the faults that may pass and false for the rest", () => {
     const status = (s: number) => new ServiceException({ status: s });
