@@ -12,7 +12,7 @@ import { ACPClient } from "../../src/client/acp-client.js";
 import { deriveAgentId, type RunningACPServer, serveACP } from "../../src/server/index.js";
 import { remoteJobGraph } from "../helpers/acp-node-parent.js";
 import { type OpenAIEndpoint, startOpenAIEndpoint } from "../helpers/openai-endpoint.js";
-import { talkerAgent } from "../helpers/token-agents.js";
+import { talkerAgent, tokenAgent } from "../helpers/token-agents.js";
 
 const REPLY = "tokens come one by one";
 /** The pieces the local OpenAI-compatible endpoint streams its reply in. */
@@ -34,6 +34,11 @@ beforeAll(async () => {
         name: "acpnode.talker",
         model: () => new FakeListChatModel({ responses: [REPLY] }),
         hold: () => gate,
+        streamLangGraph: true,
+      }),
+      tokenAgent({
+        name: "acpnode.token-agent",
+        model: () => new FakeListChatModel({ responses: [REPLY] }),
         streamLangGraph: true,
       }),
       talkerAgent({
@@ -124,6 +129,32 @@ describe("a remote model's tokens in the parent's streams", () => {
       "updates",
       { remote: { job: { input: { text: "hi" }, output: { text: "hi", reply: REPLY } } } },
     ]);
+  });
+
+  it("and a remote subgraph's updates come under the node's namespace, then the subgraph's own", async () => {
+    const parent = remoteJobGraph({
+      agentId: deriveAgentId("acpnode.token-agent", "1.0.0"),
+      client,
+    });
+    const remote: Array<[string[], unknown]> = [];
+    for await (const chunk of await parent.stream(
+      { job: { input: { text: "hi" } } },
+      { streamMode: ["updates"], subgraphs: true },
+    )) {
+      const [ns, , data] = chunk as [string[], string, unknown];
+      if (ns.length > 0) remote.push([ns, data]);
+    }
+    expect(remote.map(([ns]) => ns.map((segment) => segment.split(":")[0]))).toEqual([
+      ["remote"],
+      ["remote", "inner"],
+      ["remote"],
+    ]);
+    expect(remote.map(([, data]) => Object.keys(data as object)[0])).toEqual([
+      "prep",
+      "talk",
+      "inner",
+    ]);
+    expect(remote[1]?.[1]).toEqual({ talk: { reply: REPLY } });
   });
 
   it("are not asked for when the parent's stream does not show them", async () => {
