@@ -159,18 +159,38 @@ describe("a remote model's tokens in the parent's streams", () => {
 
   it("are not asked for when the parent's stream does not show them", async () => {
     gate = Promise.resolve();
-    const runsBefore = await client.searchStatelessRuns({
-      agent_id: deriveAgentId("acpnode.talker", "1.0.0"),
-      limit: 1000,
-    });
-    await parentGraph().invoke({ job: { input: { text: "hi" } } });
-    const runs = await client.searchStatelessRuns({
-      agent_id: deriveAgentId("acpnode.talker", "1.0.0"),
-      limit: 1000,
-    });
-    const created = runs.filter((r) => !runsBefore.some((b) => b.run_id === r.run_id));
-    expect(created).toHaveLength(1);
-    expect(created[0]?.creation.config?.configurable).toBeUndefined();
+    const talker = deriveAgentId("acpnode.talker", "1.0.0");
+    /** What the remote runs the parent's call created asked of the agent. */
+    const askedBy = async (call: () => Promise<unknown>) => {
+      const before = await client.searchStatelessRuns({ agent_id: talker, limit: 1000 });
+      await call();
+      const runs = await client.searchStatelessRuns({ agent_id: talker, limit: 1000 });
+      const created = runs.filter((r) => !before.some((b) => b.run_id === r.run_id));
+      expect(created).toHaveLength(1);
+      return created[0]?.creation.config?.configurable;
+    };
+    const drain = async (stream: AsyncIterable<unknown>) => {
+      for await (const _ of stream);
+    };
+    const input = { job: { input: { text: "hi" } } };
+    expect(await askedBy(() => parentGraph().invoke(input))).toBeUndefined();
+    // Neither custom and values, nor updates without subgraphs, show the remote tokens or updates.
+    expect(
+      await askedBy(async () =>
+        drain(await parentGraph().stream(input, { streamMode: ["custom", "values"] })),
+      ),
+    ).toBeUndefined();
+    expect(
+      await askedBy(async () =>
+        drain(await parentGraph().stream(input, { streamMode: "updates" })),
+      ),
+    ).toBeUndefined();
+    // What a parent's stream shows is asked, and only that.
+    expect(
+      await askedBy(async () =>
+        drain(await parentGraph().stream(input, { streamMode: "updates", subgraphs: true })),
+      ),
+    ).toEqual({ langgraph_stream_mode: ["updates"] });
   });
 });
 
