@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import { A2ANode, APIBridgeAgentNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
+import { remoteThreadId } from "../../src/langgraph/task-identity.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
 
 const CLIENT = 2;
@@ -111,7 +112,7 @@ describe("A2ANode", () => {
     exporter.reset();
     await graph.invoke(
       { request: { text: "over a2a" } },
-      { callbacks: await openTelemetryCallbacks() },
+      { callbacks: await openTelemetryCallbacks(), configurable: { thread_id: "parent-a2a" } },
     );
 
     const invoke = spans().find((s) => s.kind === CLIENT);
@@ -119,6 +120,11 @@ describe("A2ANode", () => {
     expect(invoke?.attributes).toMatchObject({
       "gen_ai.operation.name": "invoke_agent",
       "gen_ai.agent.name": "test.echo",
+      "gen_ai.agent.version": "1.0.0",
+      // The A2A context the node's task runs in, one per parent thread and node.
+      "gen_ai.conversation.id": await remoteThreadId("parent-a2a", "a2a|echo"),
+      "server.address": "127.0.0.1",
+      "server.port": Number(new URL(running.url).port),
     });
     const nodeSpan = spans().find(
       (s) => s.spanContext().spanId === parentOf(invoke as ReadableSpan),
