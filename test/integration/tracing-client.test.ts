@@ -18,6 +18,7 @@ import { ACPClient } from "../../src/index.js";
 import { A2ANode, APIBridgeAgentNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
 import { remoteThreadId } from "../../src/langgraph/task-identity.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
+import { refusingUrl } from "../helpers/tcp-fault-proxy.js";
 
 const CLIENT = 2;
 const SERVER = 1;
@@ -185,5 +186,20 @@ describe("APIBridgeAgentNode", () => {
       bridge.closeAllConnections();
       await new Promise((resolve) => bridge.close(resolve));
     }
+  });
+});
+
+describe("a run operation that fails", () => {
+  it("ends its invoke_agent span failed, with the error's class as error.type", async () => {
+    const refused = new ACPClient({ configuration: { host: await refusingUrl(), retries: 0 } });
+    const error = await refused
+      .createAndWaitForStatelessRunOutput({ agent_id: agentIds.echo, input: { text: "lost" } })
+      .catch((e: unknown) => e);
+    await refused.close();
+    expect((error as Error).name).toBe("ApiConnectionError");
+    const invoke = spans().find((s) => s.kind === CLIENT);
+    expect(invoke?.status.code).toBe(2);
+    expect(invoke?.attributes["error.type"]).toBe("ApiConnectionError");
+    expect(invoke?.events.map((e) => e.name)).toEqual(["exception"]);
   });
 });
