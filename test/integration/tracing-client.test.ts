@@ -136,6 +136,10 @@ describe("A2ANode", () => {
     expect(requests.every((r) => r.attributes["url.path"]?.toString().startsWith("/a2a/"))).toBe(
       true,
     );
+    // The task's run is a run span under the A2A request that started it.
+    const run = spans().find((s) => s.attributes["acp.run.id"] !== undefined);
+    expect(run?.name).toBe("invoke_agent test.echo");
+    expect(requests.map((r) => r.spanContext().spanId)).toContain(parentOf(run as ReadableSpan));
   });
 });
 
