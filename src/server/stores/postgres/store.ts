@@ -15,6 +15,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "../store.js";
+import { StatementBatch } from "./batch.js";
 import { channelsOf, quoteIdent } from "./schema.js";
 import { StorePool } from "./unavailable.js";
 
@@ -36,6 +37,27 @@ const written = (rows: readonly WrittenRow[]): RunWritten | false => {
   const row = rows[0];
   return row ? { pushConfigs: row.push_configs > 0 } : false;
 };
+
+/** A run to store queued (or claimed by `owner`), its record's JSON text made. */
+interface QueuedInsert {
+  run: StoredRun;
+  leg: Leg;
+  thread?: { threadId: string; over?: string } | undefined;
+  owner: number | undefined;
+  text: string;
+}
+
+/** A write of a run by the execution that owns it, its texts made. */
+interface OwnedUpdate {
+  run: StoredRun;
+  owner: number;
+  attempt: number;
+  release: boolean;
+  thread: ThreadEnd | undefined;
+  /** The events' ids and JSON texts. */
+  events: [number[], string[]];
+  text: string;
+}
 
 const codeOf = (err: unknown) =>
   typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
@@ -75,7 +97,20 @@ export class PostgresRunStore implements RunStore {
     this.channel = channels.runs;
     this.queue = channels.queue;
     this.pool = new StorePool(opened, "runs");
+    this.inserts = new StatementBatch({
+      one: (insert) => this.insertQueuedAlone(insert),
+      many: (inserts) => this.insertQueuedMany(inserts),
+    });
+    this.ends = new StatementBatch({
+      one: (write) => this.updateOwnedAlone(write),
+      many: (writes) => this.updateOwnedMany(writes),
+    });
   }
+
+  /** The creations of runs on no thread, stored together when several come in a turn. */
+  private readonly inserts: StatementBatch<QueuedInsert, string | undefined>;
+  /** The owned writes of runs on no thread, stored together when several come in a turn. */
+  private readonly ends: StatementBatch<OwnedUpdate, RunWritten | false>;
 
   async insert(run: StoredRun): Promise<void> {
     const text = encode(run, "runs.insert");
@@ -112,6 +147,19 @@ export class PostgresRunStore implements RunStore {
     owner: number | undefined,
   ): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
+    // A run on no thread claims nothing: it goes with the others created in this turn.
+    if (thread === undefined) return this.inserts.write({ run, leg, owner, text }, run.run_id);
+    return this.insertQueuedAlone({ run, leg, thread, owner, text });
+  }
+
+  /** `insertQueued` in a statement of its own. */
+  private async insertQueuedAlone({
+    run,
+    leg,
+    thread,
+    owner,
+    text,
+  }: QueuedInsert): Promise<string | undefined> {
     const params = [
       ...this.columns(run),
       text,
@@ -219,8 +267,18 @@ export class PostgresRunStore implements RunStore {
     events: readonly StoredEvent[] = [],
   ): Promise<RunWritten | false> {
     const text = encode(run, "runs.update");
-    const [ids, texts] = this.eventColumns(events);
+    const eventTexts = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
+    const write: OwnedUpdate = { run, owner, attempt, release, thread, events: eventTexts, text };
+    // A run on no thread frees none: it goes with the others written in this turn.
+    if (thread === undefined && run.thread_id == null) return this.ends.write(write, run.run_id);
+    return this.updateOwnedAlone(write);
+  }
+
+  /** `updateOwned` in a statement of its own. */
+  private async updateOwnedAlone(write: OwnedUpdate): Promise<RunWritten | false> {
+    const { run, owner, attempt, release, thread, text } = write;
+    const [ids, texts] = write.events;
     const { rows } = await this.pool.prepared<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
@@ -303,6 +361,115 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
+  /**
+   * Runs on no thread stored queued (or claimed) in one statement, as `insertQueuedAlone`
+   * stores each: every one is stored, or none (a run refused, by a unique violation
+   * say, fails the statement, and the batch writes each alone for its own answer).
+   */
+  private async insertQueuedMany(inserts: readonly QueuedInsert[]): Promise<undefined[]> {
+    const column = <T>(of: (insert: QueuedInsert) => T) => inserts.map(of);
+    // An INSERT of rows from a SELECT stores all of them or fails: every run is stored.
+    await this.pool.prepared(
+      `WITH given AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+           $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::integer[])
+           AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
+             record, leg, owner)),
+       inserted AS (
+         INSERT INTO ${this.t}.runs
+           (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
+            queued, leg, after_run, owner, attempt)
+         SELECT run_id, thread_id, agent_id, status, created_at, updated_at, finished,
+           ARRAY(SELECT json_array_elements_text(meta::json)), record, owner IS NULL, leg, NULL,
+           owner, CASE WHEN owner IS NULL THEN 0 ELSE 1 END
+         FROM given
+         RETURNING run_id, owner)
+       SELECT count(pg_notify($12, run_id))
+         + count(CASE WHEN owner IS NULL THEN pg_notify($13, run_id) END) AS notified
+       FROM inserted`,
+      [
+        column((i) => i.run.run_id),
+        column((i) => i.run.thread_id ?? null),
+        column((i) => i.run.agent_id),
+        column((i) => i.run.status),
+        column((i) => i.run.created_at),
+        column((i) => i.run.updated_at),
+        column((i) => isFinished(i.run)),
+        column((i) => JSON.stringify(metadataIndex(i.run.creation.metadata))),
+        column((i) => i.text),
+        column((i) => JSON.stringify(i.leg)),
+        column((i) => i.owner ?? null),
+        this.channel,
+        this.queue,
+      ],
+    );
+    return inserts.map(() => undefined);
+  }
+
+  /**
+   * The owned writes of runs on no thread in one statement, as `updateOwnedAlone` writes
+   * each (there is no thread to free, and no run queued behind one): each run is written
+   * while its execution owns it, with its events; each is answered as it would be alone.
+   */
+  private async updateOwnedMany(writes: readonly OwnedUpdate[]): Promise<(RunWritten | false)[]> {
+    const column = <T>(of: (write: OwnedUpdate) => T) => writes.map(of);
+    const eventRuns: string[] = [];
+    const eventIds: number[] = [];
+    const eventTexts: string[] = [];
+    for (const write of writes) {
+      const [ids, texts] = write.events;
+      for (let i = 0; i < ids.length; i++) {
+        eventRuns.push(write.run.run_id);
+        eventIds.push(ids[i] as number);
+        eventTexts.push(texts[i] as string);
+      }
+    }
+    const { rows } = await this.pool.prepared<WrittenRow & { run_id: string }>(
+      `WITH given AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+           $6::boolean[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::boolean[])
+           AS g(run_id, agent_id, status, created_at, updated_at, finished, meta, record, owner,
+             attempt, release)),
+       updated AS (
+         UPDATE ${this.t}.runs r SET thread_id = NULL, agent_id = g.agent_id, status = g.status,
+           created_at = g.created_at, updated_at = g.updated_at, finished = g.finished,
+           meta = ARRAY(SELECT json_array_elements_text(g.meta::json)), record = g.record,
+           owner = CASE WHEN g.release THEN NULL ELSE r.owner END
+         FROM given g
+         WHERE r.run_id = g.run_id AND r.owner = g.owner AND r.attempt = g.attempt
+         RETURNING r.run_id, r.push_configs),
+       appended AS (
+         INSERT INTO ${this.t}.run_events (run_id, event_id, data)
+         SELECT e.run_id, e.id, e.data
+         FROM unnest($12::text[], $13::int[], $14::text[]) AS e(run_id, id, data)
+         WHERE e.run_id IN (SELECT run_id FROM updated)
+         ON CONFLICT DO NOTHING
+         RETURNING run_id)
+       SELECT run_id, push_configs, pg_notify($15, run_id),
+         (SELECT count(*) FROM appended) AS appended
+       FROM updated`,
+      [
+        column((w) => w.run.run_id),
+        column((w) => w.run.agent_id),
+        column((w) => w.run.status),
+        column((w) => w.run.created_at),
+        column((w) => w.run.updated_at),
+        column((w) => isFinished(w.run)),
+        column((w) => JSON.stringify(metadataIndex(w.run.creation.metadata))),
+        column((w) => w.text),
+        column((w) => w.owner),
+        column((w) => w.attempt),
+        column((w) => w.release),
+        eventRuns,
+        eventIds,
+        eventTexts,
+        this.channel,
+      ],
+    );
+    const byRun = new Map(rows.map((row) => [row.run_id, row]));
+    return writes.map((w) => written(byRun.has(w.run.run_id) ? [byRun.get(w.run.run_id)!] : []));
+  }
+
   private eventColumns(events: readonly StoredEvent[]): [number[], string[]] {
     return [events.map((e) => e.id), events.map((e) => eventText(e, "runs.appendEvents"))];
   }
