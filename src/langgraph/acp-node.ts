@@ -57,8 +57,11 @@ export interface ACPNodeOptions<
   /**
    * The graph's state, `Annotation.Root(...)` or a zod object schema: the paths are
    * typed by it, and their top-level keys checked against its channels when the node
-   * is built. Without it the paths are plain strings, and a write to a key that is no
-   * channel of the graph is still a `NodeStateError` when the node runs.
+   * is built. With a zod schema (or LangGraph's `StateSchema` of zod fields) every key
+   * below the top level is checked too, up to an open object, record, `any` or
+   * `unknown`; an `Annotation.Root(...)` carries no run-time type below its channels.
+   * Without it the paths are plain strings, a write to a key that is no channel of the
+   * graph is still a `NodeStateError` when the node runs, and nothing below is checked.
    */
   state?: T;
   /** The node's name in the graph. */

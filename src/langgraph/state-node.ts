@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { ApiTypeError } from "../core/errors.js";
 import { describeIssues, NodeStateError, type NodeValueRole } from "./node-errors.js";
 import { isGraphChannel } from "./parent-stream.js";
+import { channelsOf, noChannel, statePathProblem } from "./state-path-check.js";
 import {
   getStatePath,
   hasStatePath,
@@ -30,8 +31,13 @@ export interface StateNodeIO<I, O> {
   /** Checks the result before it enters the graph. */
   outputType: z.ZodType<O>;
   /**
-   * The graph's state (`Annotation.Root(...)` or a zod object schema): the top-level
-   * keys of both paths must be its channels, checked when the node is built.
+   * The graph's state (`Annotation.Root(...)`, LangGraph's `StateSchema` or a zod
+   * object schema), checked against both paths when the node is built: the top-level
+   * key must be one of its channels, and, where the channel has a zod 4 schema (a zod
+   * state, a `StateSchema` field), every key below it must be one that schema
+   * declares, unless the object there is open (passthrough, catchall, record, `any`,
+   * `unknown`). An `Annotation.Root(...)` channel has no run-time type, so below its
+   * top level nothing is checked.
    */
   state?: unknown;
 }
@@ -82,10 +88,8 @@ export abstract class StateNode<I, O> extends RunnableLambda<
         ["input", io.inputPath],
         ["output", io.outputPath],
       ] as const) {
-        const top = splitStatePath(path)[0] as string;
-        if (!channels.includes(top)) {
-          throw new NodeStateError(io.name, role, path, noChannel(top, channels));
-        }
+        const problem = statePathProblem(channels, path);
+        if (problem) throw new NodeStateError(io.name, role, path, problem);
       }
     }
   }
@@ -142,17 +146,4 @@ export abstract class StateNode<I, O> extends RunnableLambda<
     }
     return result.data;
   }
-}
-
-/** The channel names of a graph state given as `Annotation.Root(...)` or a zod object. */
-function channelsOf(state: unknown): string[] | undefined {
-  if (typeof state !== "object" || state === null) return undefined;
-  const { spec, shape } = state as { spec?: unknown; shape?: unknown };
-  const keys = spec ?? shape;
-  return typeof keys === "object" && keys !== null ? Object.keys(keys) : undefined;
-}
-
-function noChannel(top: string, channels?: string[]): string {
-  const known = channels ? ` (its channels: ${channels.join(", ")})` : "";
-  return `names "${top}", which is no channel of the graph's state${known}`;
 }

@@ -2,7 +2,14 @@
  * Paths typed against the graph's state. The type checks run with `npx tsc` (this file
  * is in the project): a `@ts-expect-error` with no error under it fails the check.
  */
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import {
+  Annotation,
+  END,
+  ReducedValue,
+  START,
+  StateGraph,
+  StateSchema,
+} from "@langchain/langgraph";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { ACPClient } from "../../src/client/acp-client.js";
@@ -133,5 +140,115 @@ describe("state paths at run time", () => {
     expect(error).toBeInstanceOf(NodeStateError);
     expect((error as NodeStateError).role).toBe("output");
     expect((error as Error).message).toContain('names "jobb", which is no channel');
+  });
+});
+
+/** The error `make` throws, or undefined. */
+function thrownBy(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe("state paths below the top level, checked when the node is built", () => {
+  const ZodState = z.object({
+    job: z.object({
+      input: z.object({ topic: z.string() }),
+      output: z.object({ draft: z.string() }).optional(),
+    }),
+    items: z.array(z.object({ name: z.string() })).default([]),
+    notes: z.looseObject({ author: z.string() }),
+    bag: z.record(z.string(), z.unknown()),
+  });
+  // Typed loosely, as a string variable or a JavaScript caller would give the paths.
+  const loose = ZodState as GraphStateSchema;
+
+  it("refuses a wrong key below a channel of a zod state, naming it and the keys there", () => {
+    const output = thrownBy(
+      () =>
+        new ACPNode({ ...base, state: loose, inputPath: "job.input", outputPath: "job.outputt" }),
+    );
+    expect(output).toBeInstanceOf(NodeStateError);
+    expect(output).toMatchObject({ node: "writer", role: "output", path: "job.outputt" });
+    expect((output as Error).message).toBe(
+      'node "writer": output at "job.outputt" names "outputt" under "job", which the state\'s schema does not declare there (its keys: input, output)',
+    );
+    const input = thrownBy(
+      () =>
+        new ACPNode({
+          ...base,
+          state: loose,
+          inputPath: "job.input.topik",
+          outputPath: "job.output",
+        }),
+    );
+    expect(input).toBeInstanceOf(NodeStateError);
+    expect(input).toMatchObject({ role: "input", path: "job.input.topik" });
+    expect((input as Error).message).toContain('names "topik" under "job.input"');
+    expect((input as Error).message).toContain("(its keys: topic)");
+    const item = thrownBy(
+      () =>
+        new ACPNode({ ...base, state: loose, inputPath: "items.first", outputPath: "job.output" }),
+    );
+    expect((item as Error).message).toContain(
+      'names "first" under "items", where the state\'s schema holds an array',
+    );
+    const belowText = thrownBy(
+      () =>
+        new ACPNode({
+          ...base,
+          state: loose,
+          inputPath: "job.input.topic.x",
+          outputPath: "job.output",
+        }),
+    );
+    expect((belowText as Error).message).toContain("where the state's schema holds a string");
+  });
+
+  it("accepts paths that fit, and any key below an open object or a record", () => {
+    for (const [inputPath, outputPath] of [
+      ["job.input.topic", "job.output.draft"],
+      ["items.3.name", "notes.author"],
+      ["notes.anything.below", "bag.any.key"],
+    ] as const) {
+      expect(() => new ACPNode({ ...base, state: loose, inputPath, outputPath })).not.toThrow();
+    }
+  });
+
+  it("reads the schemas of a StateSchema's fields, reduced values included", () => {
+    const Fields = new StateSchema({
+      job: z.object({ input: z.string(), output: z.string().optional() }),
+      log: new ReducedValue(
+        z.array(z.object({ line: z.string() })).default(() => []),
+        {
+          reducer: (all: Array<{ line: string }>, more: Array<{ line: string }>) => [
+            ...all,
+            ...more,
+          ],
+        },
+      ),
+    });
+    const state = Fields as unknown as GraphStateSchema;
+    expect(
+      () => new ACPNode({ ...base, state, inputPath: "log.0.line", outputPath: "job.output" }),
+    ).not.toThrow();
+    const nested = thrownBy(
+      () => new ACPNode({ ...base, state, inputPath: "log.0.lines", outputPath: "job.output" }),
+    );
+    expect((nested as Error).message).toContain('names "lines" under "log.0"');
+    const top = thrownBy(
+      () => new ACPNode({ ...base, state, inputPath: "job.input", outputPath: "jobs.output" }),
+    );
+    expect((top as Error).message).toContain("(its channels: job, log)");
+  });
+
+  it("checks only the top level of an Annotation.Root state, whose channels hold no schema", () => {
+    const state = State as unknown as GraphStateSchema;
+    expect(
+      () => new ACPNode({ ...base, state, inputPath: "job.inputt", outputPath: "job.outputt" }),
+    ).not.toThrow();
   });
 });
