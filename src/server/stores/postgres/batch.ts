@@ -30,7 +30,7 @@ interface Queued<I, R> {
  * - any other failure (one item refused by a constraint) writes each item again alone,
  *   so that only the item at fault fails, with its own error.
  *
- * Two writes with the same `key` (one run's) are never in one batch: the later one
+ * Two writes with the same `key` (one run's, one thread's) are never in one batch: the later one
  * waits for the batch that holds the earlier, and goes in the next.
  */
 export class StatementBatch<I, R> {

@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langc
 import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { Pool, QueryConfig } from "pg";
 import { StoreError } from "../../errors.js";
+import { StatementBatch } from "./batch.js";
 import { quoteIdent } from "./schema.js";
 import { type PreparedStatement, PreparedStatements, preparedStatement } from "./statements.js";
 
@@ -12,6 +13,30 @@ type Writes = Parameters<BaseCheckpointSaver["putWrites"]>[1];
 /** A value for a `bytea[]` parameter: a `Buffer`, which every `pg` 8 writes as bytes. */
 const bytes = (value: Uint8Array | undefined): Buffer | null =>
   value === undefined ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+
+/** A checkpoint to store, as the values of its row and of its new blobs' rows. */
+interface CheckpointRow {
+  threadId: string;
+  ns: string;
+  id: string;
+  parentId: string | null;
+  checkpoint: string;
+  metadata: string;
+  blobs: Array<{ channel: string; version: string; type: string; blob: Buffer | null }>;
+}
+
+/** The writes of one `putWrites` call, one row per index, and whether they replace. */
+interface WritesCall {
+  threadId: unknown;
+  ns: unknown;
+  checkpointId: unknown;
+  taskId: string;
+  replace: boolean;
+  rows: Array<{ idx: number; channel: string; type: string; blob: Buffer | null }>;
+}
+
+/** What the writes of one thread's checkpoints are keyed by in a batch: its thread and namespace. */
+const threadKey = (threadId: unknown, ns: unknown) => JSON.stringify([threadId, ns]);
 
 /**
  * How the reads LangGraph's `getTuple` sends end (a thread's latest checkpoint, and a
@@ -45,7 +70,9 @@ function preparingTupleReads(pool: Pool): Pool {
  * them with the saver's own serialization), so a database written by either is read by
  * the other. A `put` stores the blobs of the channels it gives new versions and the
  * checkpoint in one data-modifying statement, atomic as any statement; `putWrites`
- * stores every write of the call in one multi-row insert. The saver's `setup`, `getTuple`
+ * stores every write of the call in one multi-row insert. The puts of different threads
+ * asked for in one turn of the event loop go in one statement, and so do their writes
+ * (see `StatementBatch`): each stored as alone. The saver's `setup`, `getTuple`
  * and `list` are LangGraph's, its `getTuple` statements prepared.
  */
 export function compactPostgresSaver(
@@ -66,6 +93,23 @@ export function compactPostgresSaver(
      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
      DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata`,
   );
+  // The puts of several threads: the same rows, each blob row naming its checkpoint's thread.
+  const putCheckpoints = preparedStatement(
+    `WITH blobs AS (
+       INSERT INTO ${s}.checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+       SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, b.type, b.blob
+       FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[])
+         AS b(thread_id, checkpoint_ns, channel, version, type, blob)
+       ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING)
+     INSERT INTO ${s}.checkpoints
+       (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+     SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id,
+       c.checkpoint::jsonb, c.metadata::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       AS c(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+     DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata`,
+  );
   const insertWrites = (conflict: string) =>
     preparedStatement(
       `INSERT INTO ${s}.checkpoint_writes
@@ -81,6 +125,25 @@ export function compactPostgresSaver(
     "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob",
   );
   const keepWrites = insertWrites("DO NOTHING");
+  // The calls of several threads: the rows of the calls that replace, and of those that keep.
+  const putManyWrites = preparedStatement(
+    `WITH given AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[],
+         $6::text[], $7::text[], $8::bytea[], $9::boolean[])
+         AS w(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, replace)),
+     replaced AS (
+       INSERT INTO ${s}.checkpoint_writes
+         (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+       SELECT thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob
+       FROM given WHERE replace
+       ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+       DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob)
+     INSERT INTO ${s}.checkpoint_writes
+       (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+     SELECT thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob
+     FROM given WHERE NOT replace
+     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`,
+  );
   const deleteThread = preparedStatement(
     `WITH blobs AS (DELETE FROM ${s}.checkpoint_blobs WHERE thread_id = $1),
        writes AS (DELETE FROM ${s}.checkpoint_writes WHERE thread_id = $1)
@@ -90,6 +153,71 @@ export function compactPostgresSaver(
     const config: QueryConfig = { ...statement, values };
     await pool.query(config);
   };
+
+  // The puts, and the writes, of different threads asked for in one turn of the event
+  // loop go in one statement (one thread's are never in one batch: they keep their
+  // order); a statement that fails is sent again for each alone, for its own answer.
+  const checkpoints = new StatementBatch<CheckpointRow, void>({
+    one: (c) =>
+      query(putCheckpoint, [
+        c.threadId,
+        c.ns,
+        c.id,
+        c.parentId,
+        c.checkpoint,
+        c.metadata,
+        c.blobs.map((b) => b.channel),
+        c.blobs.map((b) => b.version),
+        c.blobs.map((b) => b.type),
+        c.blobs.map((b) => b.blob),
+      ]),
+    many: async (rows) => {
+      const blobs = rows.flatMap((c) => c.blobs.map((b) => ({ ...b, c })));
+      await query(putCheckpoints, [
+        rows.map((c) => c.threadId),
+        rows.map((c) => c.ns),
+        rows.map((c) => c.id),
+        rows.map((c) => c.parentId),
+        rows.map((c) => c.checkpoint),
+        rows.map((c) => c.metadata),
+        blobs.map((b) => b.c.threadId),
+        blobs.map((b) => b.c.ns),
+        blobs.map((b) => b.channel),
+        blobs.map((b) => b.version),
+        blobs.map((b) => b.type),
+        blobs.map((b) => b.blob),
+      ]);
+      return rows.map(() => undefined);
+    },
+  });
+  const writeCalls = new StatementBatch<WritesCall, void>({
+    one: (call) =>
+      query(call.replace ? upsertWrites : keepWrites, [
+        call.threadId,
+        call.ns,
+        call.checkpointId,
+        call.taskId,
+        call.rows.map((w) => w.idx),
+        call.rows.map((w) => w.channel),
+        call.rows.map((w) => w.type),
+        call.rows.map((w) => w.blob),
+      ]),
+    many: async (calls) => {
+      const rows = calls.flatMap((call) => call.rows.map((w) => ({ ...w, call })));
+      await query(putManyWrites, [
+        rows.map((w) => w.call.threadId),
+        rows.map((w) => w.call.ns),
+        rows.map((w) => w.call.checkpointId),
+        rows.map((w) => w.call.taskId),
+        rows.map((w) => w.idx),
+        rows.map((w) => w.channel),
+        rows.map((w) => w.type),
+        rows.map((w) => w.blob),
+        rows.map((w) => w.call.replace),
+      ]);
+      return calls.map(() => undefined);
+    },
+  });
 
   class CompactPostgresSaver extends Saver {
     override async put(
@@ -106,18 +234,23 @@ export function compactPostgresSaver(
         this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
         this._dumpMetadata(metadata),
       ]);
-      await query(putCheckpoint, [
-        thread_id,
-        checkpoint_ns,
-        checkpoint.id,
-        checkpoint_id ?? null,
-        JSON.stringify(this._dumpCheckpoint(checkpoint)),
-        JSON.stringify(dumpedMetadata),
-        blobs.map((b) => b[2]),
-        blobs.map((b) => b[3]),
-        blobs.map((b) => b[4]),
-        blobs.map((b) => bytes(b[5])),
-      ]);
+      await checkpoints.write(
+        {
+          threadId: thread_id,
+          ns: checkpoint_ns,
+          id: checkpoint.id,
+          parentId: checkpoint_id ?? null,
+          checkpoint: JSON.stringify(this._dumpCheckpoint(checkpoint)),
+          metadata: JSON.stringify(dumpedMetadata),
+          blobs: blobs.map((b) => ({
+            channel: b[2],
+            version: b[3],
+            type: b[4],
+            blob: bytes(b[5]),
+          })),
+        },
+        threadKey(thread_id, checkpoint_ns),
+      );
       return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
     }
 
@@ -141,17 +274,23 @@ export function compactPostgresSaver(
       for (const write of dumped) {
         if (special || !byIndex.has(write[4])) byIndex.set(write[4], write);
       }
-      const rows = [...byIndex.values()];
-      await query(special ? upsertWrites : keepWrites, [
-        config.configurable?.thread_id,
-        config.configurable?.checkpoint_ns,
-        config.configurable?.checkpoint_id,
-        taskId,
-        rows.map((w) => w[4]),
-        rows.map((w) => w[5]),
-        rows.map((w) => w[6]),
-        rows.map((w) => bytes(w[7])),
-      ]);
+      const { thread_id, checkpoint_ns, checkpoint_id } = config.configurable ?? {};
+      await writeCalls.write(
+        {
+          threadId: thread_id,
+          ns: checkpoint_ns,
+          checkpointId: checkpoint_id,
+          taskId,
+          replace: special,
+          rows: [...byIndex.values()].map((w) => ({
+            idx: w[4],
+            channel: w[5],
+            type: w[6],
+            blob: bytes(w[7]),
+          })),
+        },
+        threadKey(thread_id, checkpoint_ns),
+      );
     }
 
     override async deleteThread(threadId: string): Promise<void> {

@@ -59,6 +59,13 @@ interface OwnedUpdate {
   text: string;
 }
 
+/**
+ * What a run's write is keyed by in a batch: its thread, so that no two writes of a
+ * batch claim or free one thread, nor write one run; the run when it has no thread.
+ */
+const batchKey = (threadId: string | null | undefined, run: StoredRun) =>
+  threadId == null ? `run ${run.run_id}` : `thread ${threadId}`;
+
 const codeOf = (err: unknown) =>
   typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
 
@@ -107,9 +114,9 @@ export class PostgresRunStore implements RunStore {
     });
   }
 
-  /** The creations of runs on no thread, stored together when several come in a turn. */
+  /** The creations of runs, stored together when several come in a turn. */
   private readonly inserts: StatementBatch<QueuedInsert, string | undefined>;
-  /** The owned writes of runs on no thread, stored together when several come in a turn. */
+  /** The owned writes of runs, stored together when several come in a turn. */
   private readonly ends: StatementBatch<OwnedUpdate, RunWritten | false>;
 
   async insert(run: StoredRun): Promise<void> {
@@ -147,9 +154,8 @@ export class PostgresRunStore implements RunStore {
     owner: number | undefined,
   ): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
-    // A run on no thread claims nothing: it goes with the others created in this turn.
-    if (thread === undefined) return this.inserts.write({ run, leg, owner, text }, run.run_id);
-    return this.insertQueuedAlone({ run, leg, thread, owner, text });
+    // It goes with the others created in this turn, none of them on its thread.
+    return this.inserts.write({ run, leg, thread, owner, text }, batchKey(thread?.threadId, run));
   }
 
   /** `insertQueued` in a statement of its own. */
@@ -270,9 +276,8 @@ export class PostgresRunStore implements RunStore {
     const eventTexts = this.eventColumns(events);
     if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     const write: OwnedUpdate = { run, owner, attempt, release, thread, events: eventTexts, text };
-    // A run on no thread frees none: it goes with the others written in this turn.
-    if (thread === undefined && run.thread_id == null) return this.ends.write(write, run.run_id);
-    return this.updateOwnedAlone(write);
+    // It goes with the others written in this turn, none of them of its thread.
+    return this.ends.write(write, batchKey(run.thread_id ?? thread?.threadId, run));
   }
 
   /** `updateOwned` in a statement of its own. */
@@ -360,32 +365,43 @@ export class PostgresRunStore implements RunStore {
     return written(rows);
   }
 
-  /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
   /**
-   * Runs on no thread stored queued (or claimed) in one statement, as `insertQueuedAlone`
-   * stores each: every one is stored, or none (a run refused, by a unique violation
-   * say, fails the statement, and the batch writes each alone for its own answer).
+   * Runs stored queued (or claimed) in one statement, as `insertQueuedAlone` stores
+   * each: a run with a thread is stored when it claims its thread (no two of a batch
+   * claim one thread), and answered the run holding the thread, read after the
+   * statement as alone, when the claim fails. The statement stores all the runs whose
+   * claim succeeds, or none (a run refused, by a unique violation say, fails the
+   * statement, and the batch writes each alone for its own answer).
    */
-  private async insertQueuedMany(inserts: readonly QueuedInsert[]): Promise<undefined[]> {
+  private async insertQueuedMany(
+    inserts: readonly QueuedInsert[],
+  ): Promise<(string | undefined)[]> {
     const column = <T>(of: (insert: QueuedInsert) => T) => inserts.map(of);
-    // An INSERT of rows from a SELECT stores all of them or fails: every run is stored.
-    await this.pool.prepared(
+    const { rows } = await this.pool.prepared<{ run_id: string }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-           $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::integer[])
+           $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::integer[],
+           $14::text[], $15::text[])
            AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
-             record, leg, owner)),
+             record, leg, owner, claim, over)),
+       claimed AS (
+         UPDATE ${this.t}.threads t SET busy_run_id = g.run_id
+         FROM given g
+         WHERE t.thread_id = g.claim
+           AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
+         RETURNING g.run_id),
        inserted AS (
          INSERT INTO ${this.t}.runs
            (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
             queued, leg, after_run, owner, attempt)
          SELECT run_id, thread_id, agent_id, status, created_at, updated_at, finished,
-           ARRAY(SELECT json_array_elements_text(meta::json)), record, owner IS NULL, leg, NULL,
+           ARRAY(SELECT json_array_elements_text(meta::json)), record, owner IS NULL, leg, over,
            owner, CASE WHEN owner IS NULL THEN 0 ELSE 1 END
          FROM given
+         WHERE claim IS NULL OR run_id IN (SELECT run_id FROM claimed)
          RETURNING run_id, owner)
-       SELECT count(pg_notify($12, run_id))
-         + count(CASE WHEN owner IS NULL THEN pg_notify($13, run_id) END) AS notified
+       SELECT run_id, pg_notify($12, run_id),
+         CASE WHEN owner IS NULL THEN pg_notify($13, run_id) END
        FROM inserted`,
       [
         column((i) => i.run.run_id),
@@ -401,15 +417,30 @@ export class PostgresRunStore implements RunStore {
         column((i) => i.owner ?? null),
         this.channel,
         this.queue,
+        column((i) => i.thread?.threadId ?? null),
+        column((i) => i.thread?.over ?? null),
       ],
     );
-    return inserts.map(() => undefined);
+    const stored = new Set(rows.map((row) => row.run_id));
+    const refused = inserts.filter((i) => !stored.has(i.run.run_id));
+    if (refused.length === 0) return inserts.map(() => undefined);
+    // The runs whose claim failed: the thread's holder, as alone, read after the statement.
+    const holders = await this.pool.query<{ thread_id: string; busy_run_id: string | null }>(
+      `SELECT thread_id, busy_run_id FROM ${this.t}.threads WHERE thread_id = ANY($1::text[])`,
+      [refused.map((i) => i.thread?.threadId)],
+    );
+    const holderOf = new Map(holders.rows.map((row) => [row.thread_id, row.busy_run_id]));
+    return inserts.map((i) =>
+      stored.has(i.run.run_id) ? undefined : (holderOf.get(i.thread?.threadId ?? "") ?? ""),
+    );
   }
 
   /**
-   * The owned writes of runs on no thread in one statement, as `updateOwnedAlone` writes
-   * each (there is no thread to free, and no run queued behind one): each run is written
-   * while its execution owns it, with its events; each is answered as it would be alone.
+   * Owned writes of runs in one statement, as `updateOwnedAlone` writes each: each run is
+   * written while its execution owns it, with its events; with `thread`, that thread is
+   * freed if the run holds it; a run that ends announces it on the queue channel when its
+   * thread has runs queued. No two writes of a batch are of one thread (or one run on no
+   * thread); each is answered as it would be alone.
    */
   private async updateOwnedMany(writes: readonly OwnedUpdate[]): Promise<(RunWritten | false)[]> {
     const column = <T>(of: (write: OwnedUpdate) => T) => writes.map(of);
@@ -427,29 +458,41 @@ export class PostgresRunStore implements RunStore {
     const { rows } = await this.pool.prepared<WrittenRow & { run_id: string }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-           $6::boolean[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::boolean[])
-           AS g(run_id, agent_id, status, created_at, updated_at, finished, meta, record, owner,
-             attempt, release)),
+           $6::text[], $7::boolean[], $8::text[], $9::text[], $10::integer[], $11::integer[],
+           $12::boolean[], $13::text[], $14::text[])
+           AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
+             record, owner, attempt, release, free_thread, thread_status)),
        updated AS (
-         UPDATE ${this.t}.runs r SET thread_id = NULL, agent_id = g.agent_id, status = g.status,
-           created_at = g.created_at, updated_at = g.updated_at, finished = g.finished,
-           meta = ARRAY(SELECT json_array_elements_text(g.meta::json)), record = g.record,
-           owner = CASE WHEN g.release THEN NULL ELSE r.owner END
+         UPDATE ${this.t}.runs r SET thread_id = g.thread_id, agent_id = g.agent_id,
+           status = g.status, created_at = g.created_at, updated_at = g.updated_at,
+           finished = g.finished, meta = ARRAY(SELECT json_array_elements_text(g.meta::json)),
+           record = g.record, owner = CASE WHEN g.release THEN NULL ELSE r.owner END
          FROM given g
          WHERE r.run_id = g.run_id AND r.owner = g.owner AND r.attempt = g.attempt
-         RETURNING r.run_id, r.push_configs),
+         RETURNING r.run_id, r.push_configs, g.thread_id, g.release, g.free_thread,
+           g.thread_status, g.updated_at),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT e.run_id, e.id, e.data
-         FROM unnest($12::text[], $13::int[], $14::text[]) AS e(run_id, id, data)
+         FROM unnest($15::text[], $16::int[], $17::text[]) AS e(run_id, id, data)
          WHERE e.run_id IN (SELECT run_id FROM updated)
          ON CONFLICT DO NOTHING
-         RETURNING run_id)
-       SELECT run_id, push_configs, pg_notify($15, run_id),
-         (SELECT count(*) FROM appended) AS appended
-       FROM updated`,
+         RETURNING run_id),
+       freed AS (
+         UPDATE ${this.t}.threads t SET busy_run_id = NULL, status = u.thread_status,
+           updated_at = u.updated_at
+         FROM updated u
+         WHERE t.thread_id = u.free_thread AND t.busy_run_id = u.run_id
+         RETURNING t.thread_id)
+       SELECT u.run_id, u.push_configs, pg_notify($18, u.run_id),
+         CASE WHEN u.release AND EXISTS (
+           SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = u.thread_id AND q.queued
+         ) THEN pg_notify($19, u.run_id) END,
+         (SELECT count(*) FROM freed) AS freed, (SELECT count(*) FROM appended) AS appended
+       FROM updated u`,
       [
         column((w) => w.run.run_id),
+        column((w) => w.run.thread_id ?? null),
         column((w) => w.run.agent_id),
         column((w) => w.run.status),
         column((w) => w.run.created_at),
@@ -460,16 +503,23 @@ export class PostgresRunStore implements RunStore {
         column((w) => w.owner),
         column((w) => w.attempt),
         column((w) => w.release),
+        column((w) => w.thread?.threadId ?? null),
+        column((w) => w.thread?.status ?? null),
         eventRuns,
         eventIds,
         eventTexts,
         this.channel,
+        this.queue,
       ],
     );
     const byRun = new Map(rows.map((row) => [row.run_id, row]));
-    return writes.map((w) => written(byRun.has(w.run.run_id) ? [byRun.get(w.run.run_id)!] : []));
+    return writes.map((w) => {
+      const row = byRun.get(w.run.run_id);
+      return written(row ? [row] : []);
+    });
   }
 
+  /** Events as the two arrays a statement unnests: their ids and their JSON texts. */
   private eventColumns(events: readonly StoredEvent[]): [number[], string[]] {
     return [events.map((e) => e.id), events.map((e) => eventText(e, "runs.appendEvents"))];
   }
