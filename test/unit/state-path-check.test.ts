@@ -2,6 +2,8 @@
  * Dot paths against a zod state's schema: where a path leaves what the schema
  * declares, and where the schema cannot tell and so accepts.
  */
+import { StateSchema, UntrackedValue } from "@langchain/langgraph";
+import { registry, withLangGraph } from "@langchain/langgraph/zod";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { channelsOf, statePathProblem } from "../../src/langgraph/state-path-check.js";
@@ -78,6 +80,30 @@ describe("a path against a zod state", () => {
     expect(problem("jobs.input")).toBe(
       'names "jobs", which is no channel of the graph\'s state (its channels: job, strict, open, either, maybe, both, tree, parsed, made, pair, rest, list, anything, custom)',
     );
+  });
+
+  it("reads the schemas LangGraph's zod integration and StateSchema give a channel", () => {
+    const Line = z.object({ line: z.string() });
+    const reduced = channelsOf(
+      z.object({
+        log: withLangGraph(z.array(Line), {
+          reducer: {
+            fn: (all: unknown[], more: unknown[]) => [...all, ...more],
+            schema: z.array(Line),
+          },
+          default: () => [],
+        }),
+        meta: Line.register(registry, { default: () => ({ line: "" }) }),
+      }),
+    );
+    expect(reduced && statePathProblem(reduced, "log.0.line")).toBeUndefined();
+    expect(reduced && statePathProblem(reduced, "log.0.lines")).toContain("(its keys: line)");
+    expect(reduced && statePathProblem(reduced, "meta.lines")).toContain("(its keys: line)");
+    const fields = channelsOf(
+      new StateSchema({ scratch: new UntrackedValue(Line), free: new UntrackedValue() }),
+    );
+    expect(fields && statePathProblem(fields, "scratch.lines")).toContain("(its keys: line)");
+    expect(fields && statePathProblem(fields, "free.any.key")).toBeUndefined();
   });
 
   it("finds no channels in what is no graph state", () => {
