@@ -32,12 +32,12 @@ export function channelsOf(state: unknown): StateChannels | undefined {
   return undefined;
 }
 
-/** The schema of a StateSchema field's value: a ReducedValue's, an UntrackedValue's, or the field itself. */
+/** The schema of a StateSchema field's value: the field itself, or a ReducedValue's or UntrackedValue's. */
 function fieldSchema(field: unknown): unknown {
-  if (!isRecord(field)) return undefined;
+  if (!isRecord(field) || zodDef(field)) return field;
   if ("valueSchema" in field) return field.valueSchema;
   if ("schema" in field) return field.schema;
-  return field;
+  return undefined;
 }
 
 /**
@@ -109,7 +109,7 @@ function missAt(schema: unknown, segments: string[], index: number): Miss | unde
   if (WRAPPERS.has(def.type)) {
     return missAt((def as { innerType: unknown }).innerType, segments, index);
   }
-  if (LEAVES.has(def.type)) return { at: index, keys: [], holds: [`${article(def.type)}`] };
+  if (LEAVES.has(def.type)) return { at: index, keys: [], holds: [article(def.type)] };
   switch (def.type) {
     case "lazy":
       return missAt(def.getter(), segments, index);
