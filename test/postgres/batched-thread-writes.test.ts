@@ -450,6 +450,34 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's thread writes of one
       }
     });
 
+    it("reads the checkpoints asked for in one turn in one statement per kind, each as alone", async () => {
+      const names = Array.from({ length: 5 }, (_, i) => `read-${i}-${randomUUID()}`);
+      await Promise.all(names.map((thread) => history(ours, thread, "ns")));
+      await ours.putWrites(
+        at(names[0] as string, "ns", "1f000000-0000-6000-8000-000000000002"),
+        [["log", "pending"]],
+        "task",
+      );
+      const missing = `missing-${randomUUID()}`;
+      const latest = [...names, missing].map((thread) => at(thread, "ns"));
+      const byId = [...names, missing].map((thread) =>
+        at(thread, "ns", "1f000000-0000-6000-8000-000000000001"),
+      );
+      counter.reset();
+      const read = await Promise.all([...latest, ...byId].map((config) => ours.getTuple(config)));
+      const reads = counter.statements.filter((s) => /checkpoint_writes cw/.test(s));
+      expect(reads).toHaveLength(2);
+      // What LangGraph's saver reads of the same threads, one read at a time.
+      const expected = [];
+      for (const config of [...latest, ...byId]) expected.push(await theirs.getTuple(config));
+      expect(read).toEqual(expected);
+      expect(read[5]).toBeUndefined();
+      expect(read[0]?.checkpoint.id).toBe("1f000000-0000-6000-8000-000000000002");
+      expect(read[0]?.pendingWrites).toEqual([["task", "log", "pending"]]);
+      expect(read[6]?.checkpoint.id).toBe("1f000000-0000-6000-8000-000000000001");
+      expect(read[6]?.checkpoint.channel_values).toEqual({ log: ["first", "with a \u0000 NUL"] });
+    });
+
     it("fails only the put the database refuses, storing the others of its turn", async () => {
       const names = Array.from({ length: 4 }, (_, i) => `refused-${i}-${randomUUID()}`);
       const refused = names[2] as string;

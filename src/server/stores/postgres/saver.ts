@@ -38,23 +38,68 @@ interface WritesCall {
 /** What the writes of one thread's checkpoints are keyed by in a batch: its thread and namespace. */
 const threadKey = (threadId: unknown, ns: unknown) => JSON.stringify([threadId, ns]);
 
-/**
- * How the reads LangGraph's `getTuple` sends end (a thread's latest checkpoint, and a
- * checkpoint by id): sent at every run, they are prepared. Only these: the texts of its
- * other reads (`list`) hold values, and would make new statements without end.
- */
-const TUPLE_READS = [
-  "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id DESC LIMIT 1",
-  "WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3",
-];
+/** How LangGraph's `getTuple` reads end: a thread's latest checkpoint, a checkpoint by id. */
+const LATEST = "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id DESC LIMIT 1";
+const BY_ID = "WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3";
 
-/** `pool` as LangGraph's saver uses it, with its `getTuple` reads prepared. */
-function preparingTupleReads(pool: Pool): Pool {
+/** A `getTuple` read: the text LangGraph's saver sent (its select, then its end) and values. */
+interface TupleRead {
+  select: string;
+  values: unknown[];
+}
+
+/**
+ * `pool` as LangGraph's saver uses it, the reads its `getTuple` sends gathered: the
+ * reads of one kind asked for in one turn of the event loop go in one statement (see
+ * `StatementBatch`), each key's row found as its read alone finds it (the same select,
+ * applied to each key by a lateral join), and each caller answered its own rows. The
+ * statements are prepared. Only these reads: the texts of its other reads (`list`) hold
+ * values, and would make new statements without end.
+ */
+function gatheringTupleReads(pool: Pool): Pool {
   const statements = new PreparedStatements();
-  const query = (text: unknown, values?: unknown) =>
-    typeof text === "string" && TUPLE_READS.some((end) => text.endsWith(end))
-      ? pool.query({ ...statements.of(text), values: values as unknown[] })
-      : (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
+  let reads = 0;
+  const alone = (read: TupleRead) =>
+    pool.query({ ...statements.of(read.select), values: read.values }) as Promise<{
+      rows: unknown[];
+    }>;
+  // The select for several keys: LangGraph's, its end applied to each key in turn.
+  const many = (end: string, columns: number) => async (batch: readonly TupleRead[]) => {
+    const first = batch[0] as TupleRead;
+    // One saver sends one select; another one's reads would go each alone.
+    if (batch.some((read) => read.select !== first.select)) throw new Error("reads of two selects");
+    const select = first.select.slice(0, -end.length);
+    const keys = ["k.t", "k.n", "k.c"].slice(0, columns);
+    const text = `SELECT k.i AS batch_index, r.*
+      FROM unnest(${keys.map((_, i) => `$${i + 1}::text[]`).join(", ")}) WITH ORDINALITY
+        AS k(${["t", "n", "c"].slice(0, columns).join(", ")}, i)
+      CROSS JOIN LATERAL (${select}${end
+        .replace("$1", keys[0] as string)
+        .replace("$2", keys[1] as string)
+        .replace("$3", keys[2] ?? "")}) r`;
+    const values = keys.map((_, column) => batch.map((read) => read.values[column] ?? null));
+    const { rows } = (await pool.query({ ...statements.of(text), values })) as {
+      rows: Array<{ batch_index: string }>;
+    };
+    const answers = batch.map(() => ({ rows: [] as unknown[] }));
+    for (const { batch_index, ...row } of rows) answers[Number(batch_index) - 1]?.rows.push(row);
+    return answers;
+  };
+  const batches = new Map([
+    [LATEST, new StatementBatch({ one: alone, many: many(LATEST, 2) })],
+    [BY_ID, new StatementBatch({ one: alone, many: many(BY_ID, 3) })],
+  ]);
+  const query = (text: unknown, values?: unknown) => {
+    const end =
+      typeof text === "string" ? [LATEST, BY_ID].find((e) => text.endsWith(e)) : undefined;
+    const batch = end === undefined ? undefined : batches.get(end);
+    if (batch === undefined || typeof text !== "string") {
+      return (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
+    }
+    // Reads keep no order among themselves: every one has a key of its own.
+    reads += 1;
+    return batch.write({ select: text, values: (values ?? []) as unknown[] }, String(reads));
+  };
   return new Proxy(pool, {
     get(target, key) {
       if (key === "query") return query;
@@ -297,5 +342,5 @@ export function compactPostgresSaver(
       await query(deleteThread, [threadId]);
     }
   }
-  return new CompactPostgresSaver(preparingTupleReads(pool), undefined, { schema });
+  return new CompactPostgresSaver(gatheringTupleReads(pool), undefined, { schema });
 }
