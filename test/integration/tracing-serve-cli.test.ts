@@ -2,18 +2,20 @@
  * One trace across two processes: a parent graph here calls, through an `ACPNode`,
  * an agent served by `acp serve` in a child process. Both export spans over OTLP/HTTP
  * to a stand-in collector, and both post LangSmith runs to a stand-in of LangSmith's
- * ingest endpoint.
+ * ingest endpoint. On a parent thread, both sides name the remote thread the call
+ * runs on: the parent's span as its conversation, the server's run span as its thread.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import { ACPNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
+import { remoteThreadId } from "../../src/langgraph/task-identity.js";
 import { projectRoot, requireBuiltCli, startAcp } from "../helpers/acp-process.js";
 import { type LangsmithReceiver, startLangsmithReceiver } from "../helpers/langsmith-receiver.js";
 import {
@@ -64,16 +66,19 @@ beforeAll(async () => {
     modulePath,
     `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 const State = Annotation.Root({ text: Annotation(), steps: Annotation({ reducer: (a, b) => a.concat(b), default: () => [] }) });
-const graph = new StateGraph(State)
+const build = () => new StateGraph(State)
   .addNode("think", (s) => {
     if (s.text === "fail") throw new Error("the remote graph failed");
     return { steps: ["think"] };
   })
   .addNode("answer", (s) => ({ text: s.text + "!", steps: ["answer"] }))
   .addEdge(START, "think").addEdge("think", "answer").addEdge("answer", END).compile();
-export const agents = [{ agentId: "remote-agent", graph, descriptor: {
+export const agents = [{ agentId: "remote-agent", graph: build(), descriptor: {
   metadata: { ref: { name: "remote.agent", version: "1.2.0" }, description: "answers" },
   specs: { capabilities: { streaming: { values: true } }, input: { type: "object" }, output: { type: "object" }, config: { type: "object" } },
+} }, { agentId: "threaded-agent", graph: build(), descriptor: {
+  metadata: { ref: { name: "remote.threaded", version: "1.2.0" }, description: "answers on threads" },
+  specs: { capabilities: { streaming: { values: true }, threads: true }, input: { type: "object" }, output: { type: "object" }, config: { type: "object" }, thread_state: { type: "object" } },
 } }];
 `,
   );
@@ -121,53 +126,77 @@ const State = Annotation.Root({
   job: Annotation<{ input?: unknown; output?: unknown }>,
 });
 
-/** The parent graph: an ACPNode named "remote" calling the served agent at `url`. */
-async function parentGraph(url: string) {
+/**
+ * The parent graph: an ACPNode named "remote" calling the served agent at `url`; with
+ * `threaded`, the agent that keeps threads, on a remote thread of the parent's thread.
+ */
+async function parentGraph(url: string, threaded = false) {
+  const agentId = threaded ? "threaded-agent" : "remote-agent";
   // The descriptor is read beforehand, straight from the server: the node's own
   // connection then carries only the run.
   const descriptor = await new ACPClient({
     configuration: { host: serverUrl },
-  }).getAcpDescriptorById("remote-agent");
+  }).getAcpDescriptorById(agentId);
   const node = ACPNode.fromDescriptor({
     descriptor,
     name: "remote",
-    agentId: "remote-agent",
+    agentId,
     clientConfig: { host: url, retries: 3 },
     inputPath: "job.input",
     outputPath: "job.output",
     streamMode: ["values"],
+    useThreads: threaded,
   });
   return new StateGraph(State)
     .addNode("remote", node)
     .addEdge(START, "remote")
     .addEdge("remote", END)
-    .compile();
+    .compile(threaded ? { checkpointer: new MemorySaver() } : {});
 }
 
-/** Runs the parent graph on `text`; resolves with the parent's `invoke_agent` span once exported. */
+/**
+ * Runs the parent graph on `text` (on the parent thread `threadId`, calling the agent
+ * that keeps threads, when given); resolves with the parent's `invoke_agent` span
+ * once exported.
+ */
 async function callRemote(
   url: string,
   text: string,
-): Promise<{ invoke: ReceivedSpan; error?: unknown }> {
-  const graph = await parentGraph(url);
+  threadId?: string,
+): Promise<{ invoke: ReceivedSpan; error?: unknown; output?: unknown }> {
+  const graph = await parentGraph(url, threadId !== undefined);
   const callbacks = await openTelemetryCallbacks();
   let error: unknown;
+  let output: unknown;
   await graph
-    .invoke({ job: { input: { text } } }, { callbacks, runName: `parent ${text}` })
-    .catch((e: unknown) => {
-      error = e;
-    });
+    .invoke(
+      { job: { input: { text } } },
+      {
+        callbacks,
+        runName: `parent ${text}`,
+        ...(threadId !== undefined ? { configurable: { thread_id: threadId } } : {}),
+      },
+    )
+    .then(
+      (state) => {
+        output = state.job.output;
+      },
+      (e: unknown) => {
+        error = e;
+      },
+    );
   await provider.forceFlush();
   const root = otlp.spans.find((s) => s.name === `parent ${text}`);
   expect(root).toBeDefined();
+  const agentName = threadId !== undefined ? "remote.threaded" : "remote.agent";
   const invoke = otlp.spans.find(
     (s) =>
       s.traceId === root?.traceId &&
-      s.name === "invoke_agent remote.agent" &&
+      s.name === `invoke_agent ${agentName}` &&
       s.kind === SPAN_CLIENT,
   );
   expect(invoke).toBeDefined();
-  return { invoke: invoke as ReceivedSpan, error };
+  return { invoke: invoke as ReceivedSpan, error, output };
 }
 
 /** The spans of a trace, once the remote's run span (and `count` server spans) arrived. */
@@ -275,6 +304,46 @@ describe("one trace across agents (OpenTelemetry, OTLP/HTTP)", () => {
     expect(methods).toContain("POST /runs/stream");
     expect(methods.some((m) => /^GET \/runs\/:run_id\/stream$/.test(m))).toBe(true);
     expect(proxy.connections).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("one conversation across two processes", () => {
+  it("names the remote thread on both sides: the parent's invoke_agent span and the server's run span, in one trace", async () => {
+    const parentThread = "parent-conversation";
+    const remoteThread = await remoteThreadId(parentThread, "remote");
+    const traces: string[] = [];
+    for (const text of ["first turn", "second turn"]) {
+      const { invoke, error, output } = await callRemote(serverUrl, text, parentThread);
+      expect(error).toBeUndefined();
+      expect(output).toMatchObject({ text: `${text}!` });
+      expect(invoke.attributes["gen_ai.conversation.id"]).toBe(remoteThread);
+      const spans = await traceOf(invoke.traceId);
+
+      const run = spans.find(
+        (s) =>
+          s.service === "remote" &&
+          s.kind === SPAN_INTERNAL &&
+          s.name === "invoke_agent remote.threaded",
+      );
+      expect(run?.attributes).toMatchObject({
+        "gen_ai.agent.id": "threaded-agent",
+        "acp.thread.id": remoteThread,
+        "acp.run.status": "success",
+      });
+      // The run is under the request that created it, itself under the parent's call.
+      const request = byId(spans, run?.parentSpanId);
+      expect(request?.kind).toBe(SPAN_SERVER);
+      expect(request?.service).toBe("remote");
+      expect(request?.attributes["url.path"]).toBe(`/threads/${remoteThread}/runs/stream`);
+      expect(request?.parentSpanId).toBe(invoke.spanId);
+      traces.push(invoke.traceId);
+    }
+    // Two calls, two traces, one conversation: the remote thread kept both turns.
+    expect(new Set(traces).size).toBe(2);
+    const thread = await new ACPClient({ configuration: { host: serverUrl } }).getThread(
+      remoteThread,
+    );
+    expect(thread.values).toMatchObject({ steps: ["think", "answer", "think", "answer"] });
   });
 });
 
