@@ -132,7 +132,12 @@ export interface A2AAgentRecords {
   /** The task ids the slow agent started. */
   slowStarted: string[];
   /** Method and path of every request, with the credential header it carried. */
-  requests: { path: string; authorization: string | undefined; host: string | undefined }[];
+  requests: {
+    path: string;
+    authorization: string | undefined;
+    host: string | undefined;
+    traceparent: string | undefined;
+  }[];
 }
 
 type Behaviour = (pub: Publisher, records: A2AAgentRecords) => Promise<void>;
@@ -446,6 +451,7 @@ export async function startA2AAgents(options: A2AAgentsOptions = {}): Promise<A2
       path: req.path,
       authorization: req.headers.authorization,
       host: req.headers.host,
+      traceparent: req.headers.traceparent as string | undefined,
     });
     next();
   });

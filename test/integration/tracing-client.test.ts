@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACPClient } from "../../src/index.js";
 import { A2ANode, APIBridgeAgentNode, openTelemetryCallbacks } from "../../src/langgraph/index.js";
 import { remoteThreadId } from "../../src/langgraph/task-identity.js";
+import { startA2AAgents } from "../helpers/a2a-agents.js";
 import { agentIds, startACPServer, type TestACPServer } from "../helpers/server.js";
 import { refusingUrl } from "../helpers/tcp-fault-proxy.js";
 
@@ -140,6 +141,43 @@ describe("A2ANode", () => {
     const run = spans().find((s) => s.attributes["acp.run.id"] !== undefined);
     expect(run?.name).toBe("invoke_agent test.echo");
     expect(requests.map((r) => r.spanContext().spanId)).toContain(parentOf(run as ReadableSpan));
+  });
+
+  it("carries the trace, and no credentials, to a card's interface on another origin", async () => {
+    const other = await startA2AAgents();
+    // This server's card names the other server's interfaces: another origin, not trusted.
+    const pointing = await startA2AAgents({ interfaceOrigin: other.origin });
+    try {
+      const node = await A2ANode.fromCardUrl(pointing.baseUrl("echo"), {
+        name: "echo",
+        inputPath: "request",
+        outputPath: "reply",
+        headers: { authorization: "Bearer s3cret-token" },
+      });
+      const State = Annotation.Root({ request: Annotation<unknown>, reply: Annotation<unknown> });
+      const graph = new StateGraph(State)
+        .addNode("echo", node)
+        .addEdge(START, "echo")
+        .addEdge("echo", END)
+        .compile();
+      exporter.reset();
+      const out = await graph.invoke(
+        { request: { q: 1 } },
+        { callbacks: await openTelemetryCallbacks() },
+      );
+      expect(out.reply).toMatchObject({ received: { q: 1 } });
+      const invoke = spans().find((s) => s.kind === CLIENT) as ReadableSpan;
+      const { traceId, spanId } = invoke.spanContext();
+      const there = other.records.requests;
+      expect(there.length).toBeGreaterThan(0);
+      for (const request of there) {
+        expect(request.authorization).toBeUndefined();
+        expect(request.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+      }
+    } finally {
+      await pointing.close();
+      await other.close();
+    }
   });
 });
 

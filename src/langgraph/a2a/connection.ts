@@ -92,6 +92,13 @@ function plainHeaders(headers: HeadersInit | undefined): Record<string, string> 
   return Object.fromEntries(new Headers(headers).entries());
 }
 
+/** `init` with the active trace's headers (W3C, LangSmith) added to its own. */
+function traced(init: RequestInit | undefined): RequestInit {
+  const headers = plainHeaders(init?.headers);
+  injectTraceHeaders(headers);
+  return { ...init, headers };
+}
+
 function requestUrl(input: string | URL | Request): string {
   if (typeof input === "string") return input;
   return input instanceof URL ? input.href : input.url;
@@ -139,11 +146,8 @@ function credentialedFetch(
     credentialQueryNames: [],
     operationId: "A2A",
   };
-  const safe = ((input: string | URL | Request, init?: RequestInit) => {
-    const headers = plainHeaders(init?.headers);
-    injectTraceHeaders(headers);
-    return fetchFollowingRedirects(requestUrl(input), { ...init, headers }, rules);
-  }) as typeof fetch;
+  const safe = ((input: string | URL | Request, init?: RequestInit) =>
+    fetchFollowingRedirects(requestUrl(input), traced(init), rules)) as typeof fetch;
   const fixed = options.headers ?? {};
   const user = options.authHandler;
   const noted = (headers: HttpHeaders): HttpHeaders => {
@@ -163,7 +167,8 @@ function credentialedFetch(
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const origin = originOf(requestUrl(input));
     const trustedOrigin = origin !== undefined && trusted.has(origin);
-    return bounded(await (trustedOrigin ? authed(input, init) : fetch(input, init)), max);
+    // Another origin gets no credentials, but the call's trace context all the same.
+    return bounded(await (trustedOrigin ? authed(input, init) : fetch(input, traced(init))), max);
   }) as typeof fetch;
 }
 
