@@ -347,6 +347,59 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's thread writes of one
     });
   });
 
+  describe("threads read and patched", () => {
+    it("reads the threads asked for in one turn in one statement, each as alone", async () => {
+      const ids = await newThreads(5);
+      const holder = storedRun();
+      await pool.query("UPDATE acp.threads SET busy_run_id = $2 WHERE thread_id = $1", [
+        ids[1],
+        holder.run_id,
+      ]);
+      const asked = [...ids, randomUUID(), ids[0] as string];
+      counter.reset();
+      const read = await Promise.all(asked.map((id) => threads.get(id)));
+      expect(counter.statements).toHaveLength(1);
+      const alone = [];
+      for (const id of asked) alone.push(await threads.get(id));
+      expect(counter.statements).toHaveLength(1 + asked.length);
+      expect(read).toEqual(alone);
+      expect(read[1]?.busy_run_id).toBe(holder.run_id);
+      expect(read[5]).toBeUndefined();
+      expect(read[6]?.thread_id).toBe(ids[0]);
+    });
+
+    it("patches the threads of one turn in one statement, a patch of a thread changed since its read read again", async () => {
+      const ids = await newThreads(4);
+      const holder = storedRun();
+      await pool.query("UPDATE acp.threads SET busy_run_id = $2 WHERE thread_id = $1", [
+        ids[2],
+        holder.run_id,
+      ]);
+      counter.reset();
+      const patched = await Promise.all([
+        ...ids.map((id, i) => threads.patch(id, { metadata: { n: i } })),
+        // A second patch of thread 0 in the turn: it read the thread before the first wrote.
+        threads.patch(ids[0] as string, { status: "interrupted" }),
+        threads.patch(randomUUID(), { status: "idle" }),
+      ]);
+      // One read, one write for the four, the second patch of thread 0 refused (its
+      // thread changed since its read), read again and written alone.
+      expect(counter.statements).toHaveLength(5);
+      expect(patched[0]).toMatchObject({ thread_id: ids[0], metadata: { n: 0 }, status: "idle" });
+      expect(patched[2]).toMatchObject({ metadata: { n: 2 }, busy_run_id: holder.run_id });
+      expect(patched[4]).toMatchObject({ metadata: { n: 0 }, status: "interrupted" });
+      expect(patched[5]).toBeUndefined();
+      for (const [i, id] of ids.entries()) {
+        const stored = await threads.get(id);
+        expect(stored?.metadata).toEqual({ n: i });
+        expect(stored?.status).toBe(i === 0 ? "interrupted" : "idle");
+        // The metadata index written by the batch finds it, as one written alone.
+        const found = await threads.search({ metadata: { n: i }, limit: 10, offset: 0 });
+        expect(found.map((t) => t.thread_id)).toContain(id);
+      }
+    });
+  });
+
   describe("the checkpointer's puts and writes of different threads", () => {
     /** A thread's rows in the checkpointer's tables, without its id. */
     const rowsOf = async (threadId: string) => {

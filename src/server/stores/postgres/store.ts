@@ -694,7 +694,22 @@ export class PostgresThreadStore implements ThreadStore {
   ) {
     this.t = quoteIdent(schema);
     this.pool = new StorePool(opened, "threads");
+    this.reads = new StatementBatch({
+      one: (threadId) => this.rowAlone(threadId),
+      many: (threadIds) => this.rowsOf(threadIds),
+    });
+    this.patches = new StatementBatch({
+      one: (write) => this.patchAlone(write),
+      many: (writes) => this.patchMany(writes),
+    });
   }
+
+  /** The reads of threads asked for in one turn, sent together. */
+  private readonly reads: StatementBatch<string, Row | undefined>;
+  /** The writes of patched threads asked for in one turn, sent together. */
+  private readonly patches: StatementBatch<PatchWrite, string | null | undefined>;
+  /** Gives each read a key of its own: reads keep no order among themselves. */
+  private readCount = 0;
 
   async create(thread: StoredThread): Promise<boolean> {
     const { busy_run_id: busy, ...record } = thread;
@@ -732,27 +747,10 @@ export class PostgresThreadStore implements ThreadStore {
       const thread = this.decode(row);
       if (!thread) return undefined;
       const { busy_run_id: _held, ...patched } = { ...thread, ...changes };
-      const { rows } = await this.pool.prepared<{ busy_run_id: string | null }>(
-        `UPDATE ${this.t}.threads SET updated_at = $2, status = $3, meta = $4, record = $5
-         WHERE thread_id = $1 AND record = $6 AND status = $7 AND updated_at = $8
-         RETURNING busy_run_id`,
-        [
-          threadId,
-          patched.updated_at,
-          patched.status,
-          metadataIndex(patched.metadata),
-          encode(patched, "threads.patch"),
-          row.record,
-          row.status,
-          row.updated_at,
-        ],
-      );
-      const written = rows[0];
-      if (!written) continue;
+      const written = await this.patches.write({ threadId, patched, read: row }, threadId);
+      if (written === undefined) continue;
       // The run holding the thread as of the write, which may be newer than the read.
-      return written.busy_run_id !== null
-        ? { ...patched, busy_run_id: written.busy_run_id }
-        : patched;
+      return written !== null ? { ...patched, busy_run_id: written } : patched;
     }
   }
 
@@ -815,7 +813,73 @@ export class PostgresThreadStore implements ThreadStore {
     return rowCount === 1;
   }
 
-  private async row(threadId: string): Promise<Row | undefined> {
+  /**
+   * A patched thread written only if it is still as read; the run holding it as of the
+   * write (`null` for none), or undefined when another write came first.
+   */
+  private async patchAlone({ threadId, patched, read }: PatchWrite) {
+    const { rows } = await this.pool.prepared<{ busy_run_id: string | null }>(
+      `UPDATE ${this.t}.threads SET updated_at = $2, status = $3, meta = $4, record = $5
+       WHERE thread_id = $1 AND record = $6 AND status = $7 AND updated_at = $8
+       RETURNING busy_run_id`,
+      [
+        threadId,
+        patched.updated_at,
+        patched.status,
+        metadataIndex(patched.metadata),
+        encode(patched, "threads.patch"),
+        read.record,
+        read.status,
+        read.updated_at,
+      ],
+    );
+    return rows[0]?.busy_run_id;
+  }
+
+  /** `patchAlone` for threads of a turn (no two of one thread), in one statement. */
+  private async patchMany(writes: readonly PatchWrite[]) {
+    const column = <T>(of: (write: PatchWrite) => T) => writes.map(of);
+    const { rows } = await this.pool.prepared<{ thread_id: string; busy_run_id: string | null }>(
+      `UPDATE ${this.t}.threads t SET updated_at = g.updated_at, status = g.status,
+         meta = ARRAY(SELECT json_array_elements_text(g.meta::json)), record = g.record
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::text[])
+         AS g(thread_id, updated_at, status, meta, record, read_record, read_status, read_updated_at)
+       WHERE t.thread_id = g.thread_id AND t.record = g.read_record AND t.status = g.read_status
+         AND t.updated_at = g.read_updated_at
+       RETURNING t.thread_id, t.busy_run_id`,
+      [
+        column((w) => w.threadId),
+        column((w) => w.patched.updated_at),
+        column((w) => w.patched.status),
+        column((w) => JSON.stringify(metadataIndex(w.patched.metadata))),
+        column((w) => encode(w.patched, "threads.patch")),
+        column((w) => w.read.record),
+        column((w) => w.read.status),
+        column((w) => w.read.updated_at),
+      ],
+    );
+    const byThread = new Map(rows.map((row) => [row.thread_id, row.busy_run_id]));
+    return writes.map((w) => (byThread.has(w.threadId) ? byThread.get(w.threadId) : undefined));
+  }
+
+  private row(threadId: string): Promise<Row | undefined> {
+    this.readCount += 1;
+    return this.reads.write(threadId, String(this.readCount));
+  }
+
+  /** The rows of the threads read in one turn, in one statement. */
+  private async rowsOf(threadIds: readonly string[]): Promise<(Row | undefined)[]> {
+    const { rows } = await this.pool.prepared<Row>(
+      `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads
+       WHERE thread_id = ANY($1::text[])`,
+      [threadIds],
+    );
+    const byId = new Map(rows.map((row) => [row.thread_id, row]));
+    return threadIds.map((id) => byId.get(id));
+  }
+
+  private async rowAlone(threadId: string): Promise<Row | undefined> {
     const { rows } = await this.pool.prepared<Row>(
       `SELECT thread_id, busy_run_id, status, updated_at, record FROM ${this.t}.threads WHERE thread_id = $1`,
       [threadId],
@@ -838,6 +902,13 @@ export class PostgresThreadStore implements ThreadStore {
     };
     return row.busy_run_id !== null ? { ...current, busy_run_id: row.busy_run_id } : current;
   }
+}
+
+/** A thread patched, to write only while its row is still as `read`. */
+interface PatchWrite {
+  threadId: string;
+  patched: Omit<StoredThread, "busy_run_id">;
+  read: Row;
 }
 
 interface Row {
