@@ -67,7 +67,9 @@ function gatheringTupleReads(pool: Pool): Pool {
   const many = (end: string, columns: number) => async (batch: readonly TupleRead[]) => {
     const first = batch[0] as TupleRead;
     // One saver sends one select; another one's reads would go each alone.
-    if (batch.some((read) => read.select !== first.select)) throw new Error("reads of two selects");
+    if (batch.some((read) => read.select !== first.select)) {
+      throw new StoreError("the reads of one turn name two selects", "checkpointer.getTuple");
+    }
     const select = first.select.slice(0, -end.length);
     const keys = ["k.t", "k.n", "k.c"].slice(0, columns);
     const text = `SELECT k.i AS batch_index, r.*
