@@ -82,7 +82,7 @@ export async function replicas(mode: BenchMode): Promise<BenchResult> {
       ],
       notes: [
         `Measured on ${availableParallelism()} cores, shared by the load generator, the replicas and PostgreSQL: replicas beyond the cores measure the cost of coordination, not scaling; scaling belongs on more cores.`,
-        "Through PostgreSQL each run is queued, claimed, written and announced (NOTIFY) in the database, a few round trips where the SQLite store writes in-process: that is the price of the ratio to SQLite, paid for runs any replica can take over, stream, wait on and cancel.",
+        "Through PostgreSQL each run is stored claimed, written and announced (NOTIFY) in the database, where the SQLite store writes in-process; a replica sends the runs it creates in one turn of its event loop in one statement, and their writes in another, so under load a run costs a fraction of a round trip: the price of the ratio to SQLite, paid for runs any replica can take over, stream, wait on and cancel.",
       ],
     };
   } finally {
