@@ -12,10 +12,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { StoreConflictError } from "../../src/server/errors.js";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
-import { channelsOf, migrate } from "../../src/server/stores/postgres/schema.js";
+import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
 import type { StoredEvent, StoredRun } from "../../src/server/stores/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { type HeardNotices, listenToRunChannels } from "../helpers/postgres-notices.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
 import { storedRun, storedThread } from "../helpers/store-suite.js";
 
@@ -29,14 +30,12 @@ const THREAD_ROW = "SELECT status, updated_at, busy_run_id FROM acp.threads WHER
 describe.skipIf(!postgresAvailable)("the PostgreSQL store's thread writes of one turn", () => {
   let db: TestDatabase;
   let pool: pg.Pool;
-  let listener: pg.Client;
   let store: PostgresRunStore;
   let threads: PostgresThreadStore;
   let theirs: PostgresSaver;
   let ours: PostgresSaver;
   let counter: StatementCounter;
-  const heard = { runs: [] as string[], queue: [] as string[] };
-  const channels = channelsOf(SCHEMA);
+  let heard: HeardNotices;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -48,25 +47,18 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's thread writes of one
     const decoder = new RecordDecoder(console);
     store = new PostgresRunStore(Promise.resolve(pool), SCHEMA, decoder);
     threads = new PostgresThreadStore(Promise.resolve(pool), SCHEMA, decoder);
-    listener = new pg.Client({ connectionString: db.url });
-    await listener.connect();
-    await listener.query(`LISTEN ${channels.runs}`);
-    await listener.query(`LISTEN ${channels.queue}`);
-    listener.on("notification", (n) => {
-      (n.channel === channels.queue ? heard.queue : heard.runs).push(n.payload ?? "");
-    });
+    heard = await listenToRunChannels(db.url, SCHEMA);
     counter = countStoreStatements();
   });
   afterAll(async () => {
     counter?.stop();
-    await listener?.end();
+    await heard?.stop();
     await pool?.end();
     await db?.drop();
   });
   beforeEach(() => {
     counter.reset();
-    heard.runs.length = 0;
-    heard.queue.length = 0;
+    heard.clear();
   });
 
   const runRow = async (runId: string) => (await pool.query(RUN_ROW, [runId])).rows[0];
@@ -242,8 +234,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's thread writes of one
         other.run_id,
       ]);
       await vi.waitUntil(() => heard.runs.length === 7, { timeout: 5000, interval: 10 });
-      heard.runs.length = 0;
-      heard.queue.length = 0;
+      heard.clear();
       counter.reset();
       const at = "2030-01-01T00:00:00.000Z";
       const answers = await Promise.all(

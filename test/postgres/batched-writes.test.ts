@@ -8,10 +8,11 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { StoreConflictError } from "../../src/server/errors.js";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
-import { channelsOf, migrate } from "../../src/server/stores/postgres/schema.js";
+import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore } from "../../src/server/stores/postgres/store.js";
 import type { StoredEvent, StoredRun } from "../../src/server/stores/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { type HeardNotices, listenToRunChannels } from "../helpers/postgres-notices.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
 import { storedRun } from "../helpers/store-suite.js";
 
@@ -22,11 +23,9 @@ const ROW = `SELECT thread_id, agent_id, status, created_at, updated_at, finishe
 describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn", () => {
   let db: TestDatabase;
   let pool: pg.Pool;
-  let listener: pg.Client;
   let store: PostgresRunStore;
   let counter: StatementCounter;
-  const heard = { runs: [] as string[], queue: [] as string[] };
-  const channels = channelsOf("acp");
+  let heard: HeardNotices;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -34,25 +33,18 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
     pool.on("error", () => undefined);
     await migrate(pool, "acp");
     store = new PostgresRunStore(Promise.resolve(pool), "acp", new RecordDecoder(console));
-    listener = new pg.Client({ connectionString: db.url });
-    await listener.connect();
-    await listener.query(`LISTEN ${channels.runs}`);
-    await listener.query(`LISTEN ${channels.queue}`);
-    listener.on("notification", (n) => {
-      (n.channel === channels.queue ? heard.queue : heard.runs).push(n.payload ?? "");
-    });
+    heard = await listenToRunChannels(db.url, "acp");
     counter = countStoreStatements();
   });
   afterAll(async () => {
     counter?.stop();
-    await listener?.end();
+    await heard?.stop();
     await pool?.end();
     await db?.drop();
   });
   beforeEach(() => {
     counter.reset();
-    heard.runs.length = 0;
-    heard.queue.length = 0;
+    heard.clear();
   });
 
   const row = async (runId: string) => (await pool.query(ROW, [runId])).rows[0];
@@ -146,7 +138,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
     const runs = await claimedRuns(10);
     await vi.waitUntil(() => heard.runs.length === 10, { timeout: 5000, interval: 10 });
     counter.reset();
-    heard.runs.length = 0;
+    heard.clear();
     const ended = (run: StoredRun) => ({
       ...run,
       status: "success" as const,
