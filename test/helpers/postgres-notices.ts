@@ -10,8 +10,11 @@ import { channelsOf } from "../../src/server/stores/postgres/schema.js";
 export interface HeardNotices {
   readonly runs: string[];
   readonly queue: string[];
-  /** Forgets what was heard so far. */
-  clear(): void;
+  /**
+   * Forgets what was heard so far, once everything committed before the call has been
+   * heard (a marker of its own, NOTIFYed after them, comes after them).
+   */
+  clear(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,13 +27,22 @@ export async function listenToRunChannels(url: string, schema: string): Promise<
   await listener.query(`LISTEN ${channels.queue}`);
   const runs: string[] = [];
   const queue: string[] = [];
+  const markers = new Map<string, () => void>();
+  let marks = 0;
   listener.on("notification", (n) => {
+    const marked = markers.get(n.payload ?? "");
+    if (marked) return marked();
     (n.channel === channels.queue ? queue : runs).push(n.payload ?? "");
   });
   return {
     runs,
     queue,
-    clear: () => {
+    clear: async () => {
+      const marker = `heard-up-to-${++marks}`;
+      const heard = new Promise<void>((resolve) => markers.set(marker, resolve));
+      await listener.query("SELECT pg_notify($1, $2)", [channels.runs, marker]);
+      await heard;
+      markers.delete(marker);
       runs.length = 0;
       queue.length = 0;
     },
