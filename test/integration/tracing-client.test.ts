@@ -98,6 +98,16 @@ describe("the client's run operations", () => {
   });
 });
 
+/** A graph of one A2ANode, reading `request` and writing `reply`. */
+function oneNodeGraph(node: A2ANode) {
+  const State = Annotation.Root({ request: Annotation<unknown>, reply: Annotation<unknown> });
+  return new StateGraph(State)
+    .addNode("echo", node)
+    .addEdge(START, "echo")
+    .addEdge("echo", END)
+    .compile();
+}
+
 describe("A2ANode", () => {
   it("opens an invoke_agent span under its node's, which the A2A request carries to the server", async () => {
     const node = await A2ANode.fromCardUrl(`${running.url}/a2a/${agentIds.echo}/`, {
@@ -105,12 +115,7 @@ describe("A2ANode", () => {
       inputPath: "request",
       outputPath: "reply",
     });
-    const State = Annotation.Root({ request: Annotation<unknown>, reply: Annotation<unknown> });
-    const graph = new StateGraph(State)
-      .addNode("echo", node)
-      .addEdge(START, "echo")
-      .addEdge("echo", END)
-      .compile();
+    const graph = oneNodeGraph(node);
     exporter.reset();
     await graph.invoke(
       { request: { text: "over a2a" } },
@@ -154,12 +159,7 @@ describe("A2ANode", () => {
         outputPath: "reply",
         headers: { authorization: "Bearer s3cret-token" },
       });
-      const State = Annotation.Root({ request: Annotation<unknown>, reply: Annotation<unknown> });
-      const graph = new StateGraph(State)
-        .addNode("echo", node)
-        .addEdge(START, "echo")
-        .addEdge("echo", END)
-        .compile();
+      const graph = oneNodeGraph(node);
       exporter.reset();
       const out = await graph.invoke(
         { request: { q: 1 } },
