@@ -19,10 +19,15 @@ import {
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeCheckpoints } from "../../src/server/runs/graph-state.js";
+import {
+  GraphState,
+  type LatestCheckpointNaming,
+  writeCheckpoints,
+} from "../../src/server/runs/graph-state.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { countStoreStatements } from "../helpers/postgres-statements.js";
 
 const SCHEMA = "acp";
 
@@ -221,5 +226,34 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
     expect(kept.checkpoints.length).toBeGreaterThan(0);
     expect(kept.blobs.length).toBeGreaterThan(0);
     expect(kept.writes.length).toBeGreaterThan(0);
+  });
+
+  it("names a thread's latest checkpoint as getTuple reads it, without reading it", async () => {
+    const naming = ours as PostgresSaver & LatestCheckpointNaming;
+    await converse(theirs, ours, "named-a");
+    await converse(ours, ours, "named-b");
+    const latest = async (id: string) =>
+      (await theirs.getTuple({ configurable: { thread_id: id, checkpoint_ns: "" } }))?.checkpoint
+        .id;
+    const counter = countStoreStatements();
+    try {
+      // Alone, and three at once (one statement for the three).
+      expect(await naming.latestCheckpointId("named-a")).toBe(await latest("named-a"));
+      counter.reset();
+      const named = await Promise.all(
+        ["named-a", "named-b", "no-such-thread"].map((id) => naming.latestCheckpointId(id)),
+      );
+      expect(counter.statements).toHaveLength(1);
+      expect(named).toEqual([await latest("named-a"), await latest("named-b"), undefined]);
+      expect(named[0]).toEqual(expect.any(String));
+      // Neither the checkpoint, its blobs nor its writes are read.
+      expect(counter.statements[0]).not.toMatch(/checkpoint_blobs|checkpoint_writes|checkpoint,/);
+    } finally {
+      counter.stop();
+    }
+    // What the server's thread operations ask the store's checkpointer goes the same way.
+    const graphState = new GraphState(ours);
+    expect(await graphState.head("named-b")).toBe(await latest("named-b"));
+    expect(await graphState.head("no-such-thread")).toBeUndefined();
   });
 });

@@ -1,6 +1,14 @@
 import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
 
 /**
+ * A checkpointer that names a thread's latest checkpoint (in the root namespace) without
+ * reading it: the id `getTuple` would answer with, at the cost of an index lookup.
+ */
+export interface LatestCheckpointNaming {
+  latestCheckpointId(threadId: string): Promise<string | undefined>;
+}
+
+/**
  * The graph state of threads in the checkpointer, for the operations the server does
  * on whole threads: which checkpoint is the latest, copying a thread, and rolling one
  * back to an earlier checkpoint.
@@ -8,8 +16,15 @@ import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph"
 export class GraphState {
   constructor(private readonly saver: BaseCheckpointSaver) {}
 
-  /** The id of the thread's latest checkpoint, or undefined when it has none. */
+  /**
+   * The id of the thread's latest checkpoint, or undefined when it has none. A saver that
+   * can name it without reading the checkpoint (the PostgreSQL store's) is asked so.
+   */
   async head(threadId: string): Promise<string | undefined> {
+    const naming = this.saver as Partial<LatestCheckpointNaming>;
+    if (typeof naming.latestCheckpointId === "function") {
+      return naming.latestCheckpointId(threadId);
+    }
     const tuple = await this.saver.getTuple({
       configurable: { thread_id: threadId, checkpoint_ns: "" },
     });

@@ -62,6 +62,25 @@ export class DeferredSaver extends BaseCheckpointSaver {
     return this.guard("checkpointer.deleteThread", (real) => real.deleteThread(threadId));
   }
 
+  /**
+   * The id of the thread's latest checkpoint (root namespace), named by the real saver
+   * when it can (the store's does, without reading the checkpoint), else read.
+   */
+  async latestCheckpointId(threadId: string): Promise<string | undefined> {
+    return this.guard("checkpointer.getTuple", async (real) => {
+      const naming = real as BaseCheckpointSaver & {
+        latestCheckpointId?: (threadId: string) => Promise<string | undefined>;
+      };
+      if (typeof naming.latestCheckpointId === "function") {
+        return naming.latestCheckpointId(threadId);
+      }
+      const tuple = await real.getTuple({
+        configurable: { thread_id: threadId, checkpoint_ns: "" },
+      });
+      return tuple?.checkpoint.id;
+    });
+  }
+
   private async guard<T>(
     operation: string,
     call: (real: BaseCheckpointSaver) => Promise<T>,

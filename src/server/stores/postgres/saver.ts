@@ -200,6 +200,10 @@ export function compactPostgresSaver(
     const config: QueryConfig = { ...statement, values };
     await pool.query(config);
   };
+  const select = async <R>(statement: PreparedStatement, values: unknown[]): Promise<R[]> => {
+    const config: QueryConfig = { ...statement, values };
+    return (await pool.query(config)).rows as R[];
+  };
 
   // The puts, and the writes, of different threads asked for in one turn of the event
   // loop go in one statement (one thread's are never in one batch: they keep their
@@ -264,6 +268,27 @@ export function compactPostgresSaver(
       ]);
       return calls.map(() => undefined);
     },
+  });
+
+  const latestId = preparedStatement(
+    `SELECT checkpoint_id FROM ${s}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''
+     ORDER BY checkpoint_id DESC LIMIT 1`,
+  );
+  const latestIds = preparedStatement(
+    `SELECT (SELECT c.checkpoint_id FROM ${s}.checkpoints c
+             WHERE c.thread_id = k.thread_id AND c.checkpoint_ns = ''
+             ORDER BY c.checkpoint_id DESC LIMIT 1) AS checkpoint_id
+     FROM unnest($1::text[]) WITH ORDINALITY AS k(thread_id, i) ORDER BY k.i`,
+  );
+  // Reads keep no order among themselves: every one has a key of its own.
+  let headReads = 0;
+  const heads = new StatementBatch<string, string | undefined>({
+    one: async (threadId) =>
+      (await select<{ checkpoint_id: string }>(latestId, [threadId]))[0]?.checkpoint_id,
+    many: async (threadIds) =>
+      (await select<{ checkpoint_id: string | null }>(latestIds, [threadIds])).map(
+        (row) => row.checkpoint_id ?? undefined,
+      ),
   });
 
   class CompactPostgresSaver extends Saver {
@@ -342,6 +367,15 @@ export function compactPostgresSaver(
 
     override async deleteThread(threadId: string): Promise<void> {
       await query(deleteThread, [threadId]);
+    }
+
+    /**
+     * The id `getTuple` answers a read of the thread's latest checkpoint with (root
+     * namespace), found in the checkpoints' index without reading the checkpoint, its
+     * blobs or its writes; the reads of one turn in one statement.
+     */
+    async latestCheckpointId(threadId: string): Promise<string | undefined> {
+      return heads.write(threadId, `head ${++headReads}`);
     }
   }
   return new CompactPostgresSaver(gatheringTupleReads(pool), undefined, { schema });
