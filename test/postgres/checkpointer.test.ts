@@ -19,11 +19,8 @@ import {
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  GraphState,
-  type LatestCheckpointNaming,
-  writeCheckpoints,
-} from "../../src/server/runs/graph-state.js";
+import { GraphState, writeCheckpoints } from "../../src/server/runs/graph-state.js";
+import type { LatestCheckpointNaming } from "../../src/server/stores/latest-checkpoint.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";

@@ -1,12 +1,5 @@
 import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph";
-
-/**
- * A checkpointer that names a thread's latest checkpoint (in the root namespace) without
- * reading it: the id `getTuple` would answer with, at the cost of an index lookup.
- */
-export interface LatestCheckpointNaming {
-  latestCheckpointId(threadId: string): Promise<string | undefined>;
-}
+import { latestCheckpointId } from "../stores/latest-checkpoint.js";
 
 /**
  * The graph state of threads in the checkpointer, for the operations the server does
@@ -20,15 +13,8 @@ export class GraphState {
    * The id of the thread's latest checkpoint, or undefined when it has none. A saver that
    * can name it without reading the checkpoint (the PostgreSQL store's) is asked so.
    */
-  async head(threadId: string): Promise<string | undefined> {
-    const naming = this.saver as Partial<LatestCheckpointNaming>;
-    if (typeof naming.latestCheckpointId === "function") {
-      return naming.latestCheckpointId(threadId);
-    }
-    const tuple = await this.saver.getTuple({
-      configurable: { thread_id: threadId, checkpoint_ns: "" },
-    });
-    return tuple?.checkpoint.id;
+  head(threadId: string): Promise<string | undefined> {
+    return latestCheckpointId(this.saver, threadId);
   }
 
   /** True when the thread has a checkpoint with this id. */

@@ -11,7 +11,6 @@ export interface BatchWrites<I, R> {
 
 interface Queued<I, R> {
   item: I;
-  key: string;
   resolve(result: R): void;
   reject(err: unknown): void;
 }
@@ -30,8 +29,9 @@ interface Queued<I, R> {
  * - any other failure (one item refused by a constraint) writes each item again alone,
  *   so that only the item at fault fails, with its own error.
  *
- * Two writes with the same `key` (one run's, one thread's) are never in one batch: the later one
- * waits for the batch that holds the earlier, and goes in the next.
+ * Two writes with the same `key` (one run's, one thread's) are never in one batch: the
+ * later one waits for the batch that holds the earlier, and goes in the next. A write
+ * with no key (a read) keeps no order with the others.
  */
 export class StatementBatch<I, R> {
   #queued: Array<Queued<I, R>> = [];
@@ -42,16 +42,15 @@ export class StatementBatch<I, R> {
   constructor(private readonly writes: BatchWrites<I, R>) {}
 
   /** Writes `item` with the others asked for in this turn; `key` names what it writes. */
-  async write(item: I, key: string): Promise<R> {
-    if (this.#keys.has(key)) {
+  async write(item: I, key?: string): Promise<R> {
+    if (key !== undefined && this.#keys.has(key)) {
       // One run's writes are in the order asked for: after the batch holding its last.
-      const earlier = this.#sent;
-      await earlier;
+      await this.#sent;
       return this.write(item, key);
     }
     return new Promise<R>((resolve, reject) => {
-      this.#queued.push({ item, key, resolve, reject });
-      this.#keys.add(key);
+      this.#queued.push({ item, resolve, reject });
+      if (key !== undefined) this.#keys.add(key);
       if (this.#queued.length === 1) {
         let done!: () => void;
         this.#sent = new Promise<void>((resolve) => {

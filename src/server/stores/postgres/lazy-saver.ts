@@ -5,6 +5,7 @@ import {
   type CheckpointMetadata,
   type CheckpointTuple,
 } from "@langchain/langgraph";
+import { latestCheckpointId } from "../latest-checkpoint.js";
 import { storeErrorOf } from "./unavailable.js";
 
 type ListOptions = Parameters<BaseCheckpointSaver["list"]>[1];
@@ -67,18 +68,7 @@ export class DeferredSaver extends BaseCheckpointSaver {
    * when it can (the store's does, without reading the checkpoint), else read.
    */
   async latestCheckpointId(threadId: string): Promise<string | undefined> {
-    return this.guard("checkpointer.getTuple", async (real) => {
-      const naming = real as BaseCheckpointSaver & {
-        latestCheckpointId?: (threadId: string) => Promise<string | undefined>;
-      };
-      if (typeof naming.latestCheckpointId === "function") {
-        return naming.latestCheckpointId(threadId);
-      }
-      const tuple = await real.getTuple({
-        configurable: { thread_id: threadId, checkpoint_ns: "" },
-      });
-      return tuple?.checkpoint.id;
-    });
+    return this.guard("checkpointer.getTuple", (real) => latestCheckpointId(real, threadId));
   }
 
   private async guard<T>(

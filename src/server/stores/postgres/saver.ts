@@ -58,7 +58,6 @@ interface TupleRead {
  */
 function gatheringTupleReads(pool: Pool): Pool {
   const statements = new PreparedStatements();
-  let reads = 0;
   const alone = (read: TupleRead) =>
     pool.query({ ...statements.of(read.select), values: read.values }) as Promise<{
       rows: unknown[];
@@ -98,9 +97,8 @@ function gatheringTupleReads(pool: Pool): Pool {
     if (batch === undefined || typeof text !== "string") {
       return (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
     }
-    // Reads keep no order among themselves: every one has a key of its own.
-    reads += 1;
-    return batch.write({ select: text, values: (values ?? []) as unknown[] }, String(reads));
+    // Reads keep no order among themselves: no key.
+    return batch.write({ select: text, values: (values ?? []) as unknown[] });
   };
   return new Proxy(pool, {
     get(target, key) {
@@ -196,13 +194,12 @@ export function compactPostgresSaver(
        writes AS (DELETE FROM ${s}.checkpoint_writes WHERE thread_id = $1)
      DELETE FROM ${s}.checkpoints WHERE thread_id = $1`,
   );
-  const query = async (statement: PreparedStatement, values: unknown[]) => {
-    const config: QueryConfig = { ...statement, values };
-    await pool.query(config);
-  };
   const select = async <R>(statement: PreparedStatement, values: unknown[]): Promise<R[]> => {
     const config: QueryConfig = { ...statement, values };
     return (await pool.query(config)).rows as R[];
+  };
+  const query = async (statement: PreparedStatement, values: unknown[]) => {
+    await select(statement, values);
   };
 
   // The puts, and the writes, of different threads asked for in one turn of the event
@@ -280,8 +277,6 @@ export function compactPostgresSaver(
              ORDER BY c.checkpoint_id DESC LIMIT 1) AS checkpoint_id
      FROM unnest($1::text[]) WITH ORDINALITY AS k(thread_id, i) ORDER BY k.i`,
   );
-  // Reads keep no order among themselves: every one has a key of its own.
-  let headReads = 0;
   const heads = new StatementBatch<string, string | undefined>({
     one: async (threadId) =>
       (await select<{ checkpoint_id: string }>(latestId, [threadId]))[0]?.checkpoint_id,
@@ -375,7 +370,7 @@ export function compactPostgresSaver(
      * blobs or its writes; the reads of one turn in one statement.
      */
     async latestCheckpointId(threadId: string): Promise<string | undefined> {
-      return heads.write(threadId, `head ${++headReads}`);
+      return heads.write(threadId);
     }
   }
   return new CompactPostgresSaver(gatheringTupleReads(pool), undefined, { schema });

@@ -708,8 +708,6 @@ export class PostgresThreadStore implements ThreadStore {
   private readonly reads: StatementBatch<string, Row | undefined>;
   /** The writes of patched threads asked for in one turn, sent together. */
   private readonly patches: StatementBatch<PatchWrite, string | null | undefined>;
-  /** Gives each read a key of its own: reads keep no order among themselves. */
-  private readCount = 0;
 
   async create(thread: StoredThread): Promise<boolean> {
     const { busy_run_id: busy, ...record } = thread;
@@ -864,8 +862,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   private row(threadId: string): Promise<Row | undefined> {
-    this.readCount += 1;
-    return this.reads.write(threadId, String(this.readCount));
+    return this.reads.write(threadId);
   }
 
   /** The rows of the threads read in one turn, in one statement. */
