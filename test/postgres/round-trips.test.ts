@@ -5,7 +5,7 @@
  * graph's checkpoints, in at most fifteen, none of them a transaction (with LangGraph's
  * own saver, a transaction per checkpoint and per task's writes with a statement per
  * row, and the thread's update in a transaction of its own, a thread run took 36
- * statements, a stateless run 33).
+ * statements, a stateless run 33). Thread runs posted at once share their statements.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresStore } from "../../src/server/index.js";
@@ -75,5 +75,41 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's round trips per run"
     expect(counted.transactions).toBe(0);
     // Each of them prepared once per connection, not parsed and planned at every run.
     expect(counter.unprepared).toEqual([]);
+  });
+
+  it("thread runs posted at once share their statements, each answered as alone", async () => {
+    const threads = await Promise.all(
+      Array.from({ length: RUNS }, async () => {
+        const made = await raw(running.url, "POST", "/threads", {});
+        return (made.body as { thread_id: string }).thread_id;
+      }),
+    );
+    // Each thread warm once (its first run creates its checkpoints), one after the other.
+    for (const id of threads) {
+      await raw(running.url, "POST", `/threads/${id}/runs/wait`, {
+        agent_id: agentIds.echo,
+        input: { text: "warm" },
+      });
+    }
+    counter.reset();
+    const answers = await Promise.all(
+      threads.map((id, i) =>
+        raw(running.url, "POST", `/threads/${id}/runs/wait`, {
+          agent_id: agentIds.echo,
+          input: { text: `at once ${i}` },
+        }),
+      ),
+    );
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        run: { status: "success" },
+        // Each thread's own state: its warm-up and this run, nothing of another thread's.
+        output: { values: { reply: `echo: at once ${i}`, history: ["warm", `at once ${i}`] } },
+      });
+    }
+    // Alone, a thread run takes up to 15 (the test above); together they share them
+    // (about 2.5 a run here), the writes of one turn in one statement per kind.
+    expect(counter.statements.length).toBeLessThan(RUNS * 5);
   });
 });

@@ -101,9 +101,6 @@ function lastMessageText(values: unknown): string | undefined {
   return texts.length > 0 ? texts.join("") : undefined;
 }
 
-/** The id of the artifact a streamed task's model tokens are appended to. */
-export const TOKENS_ARTIFACT_ID = A2A_TOKENS_ARTIFACT_ID;
-
 /** The message types whose text is the model's: its chunks, or a whole reply. */
 const modelMessageTypes = new Set(["AIMessageChunk", "AIMessage"]);
 
@@ -127,7 +124,7 @@ export function tokenText(update: LangGraphMessagesUpdate): string | undefined {
 /** A piece of the token artifact: one text part, appended to the ones before. */
 export function tokensArtifact(text: string): Artifact {
   return {
-    artifactId: TOKENS_ARTIFACT_ID,
+    artifactId: A2A_TOKENS_ARTIFACT_ID,
     name: "tokens",
     description: "the model's reply as it streams",
     parts: [textPart(text)],
