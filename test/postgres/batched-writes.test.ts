@@ -16,6 +16,7 @@ import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js"
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
 import type { StoredEvent, StoredRun } from "../../src/server/stores/store.js";
+import { checkpointRowsOf } from "../helpers/checkpoint-rows.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { type HeardNotices, listenToRunChannels } from "../helpers/postgres-notices.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
@@ -591,20 +592,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
 
   describe("the checkpointer's puts and writes of different threads", () => {
     /** A thread's rows in the checkpointer's tables, without its id. */
-    const rowsOf = async (threadId: string) => {
-      const select = async (table: string, order: string) =>
-        (
-          await pool.query(
-            `SELECT * FROM ${SCHEMA}.${table} WHERE thread_id = $1 ORDER BY ${order}`,
-            [threadId],
-          )
-        ).rows.map(({ thread_id: _, ...row }) => row);
-      return {
-        checkpoints: await select("checkpoints", "checkpoint_ns, checkpoint_id"),
-        blobs: await select("checkpoint_blobs", "checkpoint_ns, channel, version"),
-        writes: await select("checkpoint_writes", "checkpoint_ns, checkpoint_id, task_id, idx"),
-      };
-    };
+    const rowsOf = (threadId: string) => checkpointRowsOf(pool, SCHEMA, threadId);
     const checkpoint = (id: string, text: string): Checkpoint => ({
       v: 4,
       id,

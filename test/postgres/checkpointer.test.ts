@@ -23,6 +23,7 @@ import { GraphState, writeCheckpoints } from "../../src/server/runs/graph-state.
 import type { LatestCheckpointNaming } from "../../src/server/stores/latest-checkpoint.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
+import { checkpointRowsOf } from "../helpers/checkpoint-rows.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { countStoreStatements } from "../helpers/postgres-statements.js";
 
@@ -113,20 +114,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
   });
 
   /** Every row of a thread in the saver's tables, ids left as they are. */
-  const rowsOf = async (threadId: string) => {
-    const select = async (table: string, order: string) =>
-      (
-        await pool.query(
-          `SELECT * FROM ${SCHEMA}.${table} WHERE thread_id = $1 ORDER BY ${order}`,
-          [threadId],
-        )
-      ).rows.map(({ thread_id: _, ...row }) => row);
-    return {
-      checkpoints: await select("checkpoints", "checkpoint_ns, checkpoint_id"),
-      blobs: await select("checkpoint_blobs", "checkpoint_ns, channel, version"),
-      writes: await select("checkpoint_writes", "checkpoint_ns, checkpoint_id, task_id, idx"),
-    };
-  };
+  const rowsOf = (threadId: string) => checkpointRowsOf(pool, SCHEMA, threadId);
 
   it("writes the rows LangGraph's saver writes for the same calls", async () => {
     const source = "rows-source";
