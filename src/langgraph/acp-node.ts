@@ -20,11 +20,14 @@ import type {
   AgentACPDescriptor,
   ConfigSchema,
   InputSchema,
+  RunStateful,
   StreamingMode,
 } from "../models/index.js";
 import { InterruptPayloadReader, type InterruptPayloadShape } from "./interrupt-payload.js";
 import { jsonSchemaType } from "./json-schema-type.js";
 import { NodeStateError } from "./node-errors.js";
+import { CHECKPOINT_KEY, nodeThread, ParentLineage } from "./node-timelines.js";
+import { RemoteForks } from "./remote-forks.js";
 import { RemoteRuns } from "./remote-runs.js";
 import {
   type ACPNodeCustomStream,
@@ -97,6 +100,10 @@ export interface ACPNodeOptions<
    * - `"node"` (the default): one thread per parent thread and node path, kept between
    *   calls, so the agent remembers earlier calls. A task started by a `Send` gets a
    *   thread of its own instead (as with `"task"`), so parallel branches never share one.
+   *   When the parent forks (a replay or an update from an earlier checkpoint, with a
+   *   checkpointer), the fork's calls go to a thread of the fork, seeded with the values
+   *   the last call before the fork ended with: the agent remembers what came before the
+   *   fork and nothing of the abandoned timeline.
    * - `"task"`: a thread per parent task, new for every execution of the node, the same
    *   when the task resumes after an interrupt (after a restart too), and new on a fork
    *   from an earlier checkpoint, which then never sees what the abandoned timeline did.
@@ -109,6 +116,14 @@ export interface ACPNodeOptions<
    * Parallel branches given the same thread are refused by the server (409).
    */
   threadIdPath?: string;
+  /**
+   * How long a threaded call with the default `threadScope` waits for the parent's
+   * checkpointer to save the checkpoint its task started from (LangGraph saves it while
+   * the step already runs), in ms; 1000 by default. The node needs it to tell a fork of
+   * the parent's history from the same timeline (see `threadScope`); past the wait, or
+   * with `durability: "exit"`, the call runs on the node's thread without that check.
+   */
+  checkpointWaitMs?: number;
   /**
    * The stream modes to run the agent with, sent as the run's `stream_mode`; `[]` waits
    * for the output instead. By default the node streams when the agent's descriptor
@@ -186,6 +201,8 @@ export class ACPNode<
   readonly threadScope: ACPNodeThreadScope;
   /** Dot path in the state of the remote thread id, when the state chooses it. */
   readonly threadIdPath: string | undefined;
+  /** How long a call waits for the parent's checkpoint to be saved, in ms. */
+  readonly checkpointWaitMs: number;
   /** The agent's descriptor, when it was given or built from. */
   readonly descriptor: AgentACPDescriptor | undefined;
   /** The client the node talks to the agent with. */
@@ -222,12 +239,19 @@ export class ACPNode<
         `node "${options.name}": threadScope must be "node" or "task", not ${JSON.stringify(options.threadScope)}`,
       );
     }
+    const wait = options.checkpointWaitMs;
+    if (wait !== undefined && !(Number.isFinite(wait) && wait >= 0)) {
+      throw new ApiTypeError(
+        `node "${options.name}": checkpointWaitMs must be a number of ms, 0 or more, not ${JSON.stringify(wait)}`,
+      );
+    }
     this.agentId = options.agentId;
     this.configPath = options.configPath;
     this.configType = options.configType ?? (z.unknown() as z.ZodType<C>);
     this.useThreads = (options.useThreads ?? false) || options.threadIdPath !== undefined;
     this.threadScope = options.threadScope ?? "node";
     this.threadIdPath = options.threadIdPath;
+    this.checkpointWaitMs = options.checkpointWaitMs ?? 1000;
     this.descriptor = options.descriptor;
     this.client = options.client ?? new ACPClient({ configuration: options.clientConfig });
     this.#headers = options.headers;
@@ -278,7 +302,9 @@ export class ACPNode<
             config.configurable ?? {},
           );
     const place = taskPlace(config);
-    const threadId = await this.threadFor(config, state);
+    const tag = await taskTag(place);
+    const thread = await this.threadFor(config, state, tag);
+    const threadId = thread?.threadId;
     const stream = new RemoteStreamForwarder(this.getName(), config, this.#customStream);
     let modes = await this.modes();
     // The remote graph's tokens and updates are asked for only when the parent shows them.
@@ -292,8 +318,15 @@ export class ACPNode<
     };
     const driver = new RunDriver({
       node: this.getName(),
-      runs: new RemoteRuns(this.client, this.agentId, threadId, this.#headers, this.#rejoinIds),
-      tag: await taskTag(place),
+      runs: new RemoteRuns(
+        this.client,
+        this.agentId,
+        threadId,
+        this.#headers,
+        this.#rejoinIds,
+        thread?.runs,
+      ),
+      tag,
       modes,
       sendModes: this.#streamMode !== undefined,
       interruptPayload: (value) => this.interruptPayload(value),
@@ -318,6 +351,9 @@ export class ACPNode<
       // The node's own types stand in for the protocol's loose `InputSchema`/`ConfigSchema`.
       driver.execute({
         input: input as InputSchema,
+        ...(thread?.checkpoint !== undefined
+          ? { metadata: { [CHECKPOINT_KEY]: thread.checkpoint } }
+          : {}),
         ...(agentConfig !== undefined || wanted.length > 0
           ? { config: { configurable: configurable as ConfigSchema } }
           : {}),
@@ -325,14 +361,20 @@ export class ACPNode<
     );
   }
 
-  /** The remote thread for this execution, or undefined for stateless runs. */
+  /**
+   * The remote thread for this execution, or undefined for stateless runs; for a thread
+   * kept across calls, also the parent checkpoint its runs record and the thread's runs
+   * as read on the way (see `node-timelines.ts`).
+   */
   private async threadFor(
     config: LangGraphRunnableConfig,
     state: StateRecord,
-  ): Promise<string | undefined> {
+    tag: string | undefined,
+  ): Promise<{ threadId: string; checkpoint?: string; runs?: RunStateful[] } | undefined> {
     if (!this.useThreads) return undefined;
     if (this.threadIdPath !== undefined) {
-      return this.checkValue("input", this.threadIdPath, z.string().min(1), state);
+      const threadId = await this.checkValue("input", this.threadIdPath, z.string().min(1), state);
+      return { threadId };
     }
     const place = taskPlace(config);
     if (place.threadId === undefined) {
@@ -343,13 +385,29 @@ export class ACPNode<
         "is missing: useThreads ties the remote thread to the parent graph's thread",
       );
     }
-    const perTask = this.threadScope === "task" || isSendTask(config);
-    return remoteThreadId(
-      place.threadId,
-      perTask
-        ? (place.checkpointNs ?? this.getName())
-        : nodePath(place.checkpointNs, this.getName()),
+    if (this.threadScope === "task" || isSendTask(config)) {
+      return {
+        threadId: await remoteThreadId(place.threadId, place.checkpointNs ?? this.getName()),
+      };
+    }
+    const parentThreadId = place.threadId;
+    const path = nodePath(place.checkpointNs, this.getName());
+    const root = await remoteThreadId(parentThreadId, path);
+    const lineage = ParentLineage.of(config);
+    if (lineage === undefined || !(await lineage.saved(this.checkpointWaitMs))) {
+      return { threadId: root };
+    }
+    const runsOf = (threadId: string) =>
+      new RemoteRuns(this.client, this.agentId, threadId, this.#headers).all(config.signal);
+    const options = { headers: this.#headers, signal: config.signal };
+    const forks = new RemoteForks(this.client, options, (threadId, at) =>
+      remoteThreadId(parentThreadId, `${path}#fork:${JSON.stringify([threadId, at])}`),
     );
+    const found = await nodeThread(root, tag, lineage, {
+      runsOf,
+      forkOf: (threadId, at, kept) => forks.forkOf(threadId, at, kept),
+    });
+    return { ...found, checkpoint: lineage.current };
   }
 
   /** The payload a remote interrupt carries, read by the descriptor's interrupt types. */

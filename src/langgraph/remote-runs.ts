@@ -29,6 +29,8 @@ export class RemoteRuns {
     private readonly headers: Record<string, string> | undefined,
     /** How the server numbers a re-joined stream's events (see `RejoinIds`). */
     private readonly rejoinIds?: RejoinIds,
+    /** The thread's runs as just read, newest first, so the first search need not read them again. */
+    private listed?: RunStateful[],
   ) {}
 
   private options(signal?: AbortSignal): RequestOptions {
@@ -68,18 +70,28 @@ export class RemoteRuns {
         if (page.length < PAGE) return found;
       }
     }
-    const found: Run[] = [];
+    const listed = this.listed;
+    this.listed = undefined;
+    return (listed ?? (await this.all(signal)) ?? []).filter(tagged);
+  }
+
+  /** Every run on the thread, newest first; undefined when the thread does not exist. */
+  async all(signal?: AbortSignal): Promise<RunStateful[] | undefined> {
+    if (this.threadId === undefined) return undefined;
+    const options = this.options(signal);
+    const found: RunStateful[] = [];
     for (let offset = 0; ; offset += PAGE) {
       let page: Awaited<ReturnType<ACPClient["listThreadRuns"]>>;
       try {
         page = await this.client.listThreadRuns(this.threadId, PAGE, offset, options);
       } catch (err) {
-        if (err instanceof NotFoundException) return found;
+        if (err instanceof NotFoundException) return undefined;
         throw err;
       }
-      found.push(...page.filter(tagged));
-      if (page.length < PAGE) return found;
+      found.push(...page);
+      if (page.length < PAGE) break;
     }
+    return found.sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
   /**

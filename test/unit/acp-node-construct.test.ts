@@ -57,6 +57,10 @@ describe("ACPNode construction", () => {
     expect(() => mailer({ agentId: "" })).toThrow(/mailcomposer.*agentId/);
     expect(() => mailer({ clientConfig: undefined })).toThrow(/mailcomposer.*clientConfig/);
     expect(() => mailer({ name: "" })).toThrow(/name/);
+    expect(() => mailer({ checkpointWaitMs: -1 })).toThrow(/mailcomposer.*checkpointWaitMs/);
+    expect(() => mailer({ checkpointWaitMs: Number.NaN })).toThrow(/checkpointWaitMs/);
+    expect(mailer({ checkpointWaitMs: 0 }).checkpointWaitMs).toBe(0);
+    expect(mailer().checkpointWaitMs).toBe(1000);
     for (const bad of [{ inputPath: "a..b" }, { agentId: "" }, { name: "" }]) {
       expect(() => mailer(bad)).toThrow(OpenApiException);
     }
