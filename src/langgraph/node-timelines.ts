@@ -47,8 +47,7 @@ export class ParentLineage {
   private constructor(
     private readonly saver: CheckpointReader,
     private readonly threadId: string,
-    private readonly namespace: string,
-    /** The checkpoint the task started from. */
+    /** The root graph's checkpoint the task's step started from. */
     readonly current: string,
   ) {}
 
@@ -61,16 +60,16 @@ export class ParentLineage {
     const configurable = config.configurable ?? {};
     const saver: unknown = configurable.__pregel_checkpointer;
     const threadId: unknown = configurable.thread_id;
-    const taskNs: unknown = configurable.checkpoint_ns;
     const map: unknown = configurable.checkpoint_map;
-    if (typeof threadId !== "string" || typeof taskNs !== "string") return undefined;
+    if (typeof threadId !== "string") return undefined;
     if (typeof saver !== "object" || saver === null || !("getTuple" in saver)) return undefined;
     if (typeof map !== "object" || map === null) return undefined;
-    // The task's namespace is its graph's plus its own segment; the map is keyed by the graph's.
-    const namespace = taskNs.split("|").slice(0, -1).join("|");
-    const current: unknown = (map as Record<string, unknown>)[namespace];
+    // The root graph's checkpoint, also for a node in a subgraph: a subgraph's checkpoints
+    // are in a namespace of its task, new each time it runs, so only the root's history
+    // shows a fork of the whole parent.
+    const current: unknown = (map as Record<string, unknown>)[""];
     if (typeof current !== "string") return undefined;
-    return new ParentLineage(saver as CheckpointReader, threadId, namespace, current);
+    return new ParentLineage(saver as CheckpointReader, threadId, current);
   }
 
   /**
@@ -95,7 +94,7 @@ export class ParentLineage {
         .getTuple({
           configurable: {
             thread_id: this.threadId,
-            checkpoint_ns: this.namespace,
+            checkpoint_ns: "",
             checkpoint_id: id,
           },
         })
@@ -120,6 +119,15 @@ export class ParentLineage {
    * whatever the checkpointer's ids look like.
    */
   async meet(other: string): Promise<Meeting> {
+    // The usual case first: `other` is an ancestor, found walking back from the current
+    // checkpoint alone through the ones made after it (LangGraph's ids sort by time).
+    const newer: string[] = [];
+    let at: string | undefined = this.current;
+    while (at !== undefined && at > other) {
+      newer.push(at);
+      at = (await this.step(at))?.parent;
+    }
+    if (at === other) return { common: other, line: newer, otherLine: [] };
     const mine: string[] = [];
     const theirs: string[] = [];
     let a: string | undefined = this.current;
@@ -203,6 +211,9 @@ export async function nodeThread(
     const latest = runs.find((run) => recorded(run) !== undefined);
     // A thread with no recorded checkpoint was used before calls recorded one: kept as is.
     if (latest === undefined) return { threadId, runs };
+    // A checkpoint the parent does not have (a new checkpointer, or one that dropped old
+    // checkpoints) is no sign of a fork: a fork leaves the abandoned line in the history.
+    if ((await lineage.step(recorded(latest) as string)) === undefined) return { threadId, runs };
     const meeting = await lineage.meet(recorded(latest) as string);
     const { common, line } = meeting;
     // The thread's last call is on this line when the line went on from its step: the

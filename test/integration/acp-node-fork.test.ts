@@ -41,6 +41,30 @@ function notebookGraph(client: ACPClient = acp.client) {
 
 type Graph = ReturnType<typeof notebookGraph>;
 
+/** The same call, one level down: START → prepare → inner (a subgraph holding remote) → END. */
+function nestedNotebookGraph() {
+  const node = new ACPNode({
+    name: "remote",
+    agentId: acp.agents.ids.notebook,
+    client: acp.client,
+    inputPath: "request",
+    outputPath: "result",
+    useThreads: true,
+  });
+  const inner = new StateGraph(State)
+    .addNode(node.getName(), node)
+    .addEdge(START, node.getName())
+    .addEdge(node.getName(), END)
+    .compile();
+  return new StateGraph(State)
+    .addNode("prepare", () => ({}))
+    .addNode("inner", inner)
+    .addEdge(START, "prepare")
+    .addEdge("prepare", "inner")
+    .addEdge("inner", END)
+    .compile({ checkpointer: new MemorySaver() });
+}
+
 /** The checkpoint of the parent thread at which `remote` was about to be called with `note`. */
 async function beforeCall(graph: Graph, config: LangGraphRunnableConfig, note: string) {
   for await (const snapshot of graph.getStateHistory(config)) {
@@ -95,6 +119,36 @@ describe('ACPNode\'s remote thread (threadScope "node") across forks of the pare
     const goOn = await graph.invoke({ request: { note: "d" } }, endOfOriginal);
     expect(notes(goOn)).toEqual(["a", "b", "c", "d"]);
     expect((await notebookThreads()).size).toBe(threadsAfter.size);
+  });
+
+  it("tells a fork of the parent from a node inside a subgraph", async () => {
+    const graph = nestedNotebookGraph();
+    const config = { configurable: { thread_id: "fork-nested" } };
+    await graph.invoke({ request: { note: "a" } }, config);
+    await graph.invoke({ request: { note: "b" } }, config);
+    let beforeB: LangGraphRunnableConfig | undefined;
+    for await (const snapshot of graph.getStateHistory(config)) {
+      const values = snapshot.values as typeof State.State;
+      if (snapshot.next.includes("inner") && values.request?.note === "b")
+        beforeB = snapshot.config;
+    }
+    const fork = await graph.updateState(
+      beforeB as LangGraphRunnableConfig,
+      { request: { note: "x" } },
+      "prepare",
+    );
+    expect(notes(await graph.invoke(null, fork))).toEqual(["a", "x"]);
+    expect(notes(await graph.invoke({ request: { note: "y" } }, config))).toEqual(["a", "x", "y"]);
+  });
+
+  it("keeps the thread for a parent that lost its history (a new checkpointer, same thread id)", async () => {
+    const config = { configurable: { thread_id: "fresh-checkpointer" } };
+    await notebookGraph().invoke({ request: { note: "a" } }, config);
+    // A new graph and MemorySaver, as after a restart: the remote thread still remembers.
+    expect(notes(await notebookGraph().invoke({ request: { note: "b" } }, config))).toEqual([
+      "a",
+      "b",
+    ]);
   });
 
   it("gives a fork from before the first call a fresh remote thread", async () => {
