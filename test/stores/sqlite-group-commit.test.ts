@@ -3,11 +3,17 @@
  * together; each stays a write of its own: one that fails is undone alone, and none is
  * reported stored before the commit.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { StoreConflictError, sqliteStore } from "../../src/server/index.js";
-import { storedRun, storedThread } from "../helpers/store-suite.js";
+import { openRawDatabase } from "../helpers/sqlite-driver.js";
+import { storedRun, storedThread, tick } from "../helpers/store-suite.js";
 
 const quiet = { warn: () => undefined };
+const dir = mkdtempSync(join(tmpdir(), "acp-group-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the SQLite store's group commit", () => {
   it("commits the thread writes of a group in order, each seeing those before it", async () => {
@@ -91,6 +97,66 @@ describe("the SQLite store's group commit", () => {
       expect(await store.runs.readEvents(bad.run_id, 0, 10)).toEqual([]);
       expect((await store.runs.get(ok.run_id))?.status).toBe("success");
       expect(await store.runs.readEvents(ok.run_id, 0, 10)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("undoes a write that fails after its first statement alone, and keeps the group's others", async () => {
+    const file = join(dir, "failing-event.sqlite");
+    const store = sqliteStore(file, { logger: quiet });
+    try {
+      const thread = storedThread();
+      await store.threads.create(thread);
+      const ok = storedRun({ run_id: "00000000-0000-4000-8000-0000000000a1" });
+      const bad = storedRun({ run_id: "00000000-0000-4000-8000-0000000000b1" });
+      const onThread = storedRun({ thread_id: thread.thread_id });
+      await Promise.all([store.runs.insert(ok), store.runs.insert(bad)]);
+      // The run's row is written first, then its event, which this trigger refuses.
+      const db = openRawDatabase(file);
+      db.prepare(
+        `CREATE TRIGGER refuse_event BEFORE INSERT ON acp_run_events
+         WHEN NEW.data LIKE '%refused%' BEGIN SELECT RAISE(ABORT, 'event refused'); END`,
+      ).run();
+      db.close();
+      const end = (runId: string, text: string) => ({
+        id: 1,
+        data: {
+          type: "values" as const,
+          run_id: runId,
+          status: "success" as const,
+          values: { text },
+        },
+      });
+      const at = tick();
+      const settled = await Promise.allSettled([
+        store.runs.update({ ...ok, status: "success", updated_at: at }, [end(ok.run_id, "kept")]),
+        store.runs.update({ ...bad, status: "success", updated_at: at }, [
+          end(bad.run_id, "refused"),
+        ]),
+        store.threads.claim(thread.thread_id, onThread.run_id),
+        store.runs.insert(onThread),
+        store.threads.patch(thread.thread_id, { last_run_id: onThread.run_id, updated_at: at }),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual([
+        "fulfilled",
+        "rejected",
+        "fulfilled",
+        "fulfilled",
+        "fulfilled",
+      ]);
+      expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/event refused/);
+      expect((await store.runs.get(bad.run_id))?.status).toBe("pending");
+      expect(await store.runs.readEvents(bad.run_id, 0, 10)).toEqual([]);
+      expect((await store.runs.get(ok.run_id))?.status).toBe("success");
+      expect(await store.runs.readEvents(ok.run_id, 0, 10)).toEqual([end(ok.run_id, "kept")]);
+      expect(await store.runs.get(onThread.run_id)).toEqual(onThread);
+      expect(await store.threads.get(thread.thread_id)).toEqual({
+        ...thread,
+        last_run_id: onThread.run_id,
+        updated_at: at,
+        busy_run_id: onThread.run_id,
+      });
     } finally {
       await store.close();
     }

@@ -53,7 +53,7 @@ export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 
 /** The part of a better-sqlite3 statement this store uses. */
 interface Statement {
-  run(...params: unknown[]): { changes: number };
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
@@ -147,11 +147,18 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
 export class Statements {
   private readonly cache = new Map<string, Statement>();
   private damage: StoreError | undefined;
+  /**
+   * Runs a write of a group in a savepoint of its own. Made once: a transaction
+   * function costs several times a savepoint to make.
+   */
+  private readonly inSavepoint: (work: () => unknown) => unknown;
 
   constructor(
     readonly db: Database,
     private readonly filename: string,
-  ) {}
+  ) {
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
+  }
 
   sql(text: string): Statement {
     let statement = this.cache.get(text);
@@ -181,10 +188,11 @@ export class Statements {
 
   /**
    * Runs `work` (a write of a run or a thread) in the next group commit: the writes
-   * asked for in one turn of the event loop share one transaction, each in a savepoint
-   * of its own, so that one that fails leaves the others as they are. Resolves once committed: a write is
-   * reported stored only once it is. One commit for many writes is most of what a busy
-   * server saves (a commit costs several times a small write).
+   * asked for in one turn of the event loop share one transaction, and one that fails
+   * leaves the others as they are. Resolves once committed: a write is reported stored
+   * only once it is. One commit for many writes is most of what a busy server saves (a
+   * commit costs several times a small write). `work` only reads and writes the
+   * database: it may be run twice, the first run undone (see `commitGroup`).
    */
   inGroupCommit<R>(work: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -193,31 +201,59 @@ export class Statements {
     });
   }
 
+  /**
+   * Commits the waiting writes. They run one after another in one transaction; when
+   * one of them fails, the whole transaction is undone and they run again, each in a
+   * savepoint of its own that is undone alone when it fails. Not a savepoint for each
+   * from the start: a savepoint keeps a copy of every page its write changes, which
+   * costs more than the write in most groups, where nothing fails.
+   */
   private commitGroup(): void {
     const group = this.grouped;
     this.grouped = [];
-    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    let outcomes: GroupOutcome[];
     try {
-      this.transaction(() => {
-        for (const { work } of group) {
-          try {
-            // Nested in the group's transaction: a savepoint, undone alone when it fails.
-            outcomes.push({ ok: true, value: this.transaction(work)() });
-          } catch (err) {
-            outcomes.push({ ok: false, value: err });
-          }
-        }
-      })();
+      outcomes = this.runGroup(group, false) ?? (this.runGroup(group, true) as GroupOutcome[]);
     } catch (err) {
       // Not committed: none of the group is stored.
       for (const { reject } of group) reject(err);
       return;
     }
     group.forEach(({ resolve, reject }, i) => {
-      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      const outcome = outcomes[i] as GroupOutcome;
       if (outcome.ok) resolve(outcome.value);
       else reject(outcome.value);
     });
+  }
+
+  /**
+   * Runs and commits the writes of a group, each in a savepoint when `isolated`.
+   * Without savepoints, a write that fails undoes the group: undefined then.
+   */
+  private runGroup(
+    group: ReadonlyArray<{ work: () => unknown }>,
+    isolated: boolean,
+  ): GroupOutcome[] | undefined {
+    const outcomes: GroupOutcome[] = [];
+    try {
+      this.transaction(() => {
+        for (const { work } of group) {
+          if (!isolated) {
+            outcomes.push({ ok: true, value: work() });
+            continue;
+          }
+          try {
+            outcomes.push({ ok: true, value: this.guard(() => this.inSavepoint(work)) });
+          } catch (err) {
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+      })();
+    } catch (err) {
+      if (isolated) throw err;
+      return undefined;
+    }
+    return outcomes;
   }
 
   private guard<T>(work: () => T): T {
@@ -230,6 +266,12 @@ export class Statements {
       throw this.damage;
     }
   }
+}
+
+/** How one write of a group commit ended: its value, or what it threw. */
+interface GroupOutcome {
+  ok: boolean;
+  value: unknown;
 }
 
 interface RecordRow {
@@ -304,15 +346,13 @@ class SqliteRunStore implements RunStore {
       if (inserted.changes === 0) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
-      const { seq } = s.sql("SELECT seq FROM acp_runs WHERE run_id = ?").get(run.run_id) as {
-        seq: number;
-      };
+      const entries = metadataEntries(run.creation.metadata);
+      if (entries.length === 0) return;
       const add = s.sql(
         "INSERT INTO acp_run_metadata (key, value, created_at, seq) VALUES (?, ?, ?, ?)",
       );
-      for (const [key, value] of metadataEntries(run.creation.metadata)) {
-        add.run(key, value, run.created_at, seq);
-      }
+      for (const [key, value] of entries)
+        add.run(key, value, run.created_at, inserted.lastInsertRowid);
     });
   }
 
@@ -325,21 +365,35 @@ class SqliteRunStore implements RunStore {
     const texts = events.map((e) => eventText(e, "runs.appendEvents"));
     const s = await this.statements;
     const [, thread, agent, status, , updated, finished] = this.columns(run);
+    // Here, not in the group commit's write, which may run twice.
+    if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
     // One transaction: a run's end, its terminal event and its thread's end are stored
     // together or not at all.
     return s.inGroupCommit(() => {
-      if (run.status !== "pending") this.faults?.beforeRunEnd?.(run);
-      const row = s
+      // A run keeps its thread and agent: their columns (and indexes) are left as they
+      // are, unless this write changes them.
+      const row = (s
         .sql(
-          `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?, finished = ?,
-             record = ?, unreadable = 0 WHERE run_id = ? RETURNING push_configs`,
+          `UPDATE acp_runs SET status = ?, updated_at = ?, finished = ?, record = ?, unreadable = 0
+           WHERE run_id = ? AND thread_id = ? AND agent_id = ? RETURNING seq, push_configs`,
         )
-        .get(thread, agent, status, updated, finished, text, run.run_id) as
-        | { push_configs: number }
+        .get(status, updated, finished, text, run.run_id, thread, agent) ??
+        s
+          .sql(
+            `UPDATE acp_runs SET thread_id = ?, agent_id = ?, status = ?, updated_at = ?,
+               finished = ?, record = ?, unreadable = 0 WHERE run_id = ? RETURNING seq, push_configs`,
+          )
+          .get(thread, agent, status, updated, finished, text, run.run_id)) as
+        | { seq: number; push_configs: number }
         | undefined;
       if (threadEnd) this.threads.end(s, threadEnd, run.run_id, run.updated_at);
       if (!row) return false;
-      this.addEvents(s, run.run_id, events, texts);
+      if (events.length > 0) {
+        const add = s.sql("INSERT OR REPLACE INTO acp_run_events (seq, id, data) VALUES (?, ?, ?)");
+        events.forEach((event, i) => {
+          add.run(row.seq, event.id, texts[i]);
+        });
+      }
       return { pushConfigs: row.push_configs > 0 };
     });
   }
@@ -460,6 +514,26 @@ class SqliteRunStore implements RunStore {
   }
 }
 
+/** The fields of a thread record a patch may set in place, each a string. */
+const EDITED_FIELDS = new Set(["updated_at", "status", "agent_id", "last_run_id"]);
+
+/**
+ * The arguments of a `json_set` that applies `changes` to a thread's record in place,
+ * without reading it: when each change is one of {@link EDITED_FIELDS} set to a string.
+ * Undefined otherwise (metadata, which is indexed too), and the record is read and
+ * written whole.
+ */
+function recordEdit(changes: ThreadChanges): { paths: string; values: string[] } | undefined {
+  const paths: string[] = [];
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(changes)) {
+    if (!EDITED_FIELDS.has(key) || typeof value !== "string") return undefined;
+    paths.push(`'$.${key}', ?`);
+    values.push(value);
+  }
+  return paths.length > 0 ? { paths: paths.join(", "), values } : undefined;
+}
+
 interface ThreadRow extends RecordRow {
   busy_run_id: string | null;
 }
@@ -501,7 +575,26 @@ class SqliteThreadStore implements ThreadStore {
 
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
     const s = await this.statements;
+    const edit = recordEdit(changes);
     return s.inGroupCommit(() => {
+      if (edit) {
+        const row = s
+          .sql(
+            `UPDATE acp_threads SET ${
+              changes.status !== undefined
+                ? "status = CASE WHEN busy_run_id IS NULL THEN ? ELSE 'busy' END, idle_status = ?, "
+                : ""
+            }record = json_set(record, ${edit.paths})
+             WHERE thread_id = ? AND unreadable = 0 AND json_valid(record)
+             RETURNING seq, thread_id AS id, record, busy_run_id`,
+          )
+          .get(
+            ...(changes.status !== undefined ? [changes.status, changes.status] : []),
+            ...edit.values,
+            threadId,
+          ) as ThreadRow | undefined;
+        if (row) return this.decode(s, row);
+      }
       const thread = this.read(s, threadId);
       if (!thread) return undefined;
       const { busy_run_id: busy, ...record } = { ...thread, ...changes };
@@ -559,14 +652,29 @@ class SqliteThreadStore implements ThreadStore {
    * and `updatedAt`, and is freed when `runId` holds it.
    */
   end(s: Statements, { threadId, status }: ThreadEnd, runId: string, updatedAt: string): void {
+    const freeing = `UPDATE acp_threads SET busy_run_id = CASE WHEN busy_run_id = ? THEN NULL ELSE busy_run_id END,
+         status = CASE WHEN busy_run_id IS NULL OR busy_run_id = ? THEN ? ELSE 'busy' END,
+         idle_status = ?,`;
+    const edited = s
+      .sql(
+        `${freeing} record = json_set(record, '$.status', ?, '$.updated_at', ?)
+         WHERE thread_id = ? AND unreadable = 0 AND json_valid(record)`,
+      )
+      .run(runId, runId, status, status, status, updatedAt, threadId);
+    if (edited.changes > 0) return;
+    // Not stored, or a record SQLite's JSON functions do not take (one nested deeper
+    // than they go): read and written whole, as a patch does.
     const thread = this.read(s, threadId);
     if (!thread) return;
     const { busy_run_id: _holder, ...record } = { ...thread, status, updated_at: updatedAt };
-    s.sql(
-      `UPDATE acp_threads SET busy_run_id = CASE WHEN busy_run_id = ? THEN NULL ELSE busy_run_id END,
-         status = CASE WHEN busy_run_id IS NULL OR busy_run_id = ? THEN ? ELSE 'busy' END,
-         idle_status = ?, record = ? WHERE thread_id = ?`,
-    ).run(runId, runId, status, status, encode(record, "runs.update"), threadId);
+    s.sql(`${freeing} record = ? WHERE thread_id = ?`).run(
+      runId,
+      runId,
+      status,
+      status,
+      encode(record, "runs.update"),
+      threadId,
+    );
   }
 
   async release(threadId: string, runId: string): Promise<boolean> {
