@@ -20,9 +20,11 @@ const State = Annotation.Root({
   result: Annotation<{ note: string; notes: string[] }>,
 });
 
-/** START → prepare → remote (the notebook agent on the node's remote thread) → END. */
-function notebookGraph(client: ACPClient = acp.client) {
-  const node = new ACPNode({
+const notes = (values: typeof State.State) => values.result.notes;
+
+/** The notebook agent as the node "remote", on the node's remote thread. */
+function notebookNode(client: ACPClient = acp.client) {
+  return new ACPNode({
     name: "remote",
     agentId: acp.agents.ids.notebook,
     client,
@@ -30,48 +32,67 @@ function notebookGraph(client: ACPClient = acp.client) {
     outputPath: "result",
     useThreads: true,
   });
+}
+
+/** START → prepare → `step` → END, on a MemorySaver. */
+function parentGraph(step: ReturnType<typeof notebookNode> | ReturnType<typeof innerGraph>) {
+  const name = step.getName();
   return new StateGraph(State)
     .addNode("prepare", () => ({}))
-    .addNode(node.getName(), node)
+    .addNode(name, step)
     .addEdge(START, "prepare")
-    .addEdge("prepare", node.getName())
-    .addEdge(node.getName(), END)
+    .addEdge("prepare", name)
+    .addEdge(name, END)
     .compile({ checkpointer: new MemorySaver() });
 }
 
-type Graph = ReturnType<typeof notebookGraph>;
+/** A subgraph that calls the notebook agent. */
+function innerGraph() {
+  return new StateGraph(State)
+    .addNode("remote", notebookNode())
+    .addEdge(START, "remote")
+    .addEdge("remote", END)
+    .compile({ name: "inner" });
+}
 
+/** START → prepare → remote → END. */
+const notebookGraph = (client?: ACPClient) => parentGraph(notebookNode(client));
 /** The same call, one level down: START → prepare → inner (a subgraph holding remote) → END. */
-function nestedNotebookGraph() {
-  const node = new ACPNode({
-    name: "remote",
-    agentId: acp.agents.ids.notebook,
-    client: acp.client,
-    inputPath: "request",
-    outputPath: "result",
-    useThreads: true,
-  });
-  const inner = new StateGraph(State)
-    .addNode(node.getName(), node)
-    .addEdge(START, node.getName())
-    .addEdge(node.getName(), END)
-    .compile();
-  return new StateGraph(State)
-    .addNode("prepare", () => ({}))
-    .addNode("inner", inner)
-    .addEdge(START, "prepare")
-    .addEdge("prepare", "inner")
-    .addEdge("inner", END)
-    .compile({ checkpointer: new MemorySaver() });
-}
+const nestedNotebookGraph = () => parentGraph(innerGraph());
 
-/** The checkpoint of the parent thread at which `remote` was about to be called with `note`. */
-async function beforeCall(graph: Graph, config: LangGraphRunnableConfig, note: string) {
+type Graph = ReturnType<typeof notebookGraph> | ReturnType<typeof nestedNotebookGraph>;
+type Config = LangGraphRunnableConfig;
+
+/** The parent's checkpoint at which `node` was about to run with `note`. */
+async function beforeCall(graph: Graph, config: Config, note: string, node = "remote") {
   for await (const snapshot of graph.getStateHistory(config)) {
     const values = snapshot.values as typeof State.State;
-    if (snapshot.next.includes("remote") && values.request?.note === note) return snapshot.config;
+    if (snapshot.next.includes(node) && values.request?.note === note) return snapshot.config;
   }
   throw new Error(`no checkpoint before the call with ${note}`);
+}
+
+/** Runs one parent turn per note, in order, and returns the agent's notes after the last. */
+async function turns(graph: Graph, config: Config, ...sent: string[]): Promise<string[]> {
+  let last: string[] = [];
+  for (const note of sent) last = notes(await graph.invoke({ request: { note } }, config));
+  return last;
+}
+
+/** Forks the parent where `note` was about to be sent, sends `instead` there, returns the notes. */
+async function forkAt(
+  graph: Graph,
+  config: Config,
+  note: string,
+  instead: string,
+  node = "remote",
+) {
+  const fork = await graph.updateState(
+    await beforeCall(graph, config, note, node),
+    { request: { note: instead } },
+    "prepare",
+  );
+  return notes(await graph.invoke(null, fork));
 }
 
 /** Every remote thread the notebook agent ran on, with the notes of its runs in order. */
@@ -86,27 +107,18 @@ async function notebookThreads(): Promise<Map<string, number>> {
   return used;
 }
 
-const notes = (values: typeof State.State) => values.result.notes;
-
 describe('ACPNode\'s remote thread (threadScope "node") across forks of the parent', () => {
   it("gives a fork the remote state up to the fork and none of the abandoned timeline", async () => {
     const graph = notebookGraph();
     const config = { configurable: { thread_id: "fork-node-scope" } };
-    expect(notes(await graph.invoke({ request: { note: "a" } }, config))).toEqual(["a"]);
-    expect(notes(await graph.invoke({ request: { note: "b" } }, config))).toEqual(["a", "b"]);
-    expect(notes(await graph.invoke({ request: { note: "c" } }, config))).toEqual(["a", "b", "c"]);
+    expect(await turns(graph, config, "a", "b", "c")).toEqual(["a", "b", "c"]);
     const endOfOriginal = (await graph.getState(config)).config;
     const threadsBefore = await notebookThreads();
 
     // Fork where "b" was about to be sent: the agent remembers "a" only.
-    const fork = await graph.updateState(
-      await beforeCall(graph, config, "b"),
-      { request: { note: "x" } },
-      "prepare",
-    );
-    expect(notes(await graph.invoke(null, fork))).toEqual(["a", "x"]);
+    expect(await forkAt(graph, config, "b", "x")).toEqual(["a", "x"]);
     // The fork's later calls stay on the fork's thread.
-    expect(notes(await graph.invoke({ request: { note: "y" } }, config))).toEqual(["a", "x", "y"]);
+    expect(await turns(graph, config, "y")).toEqual(["a", "x", "y"]);
 
     // The fork ran on a remote thread of its own; the original thread kept its three runs.
     const threadsAfter = await notebookThreads();
@@ -116,81 +128,46 @@ describe('ACPNode\'s remote thread (threadScope "node") across forks of the pare
     for (const [thread, runs] of threadsBefore) expect(threadsAfter.get(thread)).toBe(runs);
 
     // Going on from the original timeline's end finds the original thread again.
-    const goOn = await graph.invoke({ request: { note: "d" } }, endOfOriginal);
-    expect(notes(goOn)).toEqual(["a", "b", "c", "d"]);
+    expect(await turns(graph, endOfOriginal, "d")).toEqual(["a", "b", "c", "d"]);
     expect((await notebookThreads()).size).toBe(threadsAfter.size);
   });
 
   it("tells a fork of the parent from a node inside a subgraph", async () => {
     const graph = nestedNotebookGraph();
     const config = { configurable: { thread_id: "fork-nested" } };
-    await graph.invoke({ request: { note: "a" } }, config);
-    await graph.invoke({ request: { note: "b" } }, config);
-    let beforeB: LangGraphRunnableConfig | undefined;
-    for await (const snapshot of graph.getStateHistory(config)) {
-      const values = snapshot.values as typeof State.State;
-      if (snapshot.next.includes("inner") && values.request?.note === "b")
-        beforeB = snapshot.config;
-    }
-    const fork = await graph.updateState(
-      beforeB as LangGraphRunnableConfig,
-      { request: { note: "x" } },
-      "prepare",
-    );
-    expect(notes(await graph.invoke(null, fork))).toEqual(["a", "x"]);
-    expect(notes(await graph.invoke({ request: { note: "y" } }, config))).toEqual(["a", "x", "y"]);
+    await turns(graph, config, "a", "b");
+    expect(await forkAt(graph, config, "b", "x", "inner")).toEqual(["a", "x"]);
+    expect(await turns(graph, config, "y")).toEqual(["a", "x", "y"]);
   });
 
   it("keeps the thread for a parent that lost its history (a new checkpointer, same thread id)", async () => {
     const config = { configurable: { thread_id: "fresh-checkpointer" } };
-    await notebookGraph().invoke({ request: { note: "a" } }, config);
+    await turns(notebookGraph(), config, "a");
     // A new graph and MemorySaver, as after a restart: the remote thread still remembers.
-    expect(notes(await notebookGraph().invoke({ request: { note: "b" } }, config))).toEqual([
-      "a",
-      "b",
-    ]);
+    expect(await turns(notebookGraph(), config, "b")).toEqual(["a", "b"]);
   });
 
   it("gives a fork from before the first call a fresh remote thread", async () => {
     const graph = notebookGraph();
     const config = { configurable: { thread_id: "fork-before-first-call" } };
-    await graph.invoke({ request: { note: "a" } }, config);
-    await graph.invoke({ request: { note: "b" } }, config);
-    const fork = await graph.updateState(
-      await beforeCall(graph, config, "a"),
-      { request: { note: "z" } },
-      "prepare",
-    );
-    expect(notes(await graph.invoke(null, fork))).toEqual(["z"]);
+    await turns(graph, config, "a", "b");
+    expect(await forkAt(graph, config, "a", "z")).toEqual(["z"]);
   });
 
   it("forks a fork: each line of the parent's history sees only its own calls", async () => {
     const graph = notebookGraph();
     const config = { configurable: { thread_id: "fork-of-fork" } };
-    await graph.invoke({ request: { note: "a" } }, config);
-    await graph.invoke({ request: { note: "b" } }, config);
-    const first = await graph.updateState(
-      await beforeCall(graph, config, "b"),
-      { request: { note: "x" } },
-      "prepare",
-    );
-    expect(notes(await graph.invoke(null, first))).toEqual(["a", "x"]);
-    expect(notes(await graph.invoke({ request: { note: "y" } }, config))).toEqual(["a", "x", "y"]);
+    await turns(graph, config, "a", "b");
+    expect(await forkAt(graph, config, "b", "x")).toEqual(["a", "x"]);
+    expect(await turns(graph, config, "y")).toEqual(["a", "x", "y"]);
     // A fork of the fork, where "y" was about to be sent.
-    const second = await graph.updateState(
-      await beforeCall(graph, config, "y"),
-      { request: { note: "w" } },
-      "prepare",
-    );
-    expect(notes(await graph.invoke(null, second))).toEqual(["a", "x", "w"]);
+    expect(await forkAt(graph, config, "y", "w")).toEqual(["a", "x", "w"]);
   });
 
   it("replays from before a call on a thread of the replay, which remembers what came before", async () => {
     const graph = notebookGraph();
     const config = { configurable: { thread_id: "replay-node-scope" } };
-    await graph.invoke({ request: { note: "a" } }, config);
-    await graph.invoke({ request: { note: "b" } }, config);
-    await graph.invoke({ request: { note: "c" } }, config);
+    await turns(graph, config, "a", "b", "c");
     const before = await notebookThreads();
     // LangGraph runs the replayed step's tasks again, so the agent is asked again, on a
     // thread that holds "a" and none of the replaced "b" and "c".
@@ -200,7 +177,7 @@ describe('ACPNode\'s remote thread (threadScope "node") across forks of the pare
     for (const [thread, runs] of before) expect(after.get(thread)).toBe(runs);
     expect(after.size).toBe(before.size + 1);
     // The replayed line goes on with "a" and "b" remembered, and without "c".
-    expect(notes(await graph.invoke({ request: { note: "e" } }, config))).toEqual(["a", "b", "e"]);
+    expect(await turns(graph, config, "e")).toEqual(["a", "b", "e"]);
   });
 
   it("gives a fork a fresh thread when the server cannot copy one", async () => {
@@ -212,17 +189,11 @@ describe('ACPNode\'s remote thread (threadScope "node") across forks of the pare
       proxy.faults.push(501);
       const graph = notebookGraph(new ACPClient({ configuration: { host: proxy.url } }));
       const config = { configurable: { thread_id: "fork-without-copy" } };
-      await graph.invoke({ request: { note: "a" } }, config);
-      await graph.invoke({ request: { note: "b" } }, config);
-      const fork = await graph.updateState(
-        await beforeCall(graph, config, "b"),
-        { request: { note: "x" } },
-        "prepare",
-      );
+      await turns(graph, config, "a", "b");
       // Nothing of the abandoned "b", and, without a copy, nothing from before the fork.
-      expect(notes(await graph.invoke(null, fork))).toEqual(["x"]);
+      expect(await forkAt(graph, config, "b", "x")).toEqual(["x"]);
       expect(proxy.picked).toBe(1);
-      expect(notes(await graph.invoke({ request: { note: "y" } }, config))).toEqual(["x", "y"]);
+      expect(await turns(graph, config, "y")).toEqual(["x", "y"]);
       // The fork's thread is named once: no second copy was asked for.
       expect(proxy.picked).toBe(1);
     } finally {
