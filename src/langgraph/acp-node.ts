@@ -101,9 +101,10 @@ export interface ACPNodeOptions<
    *   calls, so the agent remembers earlier calls. A task started by a `Send` gets a
    *   thread of its own instead (as with `"task"`), so parallel branches never share one.
    *   When the parent forks (a replay or an update from an earlier checkpoint, with a
-   *   checkpointer), the fork's calls go to a thread of the fork, seeded with the values
-   *   the last call before the fork ended with: the agent remembers what came before the
-   *   fork and nothing of the abandoned timeline.
+   *   checkpointer), the fork's calls go to a thread of the fork: a copy of the node's
+   *   thread set back to where the last call the fork keeps ended (a fresh thread when
+   *   it keeps none or the server cannot copy), so the agent remembers what came before
+   *   the fork and nothing of the abandoned timeline.
    * - `"task"`: a thread per parent task, new for every execution of the node, the same
    *   when the task resumes after an interrupt (after a restart too), and new on a fork
    *   from an earlier checkpoint, which then never sees what the abandoned timeline did.
