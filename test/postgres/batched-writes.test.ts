@@ -15,8 +15,9 @@ import { RecordDecoder } from "../../src/server/stores/codec.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
+import type { ThreadEnd } from "../../src/server/stores/replicas.js";
 import type { StoredEvent, StoredRun } from "../../src/server/stores/store.js";
-import { checkpointRowsOf } from "../helpers/checkpoint-rows.js";
+import { checkpointRowsOf, refuseCheckpointsOf } from "../helpers/checkpoint-rows.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { type HeardNotices, listenToRunChannels } from "../helpers/postgres-notices.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
@@ -76,6 +77,38 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
   };
   const onThread = (threadId: string) => storedRun({ thread_id: threadId });
   const input = { kind: "input" } as const;
+  const event = (run: StoredRun, id: number): StoredEvent => ({
+    id,
+    data: { type: "custom", run_id: run.run_id, status: "pending", update: { id } },
+  });
+  /**
+   * Two writes of `run` (an event, then its end with event 2) and the end of `other`
+   * between them, asked for in one turn; `ends` frees their threads.
+   */
+  const twoWritesAndAnother = (
+    run: StoredRun,
+    other: StoredRun,
+    ends: { run?: ThreadEnd; other?: ThreadEnd } = {},
+  ) =>
+    Promise.all([
+      store.updateOwned(
+        { ...run, updated_at: "2030-01-01T00:00:01.000Z" },
+        7,
+        1,
+        false,
+        undefined,
+        [event(run, 1)],
+      ),
+      store.updateOwned({ ...other, status: "success" }, 7, 1, true, ends.other),
+      store.updateOwned(
+        { ...run, status: "error", updated_at: "2030-01-01T00:00:02.000Z" },
+        7,
+        1,
+        true,
+        ends.run,
+        [event(run, 2)],
+      ),
+    ]);
 
   describe("runs on no thread", () => {
     const row = async (runId: string) => (await pool.query(STATELESS_ROW, [runId])).rows[0];
@@ -168,10 +201,6 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
       );
       return runs;
     };
-    const event = (run: StoredRun, id: number): StoredEvent => ({
-      id,
-      data: { type: "custom", run_id: run.run_id, status: "pending", update: { id } },
-    });
 
     it("writes the ends of one turn in one statement, each only while its execution owns it", async () => {
       const runs = await claimedRuns(10);
@@ -226,25 +255,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
       const [run] = (await claimedRuns(1)) as [StoredRun];
       const [other] = (await claimedRuns(1)) as [StoredRun];
       counter.reset();
-      const answers = await Promise.all([
-        store.updateOwned(
-          { ...run, updated_at: "2030-01-01T00:00:01.000Z" },
-          7,
-          1,
-          false,
-          undefined,
-          [event(run, 1)],
-        ),
-        store.updateOwned({ ...other, status: "success" }, 7, 1, true),
-        store.updateOwned(
-          { ...run, status: "error", updated_at: "2030-01-01T00:00:02.000Z" },
-          7,
-          1,
-          true,
-          undefined,
-          [event(run, 2)],
-        ),
-      ]);
+      const answers = await twoWritesAndAnother(run, other);
       expect(answers).toEqual([
         { pushConfigs: false },
         { pushConfigs: false },
@@ -405,11 +416,6 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
   });
 
   describe("owned writes of runs on a thread", () => {
-    const event = (run: StoredRun, id: number): StoredEvent => ({
-      id,
-      data: { type: "custom", run_id: run.run_id, status: "pending", update: { id } },
-    });
-
     it("writes the ends of one turn in one statement, freeing each thread its run holds", async () => {
       const ids = await newThreads(6);
       const runs = ids.map(onThread);
@@ -495,28 +501,10 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
       }
       await pool.query("UPDATE acp.runs SET push_configs = 1 WHERE run_id = $1", [other.run_id]);
       counter.reset();
-      const answers = await Promise.all([
-        store.updateOwned(
-          { ...run, updated_at: "2030-01-01T00:00:01.000Z" },
-          7,
-          1,
-          false,
-          undefined,
-          [event(run, 1)],
-        ),
-        store.updateOwned({ ...other, status: "success" }, 7, 1, true, {
-          threadId: other.thread_id as string,
-          status: "idle",
-        }),
-        store.updateOwned(
-          { ...run, status: "error", updated_at: "2030-01-01T00:00:02.000Z" },
-          7,
-          1,
-          true,
-          { threadId: run.thread_id as string, status: "error" },
-          [event(run, 2)],
-        ),
-      ]);
+      const answers = await twoWritesAndAnother(run, other, {
+        run: { threadId: run.thread_id as string, status: "error" },
+        other: { threadId: other.thread_id as string, status: "idle" },
+      });
       expect(answers).toEqual([
         { pushConfigs: false },
         { pushConfigs: true },
@@ -711,14 +699,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
     it("fails only the put the database refuses, storing the others of its turn", async () => {
       const names = Array.from({ length: 4 }, (_, i) => `refused-${i}-${randomUUID()}`);
       const refused = names[2] as string;
-      await pool.query(
-        `CREATE FUNCTION ${SCHEMA}.refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'checkpoint refused'; END $$`,
-      );
-      await pool.query(
-        `CREATE TRIGGER refuse_one BEFORE INSERT ON ${SCHEMA}.checkpoints
-         FOR EACH ROW WHEN (NEW.thread_id = '${refused}') EXECUTE FUNCTION ${SCHEMA}.refuse_one()`,
-      );
+      const allow = await refuseCheckpointsOf(pool, SCHEMA, refused);
       try {
         counter.reset();
         const first = checkpoint("1f000000-0000-6000-8000-000000000001", "x");
@@ -735,8 +716,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
         // The batch, refused whole, then each put alone.
         expect(putStatements()).toHaveLength(5);
       } finally {
-        await pool.query(`DROP TRIGGER refuse_one ON ${SCHEMA}.checkpoints`);
-        await pool.query(`DROP FUNCTION ${SCHEMA}.refuse_one()`);
+        await allow();
       }
       for (const thread of names) {
         const rows = await rowsOf(thread);

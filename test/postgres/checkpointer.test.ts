@@ -23,7 +23,7 @@ import { GraphState, writeCheckpoints } from "../../src/server/runs/graph-state.
 import type { LatestCheckpointNaming } from "../../src/server/stores/latest-checkpoint.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
 import { migrate } from "../../src/server/stores/postgres/schema.js";
-import { checkpointRowsOf } from "../helpers/checkpoint-rows.js";
+import { checkpointRowsOf, refuseCheckpointsOf } from "../helpers/checkpoint-rows.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { countStoreStatements } from "../helpers/postgres-statements.js";
 
@@ -172,14 +172,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
     const before = await rowsOf(thread);
     const latest = await ours.getTuple(config(thread));
     if (!latest) throw new Error("the thread has no checkpoint");
-    await pool.query(
-      `CREATE FUNCTION ${SCHEMA}.refuse_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION 'checkpoint refused'; END $$`,
-    );
-    await pool.query(
-      `CREATE TRIGGER refuse BEFORE INSERT ON ${SCHEMA}.checkpoints
-       FOR EACH ROW WHEN (NEW.thread_id = 'atomic') EXECUTE FUNCTION ${SCHEMA}.refuse_checkpoint()`,
-    );
+    const allow = await refuseCheckpointsOf(pool, SCHEMA, thread);
     try {
       const next = {
         ...latest.checkpoint,
@@ -194,8 +187,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
         ).rejects.toThrow(/checkpoint refused/);
       }
     } finally {
-      await pool.query(`DROP TRIGGER refuse ON ${SCHEMA}.checkpoints`);
-      await pool.query(`DROP FUNCTION ${SCHEMA}.refuse_checkpoint()`);
+      await allow();
     }
     const after = await rowsOf(thread);
     expect(after).toEqual(before);
