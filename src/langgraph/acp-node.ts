@@ -217,6 +217,8 @@ export class ACPNode<
   #interrupts: InterruptPayloadReader | undefined;
   readonly #lastEventIds = new Map<string, string>();
   readonly #createdRuns = new Map<string, CreatedRun>();
+  /** The forks' threads this node has named or found (see `RemoteForks`). */
+  readonly #forkThreads = new Map<string, string>();
 
   constructor(options: ACPNodeOptions<I, O, C, T, IP, OP> & StateTypeChecks<T, IP, OP, I, O>) {
     super({
@@ -401,7 +403,7 @@ export class ACPNode<
     const runsOf = (threadId: string) =>
       new RemoteRuns(this.client, this.agentId, threadId, this.#headers).all(config.signal);
     const options = { headers: this.#headers, signal: config.signal };
-    const forks = new RemoteForks(this.client, options, (threadId, at) =>
+    const forks = new RemoteForks(this.client, options, this.#forkThreads, (threadId, at) =>
       remoteThreadId(parentThreadId, `${path}#fork:${JSON.stringify([threadId, at])}`),
     );
     const found = await nodeThread(root, tag, lineage, {

@@ -17,6 +17,11 @@ export class RemoteForks {
   constructor(
     private readonly client: ACPClient,
     private readonly options: RequestOptions,
+    /**
+     * The forks' threads already named, by thread and parent checkpoint: a thread names
+     * its fork once and for good, so a later call of the fork need not read it again.
+     */
+    private readonly named: Map<string, string>,
     /** The id of a fresh thread for a fork of `threadId` at `at`, the same every time. */
     private readonly freshId: (threadId: string, at: string) => Promise<string>,
   ) {}
@@ -28,13 +33,20 @@ export class RemoteForks {
     kept: () => Promise<RunStateful | undefined>,
   ): Promise<string> {
     const key = `${FORK_KEY_PREFIX}${at}`;
+    const known = `${threadId} ${key}`;
+    const remembered = this.named.get(known);
+    if (remembered !== undefined) return remembered;
     const thread = await this.client.getThread(threadId, this.options);
     const named = thread.metadata?.[key];
-    if (typeof named === "string" && named !== "") return named;
-    const run = await kept();
-    const fork =
-      (run && (await this.copyAt(threadId, run, at))) ?? (await this.freshId(threadId, at));
-    await this.client.patchThread(threadId, { metadata: { [key]: fork } }, this.options);
+    let fork: string;
+    if (typeof named === "string" && named !== "") {
+      fork = named;
+    } else {
+      const run = await kept();
+      fork = (run && (await this.copyAt(threadId, run, at))) ?? (await this.freshId(threadId, at));
+      await this.client.patchThread(threadId, { metadata: { [key]: fork } }, this.options);
+    }
+    this.named.set(known, fork);
     return fork;
   }
 

@@ -201,6 +201,26 @@ describe('ACPNode\'s remote thread (threadScope "node") across forks of the pare
     }
   });
 
+  it("reads the name of a fork's thread from the server once, then remembers it", async () => {
+    // The requests for a thread itself (GET /threads/{id}), where a fork's thread is named.
+    const proxy = await startFaultProxy(
+      acp.agents.url,
+      (req) => req.method === "GET" && /^\/threads\/[^/]+$/.test(req.url ?? ""),
+    );
+    try {
+      const graph = notebookGraph(new ACPClient({ configuration: { host: proxy.url } }));
+      const config = { configurable: { thread_id: "fork-named-once" } };
+      await turns(graph, config, "a", "b");
+      expect(proxy.picked).toBe(0);
+      expect(await forkAt(graph, config, "b", "x")).toEqual(["a", "x"]);
+      expect(proxy.picked).toBe(1);
+      expect(await turns(graph, config, "y", "z")).toEqual(["a", "x", "y", "z"]);
+      expect(proxy.picked).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("reads the time in a LangGraph checkpoint id, and none in another UUID", async () => {
     const graph = new StateGraph(State)
       .addNode("prepare", () => ({}))
