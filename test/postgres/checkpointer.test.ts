@@ -194,6 +194,51 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
     expect(after.blobs.some((b) => b.version === "99.new")).toBe(false);
   });
 
+  it("reads a checkpoint's blobs by key, not among all the blobs of its thread's history", async () => {
+    const thread = "long-history";
+    const State = Annotation.Root({ count: Annotation<number>(), note: Annotation<string>() });
+    const counter = new StateGraph(State)
+      .addNode("tally", (state) => ({ count: (state.count ?? 0) + 1, note: "counted" }))
+      .addEdge(START, "tally")
+      .compile({ checkpointer: ours });
+    for (let i = 0; i < 25; i++) await counter.invoke({ note: `turn ${i}` }, config(thread));
+    const stored = (await rowsOf(thread)).blobs.length;
+    expect(stored).toBeGreaterThan(60);
+    await pool.query(`ANALYZE ${SCHEMA}.checkpoint_blobs`);
+
+    // The statement getTuple sends for the thread's latest checkpoint.
+    const statements = countStoreStatements();
+    let latest: CheckpointTuple | undefined;
+    try {
+      latest = await ours.getTuple(config(thread));
+    } finally {
+      statements.stop();
+    }
+    expect(latest?.checkpoint.channel_values).toMatchObject({ count: 25, note: "counted" });
+    expect(latest).toEqual(await theirs.getTuple(config(thread)));
+    expect(statements.statements).toHaveLength(1);
+
+    // What PostgreSQL reads of the blobs table to answer it: a row per channel.
+    const { rows } = await pool.query(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${statements.statements[0]}`,
+      [thread, ""],
+    );
+    interface PlanNode {
+      "Relation Name"?: string;
+      "Actual Rows": number;
+      "Actual Loops": number;
+      Plans?: PlanNode[];
+    }
+    const blobRowsRead = (node: PlanNode): number =>
+      (node["Relation Name"] === "checkpoint_blobs"
+        ? node["Actual Rows"] * node["Actual Loops"]
+        : 0) + (node.Plans ?? []).reduce((sum, child) => sum + blobRowsRead(child), 0);
+    const plan = (rows[0] as { "QUERY PLAN": Array<{ Plan: PlanNode }> })["QUERY PLAN"][0];
+    const channels = Object.keys(latest?.checkpoint.channel_versions ?? {}).length;
+    expect(channels).toBeGreaterThan(0);
+    expect(blobRowsRead(plan?.Plan as PlanNode)).toBeLessThanOrEqual(channels);
+  });
+
   it("deletes a thread's checkpoints, blobs and writes, and no other thread's", async () => {
     await converse(ours, ours, "deleted");
     await converse(ours, ours, "kept");

@@ -42,6 +42,33 @@ const threadKey = (threadId: unknown, ns: unknown) => JSON.stringify([threadId, 
 const LATEST = "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id DESC LIMIT 1";
 const BY_ID = "WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3";
 
+/**
+ * How LangGraph's select finds a checkpoint's blobs: its channel versions joined with
+ * the blobs of its thread and namespace. PostgreSQL reads every blob the thread has ever
+ * had for that (a hash or bitmap scan over them), so a read costs more with each run of
+ * the thread.
+ */
+const THREAD_BLOBS_JOIN =
+  /from jsonb_each_text\(checkpoint -> 'channel_versions'\)\s+inner join (\S+) bl\s+on bl\.thread_id = cp\.thread_id\s+and bl\.checkpoint_ns = cp\.checkpoint_ns\s+and bl\.channel = jsonb_each_text\.key\s+and bl\.version = jsonb_each_text\.value/;
+
+/**
+ * LangGraph's select with a checkpoint's blobs found one by one: a lookup of the blobs'
+ * primary key per channel version, whatever the length of the thread's history. Same
+ * rows (the key is unique); a select without that join is left as it is.
+ */
+export function blobsByIndex(select: string): string {
+  return select.replace(
+    THREAD_BLOBS_JOIN,
+    (_, blobs: string) =>
+      `from jsonb_each_text(checkpoint -> 'channel_versions') v
+      cross join lateral (
+        select b.channel, b.type, b.blob from ${blobs} b
+        where b.thread_id = cp.thread_id and b.checkpoint_ns = cp.checkpoint_ns
+          and b.channel = v.key and b.version = v.value
+        limit 1) bl`,
+  );
+}
+
 /** A `getTuple` read: the text LangGraph's saver sent (its select, then its end) and values. */
 interface TupleRead {
   select: string;
@@ -54,7 +81,8 @@ interface TupleRead {
  * `StatementBatch`), each key's row found as its read alone finds it (the same select,
  * applied to each key by a lateral join), and each caller answered its own rows. The
  * statements are prepared. Only these reads: the texts of its other reads (`list`) hold
- * values, and would make new statements without end.
+ * values, and would make new statements without end. Every read of checkpoints, these
+ * and `list`'s, finds their blobs by key (`blobsByIndex`).
  */
 function gatheringTupleReads(pool: Pool): Pool {
   const statements = new PreparedStatements();
@@ -90,7 +118,8 @@ function gatheringTupleReads(pool: Pool): Pool {
     [LATEST, new StatementBatch({ one: alone, many: many(LATEST, 2) })],
     [BY_ID, new StatementBatch({ one: alone, many: many(BY_ID, 3) })],
   ]);
-  const query = (text: unknown, values?: unknown) => {
+  const query = (sent: unknown, values?: unknown) => {
+    const text = typeof sent === "string" ? blobsByIndex(sent) : sent;
     const end =
       typeof text === "string" ? [LATEST, BY_ID].find((e) => text.endsWith(e)) : undefined;
     const batch = end === undefined ? undefined : batches.get(end);
@@ -118,7 +147,8 @@ function gatheringTupleReads(pool: Pool): Pool {
  * stores every write of the call in one multi-row insert. The puts of different threads
  * asked for in one turn of the event loop go in one statement, and so do their writes
  * (see `StatementBatch`): each stored as alone. The saver's `setup`, `getTuple`
- * and `list` are LangGraph's, its `getTuple` statements prepared.
+ * and `list` are LangGraph's, its `getTuple` statements prepared, and its reads find a
+ * checkpoint's blobs by their key, not among all its thread's (`blobsByIndex`).
  */
 export function compactPostgresSaver(
   Saver: typeof PostgresSaver,
