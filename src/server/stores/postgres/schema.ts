@@ -15,6 +15,8 @@ import type { Pool } from "pg";
  * - `a2a_push_configs` (2) holds the A2A push notification configs of runs' tasks.
  * - `runs.push_configs` (3) counts them, changed in the statement that stores or deletes
  *   one: a run's status write returns it, so only a run that has configs reads them.
+ * - `runs_queued_by_thread` (4) finds a thread's queued runs, which a run's end asks for,
+ *   among the queued runs alone instead of all the runs the thread has had.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -81,6 +83,9 @@ const MIGRATIONS: readonly string[] = [
   UPDATE {s}.runs r SET push_configs = c.n
   FROM (SELECT run_id, count(*)::integer AS n FROM {s}.a2a_push_configs GROUP BY run_id) c
   WHERE r.run_id = c.run_id;
+  `,
+  `
+  CREATE INDEX runs_queued_by_thread ON {s}.runs (thread_id) WHERE queued;
   `,
 ];
 
