@@ -118,8 +118,17 @@ function gatheringTupleReads(pool: Pool): Pool {
     [LATEST, new StatementBatch({ one: alone, many: many(LATEST, 2) })],
     [BY_ID, new StatementBatch({ one: alone, many: many(BY_ID, 3) })],
   ]);
+  // The texts of the gathered reads, rewritten once (the others hold values: each anew).
+  const rewritten = new Map<string, string>();
+  const rewrite = (sent: string) => {
+    const known = rewritten.get(sent);
+    if (known !== undefined) return known;
+    const text = blobsByIndex(sent);
+    if (sent.endsWith(LATEST) || sent.endsWith(BY_ID)) rewritten.set(sent, text);
+    return text;
+  };
   const query = (sent: unknown, values?: unknown) => {
-    const text = typeof sent === "string" ? blobsByIndex(sent) : sent;
+    const text = typeof sent === "string" ? rewrite(sent) : sent;
     const end =
       typeof text === "string" ? [LATEST, BY_ID].find((e) => text.endsWith(e)) : undefined;
     const batch = end === undefined ? undefined : batches.get(end);
