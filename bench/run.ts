@@ -11,6 +11,7 @@ import { graphOverhead } from "./graph-overhead.js";
 import { renderResults } from "./lib/report.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { memory } from "./memory.js";
+import { peer } from "./peer.js";
 import { replicas } from "./replicas.js";
 import { serverFloor } from "./server-floor.js";
 import { serverHeap } from "./server-heap.js";
@@ -41,6 +42,7 @@ const benchmarks: Array<[number, (mode: BenchMode) => Promise<BenchResult>]> = [
   [10, tracingOverhead],
   [11, serverFloor],
   [12, tokenStreaming],
+  [13, peer],
 ];
 
 const results: BenchResult[] = [];

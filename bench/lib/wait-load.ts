@@ -7,7 +7,8 @@ export interface Load {
   latencies: number[];
 }
 
-const body = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
+/** The run every load posts: the echo agent's, by ACP's field (`agent_id`). */
+const acpBody = JSON.stringify({ agent_id: "echo", input: { text: "hello" } });
 
 /**
  * Sends `total` wait requests from `concurrency` clients, spread round-robin over
@@ -24,7 +25,8 @@ export async function postWaitRuns(
 
 /**
  * As `postWaitRuns`, to the wait endpoint `pathOf(client)` names for each client
- * (0 to `concurrency` - 1): a thread run's, say, one thread per client.
+ * (0 to `concurrency` - 1): a thread run's, say, one thread per client. `body` is the
+ * request's body, the ACP echo run unless given (another server's run, say).
  */
 export async function postRuns(
   pools: readonly Pool[],
@@ -32,6 +34,7 @@ export async function postRuns(
   total: number,
   pathOf: (client: number) => string,
   onAnswer?: (answered: number) => void,
+  body: string = acpBody,
 ): Promise<Load> {
   const latencies: number[] = [];
   let next = 0;

@@ -18,16 +18,24 @@ export function echoGraph(checkpointer?: BaseCheckpointSaver) {
 
 /**
  * The echo graph as an agent of `serveACP`, with the id `echo`; with `threads`, it
- * declares threads, so that thread runs (stateful) can be served too.
+ * declares threads, so that thread runs (stateful) can be served too; with `streaming`,
+ * it declares the `values` stream mode, so that its runs can be streamed.
  */
-export function echoAgent(options: { threads?: boolean } = {}): ACPAgentOptions {
+export function echoAgent(
+  options: { threads?: boolean; streaming?: boolean } = {},
+): ACPAgentOptions {
   return {
     graph: echoGraph(),
     agentId: "echo",
     descriptor: {
       metadata: { ref: { name: "bench.echo", version: "1.0.0" }, description: "echoes" },
       specs: {
-        capabilities: { threads: options.threads ?? false, interrupts: false, callbacks: false },
+        capabilities: {
+          threads: options.threads ?? false,
+          interrupts: false,
+          callbacks: false,
+          ...(options.streaming ? { streaming: { values: true } } : {}),
+        },
         input: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
         output: { type: "object" },
         config: { type: "object" },
