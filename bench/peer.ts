@@ -111,6 +111,10 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
     }
 
     const tries = mode.quick ? 5 : 20;
+    const warmUps: Record<Name, number> = {
+      ours: mode.quick ? 20 : 200,
+      peer: mode.quick ? 2 : 10,
+    };
     type Times = Array<{ first: number; end: number }>;
     const times: Record<Name, Times> = { ours: [], peer: [] };
     const pools = new Map(
@@ -120,10 +124,10 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
       ]),
     );
     try {
-      // Warm-up streams each (the stream path's code compiled, as the wait path's is by
-      // now), then the two in turn.
+      // Warm-up streams (the stream path's code compiled, as the wait path's is by now:
+      // the peer's take half a second each, mostly waiting), then the two in turn.
       for (const name of Object.keys(servers) as Name[]) {
-        for (let i = 0; i < (mode.quick ? 2 : 10); i++) {
+        for (let i = 0; i < warmUps[name]; i++) {
           await streamTimes(pools.get(name) as Pool, servers[name].run);
         }
       }
@@ -160,7 +164,7 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
   }
   return {
     title: "13. Against the peer, `@langchain/langgraph-api`",
-    method: `The project's ACP server (memory store) and \`@langchain/langgraph-api\` (the server \`langgraph dev\` runs: its in-memory storage, 10 workers, the CLI's default) serving the same one-node echo graph, each in its own process. Stateless runs through each one's \`POST /runs/wait\` from undici pools with one kept-alive connection per client, ${rounds} alternating rounds after a warm-up, median runs/s; then, after ${mode.quick ? 2 : 10} warm-up streams each, ${mode.quick ? 5 : 20} streams of one run each (\`POST /runs/stream\`, \`stream_mode: "values"\`) from each in turn over one connection, median ms from sending the request to the first byte of the answer's body and to its end.`,
+    method: `The project's ACP server (memory store) and \`@langchain/langgraph-api\` (the server \`langgraph dev\` runs: its in-memory storage, 10 workers, the CLI's default) serving the same one-node echo graph, each in its own process. Stateless runs through each one's \`POST /runs/wait\` from undici pools with one kept-alive connection per client, ${rounds} alternating rounds after a warm-up, median runs/s; then, after warm-up streams (${mode.quick ? 20 : 200} of ours, ${mode.quick ? 2 : 10} of the peer's), ${mode.quick ? 5 : 20} streams of one run each (\`POST /runs/stream\`, \`stream_mode: "values"\`) from each in turn over one connection, median ms from sending the request to the first byte of the answer's body and to its end.`,
     columns: ["measure", "clients", "ours / peer", "ratio", "target", "met"],
     rows,
     target: {
