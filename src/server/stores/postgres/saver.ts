@@ -56,7 +56,7 @@ const THREAD_BLOBS_JOIN =
  * primary key per channel version, whatever the length of the thread's history. Same
  * rows (the key is unique); a select without that join is left as it is.
  */
-export function blobsByIndex(select: string): string {
+function blobsByIndex(select: string): string {
   return select.replace(
     THREAD_BLOBS_JOIN,
     (_, blobs: string) =>
