@@ -53,13 +53,19 @@ async function streamTimes(pool: Pool, run: object): Promise<{ first: number; en
 /** Measures ours over the peer: runs/s at 1 and 64 clients, and a stream's first byte. */
 export async function peer(mode: BenchMode): Promise<BenchResult> {
   const rounds = mode.quick ? 2 : 4;
-  const started = await Promise.all(
+  const starts = await Promise.allSettled(
     (Object.keys(servers) as Name[]).map(async (name) => {
       const [script, ...args] = servers[name].script;
       return [name, await startChild<{ url: string }>(script, args)] as const;
     }),
   );
-  const children = new Map(started);
+  const children = new Map(starts.flatMap((s) => (s.status === "fulfilled" ? [s.value] : [])));
+  const failed = starts.find((s) => s.status === "rejected");
+  if (failed) {
+    // The one that started stops too.
+    await Promise.all([...children.values()].map((c) => c.stop()));
+    throw failed.reason;
+  }
   const url = (name: Name) => children.get(name)?.ready.url as string;
   const rows: string[][] = [];
   let throughputRatio = Number.NaN;
