@@ -116,9 +116,10 @@ export class ParentLineage {
    * The newest checkpoint that both the current one and `other` are or descend from, with
    * each one's line down to it (newest first, the common one excluded). The two lines are
    * walked back in turn, so the walk is as long as the longer way to the meeting point,
-   * whatever the checkpointer's ids look like.
+   * whatever the checkpointer's ids look like. Undefined when the checkpointer does not
+   * have `other` (a new checkpointer, or one that dropped old checkpoints).
    */
-  async meet(other: string): Promise<Meeting> {
+  async meet(other: string): Promise<Meeting | undefined> {
     // The usual case first: `other` is an ancestor, found walking back from the current
     // checkpoint alone through the ones made after it (LangGraph's ids sort by time).
     const newer: string[] = [];
@@ -128,6 +129,7 @@ export class ParentLineage {
       at = (await this.step(at))?.parent;
     }
     if (at === other) return { common: other, line: newer, otherLine: [] };
+    if ((await this.step(other)) === undefined) return undefined;
     const mine: string[] = [];
     const theirs: string[] = [];
     let a: string | undefined = this.current;
@@ -211,10 +213,10 @@ export async function nodeThread(
     const latest = runs.find((run) => recorded(run) !== undefined);
     // A thread with no recorded checkpoint was used before calls recorded one: kept as is.
     if (latest === undefined) return { threadId, runs };
+    const meeting = await lineage.meet(recorded(latest) as string);
     // A checkpoint the parent does not have (a new checkpointer, or one that dropped old
     // checkpoints) is no sign of a fork: a fork leaves the abandoned line in the history.
-    if ((await lineage.step(recorded(latest) as string)) === undefined) return { threadId, runs };
-    const meeting = await lineage.meet(recorded(latest) as string);
+    if (meeting === undefined) return { threadId, runs };
     const { common, line } = meeting;
     // The thread's last call is on this line when the line went on from its step: the
     // checkpoint after it is the step's own, not an update made over it.

@@ -16,9 +16,10 @@ import type { RunStateful } from "../../src/models/index.js";
 /** A parent history: each checkpoint with its parent and how it was made. */
 type History = Record<string, { parent?: string; source: string }>;
 
-function lineage(history: History, current: string): ParentLineage {
+function lineage(history: History, current: string, reads: string[] = []): ParentLineage {
   const saver = {
     getTuple: async ({ configurable }: { configurable: Record<string, unknown> }) => {
+      reads.push(configurable.checkpoint_id as string);
       const step = history[configurable.checkpoint_id as string];
       if (step === undefined) return undefined;
       return {
@@ -92,13 +93,13 @@ describe("ParentLineage.meet", () => {
       a: { parent: "m", source: "loop" },
       q: { parent: "z", source: "update" },
     };
-    expect((await lineage(history, "q").meet("a")).common).toBe("z");
-    expect((await lineage(history, "a").meet("z")).common).toBe("z");
+    expect((await lineage(history, "q").meet("a"))?.common).toBe("z");
+    expect((await lineage(history, "a").meet("z"))?.common).toBe("z");
   });
 
   it("says so when two lines share no checkpoint", async () => {
     const history: History = { a: { source: "input" }, b: { source: "input" } };
-    expect((await lineage(history, "a").meet("b")).common).toBeUndefined();
+    expect((await lineage(history, "a").meet("b"))?.common).toBeUndefined();
   });
 });
 
@@ -108,6 +109,14 @@ describe("nodeThread", () => {
     const found = await nodeThread("root", "tag", lineage(forked, "c4"), threadCalls);
     expect(found.threadId).toBe("root");
     expect(forks).toEqual([]);
+  });
+
+  it("reads only the parent's checkpoints made since the last call to stay on the thread", async () => {
+    const { threadCalls } = calls({ root: [run("r2", "c3"), run("r1", "c1")] });
+    const reads: string[] = [];
+    const found = await nodeThread("root", "tag", lineage(forked, "c4", reads), threadCalls);
+    expect(found.threadId).toBe("root");
+    expect(reads).toEqual(["c4"]);
   });
 
   it("stays on the thread that holds a run of the task itself", async () => {
