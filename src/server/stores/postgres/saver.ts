@@ -118,25 +118,22 @@ function gatheringTupleReads(pool: Pool): Pool {
     [LATEST, new StatementBatch({ one: alone, many: many(LATEST, 2) })],
     [BY_ID, new StatementBatch({ one: alone, many: many(BY_ID, 3) })],
   ]);
-  // The texts of the gathered reads, rewritten once (the others hold values: each anew).
+  const send = (text: unknown, values?: unknown) =>
+    (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
+  // The gathered reads' texts, each rewritten once (the others hold values: each anew).
   const rewritten = new Map<string, string>();
-  const rewrite = (sent: string) => {
-    const known = rewritten.get(sent);
-    if (known !== undefined) return known;
-    const text = blobsByIndex(sent);
-    if (sent.endsWith(LATEST) || sent.endsWith(BY_ID)) rewritten.set(sent, text);
-    return text;
-  };
-  const query = (sent: unknown, values?: unknown) => {
-    const text = typeof sent === "string" ? rewrite(sent) : sent;
-    const end =
-      typeof text === "string" ? [LATEST, BY_ID].find((e) => text.endsWith(e)) : undefined;
+  const query = (text: unknown, values?: unknown) => {
+    if (typeof text !== "string") return send(text, values);
+    const end = [LATEST, BY_ID].find((e) => text.endsWith(e));
     const batch = end === undefined ? undefined : batches.get(end);
-    if (batch === undefined || typeof text !== "string") {
-      return (pool.query as (text: unknown, values?: unknown) => unknown)(text, values);
+    if (batch === undefined) return send(blobsByIndex(text), values);
+    let select = rewritten.get(text);
+    if (select === undefined) {
+      select = blobsByIndex(text);
+      rewritten.set(text, select);
     }
     // Reads keep no order among themselves: no key.
-    return batch.write({ select: text, values: (values ?? []) as unknown[] });
+    return batch.write({ select, values: (values ?? []) as unknown[] });
   };
   return new Proxy(pool, {
     get(target, key) {
