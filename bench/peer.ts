@@ -27,6 +27,7 @@ const servers = {
   },
 } as const;
 type Name = keyof typeof servers;
+const names = Object.keys(servers) as Name[];
 
 /** Ms to the first byte of a `POST /runs/stream` answer's body, and to its end. */
 async function streamTimes(pool: Pool, run: object): Promise<{ first: number; end: number }> {
@@ -54,7 +55,7 @@ async function streamTimes(pool: Pool, run: object): Promise<{ first: number; en
 export async function peer(mode: BenchMode): Promise<BenchResult> {
   const rounds = mode.quick ? 2 : 4;
   const starts = await Promise.allSettled(
-    (Object.keys(servers) as Name[]).map(async (name) => {
+    names.map(async (name) => {
       const [script, ...args] = servers[name].script;
       return [name, await startChild<{ url: string }>(script, args)] as const;
     }),
@@ -67,6 +68,11 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
     throw failed.reason;
   }
   const url = (name: Name) => children.get(name)?.ready.url as string;
+  /** A pool per server, with one kept-alive connection per client. */
+  const poolsOf = (clients: number) =>
+    new Map(
+      names.map((name) => [name, new Pool(url(name), { connections: clients, pipelining: 1 })]),
+    );
   const rows: string[][] = [];
   let throughputRatio = Number.NaN;
   let firstByteRatio = Number.NaN;
@@ -77,14 +83,9 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
         ours: (mode.quick ? 200 : 1_000) * (clients === 1 ? 1 : 2),
         peer: clients === 1 ? (mode.quick ? 10 : 20) : mode.quick ? 100 : 400,
       };
-      const pools = new Map(
-        (Object.keys(servers) as Name[]).map((name) => [
-          name,
-          new Pool(url(name), { connections: clients, pipelining: 1 }),
-        ]),
-      );
+      const pools = poolsOf(clients);
       const samples = await alternate(
-        (Object.keys(servers) as Name[]).map((name) => ({
+        names.map((name) => ({
           name,
           round: async () => {
             const body = JSON.stringify(servers[name].run);
@@ -123,16 +124,11 @@ export async function peer(mode: BenchMode): Promise<BenchResult> {
     };
     type Times = Array<{ first: number; end: number }>;
     const times: Record<Name, Times> = { ours: [], peer: [] };
-    const pools = new Map(
-      (Object.keys(servers) as Name[]).map((name) => [
-        name,
-        new Pool(url(name), { connections: 1, pipelining: 1 }),
-      ]),
-    );
+    const pools = poolsOf(1);
     try {
       // Warm-up streams (the stream path's code compiled, as the wait path's is by now:
       // the peer's take half a second each, mostly waiting), then the two in turn.
-      for (const name of Object.keys(servers) as Name[]) {
+      for (const name of names) {
         for (let i = 0; i < warmUps[name]; i++) {
           await streamTimes(pools.get(name) as Pool, servers[name].run);
         }
