@@ -4,7 +4,12 @@ import type { ResumePayloadSchema } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { RegisteredAgent } from "../agents.js";
 import { RunStateConflictError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
-import type { ClaimedRun, QueuedRun, ReplicaCoordination } from "../stores/replicas.js";
+import type {
+  ClaimedRun,
+  QueuedRun,
+  ReplicaCoordination,
+  ThreadClaim,
+} from "../stores/replicas.js";
 import type { RunStore } from "../stores/store.js";
 import { FollowedRuns } from "./followed-runs.js";
 import { errorOutcome } from "./run-leg.js";
@@ -244,16 +249,27 @@ export class ReplicaRuns implements RunScheduler {
    * Stores a new run queued for the replicas. The record stays the one a request
    * answers from: when this process executes the run, it executes this very record;
    * when another does, this record follows it. Returns the thread's holder when the
-   * run could not claim its thread.
+   * run could not claim its thread. A thread run whose claim finds the thread free has
+   * its baseline named as it is stored, when the store keeps the checkpoints: its
+   * execution then neither reads nor writes it first.
    */
   private async handOver(
     record: RunRecord,
     thread?: { threadId: string; over?: string },
   ): Promise<string | undefined> {
     this.created.set(record.run_id, record);
+    const claim: ThreadClaim | undefined =
+      thread && this.deps.storeCheckpoints
+        ? {
+            ...thread,
+            onBaseline: (baseline) => {
+              record.baseline = baseline;
+            },
+          }
+        : thread;
     let queued: QueuedRun;
     try {
-      queued = await this.deps.replicas.insertQueued(toStoredRun(record), INPUT, thread);
+      queued = await this.deps.replicas.insertQueued(toStoredRun(record), INPUT, claim);
     } catch (err) {
       this.created.delete(record.run_id);
       throw err;

@@ -97,6 +97,11 @@ export interface RunSchedulerDeps {
   ): Promise<string | undefined>;
   /** The run with this id: the one executing here, or the stored one. */
   find(runId: string): Promise<RunRecord | undefined>;
+  /**
+   * True when the graphs' checkpoints are in the store's own checkpointer: a replicated
+   * store then names a new thread run's baseline as it claims the thread.
+   */
+  storeCheckpoints: boolean;
 }
 
 /** The scheduler the store calls for: replicated when it is shared by replicas, else in-process. */

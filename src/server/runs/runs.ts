@@ -112,6 +112,7 @@ export class RunManager {
       recover: () => this.upkeep.recoverPending(),
       makeWay: (threadId, activeId, strategy) => this.makeWay(threadId, activeId, strategy),
       find: (runId) => this.find(runId),
+      storeCheckpoints: deps.saver === store.checkpointer,
     });
     this.upkeep = new RunUpkeep({
       store,

@@ -18,6 +18,20 @@ export interface ClaimedRun {
   leg: Leg;
 }
 
+/**
+ * The thread a new run claims as it is stored: over the run `over`, when it is queued
+ * behind one or replaces it. With `onBaseline`, the thread's checkpoints are in the
+ * store's own checkpointer: when the claim finds the thread free, the store names the
+ * thread's latest checkpoint (`""` for none) in the same step, as the run's baseline
+ * (see `StoredRun.baseline`), stores it in the run's record and calls `onBaseline`
+ * with it before the run executes.
+ */
+export interface ThreadClaim {
+  threadId: string;
+  over?: string;
+  onBaseline?: (baseline: string) => void;
+}
+
 /** What became of a new run handed to the replicas. */
 export interface QueuedRun {
   /** Set when the run could not claim its thread: the run that holds it, or `""`. */
@@ -70,11 +84,7 @@ export interface ReplicaCoordination {
    * thread claim fails, nothing is stored and `holder` is the run that holds the thread
    * (`""` when there is no such thread).
    */
-  insertQueued(
-    run: StoredRun,
-    leg: Leg,
-    thread?: { threadId: string; over?: string },
-  ): Promise<QueuedRun>;
+  insertQueued(run: StoredRun, leg: Leg, thread?: ThreadClaim): Promise<QueuedRun>;
   /**
    * Stores `run` (a run that waited at an interrupt, now pending again) and queues it
    * to execute from `leg` (its resume), in one step; false when it is already queued or

@@ -8,6 +8,7 @@ import type {
   QueuedRun,
   ReplicaCoordination,
   ReplicaHandlers,
+  ThreadClaim,
   ThreadEnd,
 } from "../replicas.js";
 import type { RunWritten, StoredEvent, StoredRun } from "../store.js";
@@ -134,11 +135,7 @@ export class PostgresCoordination implements ReplicaCoordination {
     return this.runs.handBack(run, replica.id, attempt);
   }
 
-  async insertQueued(
-    run: StoredRun,
-    leg: Leg,
-    thread?: { threadId: string; over?: string },
-  ): Promise<QueuedRun> {
+  async insertQueued(run: StoredRun, leg: Leg, thread?: ThreadClaim): Promise<QueuedRun> {
     const replica = await this.current();
     // Executed here at once when a worker is free and it waits for no other run.
     const workers = thread?.over === undefined ? this.workers : undefined;

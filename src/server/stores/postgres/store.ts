@@ -1,7 +1,7 @@
 import type { Pool } from "pg";
 import { encode, eventText, isFinished, metadataEntries, type RecordDecoder } from "../codec.js";
 import { StoreConflictError } from "../errors.js";
-import type { Leg, ThreadEnd } from "../replicas.js";
+import type { Leg, ThreadClaim, ThreadEnd } from "../replicas.js";
 import type {
   PurgedRun,
   RunSearch,
@@ -42,10 +42,41 @@ const written = (rows: readonly WrittenRow[]): RunWritten | false => {
 interface QueuedInsert {
   run: StoredRun;
   leg: Leg;
-  thread?: { threadId: string; over?: string } | undefined;
+  thread?: ThreadClaim | undefined;
   owner: number | undefined;
   text: string;
 }
+
+/**
+ * The parts of the statement that stores new runs and claims their threads which name
+ * a run's baseline, when `named` (else none, and no checkpoint table is read). `t` is
+ * the claimed thread's row, `g` the given run (its `claim`, and `named` when it asks
+ * for a baseline).
+ *
+ * The baseline is the thread's latest checkpoint in the snapshot the statement reads.
+ * That holds every checkpoint of the thread when the thread was free in the snapshot
+ * and has not been written since, which the claim checks: the row version it updates
+ * must be the one the snapshot shows (`xmin`), else it fails, and the run is stored
+ * again without a baseline. Checkpoints are only written while a thread is held, and a
+ * hold ends after its checkpoints are stored.
+ */
+function baselineParts(named: boolean, threads: string, checkpoints: string) {
+  if (!named) return { check: "", baseline: "NULL::text" };
+  return {
+    check: `AND (NOT g.named OR t.xmin = (SELECT s.xmin FROM ${threads} s WHERE s.thread_id = t.thread_id))`,
+    baseline: `CASE WHEN g.named AND (SELECT s.busy_run_id IS NULL FROM ${threads} s WHERE s.thread_id = t.thread_id)
+      THEN coalesce((SELECT c.checkpoint_id FROM ${checkpoints} c
+        WHERE c.thread_id = g.claim AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1), '')
+    END`,
+  };
+}
+
+/**
+ * A run's record with its baseline: the record is the JSON text of an object, which
+ * never holds a baseline before its run executes; the field is added at its end.
+ */
+const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
+  ELSE left(g.record, -1) || ',"baseline":' || to_json(c.baseline)::text || '}' END`;
 
 /** A write of a run by the execution that owns it, its texts made. */
 interface OwnedUpdate {
@@ -150,7 +181,7 @@ export class PostgresRunStore implements RunStore {
   async insertQueued(
     run: StoredRun,
     leg: Leg,
-    thread: { threadId: string; over?: string } | undefined,
+    thread: ThreadClaim | undefined,
     owner: number | undefined,
   ): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
@@ -159,13 +190,8 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** `insertQueued` in a statement of its own. */
-  private async insertQueuedAlone({
-    run,
-    leg,
-    thread,
-    owner,
-    text,
-  }: QueuedInsert): Promise<string | undefined> {
+  private async insertQueuedAlone(insert: QueuedInsert): Promise<string | undefined> {
+    const { run, leg, thread, owner, text } = insert;
     const params = [
       ...this.columns(run),
       text,
@@ -175,39 +201,76 @@ export class PostgresRunStore implements RunStore {
       this.queue,
       thread?.threadId ?? null,
       owner ?? null,
+      thread?.onBaseline !== undefined,
     ];
+    const parts = baselineParts(
+      thread?.onBaseline !== undefined,
+      `${this.t}.threads`,
+      `${this.t}.checkpoints`,
+    );
+    let answer: { inserted: boolean; baseline: string | null } | undefined;
     try {
-      const { rows } = await this.pool.prepared<{ inserted: boolean }>(
-        `WITH claimed AS (
-           UPDATE ${this.t}.threads SET busy_run_id = $1
-           WHERE thread_id = $14 AND (busy_run_id IS NULL OR busy_run_id = $1 OR busy_run_id = $11)
-           RETURNING thread_id),
+      const { rows } = await this.pool.prepared<{ inserted: boolean; baseline: string | null }>(
+        `WITH g AS (SELECT $1::text AS run_id, $14::text AS claim, $11::text AS over,
+             $16::boolean AS named, $9::text AS record),
+         claimed AS (
+           UPDATE ${this.t}.threads t SET busy_run_id = g.run_id
+           FROM g
+           WHERE t.thread_id = g.claim
+             AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
+             ${parts.check}
+           RETURNING g.run_id, ${parts.baseline} AS baseline),
          inserted AS (
            INSERT INTO ${this.t}.runs
              (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
               queued, leg, after_run, owner, attempt)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $15::integer IS NULL, $10, $11, $15,
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, ${recordWithBaseline},
+             $15::integer IS NULL, $10, $11, $15,
              CASE WHEN $15::integer IS NULL THEN 0 ELSE 1 END
-           WHERE $14::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
+           FROM g LEFT JOIN claimed c ON c.run_id = g.run_id
+           WHERE $14::text IS NULL OR c.run_id IS NOT NULL
            RETURNING run_id)
          SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
+           (SELECT baseline FROM claimed) AS baseline,
            (SELECT count(pg_notify($12, run_id))
                  + count(CASE WHEN $15::integer IS NULL THEN pg_notify($13, run_id) END)
               FROM inserted) AS notified`,
         params,
       );
-      if (rows[0]?.inserted) return undefined;
+      answer = rows[0];
     } catch (err) {
       if (codeOf(err) === UNIQUE_VIOLATION) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
       throw err;
     }
+    if (answer?.inserted) {
+      if (answer.baseline !== null) thread?.onBaseline?.(answer.baseline);
+      return undefined;
+    }
     const holder = await this.pool.query<{ busy_run_id: string | null }>(
       `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
       [thread?.threadId],
     );
-    return holder.rows[0]?.busy_run_id ?? "";
+    return this.refused(insert, holder.rows[0]);
+  }
+
+  /**
+   * The answer to a run whose thread claim failed: the thread's holder, read after the
+   * claim (`""` when the thread is not stored). A claim that asked for the baseline
+   * also fails when the thread was written after the statement's snapshot; when the
+   * thread is free now, the run is stored again without it (its execution names it).
+   */
+  private refused(
+    insert: QueuedInsert,
+    row: { busy_run_id: string | null } | undefined,
+  ): Promise<string | undefined> | string {
+    const thread = insert.thread;
+    if (row && row.busy_run_id === null && thread?.onBaseline !== undefined) {
+      const { onBaseline: _, ...plain } = thread;
+      return this.insertQueuedAlone({ ...insert, thread: plain });
+    }
+    return row?.busy_run_id ?? "";
   }
 
   /**
@@ -377,32 +440,38 @@ export class PostgresRunStore implements RunStore {
     inserts: readonly QueuedInsert[],
   ): Promise<(string | undefined)[]> {
     const column = <T>(of: (insert: QueuedInsert) => T) => inserts.map(of);
-    const { rows } = await this.pool.prepared<{ run_id: string }>(
+    const parts = baselineParts(
+      inserts.some((i) => i.thread?.onBaseline !== undefined),
+      `${this.t}.threads`,
+      `${this.t}.checkpoints`,
+    );
+    const { rows } = await this.pool.prepared<{ run_id: string; baseline: string | null }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::integer[],
-           $14::text[], $15::text[])
+           $14::text[], $15::text[], $16::boolean[])
            AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
-             record, leg, owner, claim, over)),
+             record, leg, owner, claim, over, named)),
        claimed AS (
          UPDATE ${this.t}.threads t SET busy_run_id = g.run_id
          FROM given g
          WHERE t.thread_id = g.claim
            AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
-         RETURNING g.run_id),
+           ${parts.check}
+         RETURNING g.run_id, ${parts.baseline} AS baseline),
        inserted AS (
          INSERT INTO ${this.t}.runs
            (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
             queued, leg, after_run, owner, attempt)
-         SELECT run_id, thread_id, agent_id, status, created_at, updated_at, finished,
-           ARRAY(SELECT json_array_elements_text(meta::json)), record, owner IS NULL, leg, over,
-           owner, CASE WHEN owner IS NULL THEN 0 ELSE 1 END
-         FROM given
-         WHERE claim IS NULL OR run_id IN (SELECT run_id FROM claimed)
+         SELECT g.run_id, g.thread_id, g.agent_id, g.status, g.created_at, g.updated_at,
+           g.finished, ARRAY(SELECT json_array_elements_text(g.meta::json)), ${recordWithBaseline},
+           g.owner IS NULL, g.leg, g.over, g.owner, CASE WHEN g.owner IS NULL THEN 0 ELSE 1 END
+         FROM given g LEFT JOIN claimed c ON c.run_id = g.run_id
+         WHERE g.claim IS NULL OR c.run_id IS NOT NULL
          RETURNING run_id, owner)
-       SELECT run_id, pg_notify($12, run_id),
-         CASE WHEN owner IS NULL THEN pg_notify($13, run_id) END
-       FROM inserted`,
+       SELECT i.run_id, c.baseline, pg_notify($12, i.run_id),
+         CASE WHEN i.owner IS NULL THEN pg_notify($13, i.run_id) END
+       FROM inserted i LEFT JOIN claimed c ON c.run_id = i.run_id`,
       [
         column((i) => i.run.run_id),
         column((i) => i.run.thread_id ?? null),
@@ -419,9 +488,16 @@ export class PostgresRunStore implements RunStore {
         this.queue,
         column((i) => i.thread?.threadId ?? null),
         column((i) => i.thread?.over ?? null),
+        column((i) => i.thread?.onBaseline !== undefined),
       ],
     );
-    const stored = new Set(rows.map((row) => row.run_id));
+    const stored = new Set<string>();
+    for (const row of rows) {
+      stored.add(row.run_id);
+      if (row.baseline !== null) {
+        inserts.find((i) => i.run.run_id === row.run_id)?.thread?.onBaseline?.(row.baseline);
+      }
+    }
     const refused = inserts.filter((i) => !stored.has(i.run.run_id));
     if (refused.length === 0) return inserts.map(() => undefined);
     // The runs whose claim failed: the thread's holder, as alone, read after the statement.
@@ -429,9 +505,11 @@ export class PostgresRunStore implements RunStore {
       `SELECT thread_id, busy_run_id FROM ${this.t}.threads WHERE thread_id = ANY($1::text[])`,
       [refused.map((i) => i.thread?.threadId)],
     );
-    const holderOf = new Map(holders.rows.map((row) => [row.thread_id, row.busy_run_id]));
-    return inserts.map((i) =>
-      stored.has(i.run.run_id) ? undefined : (holderOf.get(i.thread?.threadId ?? "") ?? ""),
+    const rowOf = new Map(holders.rows.map((row) => [row.thread_id, row]));
+    return Promise.all(
+      inserts.map((i) =>
+        stored.has(i.run.run_id) ? undefined : this.refused(i, rowOf.get(i.thread?.threadId ?? "")),
+      ),
     );
   }
 
