@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type PostgresServerStore, postgresStore } from "../../src/server/index.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { countStoreStatements } from "../helpers/postgres-statements.js";
 
 describe.skipIf(!postgresAvailable)("a thread's patch in PostgreSQL", () => {
   let db: TestDatabase;
@@ -67,6 +68,63 @@ describe.skipIf(!postgresAvailable)("a thread's patch in PostgreSQL", () => {
     });
     expect(thread?.busy_run_id).toBeUndefined();
     expect(await store.threads.get("t1")).toEqual(thread);
+  });
+
+  it("writes a thread read a moment ago from that read, in one statement", async () => {
+    const created = "2026-01-02T00:00:00.000Z";
+    await store.threads.create({
+      thread_id: "t2",
+      created_at: created,
+      updated_at: created,
+      metadata: {},
+      status: "idle",
+    });
+    await store.threads.get("t2");
+    const counter = countStoreStatements();
+    try {
+      const thread = await store.threads.patch("t2", { metadata: { owner: "ada" } });
+      expect(thread).toMatchObject({ status: "idle", metadata: { owner: "ada" } });
+      expect(counter.statements.map((s) => s.split(" ")[0])).toEqual(["UPDATE"]);
+    } finally {
+      counter.stop();
+    }
+    expect(await store.threads.get("t2")).toMatchObject({ metadata: { owner: "ada" } });
+  });
+
+  it("reads the thread again when it changed since that read, and keeps the change", async () => {
+    const created = "2026-01-03T00:00:00.000Z";
+    await store.threads.create({
+      thread_id: "t3",
+      created_at: created,
+      updated_at: created,
+      metadata: {},
+      status: "idle",
+    });
+    await store.threads.get("t3");
+    // Another replica's patch after that read.
+    const elsewhere = postgresStore(db.url, { pollIntervalMs: 600_000, sweepIntervalMs: 600_000 });
+    try {
+      await elsewhere.threads.patch("t3", { metadata: { team: "blue" } });
+    } finally {
+      await elsewhere.close();
+    }
+    const counter = countStoreStatements();
+    try {
+      const thread = await store.threads.patch("t3", { status: "error" });
+      expect(thread).toMatchObject({ status: "error", metadata: { team: "blue" } });
+      // The write from the old read, refused; the read; the write.
+      expect(counter.statements.map((s) => s.split(" ")[0])).toEqual([
+        "UPDATE",
+        "SELECT",
+        "UPDATE",
+      ]);
+    } finally {
+      counter.stop();
+    }
+    expect(await store.threads.get("t3")).toMatchObject({
+      status: "error",
+      metadata: { team: "blue" },
+    });
   });
 
   it("answers undefined for a thread that is not stored", async () => {

@@ -754,6 +754,9 @@ export class PostgresRunStore implements RunStore {
   }
 }
 
+/** How many threads' last reads a patch may start from (see `PostgresThreadStore.recent`). */
+const RECENT_READS = 256;
+
 /**
  * Threads in PostgreSQL. The run that holds a thread is a column of its own
  * (`busy_run_id`), changed by one conditional `UPDATE`, so that of many replicas
@@ -786,6 +789,13 @@ export class PostgresThreadStore implements ThreadStore {
   private readonly reads: StatementBatch<string, Row | undefined>;
   /** The writes of patched threads asked for in one turn, sent together. */
   private readonly patches: StatementBatch<PatchWrite, string | null | undefined>;
+  /**
+   * The rows of the threads read last, by id, up to `RECENT_READS`: a patch's first
+   * write is conditional on one of them instead of a read of its own (a thread run
+   * reads its thread, then patches it). Its condition holds only if the thread is still
+   * as read, else the patch reads the thread and writes again, as it would have.
+   */
+  private readonly recent = new Map<string, Row>();
 
   async create(thread: StoredThread): Promise<boolean> {
     const { busy_run_id: busy, ...record } = thread;
@@ -808,17 +818,27 @@ export class PostgresThreadStore implements ThreadStore {
 
   async get(threadId: string): Promise<StoredThread | undefined> {
     const row = await this.row(threadId);
-    return row ? this.decode(row) : undefined;
+    if (!row) return undefined;
+    this.recent.delete(threadId);
+    this.recent.set(threadId, row);
+    if (this.recent.size > RECENT_READS) {
+      this.recent.delete(this.recent.keys().next().value as string);
+    }
+    return this.decode(row);
   }
 
   /**
    * Reads the thread and writes it back changed only if it is still as read (its record
    * and the columns a run's end writes): two statements and no lock held between them,
-   * read again when another write came first.
+   * read again when another write came first. A thread read a moment ago by `get` (a
+   * thread run's creation) is written from that read: one statement.
    */
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
+    let known = this.recent.get(threadId);
+    this.recent.delete(threadId);
     for (;;) {
-      const row = await this.row(threadId);
+      const row = known ?? (await this.row(threadId));
+      known = undefined;
       if (!row) return undefined;
       const thread = this.decode(row);
       if (!thread) return undefined;
