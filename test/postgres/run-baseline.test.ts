@@ -4,7 +4,8 @@
  * store: named in the statement that stores the run and claims its thread, so the run's
  * execution neither reads nor writes it first; and, when that statement's claim raced a
  * write of the thread, read by the execution as before, never taken from a snapshot
- * that misses a checkpoint.
+ * that misses a checkpoint. Its head (the thread's latest checkpoint when it ended, which
+ * a rollback checks nothing followed) is named in the write of its end.
  */
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -31,13 +32,21 @@ async function headOf(client: pg.Client, threadId: string): Promise<string | und
   return rows[0]?.checkpoint_id;
 }
 
-/** The baseline in the run's stored record. */
-async function storedBaseline(client: pg.Client, runId: string): Promise<unknown> {
+/** The run's stored record. */
+async function storedRecord(
+  client: pg.Client,
+  runId: string,
+): Promise<{ baseline?: unknown; head?: unknown }> {
   const { rows } = await client.query<{ record: string }>(
     "SELECT record FROM acp.runs WHERE run_id = $1",
     [runId],
   );
-  return (JSON.parse((rows[0] as { record: string }).record) as { baseline?: unknown }).baseline;
+  return JSON.parse((rows[0] as { record: string }).record) as { baseline?: unknown };
+}
+
+/** The baseline in the run's stored record. */
+async function storedBaseline(client: pg.Client, runId: string): Promise<unknown> {
+  return (await storedRecord(client, runId)).baseline;
 }
 
 describe.skipIf(!postgresAvailable)("a thread run's baseline on the PostgreSQL store", () => {
@@ -112,6 +121,63 @@ describe.skipIf(!postgresAvailable)("a thread run's baseline on the PostgreSQL s
         await client.close();
         await other.close();
       }
+    });
+  });
+
+  describe("on one server", () => {
+    let running: TestACPServer;
+    let client: ACPClient;
+
+    beforeEach(async () => {
+      const logger = memoryLogger();
+      running = await startACPServer({
+        store: postgresStore(db.url, { logger, pollIntervalMs: 600_000, sweepIntervalMs: 600_000 }),
+        logger,
+      });
+      client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
+    });
+    afterEach(async () => {
+      await client.close();
+      await running.close();
+    });
+
+    it("stores the head with the run's end, and a rollback of the latest run returns to its baseline", async () => {
+      const thread = await client.createThread({});
+      await client.createAndWaitForThreadRunOutput(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: "first" },
+      });
+      const before = await headOf(sql, thread.thread_id);
+      const second = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: "second" },
+      });
+      const runId = second.run?.run_id as string;
+      const after = await headOf(sql, thread.thread_id);
+      expect(after).not.toBe(before);
+      expect(await storedRecord(sql, runId)).toMatchObject({ baseline: before, head: after });
+
+      await client.cancelThreadRun(thread.thread_id, runId, true, "rollback");
+      expect(await headOf(sql, thread.thread_id)).toBe(before);
+      expect((await client.getThread(thread.thread_id)).values).toMatchObject({
+        reply: "echo: first",
+        history: ["first"],
+      });
+    });
+
+    it("refuses a rollback once the thread's state was patched on top of the run", async () => {
+      const thread = await client.createThread({});
+      const run = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: "base" },
+      });
+      await client.patchThread(thread.thread_id, { values: { reply: "patched" } });
+      await expect(
+        client.cancelThreadRun(thread.thread_id, run.run?.run_id as string, true, "rollback"),
+      ).rejects.toMatchObject({ status: 422 });
+      expect((await client.getThread(thread.thread_id)).values).toMatchObject({
+        reply: "patched",
+      });
     });
   });
 

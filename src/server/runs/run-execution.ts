@@ -44,6 +44,11 @@ export interface RunExecutionDeps {
    */
   relinquished?: (record: RunRecord) => void;
   logger: ACPServerLogger;
+  /**
+   * True when the store names a thread run's head in the write of its end (a
+   * replicated store that keeps the graphs' checkpoints): the end reads no head first.
+   */
+  storeNamesHead?: boolean;
 }
 
 /**
@@ -156,14 +161,24 @@ export class RunExecutions {
       if (record.creation.on_completion !== "keep" && checkpointed) {
         await this.deps.saver.deleteThread(record.graphThreadId).catch(() => undefined);
       }
-    } else if (threadId !== undefined) {
-      record.head =
-        head ?? (await this.deps.graphState.head(threadId).catch(() => undefined)) ?? "";
+    }
+    // Named by the store in the end's own write, where it keeps the checkpoints and this
+    // execution owns the run (see `ThreadEnd.nameHead`); else read here.
+    const nameHead =
+      threadId !== undefined &&
+      head === undefined &&
+      this.deps.storeNamesHead === true &&
+      attemptOf(record.phase) !== undefined;
+    if (threadId !== undefined) {
+      record.head = nameHead
+        ? undefined
+        : (head ?? (await this.deps.graphState.head(threadId).catch(() => undefined)) ?? "");
     }
     const threadEnd: ThreadEnd | undefined =
       threadId === undefined
         ? undefined
         : {
+            ...(nameHead ? { nameHead } : {}),
             threadId,
             status: cancelled
               ? "idle"
@@ -306,6 +321,7 @@ export class RunExecutions {
         return false;
       }
       pushConfigs = written.pushConfigs;
+      if (written.head !== undefined) record.head = written.head;
     } catch (err) {
       if (err instanceof RunEndNotStoredError) {
         this.deps.logger.warn(messageOf(err));
@@ -324,6 +340,10 @@ export class RunExecutions {
       }
       // Not a store that is away: the end stands here, as the execution decided it.
       this.deps.logger.warn(`run ${record.run_id} could not be stored: ${messageOf(err)}`);
+      if (threadEnd?.nameHead) {
+        record.head =
+          (await this.deps.graphState.head(threadEnd.threadId).catch(() => undefined)) ?? "";
+      }
       applyEnd(record, end, now());
       if (end.event) record.events.append(end.event);
       // Its thread is freed all the same, as a write of its own.

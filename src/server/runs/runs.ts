@@ -100,6 +100,7 @@ export class RunManager {
       logger,
       // A run this process stopped executing that goes on elsewhere is followed there.
       relinquished: (record) => this.scheduler.follow(record),
+      storeNamesHead: store.replicas !== undefined && deps.saver === store.checkpointer,
     });
     this.scheduler = createScheduler({
       store,

@@ -8,6 +8,13 @@ export type Leg = { kind: "input" } | { kind: "resume"; resume: unknown };
 export interface ThreadEnd {
   threadId: string;
   status: StoredThread["status"];
+  /**
+   * The thread's checkpoints are in the store's own checkpointer, and the run's head
+   * is to be named by the store: its latest checkpoint as the write finds it (`""` for
+   * none), stored in the run's record (which has none) and answered (`RunWritten.head`).
+   * Only a write of the execution that owns the run names it (`updateOwned`).
+   */
+  nameHead?: boolean;
 }
 
 /** A run one process claimed to execute. */

@@ -98,6 +98,8 @@ export interface StoredRun {
 export interface RunWritten {
   /** Whether the run had push notification configs when the write stored it. */
   readonly pushConfigs: boolean;
+  /** The run's head, when the write named it (see `ThreadEnd.nameHead`). */
+  readonly head?: string;
 }
 
 /** The `data` of one event of a run's output stream. */

@@ -27,6 +27,8 @@ const FOREIGN_KEY_VIOLATION = "23503";
 /** The row a run's write returns: the run's push config count, as of the write. */
 interface WrittenRow {
   push_configs: number;
+  /** The run's head, when the write named it. */
+  head?: string | null;
 }
 
 /**
@@ -35,7 +37,10 @@ interface WrittenRow {
  */
 const written = (rows: readonly WrittenRow[]): RunWritten | false => {
   const row = rows[0];
-  return row ? { pushConfigs: row.push_configs > 0 } : false;
+  if (!row) return false;
+  return typeof row.head === "string"
+    ? { pushConfigs: row.push_configs > 0, head: row.head }
+    : { pushConfigs: row.push_configs > 0 };
 };
 
 /** A run to store queued (or claimed by `owner`), its record's JSON text made. */
@@ -77,6 +82,23 @@ function baselineParts(named: boolean, threads: string, checkpoints: string) {
  */
 const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
   ELSE left(g.record, -1) || ',"baseline":' || to_json(c.baseline)::text || '}' END`;
+
+/**
+ * The head the write of a run's end names, when `named` (else none, and no checkpoint
+ * table is read): the latest checkpoint of the thread `thread` (an SQL expression) in
+ * the write's snapshot, `""` for none. The run still holds the thread, and its graph's
+ * checkpoints were stored before its end is written: the snapshot has them all.
+ */
+const headOf = (named: boolean, checkpoints: string, thread: string) =>
+  named
+    ? `coalesce((SELECT c.checkpoint_id FROM ${checkpoints} c
+         WHERE c.thread_id = ${thread} AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1), '')`
+    : "NULL::text";
+
+/** A run's record text with its head (`head`, an SQL expression) added, when it has one. */
+const recordWithHead = (record: string, head: string) =>
+  `CASE WHEN ${head} IS NULL THEN ${record}
+     ELSE left(${record}, -1) || ',"head":' || to_json(${head})::text || '}' END`;
 
 /** A write of a run by the execution that owns it, its texts made. */
 interface OwnedUpdate {
@@ -347,10 +369,13 @@ export class PostgresRunStore implements RunStore {
   private async updateOwnedAlone(write: OwnedUpdate): Promise<RunWritten | false> {
     const { run, owner, attempt, release, thread, text } = write;
     const [ids, texts] = write.events;
+    const head = headOf(thread?.nameHead === true, `${this.t}.checkpoints`, "$15");
     const { rows } = await this.pool.prepared<WrittenRow>(
-      `WITH updated AS (
+      `WITH head AS (SELECT ${head} AS id),
+       updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
-           updated_at = $6, finished = $7, meta = $8, record = $9,
+           updated_at = $6, finished = $7, meta = $8,
+           record = ${recordWithHead("$9", "(SELECT id FROM head)")},
            owner = CASE WHEN $12 THEN NULL ELSE owner END
          WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id, push_configs),
        appended AS (
@@ -363,7 +388,7 @@ export class PostgresRunStore implements RunStore {
          UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
-       SELECT push_configs, pg_notify($13, run_id),
+       SELECT push_configs, (SELECT id FROM head) AS head, pg_notify($13, run_id),
          CASE WHEN $12 AND EXISTS (
            SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = $2 AND q.queued
          ) THEN pg_notify($14, run_id) END,
@@ -533,22 +558,27 @@ export class PostgresRunStore implements RunStore {
         eventTexts.push(texts[i] as string);
       }
     }
+    const named = writes.some((w) => w.thread?.nameHead === true);
     const { rows } = await this.pool.prepared<WrittenRow & { run_id: string }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::integer[], $11::integer[],
-           $12::boolean[], $13::text[], $14::text[])
+           $12::boolean[], $13::text[], $14::text[], $20::boolean[])
            AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
-             record, owner, attempt, release, free_thread, thread_status)),
+             record, owner, attempt, release, free_thread, thread_status, name_head)),
+       heads AS (
+         SELECT g.run_id, ${headOf(named, `${this.t}.checkpoints`, "g.free_thread")} AS head
+         FROM given g WHERE g.name_head),
        updated AS (
          UPDATE ${this.t}.runs r SET thread_id = g.thread_id, agent_id = g.agent_id,
            status = g.status, created_at = g.created_at, updated_at = g.updated_at,
            finished = g.finished, meta = ARRAY(SELECT json_array_elements_text(g.meta::json)),
-           record = g.record, owner = CASE WHEN g.release THEN NULL ELSE r.owner END
-         FROM given g
+           record = ${recordWithHead("g.record", "h.head")},
+           owner = CASE WHEN g.release THEN NULL ELSE r.owner END
+         FROM given g LEFT JOIN heads h ON h.run_id = g.run_id
          WHERE r.run_id = g.run_id AND r.owner = g.owner AND r.attempt = g.attempt
          RETURNING r.run_id, r.push_configs, g.thread_id, g.release, g.free_thread,
-           g.thread_status, g.updated_at),
+           g.thread_status, g.updated_at, h.head),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT e.run_id, e.id, e.data
@@ -562,7 +592,7 @@ export class PostgresRunStore implements RunStore {
          FROM updated u
          WHERE t.thread_id = u.free_thread AND t.busy_run_id = u.run_id
          RETURNING t.thread_id)
-       SELECT u.run_id, u.push_configs, pg_notify($18, u.run_id),
+       SELECT u.run_id, u.push_configs, u.head, pg_notify($18, u.run_id),
          CASE WHEN u.release AND EXISTS (
            SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = u.thread_id AND q.queued
          ) THEN pg_notify($19, u.run_id) END,
@@ -588,6 +618,7 @@ export class PostgresRunStore implements RunStore {
         eventTexts,
         this.channel,
         this.queue,
+        column((w) => w.thread?.nameHead === true),
       ],
     );
     const byRun = new Map(rows.map((row) => [row.run_id, row]));
