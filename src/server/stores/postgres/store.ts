@@ -95,10 +95,13 @@ const headOf = (named: boolean, checkpoints: string, thread: string) =>
          WHERE c.thread_id = ${thread} AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1), '')`
     : "NULL::text";
 
-/** A run's record text with its head (`head`, an SQL expression) added, when it has one. */
-const recordWithHead = (record: string, head: string) =>
-  `CASE WHEN ${head} IS NULL THEN ${record}
-     ELSE left(${record}, -1) || ',"head":' || to_json(${head})::text || '}' END`;
+/**
+ * A run's record text with its head (`head`, an SQL expression) added when `named` (an
+ * SQL boolean): the record is the JSON text of an object, which holds no head then.
+ */
+const recordWithHead = (record: string, named: string, head: string) =>
+  `CASE WHEN ${named} THEN left(${record}, -1) || ',"head":' || to_json(${head})::text || '}'
+     ELSE ${record} END`;
 
 /** A write of a run by the execution that owns it, its texts made. */
 interface OwnedUpdate {
@@ -369,15 +372,16 @@ export class PostgresRunStore implements RunStore {
   private async updateOwnedAlone(write: OwnedUpdate): Promise<RunWritten | false> {
     const { run, owner, attempt, release, thread, text } = write;
     const [ids, texts] = write.events;
-    const head = headOf(thread?.nameHead === true, `${this.t}.checkpoints`, "$15");
+    const named = thread?.nameHead === true;
+    const head = headOf(named, `${this.t}.checkpoints`, "$15");
     const { rows } = await this.pool.prepared<WrittenRow>(
-      `WITH head AS (SELECT ${head} AS id),
-       updated AS (
+      `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
            updated_at = $6, finished = $7, meta = $8,
-           record = ${recordWithHead("$9", "(SELECT id FROM head)")},
+           record = ${named ? recordWithHead("$9", "true", head) : "$9"},
            owner = CASE WHEN $12 THEN NULL ELSE owner END
-         WHERE run_id = $1 AND owner = $10 AND attempt = $11 RETURNING run_id, push_configs),
+         WHERE run_id = $1 AND owner = $10 AND attempt = $11
+         RETURNING run_id, push_configs, ${head} AS head),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT $1, e.id, e.data FROM unnest($17::int[], $18::text[]) AS e(id, data)
@@ -388,7 +392,7 @@ export class PostgresRunStore implements RunStore {
          UPDATE ${this.t}.threads SET busy_run_id = NULL, status = $16, updated_at = $6
          WHERE thread_id = $15 AND busy_run_id = $1 AND EXISTS (SELECT 1 FROM updated)
          RETURNING thread_id)
-       SELECT push_configs, (SELECT id FROM head) AS head, pg_notify($13, run_id),
+       SELECT push_configs, head, pg_notify($13, run_id),
          CASE WHEN $12 AND EXISTS (
            SELECT 1 FROM ${this.t}.runs q WHERE q.thread_id = $2 AND q.queued
          ) THEN pg_notify($14, run_id) END,
@@ -559,6 +563,7 @@ export class PostgresRunStore implements RunStore {
       }
     }
     const named = writes.some((w) => w.thread?.nameHead === true);
+    const head = headOf(named, `${this.t}.checkpoints`, "g.free_thread");
     const { rows } = await this.pool.prepared<WrittenRow & { run_id: string }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
@@ -566,19 +571,16 @@ export class PostgresRunStore implements RunStore {
            $12::boolean[], $13::text[], $14::text[], $20::boolean[])
            AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
              record, owner, attempt, release, free_thread, thread_status, name_head)),
-       heads AS (
-         SELECT g.run_id, ${headOf(named, `${this.t}.checkpoints`, "g.free_thread")} AS head
-         FROM given g WHERE g.name_head),
        updated AS (
          UPDATE ${this.t}.runs r SET thread_id = g.thread_id, agent_id = g.agent_id,
            status = g.status, created_at = g.created_at, updated_at = g.updated_at,
            finished = g.finished, meta = ARRAY(SELECT json_array_elements_text(g.meta::json)),
-           record = ${recordWithHead("g.record", "h.head")},
+           record = ${named ? recordWithHead("g.record", "g.name_head", head) : "g.record"},
            owner = CASE WHEN g.release THEN NULL ELSE r.owner END
-         FROM given g LEFT JOIN heads h ON h.run_id = g.run_id
+         FROM given g
          WHERE r.run_id = g.run_id AND r.owner = g.owner AND r.attempt = g.attempt
          RETURNING r.run_id, r.push_configs, g.thread_id, g.release, g.free_thread,
-           g.thread_status, g.updated_at, h.head),
+           g.thread_status, g.updated_at, CASE WHEN g.name_head THEN ${head} END AS head),
        appended AS (
          INSERT INTO ${this.t}.run_events (run_id, event_id, data)
          SELECT e.run_id, e.id, e.data
