@@ -141,7 +141,7 @@ describe.skipIf(!postgresAvailable)("a thread run's baseline on the PostgreSQL s
       await running.close();
     });
 
-    it("stores the head with the run's end, and a rollback of the latest run returns to its baseline", async () => {
+    it("stores the run's baseline and, with its end, its head (rollbacks: test/runs/rollback.test.ts)", async () => {
       const thread = await client.createThread({});
       await client.createAndWaitForThreadRunOutput(thread.thread_id, {
         agent_id: agentIds.echo,
@@ -156,103 +156,59 @@ describe.skipIf(!postgresAvailable)("a thread run's baseline on the PostgreSQL s
       const after = await headOf(sql, thread.thread_id);
       expect(after).not.toBe(before);
       expect(await storedRecord(sql, runId)).toMatchObject({ baseline: before, head: after });
-
-      await client.cancelThreadRun(thread.thread_id, runId, true, "rollback");
-      expect(await headOf(sql, thread.thread_id)).toBe(before);
-      expect((await client.getThread(thread.thread_id)).values).toMatchObject({
-        reply: "echo: first",
-        history: ["first"],
-      });
     });
 
-    it("refuses a rollback once the thread's state was patched on top of the run", async () => {
+    it("is read when the run executes after a claim that raced a write of the thread", async () => {
       const thread = await client.createThread({});
-      const run = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
+      await client.createAndWaitForThreadRunOutput(thread.thread_id, {
         agent_id: agentIds.echo,
-        input: { text: "base" },
+        input: { text: "first" },
       });
-      await client.patchThread(thread.thread_id, { values: { reply: "patched" } });
-      await expect(
-        client.cancelThreadRun(thread.thread_id, run.run?.run_id as string, true, "rollback"),
-      ).rejects.toMatchObject({ status: 422 });
-      expect((await client.getThread(thread.thread_id)).values).toMatchObject({
-        reply: "patched",
-      });
-    });
-  });
+      const head = (await headOf(sql, thread.thread_id)) as string;
 
-  describe("when the claim races a write of the thread", () => {
-    let running: TestACPServer;
-
-    beforeEach(async () => {
-      const logger = memoryLogger();
-      running = await startACPServer({
-        store: postgresStore(db.url, { logger, pollIntervalMs: 600_000, sweepIntervalMs: 600_000 }),
-        logger,
+      // Another connection holds the thread's row while it stores a newer checkpoint
+      // (a copy of the head under a later id), as a write of the thread would.
+      const later = `${head}z`;
+      await sql.query("BEGIN");
+      await sql.query("UPDATE acp.threads SET updated_at = updated_at WHERE thread_id = $1", [
+        thread.thread_id,
+      ]);
+      await sql.query(
+        `INSERT INTO acp.checkpoints
+           (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+         SELECT thread_id, checkpoint_ns, $2, checkpoint_id,
+           jsonb_set(checkpoint, '{id}', to_jsonb($2::text)), metadata
+         FROM acp.checkpoints WHERE thread_id = $1 AND checkpoint_id = $3`,
+        [thread.thread_id, later, head],
+      );
+      const waiting = client.createAndWaitForThreadRunOutput(thread.thread_id, {
+        agent_id: agentIds.echo,
+        input: { text: "second" },
       });
-    });
-    afterEach(async () => {
-      await running.close();
-    });
-
-    it("is read when the run executes: the claim's snapshot misses what that write stored", async () => {
-      const client = new ACPClient({
-        configuration: new ApiClientConfiguration({ host: running.url }),
-      });
+      // The run's statement took its snapshot and waits for the thread's row.
+      const watcher = new pg.Client({ connectionString: db.url });
+      watcher.on("error", () => undefined);
+      await watcher.connect();
       try {
-        const thread = await client.createThread({});
-        await client.createAndWaitForThreadRunOutput(thread.thread_id, {
-          agent_id: agentIds.echo,
-          input: { text: "first" },
-        });
-        const head = (await headOf(sql, thread.thread_id)) as string;
-
-        // Another connection holds the thread's row while it stores a newer checkpoint
-        // (a copy of the head under a later id), as a write of the thread would.
-        const later = `${head}z`;
-        await sql.query("BEGIN");
-        await sql.query("UPDATE acp.threads SET updated_at = updated_at WHERE thread_id = $1", [
-          thread.thread_id,
-        ]);
-        await sql.query(
-          `INSERT INTO acp.checkpoints
-             (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
-           SELECT thread_id, checkpoint_ns, $2, checkpoint_id,
-             jsonb_set(checkpoint, '{id}', to_jsonb($2::text)), metadata
-           FROM acp.checkpoints WHERE thread_id = $1 AND checkpoint_id = $3`,
-          [thread.thread_id, later, head],
-        );
-        const waiting = client.createAndWaitForThreadRunOutput(thread.thread_id, {
-          agent_id: agentIds.echo,
-          input: { text: "second" },
-        });
-        // The run's statement took its snapshot and waits for the thread's row.
-        const watcher = new pg.Client({ connectionString: db.url });
-        watcher.on("error", () => undefined);
-        await watcher.connect();
-        try {
-          await vi.waitUntil(async () => {
-            const { rows } = await watcher.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-               WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-            );
-            return (rows[0] as { n: number }).n > 0;
-          }, patiently);
-        } finally {
-          await watcher.end();
-        }
-        await sql.query("COMMIT");
-
-        const done = await waiting;
-        expect(done.run?.status).toBe("success");
-        expect(done.output).toMatchObject({
-          values: { reply: "echo: second", history: ["first", "second"] },
-        });
-        // The checkpoint stored while the claim waited is the run's baseline.
-        expect(await storedBaseline(sql, done.run?.run_id as string)).toBe(later);
+        await vi.waitUntil(async () => {
+          const { rows } = await watcher.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (rows[0] as { n: number }).n > 0;
+        }, patiently);
       } finally {
-        await client.close();
+        await watcher.end();
       }
+      await sql.query("COMMIT");
+
+      const done = await waiting;
+      expect(done.run?.status).toBe("success");
+      expect(done.output).toMatchObject({
+        values: { reply: "echo: second", history: ["first", "second"] },
+      });
+      // The checkpoint stored while the claim waited is the run's baseline.
+      expect(await storedBaseline(sql, done.run?.run_id as string)).toBe(later);
     });
   });
 });

@@ -70,15 +70,18 @@ describe.skipIf(!postgresAvailable)("a thread's patch in PostgreSQL", () => {
     expect(await store.threads.get("t1")).toEqual(thread);
   });
 
-  it("writes a thread read a moment ago from that read, in one statement", async () => {
-    const created = "2026-01-02T00:00:00.000Z";
-    await store.threads.create({
-      thread_id: "t2",
+  /** Stores an idle thread with no metadata. */
+  const createIdle = (threadId: string, created: string) =>
+    store.threads.create({
+      thread_id: threadId,
       created_at: created,
       updated_at: created,
       metadata: {},
       status: "idle",
     });
+
+  it("writes a thread read a moment ago from that read, in one statement", async () => {
+    await createIdle("t2", "2026-01-02T00:00:00.000Z");
     await store.threads.get("t2");
     const counter = countStoreStatements();
     try {
@@ -92,14 +95,7 @@ describe.skipIf(!postgresAvailable)("a thread's patch in PostgreSQL", () => {
   });
 
   it("reads the thread again when it changed since that read, and keeps the change", async () => {
-    const created = "2026-01-03T00:00:00.000Z";
-    await store.threads.create({
-      thread_id: "t3",
-      created_at: created,
-      updated_at: created,
-      metadata: {},
-      status: "idle",
-    });
+    await createIdle("t3", "2026-01-03T00:00:00.000Z");
     await store.threads.get("t3");
     // Another replica's patch after that read.
     const elsewhere = postgresStore(db.url, { pollIntervalMs: 600_000, sweepIntervalMs: 600_000 });

@@ -1,15 +1,28 @@
 /**
  * Rolling back a thread run over real HTTP: only the latest run, and only the
- * checkpoints it wrote, can be undone.
+ * checkpoints it wrote, can be undone. On the memory store, and on PostgreSQL, whose
+ * store names a thread run's baseline and head in the statements that store it.
  */
-import { describe, expect, it } from "vitest";
-import { agentIds, serverScope } from "../helpers/server.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
+import { memoryAndPostgresStores } from "../helpers/postgres.js";
+import { agentIds, memoryLogger, startACPServer, type TestACPServer } from "../helpers/server.js";
 
-const { start } = serverScope("acp-rollback-");
+const stores = memoryAndPostgresStores();
 
-describe("rollback", () => {
+describe.each(stores)("rollback on the %s store", (_, store) => {
+  let running: TestACPServer;
+  let client: ACPClient;
+  beforeAll(async () => {
+    running = await startACPServer({ store: store(), logger: memoryLogger() });
+    client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await running?.close();
+  });
+
   it("of a run a later run built on is refused with 422, and leaves the newer run's state", async () => {
-    const { client } = await start();
     const thread = await client.createThread({});
     const first = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
       agent_id: agentIds.echo,
@@ -41,7 +54,6 @@ describe("rollback", () => {
   });
 
   it("of the latest run removes that run and only the checkpoints it wrote", async () => {
-    const { client } = await start();
     const thread = await client.createThread({});
     const first = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
       agent_id: agentIds.echo,
@@ -68,7 +80,6 @@ describe("rollback", () => {
   });
 
   it("is refused after the thread's state was patched on top of the run", async () => {
-    const { client } = await start();
     const thread = await client.createThread({});
     const run = await client.createAndWaitForThreadRunOutput(thread.thread_id, {
       agent_id: agentIds.echo,
