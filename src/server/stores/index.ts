@@ -20,6 +20,7 @@ export type {
   QueuedRun,
   ReplicaCoordination,
   ReplicaHandlers,
+  ThreadClaim,
   ThreadEnd,
 } from "./replicas.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";

@@ -25,17 +25,18 @@ export interface ClaimedRun {
   leg: Leg;
 }
 
-/**
- * The thread a new run claims as it is stored: over the run `over`, when it is queued
- * behind one or replaces it. With `onBaseline`, the thread's checkpoints are in the
- * store's own checkpointer: when the claim finds the thread free, the store names the
- * thread's latest checkpoint (`""` for none) in the same step, as the run's baseline
- * (see `StoredRun.baseline`), stores it in the run's record and calls `onBaseline`
- * with it before the run executes.
- */
+/** The thread a new run claims as it is stored. */
 export interface ThreadClaim {
+  /** The thread. */
   threadId: string;
+  /** The run the new one is queued behind or replaces, which may hold the thread. */
   over?: string;
+  /**
+   * Set when the thread's checkpoints are in the store's own checkpointer: when the
+   * claim finds the thread free, the store names the thread's latest checkpoint (`""`
+   * for none) in the same step, as the run's baseline (see `StoredRun.baseline`),
+   * stores it in the run's record and calls this with it before the run executes.
+   */
   onBaseline?: (baseline: string) => void;
 }
 

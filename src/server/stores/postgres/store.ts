@@ -77,11 +77,18 @@ function baselineParts(named: boolean, threads: string, checkpoints: string) {
 }
 
 /**
- * A run's record with its baseline: the record is the JSON text of an object, which
- * never holds a baseline before its run executes; the field is added at its end.
+ * SQL: `record`, the JSON text of an object, with the field `key` added at its end, set
+ * to the text `value` (SQL expressions both). The object must not hold the field yet.
+ */
+const withField = (record: string, key: string, value: string) =>
+  `left(${record}, -1) || ',"${key}":' || to_json(${value})::text || '}'`;
+
+/**
+ * A new run's record with its baseline, when the claim named one (`c`): a run's record
+ * holds no baseline before its run executes.
  */
 const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
-  ELSE left(g.record, -1) || ',"baseline":' || to_json(c.baseline)::text || '}' END`;
+  ELSE ${withField("g.record", "baseline", "c.baseline")} END`;
 
 /**
  * The head the write of a run's end names, when `named` (else none, and no checkpoint
@@ -97,11 +104,10 @@ const headOf = (named: boolean, checkpoints: string, thread: string) =>
 
 /**
  * A run's record text with its head (`head`, an SQL expression) added when `named` (an
- * SQL boolean): the record is the JSON text of an object, which holds no head then.
+ * SQL boolean): the execution leaves the head out of the record then.
  */
 const recordWithHead = (record: string, named: string, head: string) =>
-  `CASE WHEN ${named} THEN left(${record}, -1) || ',"head":' || to_json(${head})::text || '}'
-     ELSE ${record} END`;
+  `CASE WHEN ${named} THEN ${withField(record, "head", head)} ELSE ${record} END`;
 
 /** A write of a run by the execution that owns it, its texts made. */
 interface OwnedUpdate {
@@ -520,12 +526,11 @@ export class PostgresRunStore implements RunStore {
         column((i) => i.thread?.onBaseline !== undefined),
       ],
     );
+    const byRun = new Map(inserts.map((i) => [i.run.run_id, i]));
     const stored = new Set<string>();
     for (const row of rows) {
       stored.add(row.run_id);
-      if (row.baseline !== null) {
-        inserts.find((i) => i.run.run_id === row.run_id)?.thread?.onBaseline?.(row.baseline);
-      }
+      if (row.baseline !== null) byRun.get(row.run_id)?.thread?.onBaseline?.(row.baseline);
     }
     const refused = inserts.filter((i) => !stored.has(i.run.run_id));
     if (refused.length === 0) return inserts.map(() => undefined);
