@@ -84,6 +84,9 @@ export class RunManager {
 
   constructor(private readonly deps: RunManagerDeps) {
     const { store, logger } = deps;
+    // The graphs' checkpoints are the store's own: a replicated store then names a thread
+    // run's baseline and head in the statements that store the run and its end.
+    const storeCheckpoints = deps.saver === store.checkpointer;
     this.graphState = new GraphState(deps.saver);
     this.records = new RunRecords(store.runs, deps.maxEventLogBytes);
     this.writes = new RunWrites(store.runs, writeTarget(store), logger, deps.storeRetryMs);
@@ -100,7 +103,7 @@ export class RunManager {
       logger,
       // A run this process stopped executing that goes on elsewhere is followed there.
       relinquished: (record) => this.scheduler.follow(record),
-      storeNamesHead: store.replicas !== undefined && deps.saver === store.checkpointer,
+      storeNamesHead: store.replicas !== undefined && storeCheckpoints,
     });
     this.scheduler = createScheduler({
       store,
@@ -113,7 +116,7 @@ export class RunManager {
       recover: () => this.upkeep.recoverPending(),
       makeWay: (threadId, activeId, strategy) => this.makeWay(threadId, activeId, strategy),
       find: (runId) => this.find(runId),
-      storeCheckpoints: deps.saver === store.checkpointer,
+      storeCheckpoints,
     });
     this.upkeep = new RunUpkeep({
       store,

@@ -69,6 +69,15 @@ function blobsByIndex(select: string): string {
   );
 }
 
+/**
+ * SQL: the id of the latest checkpoint (root namespace) of the thread `thread` (an SQL
+ * expression) in the table `checkpoints` (schema-qualified), as `getTuple` reads it;
+ * NULL when the thread has none. An index lookup: the checkpoint is not read.
+ */
+export const latestCheckpointIdOf = (checkpoints: string, thread: string) =>
+  `(SELECT c.checkpoint_id FROM ${checkpoints} c
+    WHERE c.thread_id = ${thread} AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1)`;
+
 /** A `getTuple` read: the text LangGraph's saver sent (its select, then its end) and values. */
 interface TupleRead {
   select: string;
@@ -308,9 +317,7 @@ export function compactPostgresSaver(
      ORDER BY checkpoint_id DESC LIMIT 1`,
   );
   const latestIds = preparedStatement(
-    `SELECT (SELECT c.checkpoint_id FROM ${s}.checkpoints c
-             WHERE c.thread_id = k.thread_id AND c.checkpoint_ns = ''
-             ORDER BY c.checkpoint_id DESC LIMIT 1) AS checkpoint_id
+    `SELECT ${latestCheckpointIdOf(`${s}.checkpoints`, "k.thread_id")} AS checkpoint_id
      FROM unnest($1::text[]) WITH ORDINALITY AS k(thread_id, i) ORDER BY k.i`,
   );
   const heads = new StatementBatch<string, string | undefined>({

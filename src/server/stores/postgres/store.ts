@@ -16,6 +16,7 @@ import type {
   ThreadStore,
 } from "../store.js";
 import { StatementBatch } from "./batch.js";
+import { latestCheckpointIdOf } from "./saver.js";
 import { channelsOf, quoteIdent } from "./schema.js";
 import { StorePool } from "./unavailable.js";
 
@@ -70,8 +71,7 @@ function baselineParts(named: boolean, threads: string, checkpoints: string) {
   return {
     check: `AND (NOT g.named OR t.xmin = (SELECT s.xmin FROM ${threads} s WHERE s.thread_id = t.thread_id))`,
     baseline: `CASE WHEN g.named AND (SELECT s.busy_run_id IS NULL FROM ${threads} s WHERE s.thread_id = t.thread_id)
-      THEN coalesce((SELECT c.checkpoint_id FROM ${checkpoints} c
-        WHERE c.thread_id = g.claim AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1), '')
+      THEN coalesce(${latestCheckpointIdOf(checkpoints, "g.claim")}, '')
     END`,
   };
 }
@@ -97,10 +97,7 @@ const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
  * checkpoints were stored before its end is written: the snapshot has them all.
  */
 const headOf = (named: boolean, checkpoints: string, thread: string) =>
-  named
-    ? `coalesce((SELECT c.checkpoint_id FROM ${checkpoints} c
-         WHERE c.thread_id = ${thread} AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1), '')`
-    : "NULL::text";
+  named ? `coalesce(${latestCheckpointIdOf(checkpoints, thread)}, '')` : "NULL::text";
 
 /**
  * A run's record text with its head (`head`, an SQL expression) added when `named` (an
@@ -223,6 +220,7 @@ export class PostgresRunStore implements RunStore {
   /** `insertQueued` in a statement of its own. */
   private async insertQueuedAlone(insert: QueuedInsert): Promise<string | undefined> {
     const { run, leg, thread, owner, text } = insert;
+    const named = thread?.onBaseline !== undefined;
     const params = [
       ...this.columns(run),
       text,
@@ -232,13 +230,9 @@ export class PostgresRunStore implements RunStore {
       this.queue,
       thread?.threadId ?? null,
       owner ?? null,
-      thread?.onBaseline !== undefined,
+      named,
     ];
-    const parts = baselineParts(
-      thread?.onBaseline !== undefined,
-      `${this.t}.threads`,
-      `${this.t}.checkpoints`,
-    );
+    const parts = baselineParts(named, `${this.t}.threads`, `${this.t}.checkpoints`);
     let answer: { inserted: boolean; baseline: string | null } | undefined;
     try {
       const { rows } = await this.pool.prepared<{ inserted: boolean; baseline: string | null }>(
