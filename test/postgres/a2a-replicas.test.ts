@@ -125,13 +125,19 @@ describe.skipIf(!postgresAvailable)("A2A on two replicas of one PostgreSQL store
     const rest = await collect(subscription);
     const last = rest.at(-1) as StreamResponse;
     expect(stateOf(last)).toBe(TaskState.TASK_STATE_COMPLETED);
-    const artifact = rest.find((e) => e.payload?.$case === "artifactUpdate")?.payload;
-    expect(
-      artifact?.$case === "artifactUpdate" && artifact.value.artifact?.parts[0]?.content,
-    ).toEqual({
+    // Each values artifact replaces the one before (`append: false`): the last one is the
+    // run's output. An earlier one may come first: the run's input values, when the
+    // executing replica stored them after this replica began to follow the run.
+    const artifacts = rest.flatMap((e) =>
+      e.payload?.$case === "artifactUpdate" ? [e.payload.value.artifact?.parts[0]?.content] : [],
+    );
+    expect(artifacts.at(-1)).toEqual({
       $case: "data",
       value: { text: "slow", reply: "done: slow", history: ["slow"] },
     });
+    for (const earlier of artifacts.slice(0, -1)) {
+      expect(earlier).toEqual({ $case: "data", value: { text: "slow", history: [] } });
+    }
   });
 
   it("resumes on one replica a task that asked for input on the other", async () => {
