@@ -151,7 +151,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           `${fmt(rps("ours"), 0)} / ${fmt(rps("floor"), 0)}`,
           fmt(ratio),
           `>= ${target}`,
-          judge(ratio, target, `${kind} at ${clients} clients`),
+          judge(ratio, target, `${kind} at ${clients} client${clients === 1 ? "" : "s"}`),
         ]);
         if (clients === STORE_CLIENTS) {
           for (const name of ["ours", "sqlite", "postgres"]) {
