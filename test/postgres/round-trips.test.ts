@@ -20,9 +20,11 @@ const RUNS = 10;
  * writes no run (a thread run's creation and its end read the thread's latest checkpoint).
  */
 const CHECKPOINTER = /\.(checkpoints|checkpoint_blobs|checkpoint_writes)\b/;
+/** A statement that stores a run, or writes one stored. */
 const RUN_WRITE = /(INSERT INTO|UPDATE) \S+\.runs\b/;
-/** A write of a stored run, and a read of a thread's latest checkpoint id alone. */
+/** A write of a stored run. */
 const RUN_UPDATE = /UPDATE \S+\.runs\b/;
+/** A read of threads' latest checkpoint ids and nothing else, alone or batched. */
 const HEAD_READ = /^SELECT (checkpoint_id|\(SELECT c\.checkpoint_id) FROM \S+\.checkpoints\b/;
 
 describe.skipIf(!postgresAvailable)("the PostgreSQL store's round trips per run", () => {

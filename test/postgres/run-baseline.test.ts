@@ -41,7 +41,10 @@ async function storedRecord(
     "SELECT record FROM acp.runs WHERE run_id = $1",
     [runId],
   );
-  return JSON.parse((rows[0] as { record: string }).record) as { baseline?: unknown };
+  return JSON.parse((rows[0] as { record: string }).record) as {
+    baseline?: unknown;
+    head?: unknown;
+  };
 }
 
 /** The baseline in the run's stored record. */

@@ -55,9 +55,9 @@ interface QueuedInsert {
 
 /**
  * The parts of the statement that stores new runs and claims their threads which name
- * a run's baseline, when `named` (else none, and no checkpoint table is read). `t` is
- * the claimed thread's row, `g` the given run (its `claim`, and `named` when it asks
- * for a baseline).
+ * a run's baseline, when `named` (else none, and no checkpoint table is read), in the
+ * tables of `schema` (quoted). `t` is the claimed thread's row, `g` the given run (its
+ * `claim`, and `named` when it asks for a baseline).
  *
  * The baseline is the thread's latest checkpoint in the snapshot the statement reads.
  * That holds every checkpoint of the thread when the thread was free in the snapshot
@@ -66,12 +66,12 @@ interface QueuedInsert {
  * again without a baseline. Checkpoints are only written while a thread is held, and a
  * hold ends after its checkpoints are stored.
  */
-function baselineParts(named: boolean, threads: string, checkpoints: string) {
+function baselineParts(named: boolean, schema: string) {
   if (!named) return { check: "", baseline: "NULL::text" };
   return {
-    check: `AND (NOT g.named OR t.xmin = (SELECT s.xmin FROM ${threads} s WHERE s.thread_id = t.thread_id))`,
-    baseline: `CASE WHEN g.named AND (SELECT s.busy_run_id IS NULL FROM ${threads} s WHERE s.thread_id = t.thread_id)
-      THEN coalesce(${latestCheckpointIdOf(checkpoints, "g.claim")}, '')
+    check: `AND (NOT g.named OR t.xmin = (SELECT s.xmin FROM ${schema}.threads s WHERE s.thread_id = t.thread_id))`,
+    baseline: `CASE WHEN g.named AND (SELECT s.busy_run_id IS NULL FROM ${schema}.threads s WHERE s.thread_id = t.thread_id)
+      THEN coalesce(${latestCheckpointIdOf(`${schema}.checkpoints`, "g.claim")}, '')
     END`,
   };
 }
@@ -93,11 +93,12 @@ const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
 /**
  * The head the write of a run's end names, when `named` (else none, and no checkpoint
  * table is read): the latest checkpoint of the thread `thread` (an SQL expression) in
- * the write's snapshot, `""` for none. The run still holds the thread, and its graph's
- * checkpoints were stored before its end is written: the snapshot has them all.
+ * `schema` (quoted), in the write's snapshot, `""` for none. The run still holds the
+ * thread, and its graph's checkpoints were stored before its end is written: the
+ * snapshot has them all.
  */
-const headOf = (named: boolean, checkpoints: string, thread: string) =>
-  named ? `coalesce(${latestCheckpointIdOf(checkpoints, thread)}, '')` : "NULL::text";
+const headOf = (named: boolean, schema: string, thread: string) =>
+  named ? `coalesce(${latestCheckpointIdOf(`${schema}.checkpoints`, thread)}, '')` : "NULL::text";
 
 /**
  * A run's record text with its head (`head`, an SQL expression) added when `named` (an
@@ -232,7 +233,7 @@ export class PostgresRunStore implements RunStore {
       owner ?? null,
       named,
     ];
-    const parts = baselineParts(named, `${this.t}.threads`, `${this.t}.checkpoints`);
+    const parts = baselineParts(named, this.t);
     let answer: { inserted: boolean; baseline: string | null } | undefined;
     try {
       const { rows } = await this.pool.prepared<{ inserted: boolean; baseline: string | null }>(
@@ -373,7 +374,7 @@ export class PostgresRunStore implements RunStore {
     const { run, owner, attempt, release, thread, text } = write;
     const [ids, texts] = write.events;
     const named = thread?.nameHead === true;
-    const head = headOf(named, `${this.t}.checkpoints`, "$15");
+    const head = headOf(named, this.t, "$15");
     const { rows } = await this.pool.prepared<WrittenRow>(
       `WITH updated AS (
          UPDATE ${this.t}.runs SET thread_id = $2, agent_id = $3, status = $4, created_at = $5,
@@ -471,8 +472,7 @@ export class PostgresRunStore implements RunStore {
     const column = <T>(of: (insert: QueuedInsert) => T) => inserts.map(of);
     const parts = baselineParts(
       inserts.some((i) => i.thread?.onBaseline !== undefined),
-      `${this.t}.threads`,
-      `${this.t}.checkpoints`,
+      this.t,
     );
     const { rows } = await this.pool.prepared<{ run_id: string; baseline: string | null }>(
       `WITH given AS (
@@ -562,7 +562,7 @@ export class PostgresRunStore implements RunStore {
       }
     }
     const named = writes.some((w) => w.thread?.nameHead === true);
-    const head = headOf(named, `${this.t}.checkpoints`, "g.free_thread");
+    const head = headOf(named, this.t, "g.free_thread");
     const { rows } = await this.pool.prepared<WrittenRow & { run_id: string }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
