@@ -1,11 +1,16 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langchain/langgraph";
 import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import type { Pool, QueryConfig } from "pg";
+import type { Pool } from "pg";
 import { StoreError } from "../../errors.js";
 import { StatementBatch } from "./batch.js";
 import { quoteIdent } from "./schema.js";
-import { type PreparedStatement, PreparedStatements, preparedStatement } from "./statements.js";
+import {
+  boundQuery,
+  type PreparedStatement,
+  PreparedStatements,
+  preparedStatement,
+} from "./statements.js";
 
 type Versions = Parameters<BaseCheckpointSaver["put"]>[3];
 type Writes = Parameters<BaseCheckpointSaver["putWrites"]>[1];
@@ -96,7 +101,9 @@ interface TupleRead {
 function gatheringTupleReads(pool: Pool): Pool {
   const statements = new PreparedStatements();
   const alone = (read: TupleRead) =>
-    pool.query({ ...statements.of(read.select), values: read.values }) as Promise<{
+    pool.query(
+      boundQuery(statements.of(read.select), read.values, "checkpointer.getTuple"),
+    ) as Promise<{
       rows: unknown[];
     }>;
   // The select for several keys: LangGraph's, its end applied to each key in turn.
@@ -116,7 +123,8 @@ function gatheringTupleReads(pool: Pool): Pool {
         .replace("$2", keys[1] as string)
         .replace("$3", keys[2] ?? "")}) r`;
     const values = keys.map((_, column) => batch.map((read) => read.values[column] ?? null));
-    const { rows } = (await pool.query({ ...statements.of(text), values })) as {
+    const query = boundQuery(statements.of(text), values, "checkpointer.getTuple");
+    const { rows } = (await pool.query(query)) as {
       rows: Array<{ batch_index: string }>;
     };
     const answers = batch.map(() => ({ rows: [] as unknown[] }));
@@ -240,8 +248,7 @@ export function compactPostgresSaver(
      DELETE FROM ${s}.checkpoints WHERE thread_id = $1`,
   );
   const select = async <R>(statement: PreparedStatement, values: unknown[]): Promise<R[]> => {
-    const config: QueryConfig = { ...statement, values };
-    return (await pool.query(config)).rows as R[];
+    return (await pool.query(boundQuery(statement, values, "checkpointer"))).rows as R[];
   };
   const query = async (statement: PreparedStatement, values: unknown[]) => {
     await select(statement, values);

@@ -1,9 +1,13 @@
 import { createHash } from "node:crypto";
+import type { QueryConfig } from "pg";
+import { type ArrayElementType, arrayParameters, withBinaryArrays } from "./binary-arrays.js";
 
 /** A statement the driver prepares once per connection, under `name`. */
 export interface PreparedStatement {
   readonly name: string;
   readonly text: string;
+  /** Its parameters cast to arrays (`$3::text[]`), by position: sent in binary form. */
+  readonly arrays: ReadonlyMap<number, ArrayElementType>;
 }
 
 /**
@@ -13,7 +17,27 @@ export interface PreparedStatement {
  * refuses that), whichever stores a process opens.
  */
 export function preparedStatement(text: string): PreparedStatement {
-  return { name: `acp_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`, text };
+  return {
+    name: `acp_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`,
+    text,
+    arrays: arrayParameters(text),
+  };
+}
+
+/**
+ * The query that runs `statement` with `values`, its array parameters in binary form
+ * (see `binaryArray`); `operation` names the store operation in an encoding error.
+ */
+export function boundQuery(
+  statement: PreparedStatement,
+  values: readonly unknown[],
+  operation: string,
+): QueryConfig {
+  return {
+    name: statement.name,
+    text: statement.text,
+    values: withBinaryArrays(values, statement.arrays, operation),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { messageOf } from "../../../core/message-of.js";
 import { StoreUnavailableError } from "../errors.js";
-import { PreparedStatements } from "./statements.js";
+import { boundQuery, PreparedStatements } from "./statements.js";
 
 /** Socket errors of a database that is not there (down, restarting, unreachable). */
 const SOCKET_CODES = new Set([
@@ -70,14 +70,16 @@ export class StorePool {
 
   /**
    * As `query`, for a statement the store sends at every run: prepared once per
-   * connection (see `preparedStatement`). `text` must be one of a fixed set.
+   * connection (see `preparedStatement`), its array parameters sent in binary form
+   * (see `binaryArray`). `text` must be one of a fixed set.
    */
   async prepared<R extends QueryResultRow>(
     text: string,
     params: unknown[],
   ): Promise<QueryResult<R>> {
     try {
-      return await (await this.opened).query<R>({ ...this.statements.of(text), values: params });
+      const query = boundQuery(this.statements.of(text), params, this.operation);
+      return await (await this.opened).query<R>(query);
     } catch (err) {
       throw storeErrorOf(err, this.operation);
     }
