@@ -83,20 +83,40 @@ describe.skipIf(!postgresAvailable)("array parameters through PostgreSQL", () =>
   let db: TestDatabase;
   let raw: pg.Pool;
   let pool: StorePool;
+  /** The parameters of each query the store's pool handed to the driver, in order. */
+  const sent: unknown[][] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     raw = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool = new StorePool(Promise.resolve(raw), "test");
+    const recording = new Proxy(raw, {
+      get(target, property) {
+        if (property === "query") {
+          return (query: pg.QueryConfig) => {
+            sent.push(query.values ?? []);
+            return target.query(query);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    pool = new StorePool(Promise.resolve(recording), "test");
   });
   afterAll(async () => {
     await raw?.end();
     await db?.drop();
   });
 
-  /** The array the statement's `$1` was, as PostgreSQL read it, sent back in its text form. */
-  const echo = async (cast: string, values: unknown[]) =>
-    (await pool.prepared<{ a: unknown }>(`SELECT $1::${cast}[] AS a`, [values])).rows[0]?.a;
+  /**
+   * The array the statement's `$1` was, as PostgreSQL read it, sent back in its text
+   * form; the driver was handed it in binary form, as bytes.
+   */
+  const echo = async (cast: string, values: unknown[]) => {
+    const { rows } = await pool.prepared<{ a: unknown }>(`SELECT $1::${cast}[] AS a`, [values]);
+    expect(Buffer.isBuffer(sent.at(-1)?.[0])).toBe(true);
+    return rows[0]?.a;
+  };
 
   it("reads every text as sent", async () => {
     expect(await echo("text", TEXTS)).toEqual(TEXTS);
@@ -140,6 +160,7 @@ describe.skipIf(!postgresAvailable)("array parameters through PostgreSQL", () =>
       "INSERT INTO rows SELECT * FROM unnest($1::integer[], $2::text[], $3::boolean[])",
       [ints, TEXTS, flags],
     );
+    expect(sent.at(-1)?.every((value) => Buffer.isBuffer(value))).toBe(true);
     // The same rows sent by the driver in text form, for comparison.
     await raw.query(
       "INSERT INTO rows SELECT i + 100, t, b FROM unnest($1::integer[], $2::text[], $3::boolean[]) AS r(i, t, b)",

@@ -41,12 +41,12 @@ export function arrayParameters(text: string): ReadonlyMap<number, ArrayElementT
  * Unlike the driver's text form of an array, nothing is escaped on the way out and
  * nothing parsed on the way in: a string goes as its UTF-8 bytes, a byte array as is.
  * `null` and `undefined` are SQL NULL. A value of the wrong kind is a
- * `StoreEncodingError` naming the parameter and the element.
+ * `StoreEncodingError` naming the element and the parameter (`index`, from 0: `$1` is 0).
  */
 export function binaryArray(
   type: ArrayElementType,
   values: readonly unknown[],
-  parameter: number,
+  index: number,
   operation: string,
 ): Buffer {
   // First each element's size (-1 for NULL), then the bytes, written in place.
@@ -57,7 +57,7 @@ export function binaryArray(
     const bytes = elementSize(type, values[i]);
     if (bytes === undefined) {
       throw new StoreEncodingError(
-        `element ${i} of parameter $${parameter + 1} is ${kindOf(values[i])}, which ${type}[] cannot hold`,
+        `element ${i} of parameter $${index + 1} is ${kindOf(values[i])}, which ${type}[] cannot hold`,
         operation,
       );
     }

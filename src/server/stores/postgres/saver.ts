@@ -247,9 +247,8 @@ export function compactPostgresSaver(
        writes AS (DELETE FROM ${s}.checkpoint_writes WHERE thread_id = $1)
      DELETE FROM ${s}.checkpoints WHERE thread_id = $1`,
   );
-  const select = async <R>(statement: PreparedStatement, values: unknown[]): Promise<R[]> => {
-    return (await pool.query(boundQuery(statement, values, "checkpointer"))).rows as R[];
-  };
+  const select = async <R>(statement: PreparedStatement, values: unknown[]): Promise<R[]> =>
+    (await pool.query(boundQuery(statement, values, "checkpointer"))).rows as R[];
   const query = async (statement: PreparedStatement, values: unknown[]) => {
     await select(statement, values);
   };
@@ -320,8 +319,7 @@ export function compactPostgresSaver(
   });
 
   const latestId = preparedStatement(
-    `SELECT checkpoint_id FROM ${s}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''
-     ORDER BY checkpoint_id DESC LIMIT 1`,
+    `SELECT ${latestCheckpointIdOf(`${s}.checkpoints`, "$1")} AS checkpoint_id`,
   );
   const latestIds = preparedStatement(
     `SELECT ${latestCheckpointIdOf(`${s}.checkpoints`, "k.thread_id")} AS checkpoint_id
@@ -329,7 +327,8 @@ export function compactPostgresSaver(
   );
   const heads = new StatementBatch<string, string | undefined>({
     one: async (threadId) =>
-      (await select<{ checkpoint_id: string }>(latestId, [threadId]))[0]?.checkpoint_id,
+      (await select<{ checkpoint_id: string | null }>(latestId, [threadId]))[0]?.checkpoint_id ??
+      undefined,
     many: async (threadIds) =>
       (await select<{ checkpoint_id: string | null }>(latestIds, [threadIds])).map(
         (row) => row.checkpoint_id ?? undefined,
