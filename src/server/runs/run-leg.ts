@@ -5,6 +5,7 @@ import type { OutputSchema, RunOutput, RunStatus } from "../../models/index.js";
 import { StoreUnavailableError } from "../errors.js";
 import type { ServableGraph } from "../options.js";
 import type { RunEventData } from "../stores/store.js";
+import { type LegStreamOptions, streamGraph } from "./graph-stream.js";
 import { pendingInterrupts } from "./interrupts.js";
 import { langGraphUpdate } from "./langgraph-events.js";
 import type { RunErrorReporter } from "./run-errors.js";
@@ -71,16 +72,6 @@ function graphConfigurable(given: unknown, threadId: string): Record<string, unk
   return configurable;
 }
 
-/** The options of a leg's `graph.stream`. */
-interface StreamOptions {
-  configurable: Record<string, unknown>;
-  streamMode: StreamMode[];
-  signal: AbortSignal;
-  tags?: string[];
-  recursionLimit?: number;
-  subgraphs?: boolean;
-}
-
 /** The stream modes of a run that asks for nothing but its values: most runs (never changed). */
 const VALUES_ONLY: StreamMode[] = ["values"];
 
@@ -95,9 +86,6 @@ function streamModesOf(
   if (!wantCustom && langGraphModes.length === 0) return VALUES_ONLY;
   return ["values", ...(wantCustom ? (["custom"] as const) : []), ...langGraphModes];
 }
-
-/** A chunk of `graph.stream`: `[mode, payload]`, or `[namespace, mode, payload]` with `subgraphs`. */
-type StreamChunk = [string, unknown] | [string[], string, unknown];
 
 /** The namespace of the agent's own graph. */
 const ROOT: readonly string[] = [];
@@ -142,7 +130,7 @@ export async function executeLeg(
   try {
     const config = record.creation.config;
     // Built field by field, with nothing copied that the run did not set: every leg does this.
-    const options: StreamOptions = {
+    const options: LegStreamOptions = {
       configurable: graphConfigurable(config?.configurable, record.graphThreadId),
       streamMode: streamModesOf(wantCustom, langGraphModes),
       signal,
@@ -150,8 +138,7 @@ export async function executeLeg(
     if (config?.tags) options.tags = config.tags;
     if (config?.recursion_limit) options.recursionLimit = config.recursion_limit;
     if (langGraphModes.length > 0) options.subgraphs = true;
-    const stream = await graph.stream(input, options);
-    for await (const chunk of stream as AsyncIterable<StreamChunk>) {
+    for await (const chunk of await streamGraph(graph, input, options)) {
       // Read in place: this runs for every event of every run.
       const nested = chunk.length === 3;
       const namespace = nested ? chunk[0] : ROOT;
