@@ -26,6 +26,7 @@ import { agentHandlers } from "./handlers-agents.js";
 import { runHandlers } from "./handlers-runs.js";
 import { threadHandlers } from "./handlers-threads.js";
 import { interruptShaper } from "./interrupt-shape.js";
+import { CachedRouter } from "./route-cache.js";
 import { type IdForm, registerOperations } from "./router.js";
 
 /** An ACP server: a Hono app serving LangGraph.js graphs as ACP agents. */
@@ -104,7 +105,7 @@ export function createACPServer(options: ACPServerOptions): ACPServer {
     void ended.then(() => streams.delete(ended));
   };
 
-  const app = new Hono();
+  const app = new Hono({ router: new CachedRouter() });
   app.onError((err, c) => {
     const answer = errorAnswer(c, err);
     if (answer) return c.json(err.message, answer.status, answer.headers);
