@@ -21,7 +21,7 @@ import {
 } from "../test/helpers/postgres-cluster.js";
 import { type Child, startChild } from "./lib/child.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
-import { alternate, fmt, median } from "./lib/stats.js";
+import { alternate, fmt, median, pairedRatio } from "./lib/stats.js";
 import { postRuns, postWaitRuns } from "./lib/wait-load.js";
 
 const SCRIPT = "servers/floor-server.ts";
@@ -74,7 +74,7 @@ async function coldStart(args: string[]): Promise<number> {
 /** Measures ours/floor by clients and kind, the stores' ratios, and the cold start. */
 export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "acp-bench-floor-"));
-  const rounds = mode.quick ? 2 : 4;
+  const rounds = mode.quick ? 2 : 6;
   const servers: Server[] = [];
   const start = async (args: string[]) => {
     const child = await startChild<{ url: string }>(SCRIPT, args);
@@ -108,6 +108,8 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
       threads.set(s, await threadsOf(s, s === floor, most));
     }
     const storeRps = new Map<string, number>();
+    /** The stores' paired ratios, by kind: SQLite / memory and PostgreSQL / SQLite. */
+    const storeRatios = new Map<string, number>();
 
     for (const clients of CLIENTS) {
       for (const kind of ["stateless", "stateful"] as Kind[]) {
@@ -143,7 +145,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
         );
         await Promise.all([...pools.values()].map((p) => p.close()));
         const rps = (name: string) => median(samples.get(name) ?? []);
-        const ratio = rps("ours") / rps("floor");
+        const ratio = pairedRatio(samples, "ours", "floor");
         const target = floorTarget(clients);
         rows.push([
           `${kind}, ours / floor`,
@@ -157,6 +159,10 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           for (const name of ["ours", "sqlite", "postgres"]) {
             if (samples.has(name)) storeRps.set(`${kind}:${name}`, rps(name));
           }
+          storeRatios.set(`${kind}:sqlite`, pairedRatio(samples, "sqlite", "ours"));
+          if (samples.has("postgres")) {
+            storeRatios.set(`${kind}:postgres`, pairedRatio(samples, "postgres", "sqlite"));
+          }
         }
       }
     }
@@ -164,22 +170,24 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
       const mem = storeRps.get(`${kind}:ours`) as number;
       const lite = storeRps.get(`${kind}:sqlite`) as number;
       const pg = storeRps.get(`${kind}:postgres`);
+      const liteRatio = storeRatios.get(`${kind}:sqlite`) as number;
       rows.push([
         `${kind}, SQLite / memory store`,
         String(STORE_CLIENTS),
         `${fmt(lite, 0)} / ${fmt(mem, 0)}`,
-        fmt(lite / mem),
+        fmt(liteRatio),
         `>= ${SQLITE_TARGET}`,
-        judge(lite / mem, SQLITE_TARGET, `SQLite / memory, ${kind}`),
+        judge(liteRatio, SQLITE_TARGET, `SQLite / memory, ${kind}`),
       ]);
-      if (pg !== undefined) {
+      const pgRatio = storeRatios.get(`${kind}:postgres`);
+      if (pg !== undefined && pgRatio !== undefined) {
         rows.push([
           `${kind}, PostgreSQL / SQLite store`,
           String(STORE_CLIENTS),
           `${fmt(pg, 0)} / ${fmt(lite, 0)}`,
-          fmt(pg / lite),
+          fmt(pgRatio),
           `>= ${POSTGRES_TARGET}`,
-          judge(pg / lite, POSTGRES_TARGET, `PostgreSQL / SQLite, ${kind}`),
+          judge(pgRatio, POSTGRES_TARGET, `PostgreSQL / SQLite, ${kind}`),
         ]);
       }
     }
@@ -198,7 +206,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
       mode.quick ? 2 : 5,
     );
     const cold = (name: string) => median(coldSamples.get(name) ?? []);
-    const coldRatio = cold("ours") / cold("floor");
+    const coldRatio = pairedRatio(coldSamples, "ours", "floor");
     rows.push([
       "cold start to the first answered run, ours / floor (ms)",
       "1",
@@ -217,7 +225,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
   );
   return {
     title: "11. Server against its floor, by load and store",
-    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s. The cold start spawns the process and posts one run as soon as it listens, median of alternating tries.`,
+    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s; each ratio is the median over the rounds of the two sides' runs/s in the same round. The cold start spawns the process and posts one run as soon as it listens, medians of alternating tries (the ratio likewise by pairs).`,
     columns: ["measure", "clients", "runs/s (or ms)", "ratio", "target", "met"],
     rows,
     target: {

@@ -43,6 +43,17 @@ export async function alternate(
   return samples;
 }
 
+/**
+ * The median over rounds of `a`'s sample over `b`'s in the same round: samples taken
+ * next to each other in time, so that a stretch of the machine being slower (another
+ * process, its host) weighs on both sides of each ratio instead of on one side's median.
+ */
+export function pairedRatio(samples: Map<string, number[]>, a: string, b: string): number {
+  const as = samples.get(a) ?? [];
+  const bs = samples.get(b) ?? [];
+  return median(as.slice(0, bs.length).map((value, round) => value / (bs[round] as number)));
+}
+
 /** Milliseconds `work` takes. */
 export async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
