@@ -38,6 +38,9 @@ const SQLITE_TARGET = 0.95;
 const POSTGRES_TARGET = 0.8;
 const COLD_TARGET = 1.2;
 
+/** The median of one contender's rounds. */
+const medianOf = (samples: Map<string, number[]>, name: string) => median(samples.get(name) ?? []);
+
 /** Creates one thread per client on an ACP server; the floor takes any id. */
 async function threadsOf(server: Server, floor: boolean, count: number): Promise<string[]> {
   if (floor) return Array.from({ length: count }, (_, i) => `bench-thread-${i}`);
@@ -107,9 +110,8 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     for (const s of [floor, memory, sqlite, ...(postgres ? [postgres] : [])]) {
       threads.set(s, await threadsOf(s, s === floor, most));
     }
-    const storeRps = new Map<string, number>();
-    /** The stores' paired ratios, by kind: SQLite / memory and PostgreSQL / SQLite. */
-    const storeRatios = new Map<string, number>();
+    /** The rounds at the stores' clients, by kind: what the stores' rows are read from. */
+    const storeSamples = new Map<Kind, Map<string, number[]>>();
 
     for (const clients of CLIENTS) {
       for (const kind of ["stateless", "stateful"] as Kind[]) {
@@ -144,7 +146,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           rounds,
         );
         await Promise.all([...pools.values()].map((p) => p.close()));
-        const rps = (name: string) => median(samples.get(name) ?? []);
+        const rps = (name: string) => medianOf(samples, name);
         const ratio = pairedRatio(samples, "ours", "floor");
         const target = floorTarget(clients);
         rows.push([
@@ -155,36 +157,27 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           `>= ${target}`,
           judge(ratio, target, `${kind} at ${clients} client${clients === 1 ? "" : "s"}`),
         ]);
-        if (clients === STORE_CLIENTS) {
-          for (const name of ["ours", "sqlite", "postgres"]) {
-            if (samples.has(name)) storeRps.set(`${kind}:${name}`, rps(name));
-          }
-          storeRatios.set(`${kind}:sqlite`, pairedRatio(samples, "sqlite", "ours"));
-          if (samples.has("postgres")) {
-            storeRatios.set(`${kind}:postgres`, pairedRatio(samples, "postgres", "sqlite"));
-          }
-        }
+        if (clients === STORE_CLIENTS) storeSamples.set(kind, samples);
       }
     }
     for (const kind of ["stateless", "stateful"] as Kind[]) {
-      const mem = storeRps.get(`${kind}:ours`) as number;
-      const lite = storeRps.get(`${kind}:sqlite`) as number;
-      const pg = storeRps.get(`${kind}:postgres`);
-      const liteRatio = storeRatios.get(`${kind}:sqlite`) as number;
+      const samples = storeSamples.get(kind) as Map<string, number[]>;
+      const rps = (name: string) => medianOf(samples, name);
+      const liteRatio = pairedRatio(samples, "sqlite", "ours");
       rows.push([
         `${kind}, SQLite / memory store`,
         String(STORE_CLIENTS),
-        `${fmt(lite, 0)} / ${fmt(mem, 0)}`,
+        `${fmt(rps("sqlite"), 0)} / ${fmt(rps("ours"), 0)}`,
         fmt(liteRatio),
         `>= ${SQLITE_TARGET}`,
         judge(liteRatio, SQLITE_TARGET, `SQLite / memory, ${kind}`),
       ]);
-      const pgRatio = storeRatios.get(`${kind}:postgres`);
-      if (pg !== undefined && pgRatio !== undefined) {
+      if (samples.has("postgres")) {
+        const pgRatio = pairedRatio(samples, "postgres", "sqlite");
         rows.push([
           `${kind}, PostgreSQL / SQLite store`,
           String(STORE_CLIENTS),
-          `${fmt(pg, 0)} / ${fmt(lite, 0)}`,
+          `${fmt(rps("postgres"), 0)} / ${fmt(rps("sqlite"), 0)}`,
           fmt(pgRatio),
           `>= ${POSTGRES_TARGET}`,
           judge(pgRatio, POSTGRES_TARGET, `PostgreSQL / SQLite, ${kind}`),
@@ -205,7 +198,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
       ],
       mode.quick ? 2 : 5,
     );
-    const cold = (name: string) => median(coldSamples.get(name) ?? []);
+    const cold = (name: string) => medianOf(coldSamples, name);
     const coldRatio = pairedRatio(coldSamples, "ours", "floor");
     rows.push([
       "cold start to the first answered run, ours / floor (ms)",

@@ -1,3 +1,4 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { RunnableLambda } from "@langchain/core/runnables";
 import {
   Annotation,
@@ -83,7 +84,7 @@ describe("streaming a leg's graph", () => {
   it("streams as usual a graph whose stream is wrapped, or run inside a LangChain context", async () => {
     const graph = nestedGraph() as ServableGraph;
     const expected = await chunksOf(await streamGraph(graph, { text: "hi" }, optionsOf()));
-    const traced = withCallbacks({ graph }, [{ name: "noop" } as never]).graph;
+    const traced = withCallbacks({ graph }, [BaseCallbackHandler.fromMethods({})]).graph;
     const wrapped = await streamGraph(traced, { text: "hi" }, optionsOf());
     expect(isWebStream(wrapped)).toBe(true);
     expect(await chunksOf(wrapped)).toEqual(expected);

@@ -1,13 +1,14 @@
 import type { Result, Router } from "hono/router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import { TrieRouter } from "hono/router/trie-router";
 import { describe, expect, it } from "vitest";
 import { CachedRouter, ROUTE_CACHE_SIZE } from "../../src/server/http/route-cache.js";
 
-/** A trie router that counts the matches it is asked for. */
+/** A router (the trie router unless given) that counts the matches it is asked for. */
 class CountingRouter implements Router<string> {
   readonly name = "counting";
-  readonly inner = new TrieRouter<string>();
   matches = 0;
+  constructor(readonly inner: Router<string> = new TrieRouter<string>()) {}
   add(method: string, path: string, handler: string): void {
     this.inner.add(method, path, handler);
   }
@@ -17,8 +18,8 @@ class CountingRouter implements Router<string> {
   }
 }
 
-function routes() {
-  const counting = new CountingRouter();
+function routes(inner?: Router<string>) {
+  const counting = new CountingRouter(inner);
   const router = new CachedRouter(counting);
   router.add("ALL", "*", "guard");
   router.add("POST", "/runs/wait", "wait");
@@ -45,6 +46,17 @@ describe("the server's router", () => {
     const paramsOf = (answer: Result<string>) => answer[0][1]?.[1] as Record<string, string>;
     expect(paramsOf(a)).toMatchObject({ run_id: "a" });
     expect(paramsOf(b)).toMatchObject({ run_id: "b" });
+    router.match("GET", "/runs/a");
+    expect(counting.matches).toBe(3);
+  });
+
+  it("tells the regular-expression router's answers with parameters from those without", () => {
+    const { counting, router } = routes(new RegExpRouter<string>());
+    const wait = router.match("POST", "/runs/wait");
+    expect(handlers(wait)).toEqual(["guard", "wait"]);
+    expect(router.match("POST", "/runs/wait")).toBe(wait);
+    const run = router.match("GET", "/runs/a");
+    expect(handlers(run)).toEqual(["guard", "get"]);
     router.match("GET", "/runs/a");
     expect(counting.matches).toBe(3);
   });

@@ -50,16 +50,13 @@ function defaultRouter<T>(): Router<T> {
 }
 
 /**
- * True when no route of the answer took a parameter from the path. The trie router
- * answers `[[handler, params], ...]` with params by name; the regular-expression router
- * answers indexes into a stash, which exists only when some route has parameters.
+ * True when no route of the answer took a parameter from the path. Each route's entry
+ * names its parameters, by value (the trie router) or by index into the answer's stash
+ * (the regular-expression router): none, when it took none.
  */
 function withoutParameters<T>(answer: Result<T>): boolean {
-  if (answer[1] !== undefined) {
-    return answer[0].every(([, indexes]) => Object.keys(indexes).length === 0);
-  }
-  for (const [, params] of answer[0]) {
+  return answer[0].every(([, params]) => {
     for (const _ in params) return false;
-  }
-  return true;
+    return true;
+  });
 }

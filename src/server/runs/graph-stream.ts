@@ -37,28 +37,17 @@ export type StreamChunk = [string, unknown] | [string[], string, unknown];
 /** `Pregel`'s own `stream`, to tell a graph that streams as it does. */
 const pregelStream = Pregel.prototype.stream;
 
-/** The part of a graph read to stream it from its generator. */
-interface GraphGenerator {
-  config?: { recursionLimit?: number };
-  _streamIterator?: (input: unknown, options: unknown) => AsyncGenerator<unknown>;
-}
-
 /** The chunks of `graph` run on `input`, as `graph.stream(input, options)` streams them. */
 export async function streamGraph(
   graph: ServableGraph,
   input: unknown,
   options: LegStreamOptions,
 ): Promise<AsyncIterable<StreamChunk>> {
-  const direct = graph as unknown as GraphGenerator;
-  if (
-    graph.stream !== pregelStream ||
-    typeof direct._streamIterator !== "function" ||
-    getConfig() !== undefined
-  ) {
+  if (graph.stream !== pregelStream || getConfig() !== undefined) {
     return (await graph.stream(input, options)) as AsyncIterable<StreamChunk>;
   }
   // The config `Pregel.stream` hands its generator: the graph's recursion limit unless
   // the run set one, then LangChain's defaults.
-  const config = ensureConfig({ recursionLimit: direct.config?.recursionLimit, ...options });
-  return direct._streamIterator(input, config) as AsyncIterable<StreamChunk>;
+  const config = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...options });
+  return graph._streamIterator(input, config) as AsyncIterable<StreamChunk>;
 }
