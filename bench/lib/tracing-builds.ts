@@ -37,7 +37,7 @@ const cuts: Cut[] = [
   {
     // A run's execution: the graph called as it is, with no span and no callbacks.
     file: "src/server/runs/run-execution.ts",
-    find: /await traceRun\(\s*\(\) => runTraceInfo\(record, agent\),\s*\(callbacks\) =>\s*executeLeg\(\s*record,\s*withCallbacks\(this\.graphFor\(record, agent\), callbacks\),([^)]*)\),\s*\);/,
+    find: /await traceRun\(\s*\(\) => runTraceInfo\(record, agent\),\s*\(callbacks\) =>\s*executeLeg\(\s*record,\s*\{ \.\.\.this\.graphFor\(record, agent\), callbacks \},([^)]*)\),\s*\);/,
     replace: "await executeLeg(record, this.graphFor(record, agent),$1);",
   },
   {

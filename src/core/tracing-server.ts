@@ -229,31 +229,3 @@ async function continueLangsmith<T>(headers: Record<string, string>, fn: () => P
   const parent = RunTree.fromHeaders(headers);
   return parent ? withRunTree(parent, fn) : fn();
 }
-
-/** A graph with its runs reported to `callbacks` as well: its `stream` gets them added. */
-export function withCallbacks<L extends { graph: object }>(
-  leg: L,
-  callbacks: BaseCallbackHandler[],
-): L {
-  if (callbacks.length === 0) return leg;
-  const graph = leg.graph;
-  const traced = new Proxy(graph, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (property === "stream" && typeof value === "function") {
-        return (input: unknown, config: { callbacks?: unknown } = {}) =>
-          value.call(target, input, { ...config, callbacks: mergeCallbacks(config, callbacks) });
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { ...leg, graph: traced };
-}
-
-function mergeCallbacks(config: { callbacks?: unknown }, added: BaseCallbackHandler[]): unknown {
-  const given = config.callbacks;
-  if (given === undefined) return added;
-  if (Array.isArray(given)) return [...given, ...added];
-  const manager = given as { copy?(handlers: BaseCallbackHandler[], inherit: boolean): unknown };
-  return manager.copy ? manager.copy(added, true) : added;
-}

@@ -9,7 +9,6 @@ import {
   StateGraph,
 } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { withCallbacks } from "../../src/core/tracing-server.js";
 import type { ServableGraph } from "../../src/server/options.js";
 import {
   type LegStreamOptions,
@@ -84,8 +83,10 @@ describe("streaming a leg's graph", () => {
   it("streams as usual a graph whose stream is wrapped, or run inside a LangChain context", async () => {
     const graph = nestedGraph() as ServableGraph;
     const expected = await chunksOf(await streamGraph(graph, { text: "hi" }, optionsOf()));
-    const traced = withCallbacks({ graph }, [BaseCallbackHandler.fromMethods({})]).graph;
-    const wrapped = await streamGraph(traced, { text: "hi" }, optionsOf());
+    // A graph whose stream is its own: an object over the compiled graph that overrides it.
+    const own = Object.create(graph) as ServableGraph;
+    own.stream = (input, options) => graph.stream(input, options);
+    const wrapped = await streamGraph(own, { text: "hi" }, optionsOf());
     expect(isWebStream(wrapped)).toBe(true);
     expect(await chunksOf(wrapped)).toEqual(expected);
 
@@ -94,6 +95,35 @@ describe("streaming a leg's graph", () => {
       return { web: isWebStream(stream), chunks: await chunksOf(stream) };
     }).invoke({});
     expect(inContext).toEqual({ web: true, chunks: expected });
+  });
+
+  it("reports the graph's run to the callbacks in the options off the generator too", async () => {
+    const seen = async (direct: boolean) => {
+      const events: string[] = [];
+      const handler = BaseCallbackHandler.fromMethods({
+        handleChainStart: (_chain, _inputs, _runId, parentRunId, _tags, _metadata, _type, name) => {
+          events.push(`start ${name}${parentRunId ? "" : " (root)"}`);
+        },
+        handleChainEnd: (_outputs, _runId, parentRunId) => {
+          if (!parentRunId) events.push("end (root)");
+        },
+      });
+      const graph = nestedGraph() as ServableGraph;
+      const options = optionsOf({ callbacks: [handler] });
+      const stream = direct
+        ? await streamGraph(graph, { text: "hi" }, options)
+        : ((await graph.stream({ text: "hi" }, options)) as AsyncIterable<StreamChunk>);
+      expect(isWebStream(stream)).toBe(!direct);
+      await chunksOf(stream);
+      return events;
+    };
+    const direct = await seen(true);
+    // The graph's run is the root, its nodes' runs (the subgraph's own node too) under it.
+    expect(direct[0]).toBe("start LangGraph (root)");
+    expect(direct).toContain("start first");
+    expect(direct).toContain("start deep");
+    expect(direct.at(-1)).toBe("end (root)");
+    expect(direct).toEqual(await seen(false));
   });
 
   it("keeps the graph's own recursion limit unless the run sets one", async () => {

@@ -11,11 +11,13 @@
  * graph that is a good part of what a run costs (bench/RESULTS.md, benchmark 11).
  *
  * The generator is read directly only where that changes nothing else: the graph's
- * `stream` is `Pregel`'s own (not overridden, not wrapped, as `withCallbacks` does
- * when a run is traced), and no LangChain context is ambient (a graph run from inside
- * another graph's node takes its configurable from there, which `Pregel.stream`
- * does). Otherwise the graph is streamed as usual.
+ * `stream` is `Pregel`'s own (not overridden or wrapped), and no LangChain context is
+ * ambient (a graph run from inside another graph's node takes its configurable from
+ * there, which `Pregel.stream` does). Otherwise the graph is streamed as usual. A
+ * traced run's callbacks are in the options either way: the generator reports the
+ * graph's run to them as `Pregel.stream` does (it starts and ends the run itself).
  */
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { ensureConfig } from "@langchain/core/runnables";
 import { getConfig, type StreamMode } from "@langchain/langgraph";
 import { Pregel } from "@langchain/langgraph/pregel";
@@ -29,6 +31,8 @@ export interface LegStreamOptions {
   tags?: string[];
   recursionLimit?: number;
   subgraphs?: boolean;
+  /** Handlers the graph's run is reported to as well (a traced run's). */
+  callbacks?: BaseCallbackHandler[];
 }
 
 /** A chunk of `graph.stream`: `[mode, payload]`, or `[namespace, mode, payload]` with `subgraphs`. */

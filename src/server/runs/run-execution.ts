@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { messageOf } from "../../core/message-of.js";
 import { sleep } from "../../core/sleep.js";
-import { traceRun, withCallbacks } from "../../core/tracing-server.js";
+import { traceRun } from "../../core/tracing-server.js";
 import type { AgentRegistry, RegisteredAgent } from "../agents.js";
 import { RunEndNotStoredError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
@@ -247,7 +247,7 @@ export class RunExecutions {
             (callbacks) =>
               executeLeg(
                 record,
-                withCallbacks(this.graphFor(record, agent), callbacks),
+                { ...this.graphFor(record, agent), callbacks },
                 input,
                 signal,
                 stopReason,

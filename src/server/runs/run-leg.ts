@@ -1,3 +1,4 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { StreamMode } from "@langchain/langgraph";
 import { isRecord } from "../../core/json-guards.js";
 import { LANGGRAPH_STREAM_KEY, type LangGraphStreamMode } from "../../core/langgraph-stream.js";
@@ -37,13 +38,15 @@ export interface LegOutcome {
 }
 
 /**
- * The graph a leg executes, whether it has a checkpointer to read its state from, and
- * the LangGraph stream modes the run asked for (none unless its agent streams them).
+ * The graph a leg executes, whether it has a checkpointer to read its state from, the
+ * LangGraph stream modes the run asked for (none unless its agent streams them), and the
+ * callbacks its tracing adds to the graph's run (none when it is not traced).
  */
 export interface LegGraph {
   graph: ServableGraph;
   checkpointed: boolean;
   langGraphModes?: readonly LangGraphStreamMode[];
+  callbacks?: readonly BaseCallbackHandler[];
 }
 
 /**
@@ -108,7 +111,7 @@ const ROOT: readonly string[] = [];
  */
 export async function executeLeg(
   record: RunRecord,
-  { graph, checkpointed, langGraphModes = [] }: LegGraph,
+  { graph, checkpointed, langGraphModes = [], callbacks = [] }: LegGraph,
   input: unknown,
   signal: AbortSignal,
   stopReason: () => StopReason | undefined,
@@ -138,6 +141,7 @@ export async function executeLeg(
     if (config?.tags) options.tags = config.tags;
     if (config?.recursion_limit) options.recursionLimit = config.recursion_limit;
     if (langGraphModes.length > 0) options.subgraphs = true;
+    if (callbacks.length > 0) options.callbacks = [...callbacks];
     for await (const chunk of await streamGraph(graph, input, options)) {
       // Read in place: this runs for every event of every run.
       const nested = chunk.length === 3;
