@@ -22,6 +22,7 @@ import {
 import { type Child, startChild } from "./lib/child.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { alternate, fmt, median, pairedRatio } from "./lib/stats.js";
+import { mainThreadTimes } from "./lib/thread-time.js";
 import { postRuns, postWaitRuns } from "./lib/wait-load.js";
 
 const SCRIPT = "servers/floor-server.ts";
@@ -37,6 +38,20 @@ const floorTarget = (clients: number) => (clients >= 256 ? 0.85 : 0.9);
 const SQLITE_TARGET = 0.95;
 const POSTGRES_TARGET = 0.8;
 const COLD_TARGET = 1.2;
+
+/** The stores' contenders, as their rows name them. */
+const STORE_NAMES: Record<string, string> = {
+  ours: "memory",
+  sqlite: "SQLite",
+  postgres: "PostgreSQL",
+};
+
+/** A server's main thread per run in one round (ms): on a CPU, waiting for one, idle. */
+interface RoundTimes {
+  onCpu: number;
+  waiting: number;
+  idle: number;
+}
 
 /** The median of one contender's rounds. */
 const medianOf = (samples: Map<string, number[]>, name: string) => median(samples.get(name) ?? []);
@@ -112,6 +127,8 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     }
     /** The rounds at the stores' clients, by kind: what the stores' rows are read from. */
     const storeSamples = new Map<Kind, Map<string, number[]>>();
+    /** How each store's main thread spent its rounds there, by kind and contender. */
+    const storeTimes = new Map<Kind, Map<string, RoundTimes[]>>();
 
     for (const clients of CLIENTS) {
       for (const kind of ["stateless", "stateful"] as Kind[]) {
@@ -136,10 +153,26 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
             round: async () => {
               const pool = pools.get(name) as Pool;
               const ids = threads.get(s) as string[];
+              const pid = clients === STORE_CLIENTS ? s.process.pid : undefined;
+              const before = mainThreadTimes(pid);
               const load =
                 kind === "stateless"
                   ? await postWaitRuns([pool], clients, total)
                   : await postRuns([pool], clients, total, (c) => `/threads/${ids[c]}/runs/wait`);
+              const after = mainThreadTimes(pid);
+              if (before && after && name !== "floor") {
+                const onCpu = (after.onCpu - before.onCpu) / total;
+                const waiting = (after.waiting - before.waiting) / total;
+                const byName = storeTimes.get(kind) ?? new Map<string, RoundTimes[]>();
+                storeTimes.set(kind, byName);
+                const times = byName.get(name) ?? [];
+                byName.set(name, times);
+                times.push({
+                  onCpu,
+                  waiting,
+                  idle: Math.max(0, 1000 / load.rps - onCpu - waiting),
+                });
+              }
               return load.rps;
             },
           })),
@@ -183,6 +216,15 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           judge(pgRatio, POSTGRES_TARGET, `PostgreSQL / SQLite, ${kind}`),
         ]);
       }
+    }
+    for (const [kind, byName] of storeTimes) {
+      const parts = [...byName].map(([name, times]) => {
+        const of = (key: keyof RoundTimes) => fmt(median(times.map((t) => t[key])), 3);
+        return `${STORE_NAMES[name] ?? name} ${of("onCpu")} / ${of("waiting")} / ${of("idle")}`;
+      });
+      notes.push(
+        `${kind} at ${STORE_CLIENTS} clients, each store's main thread per run (ms, median of rounds), on a CPU / waiting for a CPU / idle: ${parts.join("; ")}. From Linux's scheduler statistics of the server process's main thread; idle is the rest of the round's time per run.`,
+      );
     }
     if (!postgres) {
       notes.push(
