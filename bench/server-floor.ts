@@ -127,7 +127,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     }
     /** The rounds at the stores' clients, by kind: what the stores' rows are read from. */
     const storeSamples = new Map<Kind, Map<string, number[]>>();
-    /** How each store's main thread spent its rounds there, by kind and contender. */
+    /** How each store's main thread spent its rounds there, by kind, then contender. */
     const storeTimes = new Map<Kind, Map<string, RoundTimes[]>>();
 
     for (const clients of CLIENTS) {
@@ -147,31 +147,30 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
             new Pool(s.ready.url, { connections: clients, pipelining: 1 }),
           ]),
         );
+        // At the stores' clients, each store's main thread is looked at around its rounds.
+        const times = new Map<string, RoundTimes[]>(
+          clients === STORE_CLIENTS
+            ? contenders.filter(([name]) => name !== "floor").map(([name]) => [name, []])
+            : [],
+        );
         const samples = await alternate(
           contenders.map(([name, s]) => ({
             name,
             round: async () => {
               const pool = pools.get(name) as Pool;
               const ids = threads.get(s) as string[];
-              const pid = clients === STORE_CLIENTS ? s.process.pid : undefined;
-              const before = mainThreadTimes(pid);
+              const kept = times.get(name);
+              const before = kept && mainThreadTimes(s.process.pid);
               const load =
                 kind === "stateless"
                   ? await postWaitRuns([pool], clients, total)
                   : await postRuns([pool], clients, total, (c) => `/threads/${ids[c]}/runs/wait`);
-              const after = mainThreadTimes(pid);
-              if (before && after && name !== "floor") {
+              const after = before && mainThreadTimes(s.process.pid);
+              if (kept && before && after) {
                 const onCpu = (after.onCpu - before.onCpu) / total;
                 const waiting = (after.waiting - before.waiting) / total;
-                const byName = storeTimes.get(kind) ?? new Map<string, RoundTimes[]>();
-                storeTimes.set(kind, byName);
-                const times = byName.get(name) ?? [];
-                byName.set(name, times);
-                times.push({
-                  onCpu,
-                  waiting,
-                  idle: Math.max(0, 1000 / load.rps - onCpu - waiting),
-                });
+                const idle = Math.max(0, 1000 / load.rps - onCpu - waiting);
+                kept.push({ onCpu, waiting, idle });
               }
               return load.rps;
             },
@@ -190,7 +189,10 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           `>= ${target}`,
           judge(ratio, target, `${kind} at ${clients} client${clients === 1 ? "" : "s"}`),
         ]);
-        if (clients === STORE_CLIENTS) storeSamples.set(kind, samples);
+        if (clients === STORE_CLIENTS) {
+          storeSamples.set(kind, samples);
+          storeTimes.set(kind, times);
+        }
       }
     }
     for (const kind of ["stateless", "stateful"] as Kind[]) {
@@ -218,8 +220,11 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
       }
     }
     for (const [kind, byName] of storeTimes) {
-      const parts = [...byName].map(([name, times]) => {
-        const of = (key: keyof RoundTimes) => fmt(median(times.map((t) => t[key])), 3);
+      // Nothing to tell where the system keeps no scheduler statistics.
+      const measured = [...byName].filter(([, rounds]) => rounds.length > 0);
+      if (measured.length === 0) continue;
+      const parts = measured.map(([name, rounds]) => {
+        const of = (key: keyof RoundTimes) => fmt(median(rounds.map((t) => t[key])), 3);
         return `${STORE_NAMES[name] ?? name} ${of("onCpu")} / ${of("waiting")} / ${of("idle")}`;
       });
       notes.push(

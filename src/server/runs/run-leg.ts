@@ -46,7 +46,7 @@ export interface LegGraph {
   graph: ServableGraph;
   checkpointed: boolean;
   langGraphModes?: readonly LangGraphStreamMode[];
-  callbacks?: readonly BaseCallbackHandler[];
+  callbacks?: BaseCallbackHandler[];
 }
 
 /**
@@ -141,7 +141,7 @@ export async function executeLeg(
     if (config?.tags) options.tags = config.tags;
     if (config?.recursion_limit) options.recursionLimit = config.recursion_limit;
     if (langGraphModes.length > 0) options.subgraphs = true;
-    if (callbacks.length > 0) options.callbacks = [...callbacks];
+    if (callbacks.length > 0) options.callbacks = callbacks;
     for await (const chunk of await streamGraph(graph, input, options)) {
       // Read in place: this runs for every event of every run.
       const nested = chunk.length === 3;
