@@ -4,7 +4,9 @@
  * thread runs (one thread per client); at 64 clients the SQLite store against the
  * memory store and the PostgreSQL store against SQLite; and the cold start, from
  * spawning the process to its first answered run, against the floor's. Each server
- * runs in a process of its own; the load comes from this one.
+ * runs in a process of its own; the load comes from this one. The stores are compared
+ * on servers of their own with the same history: each has answered only the rounds
+ * at 64 clients, and the same ones.
  *
  * PostgreSQL comes from `ACP_BENCH_POSTGRES_URL` or `ACP_TEST_POSTGRES_URL`, else from
  * a throwaway server of its own when PostgreSQL's binaries are installed; without
@@ -41,7 +43,7 @@ const COLD_TARGET = 1.2;
 
 /** The stores' contenders, as their rows name them. */
 const STORE_NAMES: Record<string, string> = {
-  ours: "memory",
+  memory: "memory",
   sqlite: "SQLite",
   postgres: "PostgreSQL",
 };
@@ -116,13 +118,17 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     }
     const floor = await start(["floor"]);
     const memory = await start(["acp", "memory"]);
+    // The stores' servers: the memory store's again, beside SQLite and PostgreSQL, so
+    // that each store answers the same rounds from the same start. The server above has
+    // answered every round at 1 and 16 clients before; its store holds those runs.
+    const memoryStore = await start(["acp", "memory"]);
     const sqlite = await start(["acp", "sqlite", join(dir, "runs.sqlite")]);
     const postgres = postgresUrl
       ? await start(["acp", "postgres", postgresUrl, `bench_floor_${Date.now()}`])
       : undefined;
     const most = Math.max(...CLIENTS);
     const threads = new Map<Server, string[]>();
-    for (const s of [floor, memory, sqlite, ...(postgres ? [postgres] : [])]) {
+    for (const s of [floor, memory, memoryStore, sqlite, ...(postgres ? [postgres] : [])]) {
       threads.set(s, await threadsOf(s, s === floor, most));
     }
     /** The rounds at the stores' clients, by kind: what the stores' rows are read from. */
@@ -138,7 +144,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           ["floor", floor],
         ];
         if (clients === STORE_CLIENTS) {
-          contenders.push(["sqlite", sqlite]);
+          contenders.push(["memory", memoryStore], ["sqlite", sqlite]);
           if (postgres) contenders.push(["postgres", postgres]);
         }
         const pools = new Map(
@@ -150,7 +156,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
         // At the stores' clients, each store's main thread is looked at around its rounds.
         const times = new Map<string, RoundTimes[]>(
           clients === STORE_CLIENTS
-            ? contenders.filter(([name]) => name !== "floor").map(([name]) => [name, []])
+            ? contenders.filter(([name]) => name in STORE_NAMES).map(([name]) => [name, []])
             : [],
         );
         const samples = await alternate(
@@ -198,11 +204,11 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     for (const kind of ["stateless", "stateful"] as Kind[]) {
       const samples = storeSamples.get(kind) as Map<string, number[]>;
       const rps = (name: string) => medianOf(samples, name);
-      const liteRatio = pairedRatio(samples, "sqlite", "ours");
+      const liteRatio = pairedRatio(samples, "sqlite", "memory");
       rows.push([
         `${kind}, SQLite / memory store`,
         String(STORE_CLIENTS),
-        `${fmt(rps("sqlite"), 0)} / ${fmt(rps("ours"), 0)}`,
+        `${fmt(rps("sqlite"), 0)} / ${fmt(rps("memory"), 0)}`,
         fmt(liteRatio),
         `>= ${SQLITE_TARGET}`,
         judge(liteRatio, SQLITE_TARGET, `SQLite / memory, ${kind}`),
@@ -265,7 +271,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
   );
   return {
     title: "11. Server against its floor, by load and store",
-    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s; each ratio is the median over the rounds of the two sides' runs/s in the same round. The cold start spawns the process and posts one run as soon as it listens, medians of alternating tries (the ratio likewise by pairs).`,
+    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s; each ratio is the median over the rounds of the two sides' runs/s in the same round. The stores are compared at 64 clients on three more servers (memory, SQLite, PostgreSQL) that answer only those rounds, so that each store holds the same runs. The cold start spawns the process and posts one run as soon as it listens, medians of alternating tries (the ratio likewise by pairs).`,
     columns: ["measure", "clients", "runs/s (or ms)", "ratio", "target", "met"],
     rows,
     target: {
