@@ -398,16 +398,26 @@ export function onceIterated<S extends AsyncIterable<unknown>>(
     configurable: true,
     value: () => {
       const inner = iterate();
+      const settled = (step: IteratorResult<unknown>) => {
+        if (step.done) end();
+        return step;
+      };
+      const failed = (error: unknown) => {
+        end(error);
+        throw error;
+      };
       return {
-        async next() {
+        // The inner step's own promise, not another one awaiting it: a stream of many
+        // events pays for this wrapper on each of them.
+        next() {
+          let step: Promise<IteratorResult<unknown>>;
           try {
-            const step = await inner.next();
-            if (step.done) end();
-            return step;
+            step = inner.next();
           } catch (error) {
             end(error);
-            throw error;
+            return Promise.reject(error);
           }
+          return step.then(settled, failed);
         },
         async return(value?: unknown) {
           end();
