@@ -131,10 +131,14 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
     for (const s of [floor, memory, memoryStore, sqlite, ...(postgres ? [postgres] : [])]) {
       threads.set(s, await threadsOf(s, s === floor, most));
     }
-    /** The rounds at the stores' clients, by kind: what the stores' rows are read from. */
-    const storeSamples = new Map<Kind, Map<string, number[]>>();
-    /** How each store's main thread spent its rounds there, by kind, then contender. */
-    const storeTimes = new Map<Kind, Map<string, RoundTimes[]>>();
+    /**
+     * The rounds at the stores' clients, by kind: each contender's runs/s, which the
+     * stores' rows are read from, and how each store's main thread spent them.
+     */
+    const storeRounds = new Map<
+      Kind,
+      { samples: Map<string, number[]>; times: Map<string, RoundTimes[]> }
+    >();
 
     for (const clients of CLIENTS) {
       for (const kind of ["stateless", "stateful"] as Kind[]) {
@@ -195,14 +199,11 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
           `>= ${target}`,
           judge(ratio, target, `${kind} at ${clients} client${clients === 1 ? "" : "s"}`),
         ]);
-        if (clients === STORE_CLIENTS) {
-          storeSamples.set(kind, samples);
-          storeTimes.set(kind, times);
-        }
+        if (clients === STORE_CLIENTS) storeRounds.set(kind, { samples, times });
       }
     }
     for (const kind of ["stateless", "stateful"] as Kind[]) {
-      const samples = storeSamples.get(kind) as Map<string, number[]>;
+      const { samples } = storeRounds.get(kind) as { samples: Map<string, number[]> };
       const rps = (name: string) => medianOf(samples, name);
       const liteRatio = pairedRatio(samples, "sqlite", "memory");
       rows.push([
@@ -225,7 +226,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
         ]);
       }
     }
-    for (const [kind, byName] of storeTimes) {
+    for (const [kind, { times: byName }] of storeRounds) {
       // Nothing to tell where the system keeps no scheduler statistics.
       const measured = [...byName].filter(([, rounds]) => rounds.length > 0);
       if (measured.length === 0) continue;

@@ -414,8 +414,8 @@ export function onceIterated<S extends AsyncIterable<unknown>>(
           try {
             step = inner.next();
           } catch (error) {
-            end(error);
-            return Promise.reject(error);
+            // Thrown at once: ended and answered as a step that failed.
+            step = Promise.reject(error);
           }
           return step.then(settled, failed);
         },
