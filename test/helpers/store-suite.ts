@@ -497,6 +497,53 @@ export function describeStore(name: string, open: OpenStore): void {
         expect(await store.threads.claim("absent", a)).toBe("");
       });
 
+      it("stores a thread run with its thread claimed, and makes it the thread's latest", async () => {
+        // A NUL in the record: the stores that edit it in place must keep it.
+        const thread = storedThread({ metadata: { note: "a \u0000 b" } });
+        await store.threads.create(thread);
+        const id = thread.thread_id;
+        const run = storedRun({ thread_id: id, agent_id: "agent-b" });
+        expect(await store.runs.insert(run, { threadId: id })).toBeUndefined();
+        expect(await store.runs.get(run.run_id)).toEqual(run);
+        expect(await store.threads.get(id)).toEqual({
+          ...thread,
+          agent_id: "agent-b",
+          updated_at: run.created_at,
+          last_run_id: run.run_id,
+          busy_run_id: run.run_id,
+        });
+        // Refused while another run holds the thread: nothing stored, the thread as it was.
+        const refused = storedRun({ thread_id: id });
+        expect(await store.runs.insert(refused, { threadId: id })).toBe(run.run_id);
+        expect(await store.runs.get(refused.run_id)).toBeUndefined();
+        expect((await store.threads.get(id))?.last_run_id).toBe(run.run_id);
+        // Queued behind the holder, it takes the thread over from it.
+        const next = storedRun({ thread_id: id });
+        expect(await store.runs.insert(next, { threadId: id, over: run.run_id })).toBeUndefined();
+        expect(await store.threads.get(id)).toMatchObject({
+          busy_run_id: next.run_id,
+          last_run_id: next.run_id,
+          updated_at: next.created_at,
+          metadata: { note: "a \u0000 b" },
+        });
+        // No such thread: nothing stored.
+        const lost = storedRun({ thread_id: "absent" });
+        expect(await store.runs.insert(lost, { threadId: "absent" })).toBe("");
+        expect(await store.runs.get(lost.run_id)).toBeUndefined();
+      });
+
+      it("leaves the thread unclaimed when a thread run's id is already stored", async () => {
+        const thread = storedThread();
+        await store.threads.create(thread);
+        const run = storedRun();
+        await store.runs.insert(run);
+        const again = { ...run, thread_id: thread.thread_id };
+        await expect(
+          store.runs.insert(again, { threadId: thread.thread_id }),
+        ).rejects.toBeInstanceOf(StoreConflictError);
+        expect(await store.threads.get(thread.thread_id)).toEqual(thread);
+      });
+
       it("lets exactly one of many simultaneous claims win", async () => {
         const thread = storedThread();
         await store.threads.create(thread);

@@ -51,8 +51,8 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
     ours = compactPostgresSaver(PostgresSaver, pool, SCHEMA);
     await migrate(pool, SCHEMA, () => theirs.setup());
     const decoder = new RecordDecoder(console);
-    store = new PostgresRunStore(Promise.resolve(pool), SCHEMA, decoder);
     threads = new PostgresThreadStore(Promise.resolve(pool), SCHEMA, decoder);
+    store = new PostgresRunStore(Promise.resolve(pool), SCHEMA, decoder, undefined, threads);
     heard = await listenToRunChannels(db.url, SCHEMA);
     counter = countStoreStatements();
   });
@@ -69,10 +69,17 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
 
   const runRow = async (runId: string) => (await pool.query(RUN_ROW, [runId])).rows[0];
   const threadRow = async (threadId: string) => (await pool.query(THREAD_ROW, [threadId])).rows[0];
-  /** `count` threads stored idle, free. */
-  const newThreads = async (count: number) => {
+  /**
+   * `count` threads stored idle, free, and read unless `read` is false, as a run's
+   * creation reads its thread: the claim of a run then makes it the thread's latest in
+   * its statement.
+   */
+  const newThreads = async (count: number, read = true) => {
     const made = Array.from({ length: count }, () => storedThread());
-    for (const thread of made) await threads.create(thread);
+    for (const thread of made) {
+      await threads.create(thread);
+      if (read) await threads.get(thread.thread_id);
+    }
     return made.map((t) => t.thread_id);
   };
   const onThread = (threadId: string) => storedRun({ thread_id: threadId });
@@ -547,7 +554,7 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
     });
 
     it("patches the threads of one turn in one statement, a patch of a thread changed since its read read again", async () => {
-      const ids = await newThreads(4);
+      const ids = await newThreads(4, false);
       const holder = storedRun();
       await pool.query("UPDATE acp.threads SET busy_run_id = $2 WHERE thread_id = $1", [
         ids[2],

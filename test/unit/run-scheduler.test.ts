@@ -58,7 +58,6 @@ function inProcess() {
   const writes = new RunWrites(store.runs, new DirectRunWrites(store.runs), quiet);
   const { executions, starts, live } = recordingExecutions();
   const scheduler: RunScheduler = new InProcessRuns({
-    threads: store.threads,
     writes,
     executions,
     recover: async () => undefined,

@@ -2,7 +2,6 @@ import { Command } from "@langchain/langgraph";
 import type { ResumePayloadSchema } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
 import { ThreadBusyError } from "../errors.js";
-import type { ThreadStore } from "../stores/store.js";
 import type { RunRecord } from "./run-record.js";
 import type {
   MultitaskStrategy,
@@ -15,7 +14,7 @@ import type {
 export type InProcessRunsDeps = Pick<
   RunSchedulerDeps,
   "writes" | "executions" | "recover" | "makeWay"
-> & { threads: ThreadStore };
+>;
 
 /**
  * The runs of a store one process owns: each executes here, started as soon as it is
@@ -32,8 +31,8 @@ export class InProcessRuns implements RunScheduler {
     return this.deps.recover();
   }
 
-  enqueue(record: RunRecord): Promise<void> {
-    return this.deps.writes.insert(record);
+  async enqueue(record: RunRecord): Promise<void> {
+    await this.deps.writes.insert(record);
   }
 
   async enqueueOnThread(
@@ -42,16 +41,13 @@ export class InProcessRuns implements RunScheduler {
     strategy: MultitaskStrategy,
   ): Promise<void> {
     const threadId = record.thread_id as string;
-    const threads = this.deps.threads;
     const over = await this.deps.makeWay(threadId, activeId, strategy);
-    const holder = await threads.claim(threadId, record.run_id, over);
+    // Claimed in the write that stores the run: no thread is held by a run not stored.
+    const holder = await this.deps.writes.insert(record, {
+      threadId,
+      ...(over !== undefined ? { over } : {}),
+    });
     if (holder !== undefined) throw new ThreadBusyError(threadId, holder);
-    try {
-      await this.deps.writes.insert(record);
-    } catch (err) {
-      await threads.release(threadId, record.run_id);
-      throw err;
-    }
   }
 
   launch(record: RunRecord, agent: RegisteredAgent): RunRecord {

@@ -109,7 +109,7 @@ export function createScheduler(deps: RunSchedulerDeps): RunScheduler {
   const { store } = deps;
   return store.replicas
     ? new ReplicaRuns({ ...deps, replicas: store.replicas, runs: store.runs })
-    : new InProcessRuns({ ...deps, threads: store.threads });
+    : new InProcessRuns(deps);
 }
 
 /** Where the store's run writes go: fenced by their attempt when replicas share the store. */

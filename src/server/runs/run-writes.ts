@@ -4,7 +4,7 @@ import { sleep } from "../../core/sleep.js";
 import { RunEndNotStoredError, StoreUnavailableError } from "../errors.js";
 import type { ACPServerLogger } from "../options.js";
 import { type EncodedEvent, EVENT_TEXT, encode } from "../stores/codec.js";
-import type { ThreadEnd } from "../stores/replicas.js";
+import type { ThreadClaim, ThreadEnd } from "../stores/replicas.js";
 import type { RunEventData, RunStore, RunWritten, StoredEvent } from "../stores/store.js";
 import { attemptOf, controllerOf, transition } from "./run-phase.js";
 import { now, type RunRecord, toStoredRun } from "./run-record.js";
@@ -91,9 +91,14 @@ export class RunWrites {
     await Promise.allSettled([...this.writes.values()]);
   }
 
-  /** Stores a new run (a full store's `StoreLimitError` is answered 503 by the app). */
-  insert(record: RunRecord): Promise<void> {
-    return this.queue(record.run_id, () => this.runs.insert(toStoredRun(record)));
+  /**
+   * Stores a new run (a full store's `StoreLimitError` is answered 503 by the app). With
+   * `thread`, the run claims its thread and becomes its latest in the same write (see
+   * `RunStore.insert`); resolves with the run that holds the thread when the claim fails
+   * (`""`: no such thread), nothing stored.
+   */
+  insert(record: RunRecord, thread?: ThreadClaim): Promise<string | undefined> {
+    return this.queue(record.run_id, () => this.runs.insert(toStoredRun(record), thread));
   }
 
   /**

@@ -206,12 +206,8 @@ export class RunManager {
       graphThreadId: threadId,
       modes,
     });
+    // Stored with its thread claimed, the run its latest (agent, last run, update time).
     await this.scheduler.enqueueOnThread(record, thread.busy_run_id, strategy);
-    await threads.patch(threadId, {
-      agent_id: agent.agentId,
-      updated_at: record.created_at,
-      last_run_id: record.run_id,
-    });
     return this.scheduler.launch(record, agent);
   }
 

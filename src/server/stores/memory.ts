@@ -10,7 +10,7 @@ import {
 import { StoreConflictError, StoreLimitError } from "./errors.js";
 import { MemoryTable } from "./memory-table.js";
 import { MemoryPushConfigStore } from "./push-configs.js";
-import type { ThreadEnd } from "./replicas.js";
+import type { ThreadClaim, ThreadEnd } from "./replicas.js";
 import type {
   PurgedRun,
   RunSearch,
@@ -25,6 +25,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "./store.js";
+import { latestRunChanges } from "./store.js";
 import { TurnGroup } from "./turn-group.js";
 
 /** How to build an in-memory store. */
@@ -137,12 +138,15 @@ class MemoryRunStore implements RunStore, Measured {
     return this.table.bytes + this.eventBytes;
   }
 
-  insert(run: StoredRun): Promise<void> {
+  insert(run: StoredRun, thread?: ThreadClaim): Promise<string | undefined> {
     return promised(() => {
       const text = encode(run, "runs.insert");
       if (this.table.has(run.run_id)) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
+      // Checked before anything is written: a refused claim stores nothing.
+      const claimed = thread && this.threads.claimable(thread, run.run_id);
+      if (typeof claimed === "string") return Promise.resolve(claimed);
       this.write(run, text);
       if (!this.budget.fit()) {
         this.deleteNow(run.run_id);
@@ -153,6 +157,8 @@ class MemoryRunStore implements RunStore, Measured {
           this.budget.maxBytes,
         );
       }
+      // No await between the run's write and its thread's: no reader sees one without the other.
+      if (claimed) this.threads.startRun(claimed, run);
       return this.turn.settle(undefined);
     });
   }
@@ -387,15 +393,30 @@ class MemoryThreadStore implements ThreadStore, Measured {
   // Read and written without an await between: one claim cannot interleave with another.
   claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
     return promised(() => {
-      const thread = this.read(threadId);
-      if (!thread) return Promise.resolve("");
-      const holder = thread.busy_run_id;
-      if (holder !== undefined && holder !== runId && holder !== over) {
-        return Promise.resolve(holder);
-      }
+      const thread = this.claimable({ threadId, ...(over !== undefined ? { over } : {}) }, runId);
+      if (typeof thread === "string") return Promise.resolve(thread);
       this.write({ ...thread, busy_run_id: runId }, "threads.claim");
       return this.turn.settle<string | undefined>(undefined);
     });
+  }
+
+  /**
+   * The stored thread when run `runId` may claim it (see `claim`); else the run that
+   * holds it, or `""` when it is not stored.
+   */
+  claimable({ threadId, over }: ThreadClaim, runId: string): StoredThread | string {
+    const thread = this.read(threadId);
+    if (!thread) return "";
+    const holder = thread.busy_run_id;
+    return holder !== undefined && holder !== runId && holder !== over ? holder : thread;
+  }
+
+  /**
+   * A new run's claim of its thread, `thread` as just read by `claimable`, written at
+   * once (with the run's own write): the run holds the thread and is its latest.
+   */
+  startRun(thread: StoredThread, run: StoredRun): void {
+    this.write({ ...thread, ...latestRunChanges(run), busy_run_id: run.run_id }, "runs.insert");
   }
 
   /**

@@ -118,7 +118,8 @@ export function postgresStore(
   // Reported through `ready` and the first operation, which await it.
   opened.catch(() => undefined);
   const decoder = new RecordDecoder(logger);
-  const runs = new PostgresRunStore(opened, schema, decoder, options.faults);
+  const threads = new PostgresThreadStore(opened, schema, decoder);
+  const runs = new PostgresRunStore(opened, schema, decoder, options.faults, threads);
   const replicas = new PostgresCoordination(
     opened,
     (applicationName) => (newClient as (name: string) => Client)(applicationName),
@@ -136,7 +137,7 @@ export function postgresStore(
     checkpointer: new DeferredSaver(saverReady),
     replicas,
     runs,
-    threads: new PostgresThreadStore(opened, schema, decoder),
+    threads,
     pushConfigs: new PostgresPushConfigStore(opened, schema, logger),
     async close() {
       await replicas.stop();

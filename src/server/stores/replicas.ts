@@ -25,7 +25,10 @@ export interface ClaimedRun {
   leg: Leg;
 }
 
-/** The thread a new run claims as it is stored. */
+/**
+ * The thread a new run claims as it is stored. A run that claims its thread becomes
+ * the thread's latest run in the same write (see `RunStore.insert`).
+ */
 export interface ThreadClaim {
   /** The thread. */
   threadId: string;
@@ -88,7 +91,8 @@ export interface ReplicaCoordination {
    * and the run waits for no other, it is claimed here in the same step and executed
    * at once (`here`). With `thread`, it also claims the run's thread (as
    * `ThreadStore.claim` does, over the run `over` it is enqueued behind or replaces) in
-   * the same step, and executes only once `over` stopped being pending. When the
+   * the same step, and becomes the thread's latest run (as with `RunStore.insert`); it
+   * executes only once `over` stopped being pending. When the
    * thread claim fails, nothing is stored and `holder` is the run that holds the thread
    * (`""` when there is no such thread).
    */

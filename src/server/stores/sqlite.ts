@@ -9,7 +9,7 @@ import {
   type StoreLogger,
 } from "./codec.js";
 import { StoreConflictError, StoreError, StoreUnavailableError } from "./errors.js";
-import type { ThreadEnd } from "./replicas.js";
+import type { ThreadClaim, ThreadEnd } from "./replicas.js";
 import {
   checkIntegrity,
   damagedFile,
@@ -33,6 +33,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "./store.js";
+import { latestRunChanges } from "./store.js";
 
 /** How to build a SQLite store. */
 export interface SqliteStoreOptions {
@@ -333,10 +334,14 @@ class SqliteRunStore implements RunStore {
     private readonly faults?: StoreFaults,
   ) {}
 
-  async insert(run: StoredRun): Promise<void> {
+  async insert(run: StoredRun, thread?: ThreadClaim): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
     const s = await this.statements;
-    await s.inGroupCommit(() => {
+    return s.inGroupCommit(() => {
+      // The claim first: a run refused its thread is not stored. A conflict below undoes
+      // the claim with the rest of this write.
+      const holder = thread && this.threads.startRun(s, thread, run);
+      if (holder !== undefined) return holder;
       const inserted = s
         .sql(
           `INSERT INTO acp_runs (run_id, thread_id, agent_id, status, created_at, updated_at, finished, record)
@@ -346,13 +351,13 @@ class SqliteRunStore implements RunStore {
       if (inserted.changes === 0) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
-      const entries = metadataEntries(run.creation.metadata);
-      if (entries.length === 0) return;
       const add = s.sql(
         "INSERT INTO acp_run_metadata (key, value, created_at, seq) VALUES (?, ?, ?, ?)",
       );
-      for (const [key, value] of entries)
+      for (const [key, value] of metadataEntries(run.creation.metadata)) {
         add.run(key, value, run.created_at, inserted.lastInsertRowid);
+      }
+      return undefined;
     });
   }
 
@@ -645,6 +650,43 @@ class SqliteThreadStore implements ThreadStore {
         | undefined;
       return row?.busy_run_id ?? "";
     });
+  }
+
+  /**
+   * A new run's claim of its thread (see `RunStore.insert`), inside the transaction `s`
+   * is in: when the run may claim it, the run holds the thread and is its latest, and
+   * undefined is returned; else the run that holds it, or `""` when it is not stored.
+   */
+  startRun(s: Statements, { threadId, over }: ThreadClaim, run: StoredRun): string | undefined {
+    const claiming = `UPDATE acp_threads SET busy_run_id = ?, status = 'busy',`;
+    const free = "thread_id = ? AND (busy_run_id IS NULL OR busy_run_id IN (?, ?))";
+    const { run_id: runId, agent_id: agentId, created_at: createdAt } = run;
+    const edited = s
+      .sql(
+        `${claiming} record = json_set(record, '$.agent_id', ?, '$.updated_at', ?, '$.last_run_id', ?)
+         WHERE ${free} AND unreadable = 0 AND json_valid(record)`,
+      )
+      .run(runId, agentId, createdAt, runId, threadId, runId, over ?? runId);
+    if (edited.changes > 0) return undefined;
+    const row = s.sql("SELECT busy_run_id FROM acp_threads WHERE thread_id = ?").get(threadId) as
+      | { busy_run_id: string | null }
+      | undefined;
+    if (!row) return "";
+    const holder = row.busy_run_id;
+    if (holder !== null && holder !== runId && holder !== (over ?? runId)) return holder;
+    // Free, and its record one SQLite's JSON functions do not take (one nested deeper
+    // than they go): read and written whole, as a patch does. A record that does not
+    // decode is left as it is, the thread claimed all the same.
+    const thread = this.read(s, threadId);
+    const { busy_run_id: _holder, ...record } = { ...thread, ...latestRunChanges(run) };
+    s.sql(`${claiming} record = coalesce(?, record) WHERE ${free}`).run(
+      runId,
+      thread ? encode(record, "runs.insert") : null,
+      threadId,
+      runId,
+      over ?? runId,
+    );
+    return undefined;
   }
 
   /**

@@ -12,7 +12,7 @@ import type {
   ValueRunResultUpdate,
 } from "../../models/index.js";
 import type { PushConfigStore } from "./push-configs.js";
-import type { ReplicaCoordination, ThreadEnd } from "./replicas.js";
+import type { ReplicaCoordination, ThreadClaim, ThreadEnd } from "./replicas.js";
 
 /**
  * The server's records: its runs (with their event logs) and its threads. Graph state
@@ -141,8 +141,18 @@ export interface RunSearch {
  * status, metadata and creation time), not what is stored.
  */
 export interface RunStore {
-  /** Stores a new run. A run id that is already stored is a `StoreConflictError`. */
-  insert(run: StoredRun): Promise<void>;
+  /**
+   * Stores a new run. A run id that is already stored is a `StoreConflictError`.
+   *
+   * With `thread`, the run claims its thread in the same write (as `ThreadStore.claim`
+   * does, over the run `over` it is queued behind or replaces) and becomes the thread's
+   * latest run: the thread takes the run's agent (`agent_id`), its id (`last_run_id`)
+   * and its creation time (`updated_at`). The run is stored only when the claim
+   * succeeds, and the thread is changed only when the run is stored. Resolves with
+   * undefined once stored; else with the run that holds the thread, or `""` when the
+   * thread is not stored, having stored nothing.
+   */
+  insert(run: StoredRun, thread?: ThreadClaim): Promise<string | undefined>;
   /**
    * Replaces a stored run with `run` (same id) and appends `events` to its log, in one
    * atomic write: both are stored or neither is, so a run's end (its terminal event and
@@ -206,6 +216,13 @@ export interface StoredThread {
 export type ThreadChanges = Partial<
   Pick<StoredThread, "updated_at" | "metadata" | "status" | "agent_id" | "last_run_id">
 >;
+
+/** What a thread becomes when `run` is its latest run (see `RunStore.insert`). */
+export function latestRunChanges(
+  run: Pick<StoredRun, "agent_id" | "created_at" | "run_id">,
+): ThreadChanges {
+  return { agent_id: run.agent_id, updated_at: run.created_at, last_run_id: run.run_id };
+}
 
 /** Which threads a search wants; every given field must match. */
 export interface ThreadSearch {

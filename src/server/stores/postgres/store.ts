@@ -15,6 +15,7 @@ import type {
   ThreadSearch,
   ThreadStore,
 } from "../store.js";
+import { latestRunChanges } from "../store.js";
 import { StatementBatch } from "./batch.js";
 import { latestCheckpointIdOf } from "./saver.js";
 import { channelsOf, quoteIdent } from "./schema.js";
@@ -49,6 +50,8 @@ interface QueuedInsert {
   run: StoredRun;
   leg: Leg;
   thread?: ThreadClaim | undefined;
+  /** The thread's record as last read, and as the run's claim makes it (see `latestEdit`). */
+  latest?: ThreadEdit | undefined;
   owner: number | undefined;
   text: string;
 }
@@ -89,6 +92,17 @@ const withField = (record: string, key: string, value: string) =>
  */
 const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
   ELSE ${withField("g.record", "baseline", "c.baseline")} END`;
+
+/**
+ * The columns of the thread `t` a new run `g` claims: held by the run, and made the run's
+ * (`g.now`) when its record is still the one last read (`g.was`).
+ */
+const claimedThread = `busy_run_id = g.run_id,
+  updated_at = CASE WHEN t.record = g.was THEN g.created_at ELSE t.updated_at END,
+  record = CASE WHEN t.record = g.was THEN g.now ELSE t.record END`;
+
+/** Whether the claim of the thread `t` made the run `g` its latest (see `claimedThread`). */
+const claimedLatest = "coalesce(t.record = g.now, false) AS latest";
 
 /**
  * The head the write of a run's end names, when `named` (else none, and no checkpoint
@@ -158,6 +172,8 @@ export class PostgresRunStore implements RunStore {
     schema: string,
     private readonly decoder: RecordDecoder,
     private readonly faults?: StoreFaults,
+    /** The store's threads, which a new thread run's `insert` makes it the latest of. */
+    private readonly threads = new PostgresThreadStore(opened, schema, decoder),
   ) {
     this.t = quoteIdent(schema);
     const channels = channelsOf(schema);
@@ -179,23 +195,48 @@ export class PostgresRunStore implements RunStore {
   /** The owned writes of runs, stored together when several come in a turn. */
   private readonly ends: StatementBatch<OwnedUpdate, RunWritten | false>;
 
-  async insert(run: StoredRun): Promise<void> {
+  /**
+   * Stores a new run; with `thread`, claims the thread in the same statement, then makes
+   * the run the thread's latest with a patch of its own: the thread's record is JSON
+   * text that may hold a `\u0000`, which PostgreSQL's JSON functions refuse, and so is
+   * edited here and not in SQL.
+   */
+  async insert(run: StoredRun, thread?: ThreadClaim): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
+    let inserted: boolean;
     try {
-      await this.pool.query(
-        `WITH inserted AS (
+      const { rows } = await this.pool.query<{ inserted: boolean }>(
+        `WITH claimed AS (
+           UPDATE ${this.t}.threads SET busy_run_id = $1
+           WHERE thread_id = $11 AND (busy_run_id IS NULL OR busy_run_id = $1 OR busy_run_id = $12)
+           RETURNING thread_id),
+         inserted AS (
            INSERT INTO ${this.t}.runs
              (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING run_id)
-         SELECT pg_notify($10, run_id) FROM inserted`,
-        [...this.columns(run), text, this.channel],
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+           WHERE $11::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
+           RETURNING run_id)
+         SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
+           (SELECT count(pg_notify($10, run_id)) FROM inserted) AS notified`,
+        [...this.columns(run), text, this.channel, thread?.threadId ?? null, thread?.over ?? null],
       );
+      inserted = rows[0]?.inserted === true;
     } catch (err) {
       if (codeOf(err) === UNIQUE_VIOLATION) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
       throw err;
     }
+    if (!thread) return undefined;
+    if (inserted) {
+      await this.threads.patch(thread.threadId, latestRunChanges(run));
+      return undefined;
+    }
+    const { rows } = await this.pool.query<{ busy_run_id: string | null }>(
+      `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
+      [thread.threadId],
+    );
+    return rows[0]?.busy_run_id ?? "";
   }
 
   /**
@@ -214,8 +255,23 @@ export class PostgresRunStore implements RunStore {
     owner: number | undefined,
   ): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
+    const latest = thread && this.threads.latestEdit(thread.threadId, run);
     // It goes with the others created in this turn, none of them on its thread.
-    return this.inserts.write({ run, leg, thread, owner, text }, batchKey(thread?.threadId, run));
+    return this.inserts.write(
+      { run, leg, thread, latest, owner, text },
+      batchKey(thread?.threadId, run),
+    );
+  }
+
+  /**
+   * Makes a run whose claim stored it the latest of its thread, when the claim could not
+   * (its thread was written since it was read): in a patch of its own.
+   */
+  private async madeLatest(insert: QueuedInsert, latest: boolean | null): Promise<undefined> {
+    if (insert.thread && latest !== true) {
+      await this.threads.patch(insert.thread.threadId, latestRunChanges(insert.run));
+    }
+    return undefined;
   }
 
   /** `insertQueued` in a statement of its own. */
@@ -232,20 +288,24 @@ export class PostgresRunStore implements RunStore {
       thread?.threadId ?? null,
       owner ?? null,
       named,
+      insert.latest?.was ?? null,
+      insert.latest?.now ?? null,
     ];
     const parts = baselineParts(named, this.t);
-    let answer: { inserted: boolean; baseline: string | null } | undefined;
+    type Answer = { inserted: boolean; baseline: string | null; latest: boolean | null };
+    let answer: Answer | undefined;
     try {
-      const { rows } = await this.pool.prepared<{ inserted: boolean; baseline: string | null }>(
+      const { rows } = await this.pool.prepared<Answer>(
         `WITH g AS (SELECT $1::text AS run_id, $14::text AS claim, $11::text AS over,
-             $16::boolean AS named, $9::text AS record),
+             $16::boolean AS named, $9::text AS record, $5::text AS created_at,
+             $17::text AS was, $18::text AS now),
          claimed AS (
-           UPDATE ${this.t}.threads t SET busy_run_id = g.run_id
+           UPDATE ${this.t}.threads t SET ${claimedThread}
            FROM g
            WHERE t.thread_id = g.claim
              AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
              ${parts.check}
-           RETURNING g.run_id, ${parts.baseline} AS baseline),
+           RETURNING g.run_id, ${parts.baseline} AS baseline, ${claimedLatest}),
          inserted AS (
            INSERT INTO ${this.t}.runs
              (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
@@ -257,7 +317,7 @@ export class PostgresRunStore implements RunStore {
            WHERE $14::text IS NULL OR c.run_id IS NOT NULL
            RETURNING run_id)
          SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
-           (SELECT baseline FROM claimed) AS baseline,
+           (SELECT baseline FROM claimed) AS baseline, (SELECT latest FROM claimed) AS latest,
            (SELECT count(pg_notify($12, run_id))
                  + count(CASE WHEN $15::integer IS NULL THEN pg_notify($13, run_id) END)
               FROM inserted) AS notified`,
@@ -272,7 +332,7 @@ export class PostgresRunStore implements RunStore {
     }
     if (answer?.inserted) {
       if (answer.baseline !== null) thread?.onBaseline?.(answer.baseline);
-      return undefined;
+      return this.madeLatest(insert, answer.latest);
     }
     const holder = await this.pool.query<{ busy_run_id: string | null }>(
       `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
@@ -474,20 +534,24 @@ export class PostgresRunStore implements RunStore {
       inserts.some((i) => i.thread?.onBaseline !== undefined),
       this.t,
     );
-    const { rows } = await this.pool.prepared<{ run_id: string; baseline: string | null }>(
+    const { rows } = await this.pool.prepared<{
+      run_id: string;
+      baseline: string | null;
+      latest: boolean | null;
+    }>(
       `WITH given AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
            $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::integer[],
-           $14::text[], $15::text[], $16::boolean[])
+           $14::text[], $15::text[], $16::boolean[], $17::text[], $18::text[])
            AS g(run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta,
-             record, leg, owner, claim, over, named)),
+             record, leg, owner, claim, over, named, was, now)),
        claimed AS (
-         UPDATE ${this.t}.threads t SET busy_run_id = g.run_id
+         UPDATE ${this.t}.threads t SET ${claimedThread}
          FROM given g
          WHERE t.thread_id = g.claim
            AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
            ${parts.check}
-         RETURNING g.run_id, ${parts.baseline} AS baseline),
+         RETURNING g.run_id, ${parts.baseline} AS baseline, ${claimedLatest}),
        inserted AS (
          INSERT INTO ${this.t}.runs
            (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record,
@@ -498,7 +562,7 @@ export class PostgresRunStore implements RunStore {
          FROM given g LEFT JOIN claimed c ON c.run_id = g.run_id
          WHERE g.claim IS NULL OR c.run_id IS NOT NULL
          RETURNING run_id, owner)
-       SELECT i.run_id, c.baseline, pg_notify($12, i.run_id),
+       SELECT i.run_id, c.baseline, c.latest, pg_notify($12, i.run_id),
          CASE WHEN i.owner IS NULL THEN pg_notify($13, i.run_id) END
        FROM inserted i LEFT JOIN claimed c ON c.run_id = i.run_id`,
       [
@@ -518,16 +582,20 @@ export class PostgresRunStore implements RunStore {
         column((i) => i.thread?.threadId ?? null),
         column((i) => i.thread?.over ?? null),
         column((i) => i.thread?.onBaseline !== undefined),
+        column((i) => i.latest?.was ?? null),
+        column((i) => i.latest?.now ?? null),
       ],
     );
     const byRun = new Map(inserts.map((i) => [i.run.run_id, i]));
-    const stored = new Set<string>();
+    const stored = new Map<string, boolean | null>();
     for (const row of rows) {
-      stored.add(row.run_id);
+      stored.set(row.run_id, row.latest);
       if (row.baseline !== null) byRun.get(row.run_id)?.thread?.onBaseline?.(row.baseline);
     }
     const refused = inserts.filter((i) => !stored.has(i.run.run_id));
-    if (refused.length === 0) return inserts.map(() => undefined);
+    if (refused.length === 0) {
+      return Promise.all(inserts.map((i) => this.madeLatest(i, stored.get(i.run.run_id) ?? null)));
+    }
     // The runs whose claim failed: the thread's holder, as alone, read after the statement.
     const holders = await this.pool.query<{ thread_id: string; busy_run_id: string | null }>(
       `SELECT thread_id, busy_run_id FROM ${this.t}.threads WHERE thread_id = ANY($1::text[])`,
@@ -536,7 +604,9 @@ export class PostgresRunStore implements RunStore {
     const rowOf = new Map(holders.rows.map((row) => [row.thread_id, row]));
     return Promise.all(
       inserts.map((i) =>
-        stored.has(i.run.run_id) ? undefined : this.refused(i, rowOf.get(i.thread?.threadId ?? "")),
+        stored.has(i.run.run_id)
+          ? this.madeLatest(i, stored.get(i.run.run_id) ?? null)
+          : this.refused(i, rowOf.get(i.thread?.threadId ?? "")),
       ),
     );
   }
@@ -848,6 +918,20 @@ export class PostgresThreadStore implements ThreadStore {
     return rowCount === 1;
   }
 
+  /**
+   * The thread's record as last read here, and as a new run `run` that claims it makes it
+   * (the run its latest), both as stored; undefined when it was not read lately or does
+   * not decode. Taken from the reads kept for patches: the claim writes the thread.
+   */
+  latestEdit(threadId: string, run: StoredRun): ThreadEdit | undefined {
+    const row = this.recent.get(threadId);
+    this.recent.delete(threadId);
+    const thread = row && this.decode(row);
+    if (!row || !thread) return undefined;
+    const { busy_run_id: _holder, ...record } = { ...thread, ...latestRunChanges(run) };
+    return { was: row.record, now: encode(record, "runs.insert") };
+  }
+
   async get(threadId: string): Promise<StoredThread | undefined> {
     const row = await this.row(threadId);
     if (!row) return undefined;
@@ -1036,6 +1120,12 @@ interface PatchWrite {
   threadId: string;
   patched: Omit<StoredThread, "busy_run_id">;
   read: Row;
+}
+
+/** A thread's record as last read (`was`), and as a write makes it (`now`), as stored. */
+interface ThreadEdit {
+  was: string;
+  now: string;
 }
 
 interface Row {
