@@ -83,6 +83,31 @@ const ids = (records: ReadonlyArray<{ run_id: string }>) => records.map((r) => r
 const threadIds = (records: ReadonlyArray<{ thread_id: string }>) =>
   records.map((r) => r.thread_id);
 
+/**
+ * Stores `thread`, then a run on it that claims it (`RunStore.insert`): the run is
+ * stored, holds the thread and is its latest. A second run is then refused, the run
+ * holding the thread answered, and nothing of it stored.
+ */
+export async function expectThreadRunStart(store: ServerStore, thread: StoredThread) {
+  await store.threads.create(thread);
+  const id = thread.thread_id;
+  const run = storedRun({ thread_id: id, agent_id: "agent-b" });
+  expect(await store.runs.insert(run, { threadId: id })).toBeUndefined();
+  expect(await store.runs.get(run.run_id)).toEqual(run);
+  expect(await store.threads.get(id)).toEqual({
+    ...thread,
+    agent_id: "agent-b",
+    updated_at: run.created_at,
+    last_run_id: run.run_id,
+    busy_run_id: run.run_id,
+  });
+  const refused = storedRun({ thread_id: id });
+  expect(await store.runs.insert(refused, { threadId: id })).toBe(run.run_id);
+  expect(await store.runs.get(refused.run_id)).toBeUndefined();
+  expect((await store.threads.get(id))?.last_run_id).toBe(run.run_id);
+  return { id, run };
+}
+
 /** Declares the store contract's tests for one backend. */
 export function describeStore(name: string, open: OpenStore): void {
   describe(`${name} store`, () => {
@@ -500,23 +525,7 @@ export function describeStore(name: string, open: OpenStore): void {
       it("stores a thread run with its thread claimed, and makes it the thread's latest", async () => {
         // A NUL in the record: the stores that edit it in place must keep it.
         const thread = storedThread({ metadata: { note: "a \u0000 b" } });
-        await store.threads.create(thread);
-        const id = thread.thread_id;
-        const run = storedRun({ thread_id: id, agent_id: "agent-b" });
-        expect(await store.runs.insert(run, { threadId: id })).toBeUndefined();
-        expect(await store.runs.get(run.run_id)).toEqual(run);
-        expect(await store.threads.get(id)).toEqual({
-          ...thread,
-          agent_id: "agent-b",
-          updated_at: run.created_at,
-          last_run_id: run.run_id,
-          busy_run_id: run.run_id,
-        });
-        // Refused while another run holds the thread: nothing stored, the thread as it was.
-        const refused = storedRun({ thread_id: id });
-        expect(await store.runs.insert(refused, { threadId: id })).toBe(run.run_id);
-        expect(await store.runs.get(refused.run_id)).toBeUndefined();
-        expect((await store.threads.get(id))?.last_run_id).toBe(run.run_id);
+        const { id, run } = await expectThreadRunStart(store, thread);
         // Queued behind the holder, it takes the thread over from it.
         const next = storedRun({ thread_id: id });
         expect(await store.runs.insert(next, { threadId: id, over: run.run_id })).toBeUndefined();

@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqliteStore } from "../../src/server/stores/sqlite.js";
 import { openRawDatabase } from "../helpers/sqlite-driver.js";
-import { storedRun, storedThread, tick, valuesEvent } from "../helpers/store-suite.js";
+import {
+  expectThreadRunStart,
+  storedRun,
+  storedThread,
+  tick,
+  valuesEvent,
+} from "../helpers/store-suite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acp-in-place-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,23 +98,8 @@ describe("the SQLite store's in-place thread writes", () => {
   it("claims a thread nested deeper than SQLite's JSON functions go for a new run, written whole", async () => {
     const store = sqliteStore(":memory:", { logger: { warn: () => undefined } });
     try {
-      const thread = storedThread({ metadata: deepMetadata(1100) });
-      await store.threads.create(thread);
-      const id = thread.thread_id;
-      const run = storedRun({ thread_id: id, agent_id: "agent-b" });
-      expect(await store.runs.insert(run, { threadId: id })).toBeUndefined();
-      expect(await store.threads.get(id)).toEqual({
-        ...thread,
-        agent_id: "agent-b",
-        updated_at: run.created_at,
-        last_run_id: run.run_id,
-        busy_run_id: run.run_id,
-      });
-      // Held: the whole way round refuses it too, and stores nothing.
-      const refused = storedRun({ thread_id: id });
-      expect(await store.runs.insert(refused, { threadId: id })).toBe(run.run_id);
-      expect(await store.runs.get(refused.run_id)).toBeUndefined();
-      expect((await store.threads.get(id))?.last_run_id).toBe(run.run_id);
+      // Claimed and refused the whole way round.
+      await expectThreadRunStart(store, storedThread({ metadata: deepMetadata(1100) }));
     } finally {
       await store.close();
     }
