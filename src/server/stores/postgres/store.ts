@@ -264,8 +264,9 @@ export class PostgresRunStore implements RunStore {
   }
 
   /**
-   * Makes a run whose claim stored it the latest of its thread, when the claim could not
-   * (its thread was written since it was read): in a patch of its own.
+   * Settles the insert of a run its claim stored: when the claim's statement did not make
+   * the run its thread's latest (`latest` not true: the thread was written since it was
+   * read, or not read lately), a patch of its own does.
    */
   private async madeLatest(insert: QueuedInsert, latest: boolean | null): Promise<undefined> {
     if (insert.thread && latest !== true) {
