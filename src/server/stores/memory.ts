@@ -145,7 +145,7 @@ class MemoryRunStore implements RunStore, Measured {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
       // Checked before anything is written: a refused claim stores nothing.
-      const claimed = thread && this.threads.claimable(thread, run.run_id);
+      const claimed = thread && this.threads.claimable(thread.threadId, run.run_id, thread.over);
       if (typeof claimed === "string") return Promise.resolve(claimed);
       this.write(run, text);
       if (!this.budget.fit()) {
@@ -393,7 +393,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
   // Read and written without an await between: one claim cannot interleave with another.
   claim(threadId: string, runId: string, over?: string): Promise<string | undefined> {
     return promised(() => {
-      const thread = this.claimable({ threadId, ...(over !== undefined ? { over } : {}) }, runId);
+      const thread = this.claimable(threadId, runId, over);
       if (typeof thread === "string") return Promise.resolve(thread);
       this.write({ ...thread, busy_run_id: runId }, "threads.claim");
       return this.turn.settle<string | undefined>(undefined);
@@ -404,7 +404,7 @@ class MemoryThreadStore implements ThreadStore, Measured {
    * The stored thread when run `runId` may claim it (see `claim`); else the run that
    * holds it, or `""` when it is not stored.
    */
-  claimable({ threadId, over }: ThreadClaim, runId: string): StoredThread | string {
+  claimable(threadId: string, runId: string, over?: string): StoredThread | string {
     const thread = this.read(threadId);
     if (!thread) return "";
     const holder = thread.busy_run_id;

@@ -519,6 +519,14 @@ class SqliteRunStore implements RunStore {
   }
 }
 
+/**
+ * A thread's claim by a run (parameters: the run), and the condition that the run may
+ * claim it (the thread, the run, the run it is queued behind or replaces, else the run
+ * again): no run holds it, or one of those two does.
+ */
+const CLAIMING = "UPDATE acp_threads SET busy_run_id = ?, status = 'busy'";
+const CLAIMABLE = "thread_id = ? AND (busy_run_id IS NULL OR busy_run_id IN (?, ?))";
+
 /** The fields of a thread record a patch may set in place, each a string. */
 const EDITED_FIELDS = new Set(["updated_at", "status", "agent_id", "last_run_id"]);
 
@@ -639,16 +647,9 @@ class SqliteThreadStore implements ThreadStore {
     const s = await this.statements;
     return s.inGroupCommit(() => {
       const claimed = s
-        .sql(
-          `UPDATE acp_threads SET busy_run_id = ?, status = 'busy'
-           WHERE thread_id = ? AND (busy_run_id IS NULL OR busy_run_id IN (?, ?))`,
-        )
+        .sql(`${CLAIMING} WHERE ${CLAIMABLE}`)
         .run(runId, threadId, runId, over ?? runId);
-      if (claimed.changes > 0) return undefined;
-      const row = s.sql("SELECT busy_run_id FROM acp_threads WHERE thread_id = ?").get(threadId) as
-        | { busy_run_id: string | null }
-        | undefined;
-      return row?.busy_run_id ?? "";
+      return claimed.changes > 0 ? undefined : this.holderOf(s, threadId);
     });
   }
 
@@ -658,35 +659,31 @@ class SqliteThreadStore implements ThreadStore {
    * undefined is returned; else the run that holds it, or `""` when it is not stored.
    */
   startRun(s: Statements, { threadId, over }: ThreadClaim, run: StoredRun): string | undefined {
-    const claiming = `UPDATE acp_threads SET busy_run_id = ?, status = 'busy',`;
-    const free = "thread_id = ? AND (busy_run_id IS NULL OR busy_run_id IN (?, ?))";
     const { run_id: runId, agent_id: agentId, created_at: createdAt } = run;
     const edited = s
       .sql(
-        `${claiming} record = json_set(record, '$.agent_id', ?, '$.updated_at', ?, '$.last_run_id', ?)
-         WHERE ${free} AND unreadable = 0 AND json_valid(record)`,
+        `${CLAIMING}, record = json_set(record, '$.agent_id', ?, '$.updated_at', ?, '$.last_run_id', ?)
+         WHERE ${CLAIMABLE} AND unreadable = 0 AND json_valid(record)`,
       )
       .run(runId, agentId, createdAt, runId, threadId, runId, over ?? runId);
     if (edited.changes > 0) return undefined;
+    // Held, not stored, or a record SQLite's JSON functions do not take (one nested
+    // deeper than they go): read and written whole, as a patch does. A record that does
+    // not decode is left as it is, the thread claimed all the same.
+    const thread = this.read(s, threadId);
+    const { busy_run_id: _holder, ...record } = { ...thread, ...latestRunChanges(run) };
+    const claimed = s
+      .sql(`${CLAIMING}, record = coalesce(?, record) WHERE ${CLAIMABLE}`)
+      .run(runId, thread ? encode(record, "runs.insert") : null, threadId, runId, over ?? runId);
+    return claimed.changes > 0 ? undefined : this.holderOf(s, threadId);
+  }
+
+  /** The run that holds the thread, or `""` when none does or it is not stored. */
+  private holderOf(s: Statements, threadId: string): string {
     const row = s.sql("SELECT busy_run_id FROM acp_threads WHERE thread_id = ?").get(threadId) as
       | { busy_run_id: string | null }
       | undefined;
-    if (!row) return "";
-    const holder = row.busy_run_id;
-    if (holder !== null && holder !== runId && holder !== (over ?? runId)) return holder;
-    // Free, and its record one SQLite's JSON functions do not take (one nested deeper
-    // than they go): read and written whole, as a patch does. A record that does not
-    // decode is left as it is, the thread claimed all the same.
-    const thread = this.read(s, threadId);
-    const { busy_run_id: _holder, ...record } = { ...thread, ...latestRunChanges(run) };
-    s.sql(`${claiming} record = coalesce(?, record) WHERE ${free}`).run(
-      runId,
-      thread ? encode(record, "runs.insert") : null,
-      threadId,
-      runId,
-      over ?? runId,
-    );
-    return undefined;
+    return row?.busy_run_id ?? "";
   }
 
   /**

@@ -196,20 +196,24 @@ export class PostgresRunStore implements RunStore {
   private readonly ends: StatementBatch<OwnedUpdate, RunWritten | false>;
 
   /**
-   * Stores a new run; with `thread`, claims the thread in the same statement, then makes
-   * the run the thread's latest with a patch of its own: the thread's record is JSON
-   * text that may hold a `\u0000`, which PostgreSQL's JSON functions refuse, and so is
-   * edited here and not in SQL.
+   * Stores a new run; with `thread`, claims the thread and makes the run its latest in
+   * the same statement, as `insertQueued` does (unqueued, as a store one process owns
+   * stores it).
    */
   async insert(run: StoredRun, thread?: ThreadClaim): Promise<string | undefined> {
     const text = encode(run, "runs.insert");
-    let inserted: boolean;
+    const latest = thread && this.threads.latestEdit(thread.threadId, run);
+    let answer: { inserted: boolean; latest: boolean | null } | undefined;
     try {
-      const { rows } = await this.pool.query<{ inserted: boolean }>(
-        `WITH claimed AS (
-           UPDATE ${this.t}.threads SET busy_run_id = $1
-           WHERE thread_id = $11 AND (busy_run_id IS NULL OR busy_run_id = $1 OR busy_run_id = $12)
-           RETURNING thread_id),
+      const { rows } = await this.pool.query<{ inserted: boolean; latest: boolean | null }>(
+        `WITH g AS (SELECT $1::text AS run_id, $5::text AS created_at, $11::text AS claim,
+             $12::text AS over, $13::text AS was, $14::text AS now),
+         claimed AS (
+           UPDATE ${this.t}.threads t SET ${claimedThread}
+           FROM g
+           WHERE t.thread_id = g.claim
+             AND (t.busy_run_id IS NULL OR t.busy_run_id = g.run_id OR t.busy_run_id = g.over)
+           RETURNING ${claimedLatest}),
          inserted AS (
            INSERT INTO ${this.t}.runs
              (run_id, thread_id, agent_id, status, created_at, updated_at, finished, meta, record)
@@ -217,26 +221,39 @@ export class PostgresRunStore implements RunStore {
            WHERE $11::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
            RETURNING run_id)
          SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
+           (SELECT latest FROM claimed) AS latest,
            (SELECT count(pg_notify($10, run_id)) FROM inserted) AS notified`,
-        [...this.columns(run), text, this.channel, thread?.threadId ?? null, thread?.over ?? null],
+        [
+          ...this.columns(run),
+          text,
+          this.channel,
+          thread?.threadId ?? null,
+          thread?.over ?? null,
+          latest?.was ?? null,
+          latest?.now ?? null,
+        ],
       );
-      inserted = rows[0]?.inserted === true;
+      answer = rows[0];
     } catch (err) {
       if (codeOf(err) === UNIQUE_VIOLATION) {
         throw new StoreConflictError(`run ${run.run_id} is already stored`, "runs.insert");
       }
       throw err;
     }
-    if (!thread) return undefined;
-    if (inserted) {
-      await this.threads.patch(thread.threadId, latestRunChanges(run));
-      return undefined;
-    }
+    const insert = { run, thread };
+    if (answer?.inserted) return this.madeLatest(insert, answer.latest);
+    return (await this.holderOf(thread?.threadId))?.busy_run_id ?? "";
+  }
+
+  /** The thread's row as far as its holder goes; undefined when it is not stored. */
+  private async holderOf(
+    threadId: string | undefined,
+  ): Promise<{ busy_run_id: string | null } | undefined> {
     const { rows } = await this.pool.query<{ busy_run_id: string | null }>(
       `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
-      [thread.threadId],
+      [threadId],
     );
-    return rows[0]?.busy_run_id ?? "";
+    return rows[0];
   }
 
   /**
@@ -268,7 +285,10 @@ export class PostgresRunStore implements RunStore {
    * the run its thread's latest (`latest` not true: the thread was written since it was
    * read, or not read lately), a patch of its own does.
    */
-  private async madeLatest(insert: QueuedInsert, latest: boolean | null): Promise<undefined> {
+  private async madeLatest(
+    insert: Pick<QueuedInsert, "run" | "thread">,
+    latest: boolean | null,
+  ): Promise<undefined> {
     if (insert.thread && latest !== true) {
       await this.threads.patch(insert.thread.threadId, latestRunChanges(insert.run));
     }
@@ -335,11 +355,7 @@ export class PostgresRunStore implements RunStore {
       if (answer.baseline !== null) thread?.onBaseline?.(answer.baseline);
       return this.madeLatest(insert, answer.latest);
     }
-    const holder = await this.pool.query<{ busy_run_id: string | null }>(
-      `SELECT busy_run_id FROM ${this.t}.threads WHERE thread_id = $1`,
-      [thread?.threadId],
-    );
-    return this.refused(insert, holder.rows[0]);
+    return this.refused(insert, await this.holderOf(thread?.threadId));
   }
 
   /**
