@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
 import { cors } from "hono/cors";
+import { ownFile } from "../../core/own-file.js";
 import type { ACPServerOptions } from "../options.js";
 
 /** The headers the client sends by itself: its key, a stream's re-join, the trace. */
@@ -40,17 +40,12 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** This module's own file, in the sources, the ESM build or the CommonJS build. */
-function thisFile(): string {
-  return typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
-}
-
 /**
  * The built page script: in `dist/ui/` of the package, found from the sources
- * (`src/server/http/`) or from the build (`dist/` or one of its folders).
+ * (`src/core/`) or from the build (`dist/` or one of its folders).
  */
 function findScript(): string | undefined {
-  let dir = dirname(thisFile());
+  let dir = dirname(ownFile());
   for (let up = 0; up < 4; up += 1) {
     for (const candidate of [join(dir, "ui", SCRIPT), join(dir, "dist", "ui", SCRIPT)]) {
       if (existsSync(candidate)) return candidate;

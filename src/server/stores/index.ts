@@ -24,6 +24,7 @@ export type {
   ThreadEnd,
 } from "./replicas.js";
 export { type SqliteStoreOptions, sqliteStore } from "./sqlite.js";
+export type { SqliteCheckpoints } from "./sqlite-checkpoints.js";
 export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 export type {
   PurgedRun,

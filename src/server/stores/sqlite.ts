@@ -11,6 +11,13 @@ import {
 import { StoreConflictError, StoreError, StoreUnavailableError } from "./errors.js";
 import type { ThreadClaim, ThreadEnd } from "./replicas.js";
 import {
+  type CheckpointSettings,
+  type Checkpoints,
+  checkpointSettings,
+  type SqliteCheckpoints,
+  startCheckpoints,
+} from "./sqlite-checkpoints.js";
+import {
   checkIntegrity,
   damagedFile,
   damageMessage,
@@ -48,8 +55,21 @@ export interface SqliteStoreOptions {
    * that names the file and says what to do.
    */
   integrityCheck?: SqliteIntegrityCheck;
+  /**
+   * Who copies the file's write-ahead log back into it (see {@link SqliteCheckpoints}).
+   * Default `"worker"`: a worker thread of the store's own, off the thread that serves
+   * requests.
+   */
+  checkpoints?: SqliteCheckpoints;
+  /**
+   * With `checkpoints: "worker"`, the longest the log waits for its checkpoint after a
+   * write, in milliseconds (1 to 2^31 - 1); the worker checkpoints at most this often.
+   * Default 200.
+   */
+  checkpointIntervalMs?: number;
 }
 
+export type { SqliteCheckpoints } from "./sqlite-checkpoints.js";
 export type { SqliteIntegrityCheck } from "./sqlite-damage.js";
 
 /** The part of a better-sqlite3 statement this store uses. */
@@ -61,6 +81,8 @@ interface Statement {
 
 /** The part of a better-sqlite3 database this store uses. */
 interface Database {
+  readonly name: string;
+  readonly memory: boolean;
   prepare(sql: string): Statement;
   exec(sql: string): void;
   pragma(source: string): unknown;
@@ -122,19 +144,28 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
       ["integrityCheck"],
     );
   }
+  const logger = options.logger ?? console;
+  const checkpoints: CheckpointSettings = {
+    ...checkpointSettings(options.checkpoints, options.checkpointIntervalMs),
+    logger,
+    ...(options.faults?.failCheckpoints ? { failing: true } : {}),
+  };
   const db = openDatabase(filename, check);
-  const decoder = new RecordDecoder(options.logger ?? console);
-  const statements = db.then((d) => new Statements(d, filename));
+  const decoder = new RecordDecoder(logger);
+  const statements = db.then((d) => new Statements(d, filename, startCheckpoints(d, checkpoints)));
   // Reported through the first operation, which awaits it (`close` handles `db`).
   statements.catch(() => undefined);
   const threads = new SqliteThreadStore(statements, decoder);
   return {
     runs: new SqliteRunStore(statements, decoder, threads, options.faults),
     threads,
-    pushConfigs: new SqlitePushConfigStore(statements, options.logger ?? console),
+    pushConfigs: new SqlitePushConfigStore(statements, logger),
     async close() {
-      const opened = await db.catch(() => undefined);
-      opened?.close();
+      const opened = await statements.catch(() => undefined);
+      // The worker's connection first: the store's, closed last, checkpoints what is
+      // left and removes the log.
+      await opened?.checkpoints.close();
+      opened?.db.close();
     },
   };
 }
@@ -157,6 +188,7 @@ export class Statements {
   constructor(
     readonly db: Database,
     private readonly filename: string,
+    readonly checkpoints: Checkpoints,
   ) {
     this.inSavepoint = db.transaction((work: () => unknown) => work());
   }
@@ -166,7 +198,11 @@ export class Statements {
     if (!statement) {
       const prepared = this.guard(() => this.db.prepare(text));
       statement = {
-        run: (...params) => this.guard(() => prepared.run(...params)),
+        run: (...params) => {
+          const result = this.guard(() => prepared.run(...params));
+          this.checkpoints.wrote();
+          return result;
+        },
         get: (...params) => this.guard(() => prepared.get(...params)),
         all: (...params) => this.guard(() => prepared.all(...params)),
       };
@@ -177,7 +213,11 @@ export class Statements {
 
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     const transaction = this.db.transaction(fn);
-    return (...args) => this.guard(() => transaction(...args));
+    return (...args) => {
+      const result = this.guard(() => transaction(...args));
+      this.checkpoints.wrote();
+      return result;
+    };
   }
 
   /** The writes waiting for the next group commit, in the order they were asked for. */

@@ -54,6 +54,8 @@ export interface StoreFaults {
    * before any part of that write is stored; what it throws fails the write.
    */
   beforeRunEnd?(run: StoredRun): void;
+  /** SQLite: the checkpoints of the store's worker thread fail. */
+  failCheckpoints?: boolean;
 }
 
 /** A run as stored: its wire fields, its output, and what resuming or rolling it back needs. */
