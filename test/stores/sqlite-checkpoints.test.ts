@@ -4,9 +4,12 @@
  * connection once the log passes 1,000 pages, as SQLite does by default; taken back by
  * the connection when the worker's fail.
  */
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import { sqliteStore } from "../../src/server/index.js";
@@ -14,6 +17,7 @@ import { agentIds, memoryLogger, startACPServer } from "../helpers/server.js";
 import { openRawDatabase } from "../helpers/sqlite-driver.js";
 import { storedRun } from "../helpers/store-suite.js";
 
+const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "acp-checkpoints-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -97,6 +101,16 @@ describe("the SQLite store's checkpoints", () => {
     }
     expect(existsSync(`${file}-wal`)).toBe(false);
     expect(checkpointed(file)).toBe(true);
+  });
+
+  it("close with the store in a process that has nothing else to do, the log removed", async () => {
+    const file = join(dir, "closing.sqlite");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", join(here, "../helpers/children/sqlite-close.ts"), file],
+      { cwd: join(here, "../.."), timeout: 60_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ closed: true, log: false });
   });
 
   it("go back to the store's connection when the worker's fail, and the logger says why", async () => {

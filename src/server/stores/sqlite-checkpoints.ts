@@ -186,6 +186,9 @@ class WorkerCheckpoints implements Checkpoints {
     this.worker = undefined;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    // Held until it has closed: a process with nothing else to do would otherwise end
+    // before the store's connection closes.
+    worker.ref();
     worker.postMessage("close");
     await exited;
   }
