@@ -12,8 +12,8 @@ import { startACPServer, type TestACPServer } from "../helpers/server.js";
 type Failure = "none" | "away" | "broken";
 
 /**
- * A memory store whose thread and run reads fail as `failure.mode` says (set after the
- * server has started: recovery reads the store too).
+ * A memory store whose thread and run reads, and the stores of new runs, fail as
+ * `failure.mode` says (set after the server has started: recovery reads the store too).
  */
 function failingStore(failure: { mode: Failure; retryAfterSeconds?: number }): ServerStore {
   const store = memoryStore();
@@ -28,10 +28,10 @@ function failingStore(failure: { mode: Failure; retryAfterSeconds?: number }): S
     if (failure.mode === "broken") throw new TypeError(`${operation}: a bug`);
   };
   const guarded =
-    <A, R>(operation: string, read: (arg: A) => Promise<R>) =>
-    async (arg: A) => {
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A) => {
       fail(operation);
-      return read(arg);
+      return call(...args);
     };
   const threads = Object.create(store.threads) as ServerStore["threads"];
   threads.get = guarded("threads.get", (id: string) => store.threads.get(id));
@@ -39,10 +39,11 @@ function failingStore(failure: { mode: Failure; retryAfterSeconds?: number }): S
   const runs = Object.create(store.runs) as ServerStore["runs"];
   runs.get = guarded("runs.get", (id: string) => store.runs.get(id));
   runs.search = guarded("runs.search", store.runs.search.bind(store.runs));
+  runs.insert = guarded("runs.insert", store.runs.insert.bind(store.runs));
   return { runs, threads, close: () => store.close() };
 }
 
-/** The requests that each read the store. */
+/** The requests that each read the store, or store a new run. */
 const requests: Array<[string, string, unknown?]> = [
   ["GET", `/threads/${randomUUID()}`],
   ["POST", "/threads/search", {}],

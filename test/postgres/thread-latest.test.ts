@@ -1,9 +1,10 @@
 /**
  * A new thread run stored by the PostgreSQL store claims its thread and makes itself
  * the thread's latest run (agent, last run, update time) in the statement that stores
- * it, when the thread's record is still the one its store read last; else a patch of
- * its own follows. A record holding a `\u0000` (which PostgreSQL's JSON functions
- * refuse) goes the same way, and keeps it.
+ * it: from the thread's record as its store read it last, when it is still that one;
+ * else, not read lately, by setting those fields in the stored record as `jsonb`. A
+ * record written since it was read, or unread and holding a `\u` escape (PostgreSQL's
+ * `jsonb` refuses `\u0000` and lone surrogates), is patched apart, and keeps it.
  */
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
@@ -100,6 +101,31 @@ describe.skipIf(!postgresAvailable)("a new thread run on the PostgreSQL store", 
     expect(answers).toEqual([undefined, undefined, undefined]);
     for (const [i, thread] of all.entries()) {
       expect(await threads.get(thread.thread_id)).toEqual(latest(thread, made[i] as never));
+    }
+  });
+
+  it("makes the run an unread thread's latest in the one statement, as jsonb", async () => {
+    const thread = storedThread({ metadata: { team: 'ä " b' } });
+    await threads.create(thread);
+    counter.reset();
+    const run = storedRun({ thread_id: thread.thread_id, agent_id: "agent-c" });
+    expect(await runs.insertQueued(run, input, { threadId: thread.thread_id }, 1)).toBeUndefined();
+    expect(counter.statements).toHaveLength(1);
+    expect(await threads.get(thread.thread_id)).toEqual(latest(thread, run));
+  });
+
+  it("patches apart an unread thread whose record holds an escape jsonb refuses, and keeps it", async () => {
+    for (const note of ["a \u0000 b", "lone \ud800"]) {
+      const thread = storedThread({ metadata: { note } });
+      await threads.create(thread);
+      counter.reset();
+      const run = storedRun({ thread_id: thread.thread_id });
+      expect(
+        await runs.insertQueued(run, input, { threadId: thread.thread_id }, 1),
+      ).toBeUndefined();
+      // The claim, then the patch: its read and its write.
+      expect(counter.statements.length).toBeGreaterThan(1);
+      expect(await threads.get(thread.thread_id)).toEqual(latest(thread, run));
     }
   });
 

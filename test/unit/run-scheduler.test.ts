@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ThreadBusyError } from "../../src/server/errors.js";
+import { ThreadBusyError, ThreadNotFoundError } from "../../src/server/errors.js";
 import { InProcessRuns } from "../../src/server/runs/in-process-runs.js";
 import { ReplicaRuns } from "../../src/server/runs/replica-runs.js";
 import type { RunExecutions } from "../../src/server/runs/run-execution.js";
@@ -61,7 +61,13 @@ function inProcess() {
     writes,
     executions,
     recover: async () => undefined,
-    makeWay: async (_threadId, activeId) => activeId,
+    // As the run manager's: a run that holds the thread refuses a new one that rejects.
+    makeWay: async (threadId, activeId, strategy) => {
+      if (activeId !== undefined && strategy === "reject") {
+        throw new ThreadBusyError(threadId, activeId);
+      }
+      return activeId;
+    },
   });
   return { store, records, scheduler, starts, live };
 }
@@ -82,11 +88,11 @@ describe("the in-process scheduler", () => {
     const { store, records, scheduler, starts } = inProcess();
     await store.threads.create(newThread("t"));
     const first = newRecord(records, "run-1", "t");
-    await scheduler.enqueueOnThread(first, undefined, "reject");
+    await scheduler.enqueueOnThread(first, "reject");
     expect((await store.threads.get("t"))?.busy_run_id).toBe("run-1");
     scheduler.launch(first, agent);
     const second = newRecord(records, "run-2", "t");
-    await scheduler.enqueueOnThread(second, "run-1", "enqueue");
+    await scheduler.enqueueOnThread(second, "enqueue");
     scheduler.launch(second, agent);
     expect(starts[0]?.previous).toBeUndefined();
     expect(starts[1]?.previous).toBeInstanceOf(Promise);
@@ -94,7 +100,7 @@ describe("the in-process scheduler", () => {
     scheduler.forgetThread("t");
     await store.threads.release("t", "run-2");
     const third = newRecord(records, "run-3", "t");
-    await scheduler.enqueueOnThread(third, undefined, "reject");
+    await scheduler.enqueueOnThread(third, "reject");
     scheduler.launch(third, agent);
     expect(starts[2]?.previous).toBeUndefined();
   });
@@ -104,8 +110,18 @@ describe("the in-process scheduler", () => {
     await store.threads.create(newThread("t"));
     await store.threads.claim("t", "other");
     const record = newRecord(records, "run-1", "t");
-    await expect(scheduler.enqueueOnThread(record, undefined, "reject")).rejects.toBeInstanceOf(
-      ThreadBusyError,
+    await expect(scheduler.enqueueOnThread(record, "reject")).rejects.toMatchObject({
+      constructor: ThreadBusyError,
+      message: expect.stringContaining("other"),
+    });
+    expect(await store.runs.get("run-1")).toBeUndefined();
+  });
+
+  it("refuses a thread run on a thread that is not stored, and stores nothing of it", async () => {
+    const { store, records, scheduler } = inProcess();
+    const record = newRecord(records, "run-1", "missing");
+    await expect(scheduler.enqueueOnThread(record, "reject")).rejects.toBeInstanceOf(
+      ThreadNotFoundError,
     );
     expect(await store.runs.get("run-1")).toBeUndefined();
   });

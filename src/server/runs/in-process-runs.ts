@@ -1,7 +1,6 @@
 import { Command } from "@langchain/langgraph";
 import type { ResumePayloadSchema } from "../../models/index.js";
 import type { RegisteredAgent } from "../agents.js";
-import { ThreadBusyError } from "../errors.js";
 import type { RunRecord } from "./run-record.js";
 import type {
   MultitaskStrategy,
@@ -9,6 +8,7 @@ import type {
   RunSchedulerDeps,
   ThreadHolder,
 } from "./run-scheduler.js";
+import { storeClaiming } from "./thread-claim.js";
 
 /** What the runs of a store one process owns need from the run manager. */
 export type InProcessRunsDeps = Pick<
@@ -35,19 +35,15 @@ export class InProcessRuns implements RunScheduler {
     await this.deps.writes.insert(record);
   }
 
-  async enqueueOnThread(
-    record: RunRecord,
-    activeId: string | undefined,
-    strategy: MultitaskStrategy,
-  ): Promise<void> {
+  async enqueueOnThread(record: RunRecord, strategy: MultitaskStrategy): Promise<void> {
     const threadId = record.thread_id as string;
-    const over = await this.deps.makeWay(threadId, activeId, strategy);
     // Claimed in the write that stores the run: no thread is held by a run not stored.
-    const holder = await this.deps.writes.insert(record, {
+    await storeClaiming(
       threadId,
-      ...(over !== undefined ? { over } : {}),
-    });
-    if (holder !== undefined) throw new ThreadBusyError(threadId, holder);
+      (holder) => this.deps.makeWay(threadId, holder, strategy),
+      (over) =>
+        this.deps.writes.insert(record, { threadId, ...(over !== undefined ? { over } : {}) }),
+    );
   }
 
   launch(record: RunRecord, agent: RegisteredAgent): RunRecord {

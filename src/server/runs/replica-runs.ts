@@ -3,7 +3,7 @@ import { messageOf } from "../../core/message-of.js";
 import type { ResumePayloadSchema } from "../../models/index.js";
 import type { CancelAction } from "../../operations.js";
 import type { RegisteredAgent } from "../agents.js";
-import { RunStateConflictError, ThreadBusyError, ThreadNotFoundError } from "../errors.js";
+import { RunStateConflictError } from "../errors.js";
 import type {
   ClaimedRun,
   QueuedRun,
@@ -21,15 +21,13 @@ import type {
   RunSchedulerDeps,
   ThreadHolder,
 } from "./run-scheduler.js";
+import { MAX_CLAIM_TURNS, storeClaiming } from "./thread-claim.js";
 
 /** What a run whose replica died too often ends with. */
 const ABANDONED_DESCRIPTION = "the replicas executing the run stopped";
 
 /** How long a cancel for a run claimed but not yet started here is kept for it, in ms. */
 const EARLY_CANCEL_MS = 30_000;
-
-/** How often a new run tries to take a thread that other new runs keep taking first. */
-const MAX_CLAIM_TURNS = 20;
 
 /** How long a resume waits, per turn, for the execution before it to release the run, in ms. */
 const RELEASE_WAIT_MS = 50;
@@ -90,23 +88,13 @@ export class ReplicaRuns implements RunScheduler {
    * step; when another run took the thread meanwhile, the strategy is applied to that
    * one in turn. Then tries to execute it here.
    */
-  async enqueueOnThread(
-    record: RunRecord,
-    activeId: string | undefined,
-    strategy: MultitaskStrategy,
-  ): Promise<void> {
+  async enqueueOnThread(record: RunRecord, strategy: MultitaskStrategy): Promise<void> {
     const threadId = record.thread_id as string;
-    let holder = activeId;
-    for (let turn = 0; turn < MAX_CLAIM_TURNS; turn++) {
-      const over = await this.deps.makeWay(threadId, holder, strategy);
-      holder = await this.handOver(record, {
-        threadId,
-        ...(over !== undefined ? { over } : {}),
-      });
-      if (holder === undefined) return;
-      if (holder === "") throw new ThreadNotFoundError(threadId);
-    }
-    throw new ThreadBusyError(threadId, holder ?? "");
+    await storeClaiming(
+      threadId,
+      (holder) => this.deps.makeWay(threadId, holder, strategy),
+      (over) => this.handOver(record, { threadId, ...(over !== undefined ? { over } : {}) }),
+    );
   }
 
   /**

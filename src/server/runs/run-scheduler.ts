@@ -38,14 +38,11 @@ export interface RunScheduler {
   /** Stores a new stateless run, queued to execute. */
   enqueue(record: RunRecord): Promise<void>;
   /**
-   * Stores a new thread run, queued to execute, claiming its thread: the run that holds
-   * it, `activeId`, is dealt with as `strategy` says.
+   * Stores a new thread run, queued to execute, claiming its thread without reading it
+   * first: a run that holds it is dealt with as `strategy` says (see `storeClaiming`).
+   * A `ThreadNotFoundError` when the thread is missing.
    */
-  enqueueOnThread(
-    record: RunRecord,
-    activeId: string | undefined,
-    strategy: MultitaskStrategy,
-  ): Promise<void>;
+  enqueueOnThread(record: RunRecord, strategy: MultitaskStrategy): Promise<void>;
   /** Gets a run just enqueued executed; returns the record its request answers from. */
   launch(record: RunRecord, agent: RegisteredAgent): RunRecord;
   /** Waits a little for a pending run that is about to stop at its interrupt elsewhere. */

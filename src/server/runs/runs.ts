@@ -16,7 +16,6 @@ import {
   RunStateConflictError,
   ServerClosingError,
   ThreadBusyError,
-  ThreadNotFoundError,
 } from "../errors.js";
 import { checkJsonLimits, type JsonLimits } from "../json-limits.js";
 import type { ACPServerLogger } from "../options.js";
@@ -188,15 +187,6 @@ export class RunManager {
     }
     const modes = validateRunCreate(agent, body, streaming, this.deps.limits);
     this.checkWebhook(agent, body.webhook);
-    const threads = this.deps.store.threads;
-    let thread = await threads.get(threadId);
-    if (!thread) {
-      if (body.if_not_exists !== "create") throw new ThreadNotFoundError(threadId);
-      const fresh = newThread(threadId);
-      // Created here, it is as written; created by another request meanwhile, it is read.
-      thread = (await threads.create(fresh)) ? fresh : await threads.get(threadId);
-      if (!thread) throw new ThreadNotFoundError(threadId);
-    }
     const strategy = body.multitask_strategy ?? "reject";
     const record = this.records.create({
       run_id: randomUUID(),
@@ -206,8 +196,13 @@ export class RunManager {
       graphThreadId: threadId,
       modes,
     });
+    if (body.if_not_exists === "create") {
+      // Created here, or there already (created before, or by another request meanwhile).
+      await this.deps.store.threads.create(newThread(threadId));
+    }
     // Stored with its thread claimed, the run its latest (agent, last run, update time).
-    await this.scheduler.enqueueOnThread(record, thread.busy_run_id, strategy);
+    // The thread is not read first: the write says who holds it, or that it is missing.
+    await this.scheduler.enqueueOnThread(record, strategy);
     return this.scheduler.launch(record, agent);
   }
 

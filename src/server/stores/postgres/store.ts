@@ -94,15 +94,29 @@ const recordWithBaseline = `CASE WHEN c.baseline IS NULL THEN g.record
   ELSE ${withField("g.record", "baseline", "c.baseline")} END`;
 
 /**
+ * Whether the thread `t`'s record can be changed as `jsonb` (`g.now` holding the fields
+ * to set, no read given in `g.was`): one without any `\u` escape. PostgreSQL's `jsonb`
+ * refuses a `\u0000` and a lone surrogate, which JSON text may hold.
+ */
+const editedAsJsonb = "g.was IS NULL AND g.now IS NOT NULL AND strpos(t.record, '\\u') = 0";
+
+/**
  * The columns of the thread `t` a new run `g` claims: held by the run, and made the run's
- * (`g.now`) when its record is still the one last read (`g.was`).
+ * latest: its record replaced by `g.now` when still the one last read (`g.was`), or, not
+ * read, `g.now`'s fields set in it when `jsonb` takes it (`editedAsJsonb`).
  */
 const claimedThread = `busy_run_id = g.run_id,
-  updated_at = CASE WHEN t.record = g.was THEN g.created_at ELSE t.updated_at END,
-  record = CASE WHEN t.record = g.was THEN g.now ELSE t.record END`;
+  updated_at = CASE WHEN t.record = g.was OR (${editedAsJsonb}) THEN g.created_at
+    ELSE t.updated_at END,
+  record = CASE WHEN t.record = g.was THEN g.now
+    WHEN ${editedAsJsonb} THEN (t.record::jsonb || g.now::jsonb)::text
+    ELSE t.record END`;
 
-/** Whether the claim of the thread `t` made the run `g` its latest (see `claimedThread`). */
-const claimedLatest = "coalesce(t.record = g.now, false) AS latest";
+/**
+ * Whether the claim of the thread `t` made the run `g` its latest (see `claimedThread`);
+ * read from the new row, whose record keeps no escape the edit did not find.
+ */
+const claimedLatest = `coalesce(t.record = g.now OR (${editedAsJsonb}), false) AS latest`;
 
 /**
  * The head the write of a run's end names, when `named` (else none, and no checkpoint
@@ -283,7 +297,8 @@ export class PostgresRunStore implements RunStore {
   /**
    * Settles the insert of a run its claim stored: when the claim's statement did not make
    * the run its thread's latest (`latest` not true: the thread was written since it was
-   * read, or not read lately), a patch of its own does.
+   * read, or, not read lately, its record holds an escape `jsonb` refuses), a patch of
+   * its own does.
    */
   private async madeLatest(
     insert: Pick<QueuedInsert, "run" | "thread">,
@@ -910,8 +925,8 @@ export class PostgresThreadStore implements ThreadStore {
   private readonly patches: StatementBatch<PatchWrite, string | null | undefined>;
   /**
    * The rows of the threads read last, by id, up to `RECENT_READS`: a patch's first
-   * write is conditional on one of them instead of a read of its own (a thread run
-   * reads its thread, then patches it). Its condition holds only if the thread is still
+   * write is conditional on one of them instead of a read of its own (a thread read,
+   * then patched). Its condition holds only if the thread is still
    * as read, else the patch reads the thread and writes again, as it would have.
    */
   private readonly recent = new Map<string, Row>();
@@ -936,16 +951,17 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   /**
-   * The thread's record as last read here, and as a new run `run` that claims it makes it
-   * (the run its latest), both as stored; undefined when it was not read lately or does
-   * not decode. Taken from the reads kept for patches: the claim writes the thread.
+   * How a new run `run` that claims the thread makes it its latest: from the thread's
+   * record as last read here (taken from the reads kept for patches), the record to write
+   * instead of it; else, not read lately, the fields to set in the stored record.
    */
-  latestEdit(threadId: string, run: StoredRun): ThreadEdit | undefined {
+  latestEdit(threadId: string, run: StoredRun): ThreadEdit {
+    const changes = latestRunChanges(run);
     const row = this.recent.get(threadId);
     this.recent.delete(threadId);
     const thread = row && this.decode(row);
-    if (!row || !thread) return undefined;
-    const { busy_run_id: _holder, ...record } = { ...thread, ...latestRunChanges(run) };
+    if (!row || !thread) return { was: null, now: JSON.stringify(changes) };
+    const { busy_run_id: _holder, ...record } = { ...thread, ...changes };
     return { was: row.record, now: encode(record, "runs.insert") };
   }
 
@@ -963,8 +979,8 @@ export class PostgresThreadStore implements ThreadStore {
   /**
    * Reads the thread and writes it back changed only if it is still as read (its record
    * and the columns a run's end writes): two statements and no lock held between them,
-   * read again when another write came first. A thread read a moment ago by `get` (a
-   * thread run's creation) is written from that read: one statement.
+   * read again when another write came first. A thread read a moment ago by `get` is
+   * written from that read: one statement.
    */
   async patch(threadId: string, changes: ThreadChanges): Promise<StoredThread | undefined> {
     let known = this.recent.get(threadId);
@@ -1139,9 +1155,12 @@ interface PatchWrite {
   read: Row;
 }
 
-/** A thread's record as last read (`was`), and as a write makes it (`now`), as stored. */
+/**
+ * How a run's claim makes it its thread's latest: the record read (`was`) and the record
+ * to write instead (`now`); or, not read, `was` null and `now` the fields to set.
+ */
 interface ThreadEdit {
-  was: string;
+  was: string | null;
   now: string;
 }
 
