@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { memoryStore, postgresStore, type ServerStore } from "../../src/server/index.js";
+import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { memoryLogger, startACPServer, type TestACPServer } from "./server.js";
 
 /**
@@ -29,6 +31,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * A new test database with the store's schema `schema` migrated into it (LangGraph's
+ * checkpoint tables with it, by its own `PostgresSaver`, which is returned), and a pool
+ * of `max` connections to it.
+ */
+export async function migratedTestDatabase(
+  schema: string,
+  max: number,
+): Promise<{ db: TestDatabase; pool: pg.Pool; saver: PostgresSaver }> {
+  const db = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: db.url, max });
+  // A connection that breaks fails its query; unheard, its 'error' event would end the run.
+  pool.on("error", () => undefined);
+  const saver = new PostgresSaver(pool, undefined, { schema });
+  await migrate(pool, schema, () => saver.setup());
+  return { db, pool, saver };
 }
 
 async function admin(sql: string): Promise<void> {

@@ -8,17 +8,16 @@
 import { randomUUID } from "node:crypto";
 import type { Checkpoint, CheckpointMetadata } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { StoreConflictError } from "../../src/server/errors.js";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
-import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
 import type { ThreadEnd } from "../../src/server/stores/replicas.js";
 import type { StoredEvent, StoredRun } from "../../src/server/stores/store.js";
 import { checkpointRowsOf, refuseCheckpointsOf } from "../helpers/checkpoint-rows.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { migratedTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { type HeardNotices, listenToRunChannels } from "../helpers/postgres-notices.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
 import { storedRun, storedThread } from "../helpers/store-suite.js";
@@ -44,12 +43,8 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's writes of one turn",
   let heard: HeardNotices;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 8 });
-    pool.on("error", () => undefined);
-    theirs = new PostgresSaver(pool, undefined, { schema: SCHEMA });
+    ({ db, pool, saver: theirs } = await migratedTestDatabase(SCHEMA, 8));
     ours = compactPostgresSaver(PostgresSaver, pool, SCHEMA);
-    await migrate(pool, SCHEMA, () => theirs.setup());
     const decoder = new RecordDecoder(console);
     threads = new PostgresThreadStore(Promise.resolve(pool), SCHEMA, decoder);
     store = new PostgresRunStore(Promise.resolve(pool), SCHEMA, decoder, undefined, threads);

@@ -17,14 +17,13 @@ import {
   StateGraph,
 } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphState, writeCheckpoints } from "../../src/server/runs/graph-state.js";
 import type { LatestCheckpointNaming } from "../../src/server/stores/latest-checkpoint.js";
 import { compactPostgresSaver } from "../../src/server/stores/postgres/saver.js";
-import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { checkpointRowsOf, refuseCheckpointsOf } from "../helpers/checkpoint-rows.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { migratedTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { countStoreStatements } from "../helpers/postgres-statements.js";
 
 const SCHEMA = "acp";
@@ -56,12 +55,8 @@ describe.skipIf(!postgresAvailable)("the PostgreSQL store's checkpointer", () =>
   let ours: PostgresSaver;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    pool.on("error", () => undefined);
-    theirs = new PostgresSaver(pool, undefined, { schema: SCHEMA });
+    ({ db, pool, saver: theirs } = await migratedTestDatabase(SCHEMA, 4));
     ours = compactPostgresSaver(PostgresSaver, pool, SCHEMA);
-    await migrate(pool, SCHEMA, () => theirs.setup());
   });
   afterAll(async () => {
     await pool?.end();

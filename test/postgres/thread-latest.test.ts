@@ -6,14 +6,12 @@
  * record written since it was read, or unread and holding a `\u` escape (PostgreSQL's
  * `jsonb` refuses `\u0000` and lone surrogates), is patched apart, and keeps it.
  */
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RecordDecoder } from "../../src/server/stores/codec.js";
-import { migrate } from "../../src/server/stores/postgres/schema.js";
 import { PostgresRunStore, PostgresThreadStore } from "../../src/server/stores/postgres/store.js";
 import type { StoredThread } from "../../src/server/stores/store.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
+import { migratedTestDatabase, postgresAvailable, type TestDatabase } from "../helpers/postgres.js";
 import { countStoreStatements, type StatementCounter } from "../helpers/postgres-statements.js";
 import { storedRun, storedThread } from "../helpers/store-suite.js";
 
@@ -30,11 +28,7 @@ describe.skipIf(!postgresAvailable)("a new thread run on the PostgreSQL store", 
   let counter: StatementCounter;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 8 });
-    pool.on("error", () => undefined);
-    const saver = new PostgresSaver(pool, undefined, { schema: SCHEMA });
-    await migrate(pool, SCHEMA, () => saver.setup());
+    ({ db, pool } = await migratedTestDatabase(SCHEMA, 8));
     const decoder = new RecordDecoder(console);
     threads = new PostgresThreadStore(Promise.resolve(pool), SCHEMA, decoder);
     elsewhere = new PostgresThreadStore(Promise.resolve(pool), SCHEMA, decoder);

@@ -24,6 +24,9 @@ export type SqliteCheckpoints = "worker" | "connection";
 /** The default of `checkpointIntervalMs`. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
 
+/** The longest a Node.js timer waits, in milliseconds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** SQLite's own default: a checkpoint once the log holds this many pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 
@@ -57,16 +60,17 @@ export function checkpointSettings(
   }
   const interval = intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   if (
+    typeof interval !== "number" ||
     !Number.isInteger(interval) ||
-    (interval as number) < 1 ||
-    (interval as number) > 2 ** 31 - 1
+    interval < 1 ||
+    interval > MAX_TIMER_MS
   ) {
     throw new ApiValueError(
-      `checkpointIntervalMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}, got ${JSON.stringify(interval)}`,
+      `checkpointIntervalMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${JSON.stringify(interval)}`,
       ["checkpointIntervalMs"],
     );
   }
-  return { checkpoints: mode, intervalMs: interval as number };
+  return { checkpoints: mode, intervalMs: interval };
 }
 
 /**
