@@ -11,6 +11,7 @@
 import { Annotation, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import pg from "pg";
 import type { ACPAgentOptions } from "../../src/server/index.js";
+import { isConnectionError } from "../../src/server/stores/postgres/unavailable.js";
 
 const State = Annotation.Root({
   token: Annotation<string>,
@@ -22,22 +23,50 @@ const State = Annotation.Root({
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long the node tries to take its thread's guard while the database is away. */
+const GUARD_CONNECT_MS = 30_000;
+
+/**
+ * A connection holding the thread's advisory lock, or an error when another run holds
+ * it. The lock is tried again on a new connection while the database cannot be reached:
+ * a run that a replica executes again after a restart may start while the database is
+ * still shutting down, and the agent's own connection failing then is not what the
+ * tests look at (the server's runs through the restart are).
+ */
+async function guardThread(databaseUrl: string, threadId: string): Promise<pg.Client> {
+  const giveUp = Date.now() + GUARD_CONNECT_MS;
+  for (;;) {
+    const guard = new pg.Client({ connectionString: databaseUrl });
+    // Its connection may be cut (a database restart): unheard, the 'error' event would
+    // end the process. The run goes on; the guard holds until then.
+    guard.on("error", () => undefined);
+    let free: boolean | undefined;
+    try {
+      await guard.connect();
+      const { rows } = await guard.query<{ free: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtext('replica-test:' || $1)) AS free",
+        [threadId],
+      );
+      free = rows[0]?.free;
+    } catch (err) {
+      await guard.end().catch(() => undefined);
+      if (!isConnectionError(err) || Date.now() > giveUp) throw err;
+      await sleep(100);
+      continue;
+    }
+    if (free) return guard;
+    await guard.end().catch(() => undefined);
+    throw new Error(`thread ${threadId} executes two runs at once`);
+  }
+}
+
 /** The replica test agent; `databaseUrl` is where the thread guard's locks are taken. */
 function replicaAgents(databaseUrl: string): ACPAgentOptions[] {
   const graph = new StateGraph(State)
     .addNode("count", async (state: typeof State.State, config: LangGraphRunnableConfig) => {
       const threadId = config.configurable?.thread_id as string;
-      const guard = new pg.Client({ connectionString: databaseUrl });
-      // Its connection may be cut (a database restart): unheard, the 'error' event would
-      // end the process. The run goes on; the guard holds until then.
-      guard.on("error", () => undefined);
-      await guard.connect();
+      const guard = await guardThread(databaseUrl, threadId);
       try {
-        const { rows } = await guard.query<{ free: boolean }>(
-          "SELECT pg_try_advisory_lock(hashtext('replica-test:' || $1)) AS free",
-          [threadId],
-        );
-        if (!rows[0]?.free) throw new Error(`thread ${threadId} executes two runs at once`);
         for (let step = 1; step <= state.steps; step += 1) {
           await sleep(state.ms);
           config.writer?.({ token: state.token, step });
