@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
 import { sqliteStore } from "../../src/server/index.js";
 import { agentIds, memoryLogger, startACPServer } from "../helpers/server.js";
@@ -31,16 +31,6 @@ function checkpointed(file: string): boolean {
   } finally {
     raw.close();
   }
-}
-
-/** Waits until `done` holds, for at most `ms`; whether it did. */
-async function within(ms: number, done: () => boolean): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (done()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return done();
 }
 
 /** Serves the store, answers `runs` echo runs over HTTP; the runs' outputs. */
@@ -72,7 +62,7 @@ describe("the SQLite store's checkpoints", () => {
     const served = await serveRuns(sqliteStore(file, { checkpointIntervalMs: 20 }), 5);
     try {
       expect(served.outputs).toHaveLength(5);
-      expect(await within(5000, () => checkpointed(file))).toBe(true);
+      await vi.waitUntil(() => checkpointed(file), { timeout: 5000, interval: 10 });
     } finally {
       await served.stop();
     }
@@ -123,7 +113,7 @@ describe("the SQLite store's checkpoints", () => {
     });
     try {
       await store.runs.insert(storedRun());
-      expect(await within(5000, () => logger.lines.length > 0)).toBe(true);
+      await vi.waitUntil(() => logger.lines.length > 0, { timeout: 5000, interval: 10 });
       expect(logger.lines).toEqual([
         `SQLite store ${file}: checkpoints in a worker thread stopped (checkpoint failed (test fault)); the store's connection makes them instead`,
       ]);

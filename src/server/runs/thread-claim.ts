@@ -19,10 +19,9 @@ export async function storeClaiming(
   store: (over: string | undefined) => Promise<string | undefined>,
 ): Promise<void> {
   let holder = await store(undefined);
-  for (let turn = 1; holder !== undefined && turn < MAX_CLAIM_TURNS; turn++) {
+  for (let turn = 1; holder !== undefined; turn++) {
     if (holder === "") throw new ThreadNotFoundError(threadId);
+    if (turn === MAX_CLAIM_TURNS) throw new ThreadBusyError(threadId, holder);
     holder = await store(await makeWay(holder));
   }
-  if (holder === "") throw new ThreadNotFoundError(threadId);
-  if (holder !== undefined) throw new ThreadBusyError(threadId, holder);
 }

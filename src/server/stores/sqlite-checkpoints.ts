@@ -146,6 +146,8 @@ class WorkerCheckpoints implements Checkpoints {
     private readonly db: CheckpointedDatabase,
     private readonly settings: CheckpointSettings,
   ) {
+    // Off first: a connection that cannot turn them off keeps them, and no worker starts.
+    this.db.pragma("wal_autocheckpoint = 0");
     try {
       const driver = createRequire(ownFile()).resolve("better-sqlite3");
       this.worker = new Worker(WORKER_SOURCE, {
@@ -156,7 +158,6 @@ class WorkerCheckpoints implements Checkpoints {
       this.giveBack(messageOf(err));
       return;
     }
-    this.db.pragma("wal_autocheckpoint = 0");
     this.worker.unref();
     const worker = this.worker;
     // Each ends the worker's part only while it is still this store's worker.

@@ -161,11 +161,10 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
     threads,
     pushConfigs: new SqlitePushConfigStore(statements, logger),
     async close() {
-      const opened = await statements.catch(() => undefined);
       // The worker's connection first: the store's, closed last, checkpoints what is
-      // left and removes the log.
-      await opened?.checkpoints.close();
-      opened?.db.close();
+      // left and removes the log. A database whose checkpoints did not start is closed too.
+      await (await statements.catch(() => undefined))?.checkpoints.close();
+      (await db.catch(() => undefined))?.close();
     },
   };
 }
