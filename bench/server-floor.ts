@@ -12,7 +12,7 @@
  * a throwaway server of its own when PostgreSQL's binaries are installed; without
  * either, that ratio is not measured.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
@@ -21,6 +21,7 @@ import {
   startTestCluster,
   type TestCluster,
 } from "../test/helpers/postgres-cluster.js";
+import { canPin, descendants, pin } from "./lib/affinity.js";
 import { type Child, startChild } from "./lib/child.js";
 import type { BenchMode, BenchResult } from "./lib/result.js";
 import { alternate, fmt, median, pairedRatio } from "./lib/stats.js";
@@ -88,6 +89,62 @@ async function coldStart(args: string[]): Promise<number> {
     return performance.now() - started;
   } finally {
     await child.stop();
+  }
+}
+
+/**
+ * PostgreSQL / SQLite on thread runs with the database kept off the servers' core:
+ * both servers may run on CPU 0 only, and PostgreSQL's processes and this one (the
+ * load) on the others, as when the database has a host of its own. Each side's runs/s
+ * by round, alternating; every process is let run anywhere again after.
+ */
+async function storesApart(
+  contenders: ReadonlyArray<[string, Server, string[]]>,
+  postmaster: number,
+  rounds: number,
+  total: number,
+): Promise<Map<string, number[]>> {
+  const all = `0-${availableParallelism() - 1}`;
+  const others = `1-${availableParallelism() - 1}`;
+  const database = () => [postmaster, ...descendants(postmaster)];
+  const pinAll = (pids: number[], cpus: string) => {
+    for (const pid of pids) {
+      try {
+        pin(pid, cpus);
+      } catch (err) {
+        // A backend may end between the listing and the pin; any other failure counts.
+        if (existsSync(`/proc/${pid}`)) throw err;
+      }
+    }
+  };
+  const servers = contenders.map(([, server]) => server.process.pid as number);
+  pinAll(servers, "0");
+  pinAll([...database(), process.pid], others);
+  try {
+    const pools = contenders.map(
+      ([, server]) => new Pool(server.ready.url, { connections: STORE_CLIENTS, pipelining: 1 }),
+    );
+    try {
+      return await alternate(
+        contenders.map(([name, , ids], i) => ({
+          name,
+          round: async () =>
+            (
+              await postRuns(
+                [pools[i] as Pool],
+                STORE_CLIENTS,
+                total,
+                (c) => `/threads/${ids[c]}/runs/wait`,
+              )
+            ).rps,
+        })),
+        rounds,
+      );
+    } finally {
+      await Promise.all(pools.map((p) => p.close()));
+    }
+  } finally {
+    pinAll([process.pid, ...servers, ...database()], all);
   }
 }
 
@@ -243,6 +300,30 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
         "PostgreSQL / SQLite not measured: no PostgreSQL (set ACP_BENCH_POSTGRES_URL, or install its binaries)",
       );
     }
+    const postmaster = cluster?.postmasterPid();
+    if (postgres && postmaster !== undefined && availableParallelism() >= 2 && canPin()) {
+      const samples = await storesApart(
+        [
+          ["sqlite", sqlite, threads.get(sqlite) as string[]],
+          ["postgres", postgres, threads.get(postgres) as string[]],
+        ],
+        postmaster,
+        rounds,
+        (mode.quick ? 200 : 1_000) * 2,
+      );
+      rows.push([
+        "stateful, PostgreSQL / SQLite store, PostgreSQL and the load off the servers' core",
+        String(STORE_CLIENTS),
+        `${fmt(medianOf(samples, "postgres"), 0)} / ${fmt(medianOf(samples, "sqlite"), 0)}`,
+        fmt(pairedRatio(samples, "postgres", "sqlite")),
+        "reported",
+        "",
+      ]);
+    } else if (postgres) {
+      notes.push(
+        "PostgreSQL / SQLite with the database off the servers' core not measured: it needs the benchmark's own PostgreSQL, two cores or more, and Linux's `taskset`.",
+      );
+    }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
     const coldSamples = await alternate(
@@ -272,7 +353,7 @@ export async function serverFloor(mode: BenchMode): Promise<BenchResult> {
   );
   return {
     title: "11. Server against its floor, by load and store",
-    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s; each ratio is the median over the rounds of the two sides' runs/s in the same round. The stores are compared at 64 clients on three more servers (memory, SQLite, PostgreSQL) that answer only those rounds, so that each store holds the same runs. The cold start spawns the process and posts one run as soon as it listens, medians of alternating tries (the ratio likewise by pairs).`,
+    method: `\`POST /runs/wait\` (stateless) and \`POST /threads/{id}/runs/wait\` (stateful, one thread per client) echo runs through the project's ACP server (memory store unless named) and through the floor: a bare \`node:http\` handler running the same graph with \`graph.invoke\` (on a \`MemorySaver\` for thread runs). Each server in its own process, load from undici pools with one kept-alive connection per client; ${rounds} alternating rounds after a warm-up, median runs/s; each ratio is the median over the rounds of the two sides' runs/s in the same round. The stores are compared at 64 clients on three more servers (memory, SQLite, PostgreSQL) that answer only those rounds, so that each store holds the same runs; then, for a row reported without a target, the SQLite and PostgreSQL servers again on thread runs with both allowed only the first core and PostgreSQL's processes and the load only the others (\`taskset\`), as when the database has a host of its own. The cold start spawns the process and posts one run as soon as it listens, medians of alternating tries (the ratio likewise by pairs).`,
     columns: ["measure", "clients", "runs/s (or ms)", "ratio", "target", "met"],
     rows,
     target: {

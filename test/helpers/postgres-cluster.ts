@@ -13,6 +13,7 @@ import {
   constants,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -71,6 +72,8 @@ export interface TestCluster {
   start(): Promise<void>;
   /** Stops it, at once, and removes its data. */
   remove(): Promise<void>;
+  /** The id of its main process (the postmaster) while it runs, from `postmaster.pid`. */
+  postmasterPid(): number | undefined;
 }
 
 const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -120,6 +123,14 @@ export async function startTestCluster(): Promise<TestCluster> {
     async remove() {
       await pgExec("pg_ctl", ["-D", data, "-m", "immediate", "stop"]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+    },
+    postmasterPid() {
+      try {
+        const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
