@@ -2,7 +2,8 @@
  * Benchmark 11: the ACP server against its floor, a bare `node:http` handler running
  * the same `graph.invoke`, at 1, 16, 64 and 256 clients, for stateless runs and for
  * thread runs (one thread per client); at 64 clients the SQLite store against the
- * memory store and the PostgreSQL store against SQLite; and the cold start, from
+ * memory store and the PostgreSQL store against SQLite (on thread runs once more with
+ * PostgreSQL and the load kept off the servers' core); and the cold start, from
  * spawning the process to its first answered run, against the floor's. Each server
  * runs in a process of its own; the load comes from this one. The stores are compared
  * on servers of their own with the same history: each has answered only the rounds
@@ -118,9 +119,9 @@ async function storesApart(
     }
   };
   const servers = contenders.map(([, server]) => server.process.pid as number);
-  pinAll(servers, "0");
-  pinAll([...database(), process.pid], others);
   try {
+    pinAll(servers, "0");
+    pinAll([...database(), process.pid], others);
     const pools = contenders.map(
       ([, server]) => new Pool(server.ready.url, { connections: STORE_CLIENTS, pipelining: 1 }),
     );
