@@ -6,47 +6,36 @@
  * thread's checkpoints live in: memory, SQLite and PostgreSQL.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACPClient, ApiClientConfiguration } from "../../src/index.js";
-import { type ServerStore, serveACP, sqliteStore } from "../../src/server/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ACPClient } from "../../src/index.js";
+import { type ACPAgentOptions, type ServerStore, sqliteStore } from "../../src/server/index.js";
 import { echoAgent, interruptTwiceAgent } from "../helpers/graphs.js";
 import { memoryAndPostgresStores } from "../helpers/postgres.js";
-import { memoryLogger, serverScope } from "../helpers/server.js";
+import { serverScope } from "../helpers/server.js";
 
-const { dir } = serverScope("acp-durability-");
+const { dir, start } = serverScope("acp-durability-");
 const stores: Array<[string, () => ServerStore]> = [
   ...memoryAndPostgresStores(),
   ["SQLite", () => sqliteStore(join(dir, "durability.sqlite"))],
 ];
 
 /** An agent whose graph checkpoints only when a run exits (its end or an interrupt). */
-function atExit<T extends ReturnType<typeof echoAgent>>(agent: T, agentId: string): T {
+function atExit(agent: ACPAgentOptions, agentId: string): ACPAgentOptions {
   return { ...agent, agentId, graph: agent.graph.withConfig({ durability: "exit" }) };
 }
 
 describe.each(stores)("checkpoint durability, on the %s store", (_name, makeStore) => {
   let client: ACPClient;
-  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const running = await serveACP({
+    ({ client } = await start({
       agents: [
         { ...echoAgent(), agentId: "echo-each-step" },
         atExit(echoAgent(), "echo-at-exit"),
         atExit(interruptTwiceAgent(), "ask-at-exit"),
       ],
       store: makeStore(),
-      port: 0,
-      hostname: "127.0.0.1",
-      logger: memoryLogger(),
-    });
-    close = () => running.close();
-    client = new ACPClient({ configuration: new ApiClientConfiguration({ host: running.url }) });
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await close?.();
+    }));
   });
 
   /** Two echo runs of `agentId` on a new thread: the thread's values and its history. */

@@ -146,7 +146,8 @@ class WorkerCheckpoints implements Checkpoints {
     private readonly db: CheckpointedDatabase,
     private readonly settings: CheckpointSettings,
   ) {
-    // Off first: a connection that cannot turn them off keeps them, and no worker starts.
+    // Off before the worker starts: a connection that refuses this fails the store's
+    // opening, with no worker left running.
     this.db.pragma("wal_autocheckpoint = 0");
     try {
       const driver = createRequire(ownFile()).resolve("better-sqlite3");
